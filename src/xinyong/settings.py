@@ -1,0 +1,155 @@
+"""Django settings for xinyong.
+
+Everything that differs between a laptop demo and production comes from the environment:
+
+- ``XINYONG_ENV``: ``development`` (default) or ``production``. Production refuses the built-in
+  development secrets and turns DEBUG off.
+- ``DATABASE_URL``: e.g. ``postgres://postgres@127.0.0.1:5432/xinyong``; default is a SQLite file
+  under ``$XINYONG_HOME/var``.
+- ``XINYONG_SECRET_KEY``: Django's signing key.
+- ``XINYONG_ENCRYPTION_KEY``: Fernet key (urlsafe base64, 32 bytes) for personal identifiers at rest.
+- ``XINYONG_HMAC_KEY``: key of the keyed hash used for exact lookup of personal identifiers.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = Path(os.environ.get("XINYONG_HOME", Path.cwd())).resolve()
+VAR_DIR = HOME / "var"
+
+ENV = os.environ.get("XINYONG_ENV", "development")
+if ENV not in ("development", "production"):
+    raise ImproperlyConfigured(f"XINYONG_ENV must be 'development' or 'production', not {ENV!r}")
+PRODUCTION = ENV == "production"
+
+# Development defaults: fixed so that demo data and encrypted identifiers survive restarts; never valid
+# in production (checked below).
+DEV_SECRET_KEY = "dev-only-insecure-xinyong-secret-key-do-not-use-in-production"
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktaW5zZWN1cmUteGlueW9uZy1mZXJuZXQ="  # urlsafe base64 of 32 ASCII bytes
+DEV_HMAC_KEY = "dev-only-insecure-xinyong-hmac-key"
+
+SECRET_KEY = os.environ.get("XINYONG_SECRET_KEY", DEV_SECRET_KEY)
+ENCRYPTION_KEY = os.environ.get("XINYONG_ENCRYPTION_KEY", DEV_ENCRYPTION_KEY)
+HMAC_KEY = os.environ.get("XINYONG_HMAC_KEY", DEV_HMAC_KEY)
+
+if PRODUCTION:
+    _weak = [
+        name
+        for name, value, dev in (
+            ("XINYONG_SECRET_KEY", SECRET_KEY, DEV_SECRET_KEY),
+            ("XINYONG_ENCRYPTION_KEY", ENCRYPTION_KEY, DEV_ENCRYPTION_KEY),
+            ("XINYONG_HMAC_KEY", HMAC_KEY, DEV_HMAC_KEY),
+        )
+        if value == dev or len(value) < 32
+    ]
+    if _weak:
+        raise ImproperlyConfigured(
+            "Production mode refuses to start with development or short secrets: set " + ", ".join(_weak)
+        )
+    if "DATABASE_URL" not in os.environ:
+        raise ImproperlyConfigured("Production mode needs DATABASE_URL (PostgreSQL)")
+
+DEBUG = os.environ.get("XINYONG_DEBUG", "0" if PRODUCTION else "1") == "1"
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("XINYONG_ALLOWED_HOSTS", "" if PRODUCTION else "*").split(",") if h
+]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("XINYONG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "xinyong.core",
+    "xinyong.accounts",
+    "xinyong.catalog",
+    "xinyong.subjects",
+    "xinyong.records",
+    "xinyong.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "xinyong.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "xinyong.wsgi.application"
+ASGI_APPLICATION = "xinyong.asgi.application"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'xinyong.sqlite3'}"),
+        conn_max_age=int(os.environ.get("XINYONG_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while a long import writes; a generous timeout avoids
+    # "database is locked" under short write bursts.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/admin/login/"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_AGE = 8 * 3600  # a working day; console sessions expire overnight
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("XINYONG_LOG_LEVEL", "WARNING")},
+}

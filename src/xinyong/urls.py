@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from xinyong.api.api import api
+
+admin.site.site_header = "信用信息平台管理控制台"
+admin.site.site_title = "信用信息平台"
+admin.site.index_title = "管理控制台"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
