@@ -1,7 +1,22 @@
-"""Departments, users and roles. (API clients and the audit log live here too.)"""
+"""Departments, users and roles, API clients and the hash-chained audit log (审计日志).
 
+The audit log is append-only: ``AuditEntry`` rows are written only by
+``xinyong.accounts.services.audit_log`` (which chains each entry to the previous one), and the ORM refuses
+to update or delete them (instance ``save``/``delete`` and queryset ``update``/``delete``/``bulk_*``).
+``xinyong audit verify`` recomputes the chain and names the first entry that was altered, removed or
+inserted behind the platform's back.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -12,6 +27,14 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "审计员"
 
 
+# Roles that act for one department and therefore need one.
+DEPARTMENT_ROLES = frozenset({Role.DATA_OFFICER, Role.REVIEWER, Role.WINDOW_CLERK})
+
+REGION_CODE_RE = re.compile(r"^[0-9]{6}$")
+# A corrupted tree must not hang a request: no real administrative hierarchy is this deep.
+MAX_DEPARTMENT_DEPTH = 32
+
+
 class Department(models.Model):
     """A government department (数据来源单位 / 实施部门), arranged as a tree."""
 
@@ -19,8 +42,17 @@ class Department(models.Model):
         "部门代码", max_length=40, unique=True, help_text="简短英文代码，用于命令行和接口"
     )
     name = models.CharField("部门名称", max_length=200)
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
-    region_code = models.CharField("行政区划代码", max_length=6, blank=True)
+    uscc = models.CharField(
+        "统一社会信用代码",
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="18位统一社会信用代码（机关、事业单位的代码以1开头），可留空",
+    )
+    region_code = models.CharField(
+        "行政区划代码", max_length=6, blank=True, help_text="6位数字，例如 350100（福州市）"
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name="上级部门",
@@ -35,9 +67,69 @@ class Department(models.Model):
         verbose_name = "部门"
         verbose_name_plural = "部门"
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(region_code="") | Q(region_code__regex=r"^[0-9]{6}$"),
+                name="accounts_department_region_code_6_digits",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        # Normalise first (spaces, full-width, lower case) so length checks see the real code.
+        from xinyong.core.identifiers import normalize_code_input
+
+        if self.uscc is not None:
+            self.uscc = normalize_code_input(self.uscc) or None
+        if self.region_code:
+            self.region_code = normalize_code_input(self.region_code)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        """Check USCC and region code; refuse a parent chain that loops back."""
+        # Imported here: the identifier library is not needed to load models.
+        from xinyong.core.identifiers import check_uscc
+
+        errors: dict[str, list[ValidationError]] = {}
+        if self.uscc:
+            result = check_uscc(self.uscc, subject_kind="organisation")
+            if result.ok:
+                self.uscc = result.normalized
+            else:
+                errors["uscc"] = [ValidationError(i.message, code=i.code) for i in result.errors]
+        if self.region_code and not REGION_CODE_RE.match(self.region_code):
+            errors["region_code"] = [
+                ValidationError("行政区划代码应为6位数字，例如 350100", code="region_code_format")
+            ]
+        if self.parent_id is not None:
+            problem = self._parent_chain_problem()
+            if problem:
+                errors["parent"] = [problem]
+        if errors:
+            raise ValidationError(errors)
+
+    def _parent_chain_problem(self) -> ValidationError | None:
+        if self.pk is not None and self.parent_id == self.pk:
+            return ValidationError("部门不能以自己为上级部门", code="department_cycle")
+        seen: set[int] = set()
+        current_id = self.parent_id
+        depth = 0
+        while current_id is not None:
+            if self.pk is not None and current_id == self.pk:
+                return ValidationError(
+                    "上级部门不能是本部门的下级部门（会形成循环）", code="department_cycle"
+                )
+            if current_id in seen or depth > MAX_DEPARTMENT_DEPTH:
+                return ValidationError(
+                    "上级部门的层级关系已损坏（存在循环或层级过深），请先检查上级部门",
+                    code="department_tree_corrupt",
+                )
+            seen.add(current_id)
+            depth += 1
+            current_id = Department.objects.filter(pk=current_id).values_list("parent_id", flat=True).first()
+        return None
 
 
 class User(AbstractUser):
@@ -54,3 +146,235 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+
+    def clean(self) -> None:
+        """A department role needs a department."""
+        super().clean()
+        if self.role in DEPARTMENT_ROLES and self.department_id is None:
+            raise ValidationError(
+                {
+                    "department": ValidationError(
+                        f"角色“{Role(self.role).label}”必须指定所属部门", code="department_required"
+                    )
+                }
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        # Console access follows the role: every role works in the admin console, a user without a
+        # role (and not a superuser) has no console access at all.
+        self.is_staff = bool(self.role) or self.is_superuser
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "role" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_staff"}
+        super().save(*args, **kwargs)
+
+
+class ApiScope(models.TextChoices):
+    """What an API client may do. Endpoints declare the scope they need with ``ApiKeyAuth(scope)``."""
+
+    RECORDS_READ = "records:read", "读取信用记录"
+    RECORDS_WRITE = "records:write", "报送信用记录"
+    SUBJECTS_READ = "subjects:read", "查询主体信息"
+    CHECK_QUERY = "check:query", "信用核查"
+
+
+class ApiClient(models.Model):
+    """A system calling the API on behalf of one department, identified by a key shown once."""
+
+    name = models.CharField("名称", max_length=200)
+    department = models.ForeignKey(
+        Department, verbose_name="所属部门", on_delete=models.PROTECT, related_name="api_clients"
+    )
+    scopes = models.JSONField("权限范围", default=list, blank=True)
+    key_prefix = models.CharField(
+        "密钥前缀", max_length=32, unique=True, editable=False, help_text="密钥的公开部分，用于识别密钥"
+    )
+    # SHA-256 of the whole key. The key carries 256 bits of randomness, so a plain (unkeyed) hash is
+    # enough: it cannot be brute-forced, and keys survive a rotation of HMAC_KEY.
+    key_hash = models.CharField("密钥摘要", max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
+    expires_at = models.DateTimeField("有效期至", null=True, blank=True, help_text="留空表示长期有效")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "接口客户端"
+        verbose_name_plural = "接口客户端"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.key_prefix}）"
+
+    def clean(self) -> None:
+        """Scopes must be a list of declared scopes."""
+        if not isinstance(self.scopes, list) or not all(isinstance(s, str) for s in self.scopes):
+            raise ValidationError({"scopes": ValidationError("权限范围应为列表", code="scope_format")})
+        unknown = sorted(set(self.scopes) - set(ApiScope.values))
+        if unknown:
+            raise ValidationError(
+                {
+                    "scopes": ValidationError(
+                        f"未知的权限范围：{'、'.join(unknown)}；可用：{'、'.join(ApiScope.values)}",
+                        code="scope_unknown",
+                    )
+                }
+            )
+
+    def is_active_at(self, when) -> bool:
+        """True when the key is neither revoked nor expired at ``when``."""
+        if self.revoked_at is not None and self.revoked_at <= when:
+            return False
+        return not (self.expires_at is not None and self.expires_at <= when)
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", "用户"
+    API_CLIENT = "api_client", "接口客户端"
+    SYSTEM = "system", "系统"
+    ANONYMOUS = "anonymous", "匿名访问者"
+
+
+class AuditAction(models.TextChoices):
+    """Common actions. Apps may log other snake_case actions; these get a Chinese label in the admin."""
+
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+    VIEW = "view", "查看"
+    QUERY = "query", "查询"
+    EXPORT = "export", "导出"
+    IMPORT = "import", "导入"
+    LOGIN = "login", "登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOGOUT = "logout", "退出登录"
+    REVOKE = "revoke", "吊销"
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", "成功"
+    DENIED = "denied", "拒绝"
+    ERROR = "error", "出错"
+
+
+class AuditLogImmutable(Exception):
+    """The audit log is append-only; entries are written by ``audit_log()`` and never changed."""
+
+    code = "audit_log_immutable"
+    message = "审计日志只能追加，不能修改或删除；新增日志请调用 audit_log()"
+
+    def __init__(self) -> None:
+        super().__init__(self.message)
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Refuses every bulk write: they would bypass or break the hash chain."""
+
+    def update(self, **kwargs):
+        raise AuditLogImmutable()
+
+    def delete(self):
+        raise AuditLogImmutable()
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditLogImmutable()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AuditLogImmutable()
+
+    def update_or_create(self, *args, **kwargs):
+        raise AuditLogImmutable()
+
+    def _raw_delete(self, using):  # used by cascading deletes
+        raise AuditLogImmutable()
+
+
+class AuditEntry(models.Model):
+    """One audit log entry, chained to its predecessor by ``prev_hash``."""
+
+    seq = models.PositiveBigIntegerField("序号", primary_key=True)
+    created_at = models.DateTimeField("时间", db_index=True)
+    actor_kind = models.CharField("操作者类型", max_length=20, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_api_client = models.ForeignKey(
+        ApiClient,
+        verbose_name="接口客户端",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(
+        "操作者", max_length=200, db_index=True, help_text="记录时的用户名或客户端名称"
+    )
+    actor_department = models.ForeignKey(
+        Department,
+        verbose_name="操作者部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=40, db_index=True, choices=AuditAction.choices)
+    object_type = models.CharField(
+        "对象类型", max_length=100, blank=True, help_text="app_label.model，例如 records.creditrecord"
+    )
+    object_id = models.CharField("对象ID", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    purpose = models.CharField("查询目的", max_length=200, blank=True)
+    outcome = models.CharField("结果", max_length=20, choices=AuditOutcome.choices)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    prev_hash = models.CharField("前一条摘要", max_length=64)
+    hash = models.CharField("摘要", max_length=64)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="accounts_audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_name} {self.action} {self.object_repr}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        # Only audit_log() marks an entry as chained; anything else (an update, a direct create) is refused.
+        if not self._state.adding or not getattr(self, "_chained", False):
+            raise AuditLogImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogImmutable()
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the newest entry's seq and hash: the lock writers queue on, and the anchor
+    that lets ``audit verify`` notice entries removed from the end of the chain."""
+
+    seq = models.PositiveBigIntegerField("最新序号", default=0)
+    hash = models.CharField("最新摘要", max_length=64)
+
+    class Meta:
+        verbose_name = "审计日志链头"
+        verbose_name_plural = "审计日志链头"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="accounts_auditchainhead_single_row")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash}"

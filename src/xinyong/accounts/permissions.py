@@ -1,0 +1,141 @@
+"""Who may do what: roles, department scope, and the role → Django model permission table.
+
+Two layers, used together:
+
+- **Model permissions** (what the admin console and ``user.has_perm`` see) come from the declarative
+  ``ROLE_MODEL_PERMISSIONS`` table below through ``xinyong.accounts.backends.RoleBackend``. The table maps
+  each role to app labels and actions (``view``/``add``/``change``/``delete`` or a custom permission's
+  prefix), so new models of an app are covered without listing them.
+- **Department scope** (whose data): ``can_read_department`` / ``can_write_department``. Operators and
+  auditors work platform-wide; department roles read and write only their own department; auditors
+  never write. Department scope does not follow the tree: a parent department does not see its
+  children's data (minimum necessary access).
+
+Superusers pass every check. Inactive or anonymous users pass none.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xinyong.accounts.models import DEPARTMENT_ROLES, ApiClient, Department, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from xinyong.accounts.models import User
+
+ALL_ACTIONS = frozenset({"view", "add", "change", "delete"})
+VIEW = frozenset({"view"})
+# Matches every app label (used for the auditor, who reads everything).
+ANY_APP = "*"
+
+ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    Role.OPERATOR: {
+        "accounts": ALL_ACTIONS,
+        "catalog": ALL_ACTIONS,
+        "core": ALL_ACTIONS,
+        "subjects": ALL_ACTIONS,
+        "records": VIEW,
+    },
+    Role.DATA_OFFICER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW},
+    Role.REVIEWER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW},
+    Role.WINDOW_CLERK: {"subjects": VIEW},
+    Role.AUDITOR: {ANY_APP: VIEW},
+}
+
+# Models whose rows nobody may add, change or delete through permissions, whatever the table says.
+VIEW_ONLY_MODELS: frozenset[tuple[str, str]] = frozenset(
+    {("accounts", "auditentry"), ("accounts", "auditchainhead")}
+)
+# Apps never granted by role (session data are credentials).
+NEVER_GRANTED_APPS = frozenset({"sessions"})
+
+PLATFORM_WIDE_ROLES = frozenset({Role.OPERATOR, Role.AUDITOR})
+# Auditors are deliberately absent: they read, never write.
+WRITE_OWN_DEPARTMENT_ROLES = DEPARTMENT_ROLES
+
+
+def _is_active_user(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def has_role(user: User | AnonymousUser | None, *roles: str) -> bool:
+    """True when the user is active and has one of ``roles`` (superusers only if they hold the role)."""
+    return _is_active_user(user) and user.role in roles
+
+
+def is_platform_wide(user: User | AnonymousUser | None) -> bool:
+    """True for users who see every department's data: operators, auditors and superusers."""
+    if not _is_active_user(user):
+        return False
+    return user.is_superuser or user.role in PLATFORM_WIDE_ROLES
+
+
+def can_read_department(user: User | ApiClient | AnonymousUser | None, department: Department | None) -> bool:
+    """May this user (or API client) read the data owned by ``department``?"""
+    if isinstance(user, ApiClient):
+        return _client_matches(user, department)
+    if is_platform_wide(user):
+        return True
+    if not _is_active_user(user) or department is None:
+        return False
+    return user.role in DEPARTMENT_ROLES and _same_department(user.department_id, department)
+
+
+def can_write_department(
+    user: User | ApiClient | AnonymousUser | None, department: Department | None
+) -> bool:
+    """May this user (or API client) create or change data owned by ``department``?"""
+    if isinstance(user, ApiClient):
+        return _client_matches(user, department)
+    if not _is_active_user(user):
+        return False
+    if user.is_superuser or user.role == Role.OPERATOR:
+        return True
+    if department is None:
+        return False
+    return user.role in WRITE_OWN_DEPARTMENT_ROLES and _same_department(user.department_id, department)
+
+
+def readable_department_ids(user: User | ApiClient | AnonymousUser | None) -> set[int] | None:
+    """Departments whose data the user may read: ``None`` means all of them, an empty set none."""
+    if isinstance(user, ApiClient):
+        return {user.department_id} if user.revoked_at is None else set()
+    if is_platform_wide(user):
+        return None
+    if _is_active_user(user) and user.role in DEPARTMENT_ROLES and user.department_id is not None:
+        return {user.department_id}
+    return set()
+
+
+def role_grants(role: str, app_label: str, action: str, model_name: str = "") -> bool:
+    """Does the role table grant ``action`` on ``app_label`` (and ``model_name``, for view-only models)?"""
+    if app_label in NEVER_GRANTED_APPS:
+        return False
+    if action != "view" and (app_label, model_name) in VIEW_ONLY_MODELS:
+        return False
+    table = ROLE_MODEL_PERMISSIONS.get(role, {})
+    actions = table.get(app_label) or table.get(ANY_APP) or frozenset()
+    return action in actions
+
+
+def role_app_labels(role: str) -> frozenset[str] | None:
+    """App labels the role has any permission in; ``None`` means every app."""
+    table = ROLE_MODEL_PERMISSIONS.get(role, {})
+    if ANY_APP in table:
+        return None
+    return frozenset(table)
+
+
+def _same_department(department_id: int | None, department: Department | int) -> bool:
+    target = department if isinstance(department, int) else department.pk
+    return department_id is not None and department_id == target
+
+
+def _client_matches(client: ApiClient, department: Department | None) -> bool:
+    return (
+        department is not None
+        and client.revoked_at is None
+        and _same_department(client.department_id, department)
+    )

@@ -1,0 +1,45 @@
+"""Display masks for personal data (default public channel, RULES §1 and §7).
+
+Pure functions: they never raise, whatever they are given, and they never reveal more than the rule keeps.
+A value too short for the rule is masked completely. Masks keep the length of the value.
+"""
+
+from __future__ import annotations
+
+from xinyong.core.identifiers import normalize_code_input
+
+MASK_CHAR = "*"
+
+
+def _keep_ends(text: str, *, head: int, tail: int) -> str:
+    """Keep ``head`` leading and ``tail`` trailing characters; mask everything if that would reveal it all."""
+    if len(text) <= head + tail:
+        return MASK_CHAR * len(text)
+    return text[:head] + MASK_CHAR * (len(text) - head - tail) + text[len(text) - tail :]
+
+
+def mask_ric(value: object) -> str:
+    """身份证 number: keep the first 6 (address code) and the last 4 characters (``110105********002X``)."""
+    text = normalize_code_input(value)
+    if len(text) < 15:
+        # Not a 15- or 18-digit number: keeping 6 + 4 would show (nearly) all of it.
+        return MASK_CHAR * len(text)
+    return _keep_ends(text, head=6, tail=4)
+
+
+def mask_name(name: object) -> str:
+    """Name of a natural person: keep the first character, mask the rest (张三 → 张*, 欧阳娜娜 → 欧***)."""
+    text = "".join(str(name).split()) if name is not None else ""
+    if len(text) < 2:
+        return MASK_CHAR * len(text)
+    return text[0] + MASK_CHAR * (len(text) - 1)
+
+
+def mask_phone(value: object) -> str:
+    """Phone number: a mobile keeps 3 + 4 (138****5678); a shorter number keeps only its last 4."""
+    text = normalize_code_input(value)
+    if len(text) >= 11:
+        return _keep_ends(text, head=3, tail=4)
+    if len(text) >= 8:
+        return _keep_ends(text, head=0, tail=4)
+    return MASK_CHAR * len(text)

@@ -1,0 +1,241 @@
+"""Read API of credit records: ``GET /api/records/`` and ``GET /api/records/{id}``.
+
+Visibility is that of ``records_visible_to`` for the calling API client (its own department's records plus
+public and 政务共享 ones); a record the client may not see answers 404, exactly like one that does not exist.
+
+Purpose (查询目的): every response that contains non-public data (a record whose disclosure scope is not
+公开) is written to the audit log with the client as actor and the purpose the client states, in the
+``X-Purpose`` header (UTF-8, percent-encoding allowed) or the ``purpose`` query parameter. Without a
+purpose such a request is refused with 400 ``purpose_required``; requests answered with public data only
+need none. Errors are ``{"code": ..., "message": ...}`` with a zh-hans message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from urllib.parse import unquote
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema, Status
+
+from xinyong.accounts.api_auth import ApiKeyAuth
+from xinyong.core.identifiers import normalize_code_input
+from xinyong.records.models import CreditRecord
+from xinyong.records.selectors import (
+    record_effective_status,
+    record_is_public,
+    record_versions_visible_to,
+    records_visible_to,
+)
+from xinyong.records.services import records_audit_view
+
+router = Router(tags=["信用记录"])
+
+MAX_PAGE_SIZE = 200
+PURPOSE_MAX_LENGTH = 200
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def error(status: int, code: str, message: str) -> Status:
+    """A ninja response carrying the platform's error body."""
+    return Status(status, {"code": code, "message": message})
+
+
+PURPOSE_REQUIRED = (
+    "purpose_required",
+    "查询非公开信息须说明查询目的：请在请求头 X-Purpose（UTF-8，可百分号编码）或查询参数 purpose 中填写",
+)
+
+
+def request_purpose(request: HttpRequest) -> str:
+    """The stated purpose of a request: ``X-Purpose`` header or ``purpose`` query parameter."""
+    raw = request.GET.get("purpose") or ""
+    if not raw.strip():
+        header = request.headers.get("X-Purpose", "")
+        # WSGI hands header bytes over as latin-1; a client sending raw UTF-8 gets it back intact.
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            header = header.encode("latin-1").decode("utf-8")
+        raw = unquote(header)
+    return raw.strip()[:PURPOSE_MAX_LENGTH]
+
+
+class VersionOut(Schema):
+    number: int
+    status: str
+    status_date: dt.date | None
+    change_reason: str
+    decision_date: dt.date
+    channel: str
+    batch_ref: str
+    received_at: dt.datetime
+    content_hash: str
+    item_version: int
+
+
+class RecordOut(Schema):
+    id: int
+    item: str
+    item_name: str
+    item_version: int
+    disclosure_scope: str
+    department: str
+    department_name: str
+    document_number: str
+    subject_id: int
+    subject_name: str
+    subject_kind: str
+    subject_code: str
+    decision_date: dt.date
+    severity: str
+    polarity: str
+    status: str
+    effective_status: str
+    publish_from: dt.date | None
+    publish_until: dt.date | None
+    version: int
+    updated_at: dt.datetime
+
+
+class RecordDetailOut(RecordOut):
+    fields: dict
+    versions: list[VersionOut]
+
+
+class RecordPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[RecordOut]
+
+
+def _record_out(record: CreditRecord, *, as_of: dt.date) -> dict:
+    subject = record.subject
+    return {
+        "id": record.pk,
+        "item": record.item.code,
+        "item_name": record.item.name,
+        "item_version": record.item_version.number,
+        "disclosure_scope": record.item_version.disclosure_scope,
+        "department": record.department.code,
+        "department_name": record.department.name,
+        "document_number": record.document_number,
+        "subject_id": subject.pk,
+        "subject_name": subject.name,
+        "subject_kind": subject.kind,
+        # USCC or the masked 身份证 number; the full number never leaves through the API.
+        "subject_code": subject.display_code,
+        "decision_date": record.decision_date,
+        "severity": record.severity,
+        "polarity": record.polarity,
+        "status": record.status,
+        "effective_status": record_effective_status(record, as_of=as_of),
+        "publish_from": record.publish_from,
+        "publish_until": record.publish_until,
+        "version": record.current_version.number,
+        "updated_at": record.updated_at,
+    }
+
+
+def _visible(client):
+    return records_visible_to(client).select_related(
+        "item", "item_version", "department", "subject", "current_version"
+    )
+
+
+@router.get(
+    "/",
+    auth=ApiKeyAuth("records:read"),
+    response={200: RecordPageOut, 400: ErrorOut},
+    summary="信用记录列表",
+)
+def list_records(
+    request,
+    item: str | None = None,
+    department: str | None = None,
+    subject_uscc: str | None = None,
+    decision_from: dt.date | None = None,
+    decision_to: dt.date | None = None,
+    changed_since: dt.datetime | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    purpose: str | None = None,
+):
+    """Records visible to the client, newest decision first; ``changed_since`` for incremental pulls."""
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        return error(400, "page_invalid", f"页码从 1 开始，每页条数应在 1 到 {MAX_PAGE_SIZE} 之间")
+    records = _visible(request.auth)
+    if item:
+        records = records.filter(item__code=item)
+    if department:
+        records = records.filter(department__code=department)
+    if subject_uscc:
+        records = records.filter(subject__uscc=normalize_code_input(subject_uscc))
+    if decision_from:
+        records = records.filter(decision_date__gte=decision_from)
+    if decision_to:
+        records = records.filter(decision_date__lte=decision_to)
+    if changed_since:
+        records = records.filter(updated_at__gt=changed_since)
+        records = records.order_by("updated_at", "id")
+    else:
+        records = records.order_by("-decision_date", "-id")
+    count = records.count()
+    start = (page - 1) * page_size
+    rows = list(records[start : start + page_size])
+    stated = request_purpose(request)
+    if any(not record_is_public(r) for r in rows):
+        if not stated:
+            return error(400, *PURPOSE_REQUIRED)
+        records_audit_view(actor=request.auth, records=rows, purpose=stated, via="api", request=request)
+    as_of = timezone.localdate()
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "results": [_record_out(r, as_of=as_of) for r in rows],
+    }
+
+
+@router.get(
+    "/{int:record_id}",
+    auth=ApiKeyAuth("records:read"),
+    response={200: RecordDetailOut, 400: ErrorOut, 404: ErrorOut},
+    summary="信用记录详情",
+)
+def get_record(request, record_id: int, purpose: str | None = None):
+    """One record with its current content; its version list when the client's department owns it."""
+    record = _visible(request.auth).filter(pk=record_id).first()
+    if record is None:
+        return error(404, "record_not_found", "未找到该信用记录，或本接口客户端无权查看")
+    if not record_is_public(record):
+        stated = request_purpose(request)
+        if not stated:
+            return error(400, *PURPOSE_REQUIRED)
+        records_audit_view(actor=request.auth, records=[record], purpose=stated, via="api", request=request)
+    as_of = timezone.localdate()
+    versions = [
+        {
+            "number": v.number,
+            "status": v.status,
+            "status_date": v.status_date,
+            "change_reason": v.change_reason,
+            "decision_date": v.decision_date,
+            "channel": v.channel,
+            "batch_ref": v.batch_ref,
+            "received_at": v.received_at,
+            "content_hash": v.content_hash,
+            "item_version": v.item_version.number,
+        }
+        for v in record_versions_visible_to(request.auth, record)
+    ]
+    return {
+        **_record_out(record, as_of=as_of),
+        "fields": record.current_version.fields,
+        "versions": versions,
+    }

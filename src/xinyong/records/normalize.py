@@ -1,0 +1,45 @@
+"""Normalisation of document numbers (文书号) for the dedupe key, and canonical content hashing."""
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import re
+import unicodedata
+
+_OPEN = "〔【〖［[{｛〈<"
+_CLOSE = "〕】〗］]}｝〉>"
+_BRACKETS = str.maketrans(_OPEN + _CLOSE, "(" * len(_OPEN) + ")" * len(_CLOSE))
+_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+
+
+def normalize_document_number(value: str | None) -> str:
+    """Dedupe form of a document number: width, brackets and whitespace unified, upper-case.
+
+    ``京市监罚〔2024〕12号``, ``京市监罚[2024]12号`` and ``京市监罚（２０２４）１２号`` are one document.
+    """
+    text = unicodedata.normalize("NFKC", value or "")
+    text = _SPACES.sub("", text)
+    return text.translate(_BRACKETS).upper()
+
+
+def jsonable(value):
+    """Field values as JSON-storable primitives (dates as ISO text, decimals as text)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def canonical_json(value) -> str:
+    """One text per content: sorted keys, no insignificant whitespace, UTF-8 characters kept."""
+    return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

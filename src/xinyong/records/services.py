@@ -1,0 +1,463 @@
+"""Writes on credit records: ingest (create / duplicate / new version) and status changes.
+
+Every write happens in one transaction together with its audit entry. Nothing here deletes: a correction
+is a new version, a revocation or withdrawal is a new version carrying that status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xinyong.accounts.models import ApiClient, Department
+from xinyong.accounts.services import audit_log
+from xinyong.catalog.models import CatalogItemVersion
+from xinyong.catalog.selectors import catalog_item_current_version
+from xinyong.core.masking import mask_ric
+from xinyong.records.models import (
+    Channel,
+    CreditRecord,
+    CreditRecordVersion,
+    Polarity,
+    RecordStatus,
+    SeverityTier,
+)
+from xinyong.records.normalize import canonical_json, jsonable, normalize_document_number, sha256_hex
+from xinyong.records.selectors import can_write_record, protected_field_codes
+from xinyong.subjects import crypto
+from xinyong.subjects.models import Subject
+
+
+class RecordError(Exception):
+    """A record cannot be written: a stable ``code`` and a zh-hans ``message`` saying how to fix it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    record: CreditRecord
+    outcome: str  # "created" | "duplicate" | "new_version"
+    version: CreditRecordVersion  # the version written, or for a duplicate the one whose content matched
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.outcome == "duplicate"
+
+
+def _resolve_item_version(
+    item_code: str | None, item_version: CatalogItemVersion | None, *, on: dt.date
+) -> CatalogItemVersion:
+    if item_version is not None:
+        if item_code is not None and item_version.item.code != item_code:
+            raise RecordError("item_version_mismatch", "目录项版本与目录项代码不一致")
+        return item_version
+    if not item_code:
+        raise RecordError("item_required", "请指定信用信息目录项")
+    try:
+        # The version in force when the record is received is the one it is validated against.
+        return catalog_item_current_version(item_code, on=on)
+    except CatalogItemVersion.DoesNotExist as exc:
+        raise RecordError(
+            "item_unknown", f"信用信息目录中没有代码为“{item_code}”的有效目录项，请核对目录项代码"
+        ) from exc
+
+
+def _check_choice(value: str, choices, code: str, label: str, *, blank: bool = False) -> None:
+    if value not in choices.values and not (blank and value == ""):
+        allowed = "、".join(str(choice.label) for choice in choices)
+        raise RecordError(code, f"{label}“{value}”无效，应为：{allowed}")
+
+
+def _split_protected(fields: dict[str, Any], protected: set[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Stored fields (personal ID values masked) and the full personal ID values (to encrypt)."""
+    stored = dict(fields)
+    secret: dict[str, str] = {}
+    for code in protected:
+        value = stored.get(code)
+        if value in (None, ""):
+            continue
+        secret[code] = str(value)
+        stored[code] = mask_ric(value)
+    return stored, secret
+
+
+def _content_hash(
+    *,
+    item_version: CatalogItemVersion,
+    subject_id: int,
+    decision_date: dt.date,
+    severity: str,
+    polarity: str,
+    status: str,
+    stored_fields: dict[str, Any],
+    secret_fields: dict[str, str],
+) -> str:
+    """SHA-256 of the canonical business content; personal IDs enter only as keyed hashes."""
+    # A plain hash over an ID number next to its masked form could be brute-forced (few unknown digits),
+    # so the full values are replaced by their HMAC before hashing.
+    fields = {
+        **stored_fields,
+        **{k: "hmac:" + crypto.keyed_hash(v, domain="field") for k, v in secret_fields.items()},
+    }
+    # The document number field is the dedupe key: spelling variants of it (brackets, width) are not
+    # a change of content.
+    number_field = (item_version.core_fields or {}).get("document_number")
+    if number_field and isinstance(fields.get(number_field), str):
+        fields[number_field] = normalize_document_number(fields[number_field])
+    payload = {
+        "subject": subject_id,
+        "decision_date": decision_date,
+        "severity": severity,
+        "polarity": polarity,
+        "status": status,
+        "fields": fields,
+    }
+    return sha256_hex(canonical_json(payload))
+
+
+def _provenance_actor(uploader, api_client):
+    return api_client if api_client is not None else uploader
+
+
+def _apply_current(record: CreditRecord, version: CreditRecordVersion) -> None:
+    """Copy the version's values onto the record's denormalised columns."""
+    record.current_version = version
+    record.item_version = version.item_version
+    record.subject_id = version.subject_id
+    record.subject_kind = version.subject.kind
+    record.disclosure_scope = version.item_version.scope_for(version.subject.kind)
+    record.document_number = version.document_number
+    record.decision_date = version.decision_date
+    record.severity = version.severity
+    record.polarity = version.polarity
+    record.status = version.status
+    record.publish_from = version.publish_from
+    record.publish_until = version.publish_until
+
+
+_CURRENT_FIELDS = [
+    "current_version",
+    "item_version",
+    "subject",
+    "subject_kind",
+    "disclosure_scope",
+    "document_number",
+    "decision_date",
+    "severity",
+    "polarity",
+    "status",
+    "publish_from",
+    "publish_until",
+    "updated_at",
+]
+
+
+def record_ingest(
+    *,
+    department: Department,
+    document_number: str,
+    subject: Subject,
+    decision_date: dt.date,
+    fields: dict[str, Any],
+    channel: str,
+    received_at: dt.datetime,
+    item_code: str | None = None,
+    item_version: CatalogItemVersion | None = None,
+    polarity: str | None = None,
+    severity: str = "",
+    status: str = RecordStatus.EFFECTIVE,
+    publish_from: dt.date | None = None,
+    publish_until: dt.date | None = None,
+    uploader=None,
+    api_client: ApiClient | None = None,
+    batch_ref: str | None = None,
+) -> IngestOutcome:
+    """Store one received record: new record, counted duplicate, or new version of a known record."""
+    version_of_item = _resolve_item_version(item_code, item_version, on=timezone.localdate(received_at))
+    if polarity is None:
+        polarity = version_of_item.polarity
+    if version_of_item.source_departments and department.code not in version_of_item.source_departments:
+        raise RecordError(
+            "department_not_source",
+            f"“{department.name}”不是目录项“{version_of_item.item.name}”的数据来源部门，"
+            "请核对目录项或联系平台管理员调整目录",
+        )
+    if version_of_item.subject_kinds and subject.kind not in version_of_item.subject_kinds:
+        raise RecordError(
+            "subject_kind_not_allowed",
+            f"目录项“{version_of_item.item.name}”不适用于{subject.get_kind_display()}，请核对行政相对人类别",
+        )
+    key = normalize_document_number(document_number)
+    if not key:
+        raise RecordError("document_number_required", "文书号不能为空，请填写决定文书号")
+    if len(key) > 200:
+        raise RecordError("document_number_too_long", "文书号超过 200 个字符，请核对是否误填了其他内容")
+    if not isinstance(decision_date, dt.date) or isinstance(decision_date, dt.datetime):
+        raise RecordError("decision_date_required", "请填写决定日期")
+    _check_choice(severity, SeverityTier, "severity_invalid", "严重程度", blank=True)
+    _check_choice(polarity, Polarity, "polarity_invalid", "信息性质")
+    _check_choice(status, RecordStatus, "status_invalid", "状态")
+    _check_choice(channel, Channel, "channel_invalid", "报送渠道")
+    if not isinstance(fields, dict):
+        raise RecordError("fields_invalid", "字段内容应为“字段代码: 值”的对象")
+
+    stored, secret = _split_protected(jsonable(fields), protected_field_codes(version_of_item))
+    content_hash = _content_hash(
+        item_version=version_of_item,
+        subject_id=subject.pk,
+        decision_date=decision_date,
+        severity=severity,
+        polarity=polarity,
+        status=status,
+        stored_fields=stored,
+        secret_fields=secret,
+    )
+    actor = _provenance_actor(uploader, api_client)
+    version_values = {
+        "item_version": version_of_item,
+        "subject": subject,
+        "document_number": document_number.strip(),
+        "decision_date": decision_date,
+        "severity": severity,
+        "polarity": polarity,
+        "status": status,
+        "publish_from": publish_from,
+        "publish_until": publish_until,
+        "fields": stored,
+        "fields_protected": crypto.encrypt(json.dumps(secret, ensure_ascii=False)) if secret else "",
+        "content_hash": content_hash,
+        "channel": channel,
+        "batch_ref": batch_ref or "",
+        "uploader": uploader,
+        "api_client": api_client,
+        "received_at": received_at,
+    }
+    dedupe = {"item": version_of_item.item, "department": department, "document_number_key": key}
+
+    with transaction.atomic():
+        record = CreditRecord.objects.select_for_update().filter(**dedupe).first()
+        if record is None:
+            try:
+                with transaction.atomic():
+                    record = CreditRecord.objects.create(
+                        **dedupe,
+                        document_number=version_values["document_number"],
+                        subject=subject,
+                        item_version=version_of_item,
+                        subject_kind=subject.kind,
+                        disclosure_scope=version_of_item.scope_for(subject.kind),
+                        decision_date=decision_date,
+                        severity=severity,
+                        polarity=polarity,
+                        status=status,
+                        publish_from=publish_from,
+                        publish_until=publish_until,
+                        created_at=received_at,
+                        # Server time, not received_at: incremental pulls (changed_since) must see
+                        # every write after their last pull, also a late-arriving older batch.
+                        updated_at=timezone.now(),
+                    )
+            except IntegrityError:
+                # Created meanwhile by a concurrent upload of the same document: treat as known.
+                record = CreditRecord.objects.select_for_update().get(**dedupe)
+            else:
+                version = CreditRecordVersion.objects.create(record=record, number=1, **version_values)
+                record.current_version = version
+                record.save(update_fields=["current_version"])
+                audit_log(
+                    actor=actor,
+                    action="create",
+                    obj=record,
+                    detail={"version": 1, "channel": channel, "batch_ref": batch_ref},
+                )
+                return IngestOutcome(record=record, outcome="created", version=version)
+
+        matched = record.versions.filter(content_hash=content_hash).order_by("-number").first()
+        if matched is not None:
+            # Content already received (in the current or an earlier version): re-sending an old file
+            # never rolls back a later correction or revocation.
+            CreditRecord.objects.filter(pk=record.pk).update(
+                duplicate_count=F("duplicate_count") + 1, last_duplicate_at=received_at
+            )
+            record.refresh_from_db(fields=["duplicate_count", "last_duplicate_at"])
+            return IngestOutcome(record=record, outcome="duplicate", version=matched)
+
+        previous = record.current_version
+        version = CreditRecordVersion.objects.create(
+            record=record, number=previous.number + 1, supersedes=previous, **version_values
+        )
+        _apply_current(record, version)
+        record.updated_at = timezone.now()
+        record.save(update_fields=_CURRENT_FIELDS)
+        audit_log(
+            actor=actor,
+            action="update",
+            obj=record,
+            detail={
+                "version": version.number,
+                "previous_version": previous.number,
+                "changed": _changed_keys(previous, version, _secret_fields(previous), secret),
+                "channel": channel,
+                "batch_ref": batch_ref,
+            },
+        )
+        return IngestOutcome(record=record, outcome="new_version", version=version)
+
+
+def _changed_keys(
+    old: CreditRecordVersion, new: CreditRecordVersion, old_secret: dict[str, str], new_secret: dict[str, str]
+) -> list[str]:
+    """Names of the core columns and field codes that differ between two versions (never their values)."""
+    changed = [
+        name
+        for name in ("subject_id", "decision_date", "severity", "polarity", "status")
+        if getattr(old, name) != getattr(new, name)
+    ]
+    keys = set(old.fields) | set(new.fields) | set(old_secret) | set(new_secret)
+    changed += sorted(
+        f"fields.{k}"
+        for k in keys
+        if old.fields.get(k) != new.fields.get(k) or old_secret.get(k) != new_secret.get(k)
+    )
+    return changed
+
+
+def _secret_fields(version: CreditRecordVersion) -> dict[str, str]:
+    return json.loads(crypto.decrypt(version.fields_protected)) if version.fields_protected else {}
+
+
+def record_change_status(
+    *,
+    record: CreditRecord,
+    status: str,
+    actor,
+    reason: str,
+    as_of: dt.date,
+    channel: str = Channel.FORM,
+) -> CreditRecordVersion:
+    """Revoke, withdraw or restore a record by adding a version with the new status; audited."""
+    _check_choice(status, RecordStatus, "status_invalid", "状态")
+    reason = (reason or "").strip()
+    if not can_write_record(actor, record):
+        audit_log(actor=actor, action="update", obj=record, outcome="denied", detail={"status": status})
+        raise PermissionDenied("只能变更本部门报送的信用记录")
+    if not reason:
+        raise RecordError("reason_required", "请填写变更原因（如撤销决定的文号或撤回公示的依据）")
+    with transaction.atomic():
+        record = (
+            CreditRecord.objects.select_for_update(of=("self",))
+            .select_related("current_version")
+            .get(pk=record.pk)
+        )
+        previous = record.current_version
+        if previous.status == status:
+            raise RecordError(
+                "status_unchanged", f"该记录当前状态已是“{RecordStatus(status).label}”，无需变更"
+            )
+        secret = _secret_fields(previous)
+        content_hash = _content_hash(
+            item_version=previous.item_version,
+            subject_id=previous.subject_id,
+            decision_date=previous.decision_date,
+            severity=previous.severity,
+            polarity=previous.polarity,
+            status=status,
+            stored_fields=previous.fields,
+            secret_fields=secret,
+        )
+        is_client = isinstance(actor, ApiClient)
+        version = CreditRecordVersion.objects.create(
+            record=record,
+            number=previous.number + 1,
+            supersedes=previous,
+            item_version=previous.item_version,
+            subject_id=previous.subject_id,
+            document_number=previous.document_number,
+            decision_date=previous.decision_date,
+            severity=previous.severity,
+            polarity=previous.polarity,
+            status=status,
+            status_date=as_of,
+            change_reason=reason,
+            publish_from=previous.publish_from,
+            publish_until=previous.publish_until,
+            fields=previous.fields,
+            fields_protected=previous.fields_protected,
+            content_hash=content_hash,
+            channel=channel,
+            uploader=None if is_client else actor,
+            api_client=actor if is_client else None,
+            received_at=timezone.now(),
+        )
+        _apply_current(record, version)
+        record.updated_at = timezone.now()
+        record.save(update_fields=_CURRENT_FIELDS)
+        audit_log(
+            actor=actor,
+            action="update",
+            obj=record,
+            detail={
+                "version": version.number,
+                "previous_version": previous.number,
+                "status": status,
+                "previous_status": previous.status,
+                "as_of": as_of,
+                "reason": reason,
+            },
+        )
+    return version
+
+
+def version_protected_values(*, version: CreditRecordVersion, actor, purpose: str) -> dict[str, str]:
+    """Decrypt the full personal ID values of a version for a platform-wide role; audited."""
+    from xinyong.accounts.permissions import is_platform_wide
+
+    if not is_platform_wide(actor):
+        audit_log(
+            actor=actor,
+            action="view",
+            obj=version.record,
+            purpose=purpose,
+            outcome="denied",
+            detail={"version": version.number, "field": "protected"},
+        )
+        raise PermissionDenied("只有平台管理员和审计员可以查看完整证件号码")
+    values = _secret_fields(version)
+    audit_log(
+        actor=actor,
+        action="view",
+        obj=version.record,
+        purpose=purpose,
+        detail={"version": version.number, "field": "protected"},
+    )
+    return values
+
+
+def records_audit_view(
+    *, actor, records: list[CreditRecord], purpose: str, via: str, request=None
+) -> list[int]:
+    """Audit a read of records whose disclosure scope is not public; returns the ids that were audited."""
+    from xinyong.records.selectors import record_is_public
+
+    hidden = [record.pk for record in records if not record_is_public(record)]
+    if hidden:
+        audit_log(
+            actor=actor,
+            action="view",
+            obj=records[0] if len(records) == 1 else CreditRecord,
+            purpose=purpose,
+            detail={"via": via, "record_ids": hidden},
+            request=request,
+        )
+    return hidden

@@ -1,0 +1,255 @@
+"""Console for the subject registry: search (name, USCC, legacy code, exact 身份证 number), review queue.
+
+The list and detail pages show 身份证 numbers masked. Operators and auditors can open the full number of a
+natural person from the detail page after stating a purpose; that view goes to the audit log.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from xinyong.accounts.admin_audit import AuditedModelAdmin
+from xinyong.accounts.permissions import is_platform_wide
+from xinyong.accounts.services import audit_log
+from xinyong.core.codes import SubjectKind
+from xinyong.core.masking import mask_ric
+from xinyong.subjects.models import LinkedPerson, ReviewStatus, Subject, SubjectAlias, SubjectReview
+from xinyong.subjects.names import normalize_name
+from xinyong.subjects.selectors import ric_lookup_hash, subject_search_filter, subjects_visible_to
+from xinyong.subjects.services import subject_reveal_ric, subject_review_resolve
+
+CONSOLE_PURPOSE = "管理控制台查阅"
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SubjectAliasInline(ReadOnlyInline):
+    model = SubjectAlias
+    fields = ("kind", "value", "source", "first_seen")
+    readonly_fields = fields
+
+
+class LinkedPersonInline(ReadOnlyInline):
+    model = LinkedPerson
+    fields = ("role", "name", "ric_masked", "valid_from", "valid_to", "source")
+    readonly_fields = fields
+
+
+class RevealForm(forms.Form):
+    purpose = forms.CharField(label="查看目的", max_length=200, help_text="将与查看记录一并写入审计日志")
+
+
+@admin.register(Subject)
+class SubjectAdmin(AuditedModelAdmin):
+    list_display = ("name", "kind", "code_display", "org_type", "uscc_category_name", "created_at")
+    list_filter = ("kind", "org_type")
+    search_fields = ("name",)
+    search_help_text = (
+        "可按名称、曾用名、统一社会信用代码、工商注册号等原代码检索；输入完整身份证号码可精确查找自然人"
+    )
+    list_per_page = 50
+    inlines = (SubjectAliasInline, LinkedPersonInline)
+    fields = (
+        "kind",
+        "name",
+        "uscc",
+        "ric_display",
+        "org_type",
+        "uscc_category",
+        "uscc_category_name",
+        "created_at",
+        "created_source",
+        "updated_at",
+    )
+    readonly_fields = (
+        "kind",
+        "uscc",
+        "ric_display",
+        "ric_reveal_link",
+        "org_type",
+        "uscc_category",
+        "uscc_category_name",
+        "created_at",
+        "created_source",
+        "updated_at",
+    )
+
+    @admin.display(description="代码")
+    def code_display(self, obj: Subject) -> str:
+        return obj.display_code
+
+    @admin.display(description="身份证号码")
+    def ric_display(self, obj: Subject) -> str:
+        return obj.ric_masked if obj.kind == SubjectKind.NATURAL_PERSON else "—"
+
+    @admin.display(description="身份证号码")
+    def ric_reveal_link(self, obj: Subject) -> str:
+        if obj.kind != SubjectKind.NATURAL_PERSON:
+            return "—"
+        url = reverse("admin:subjects_subject_reveal_ric", args=[obj.pk])
+        return format_html('{}　<a href="{}">查看完整号码（将记入审计日志）</a>', obj.ric_masked, url)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if is_platform_wide(request.user):
+            # Only operators and auditors get the link to the full number.
+            fields = ["ric_reveal_link" if f == "ric_display" else f for f in fields]
+        return fields
+
+    def get_queryset(self, request):
+        return subjects_visible_to(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = (search_term or "").strip()
+        if not term:
+            return queryset, False
+        results = queryset.filter(subject_search_filter(term)).distinct()
+        if ric_lookup_hash(term) is not None:
+            # Looking a person up by ID number is a query of personal data; the number itself is not logged.
+            audit_log(
+                actor=request.user,
+                action="query",
+                obj=Subject,
+                purpose=CONSOLE_PURPOSE,
+                detail={"via": "admin", "by": "ric", "ric_masked": mask_ric(term)},
+                request=request,
+            )
+        return results, False
+
+    def has_add_permission(self, request):
+        # Subjects are created by their first record.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The lookup key follows the registered name an operator corrects.
+        obj.name_normalized = normalize_name(obj.name)
+        super().save_model(request, obj, form, change)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404("未找到该主体，或您无权查看")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:object_id>/reveal-ric/",
+                self.admin_site.admin_view(self.reveal_ric_view),
+                name="subjects_subject_reveal_ric",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def reveal_ric_view(self, request, object_id: int):
+        """Show a natural person's full 身份证 number to an operator or auditor who states a purpose."""
+        subject = self.get_queryset(request).filter(pk=object_id, kind=SubjectKind.NATURAL_PERSON).first()
+        if subject is None:
+            raise Http404("未找到该自然人")
+        if not is_platform_wide(request.user):
+            raise PermissionDenied("只有平台管理员和审计员可以查看完整身份证号码")
+        revealed = None
+        form = RevealForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            revealed = subject_reveal_ric(
+                subject=subject, actor=request.user, purpose=form.cleaned_data["purpose"]
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"查看完整身份证号码：{subject.name}",
+            "subject": subject,
+            "form": form,
+            "revealed": revealed,
+        }
+        return TemplateResponse(request, "admin/subjects/subject/reveal_ric.html", context)
+
+
+@admin.register(SubjectReview)
+class SubjectReviewAdmin(AuditedModelAdmin):
+    list_display = (
+        "subject",
+        "conflicting_subject",
+        "code",
+        "status",
+        "created_at",
+        "resolved_by",
+        "resolved_at",
+    )
+    list_filter = ("status", "code")
+    search_fields = (
+        "subject__name",
+        "subject__uscc",
+        "conflicting_subject__name",
+        "conflicting_subject__uscc",
+    )
+    list_select_related = ("subject", "conflicting_subject", "resolved_by")
+    fields = (
+        "subject",
+        "conflicting_subject",
+        "code",
+        "message",
+        "source",
+        "status",
+        "created_at",
+        "resolved_by",
+        "resolved_at",
+        "note",
+    )
+    readonly_fields = (
+        "subject",
+        "conflicting_subject",
+        "code",
+        "message",
+        "source",
+        "status",
+        "created_at",
+        "resolved_by",
+        "resolved_at",
+    )
+    actions = ("resolve_selected",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Saving the form with a note is how an operator closes one flag.
+        if obj.status == ReviewStatus.OPEN and obj.note.strip():
+            subject_review_resolve(review=obj, actor=request.user, note=obj.note.strip())
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="标记为已处理（核实为不同主体）")
+    def resolve_selected(self, request, queryset):
+        done = 0
+        for review in queryset.filter(status=ReviewStatus.OPEN):
+            try:
+                subject_review_resolve(review=review, actor=request.user, note="已核实为不同主体")
+            except PermissionDenied as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
+            done += 1
+        self.message_user(request, f"已处理 {done} 条主体核查", messages.SUCCESS)

@@ -1,0 +1,172 @@
+"""Read API of the subject registry: ``GET /api/subjects/`` and ``GET /api/subjects/{id}``.
+
+Organisations and 个体工商户 are looked up by USCC or by name (normalised exact match; former names count).
+Natural persons are found only by their exact 身份证 number (``ric``), never by name, and are visible only
+to clients that can see a record about them. 身份证 numbers are always masked in responses. A lookup by
+``ric`` and any answer about a natural person is audited with the client as actor and needs a purpose
+(``X-Purpose`` header or ``purpose`` parameter, see ``xinyong.records.api``); without one: 400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch
+from ninja import Router, Schema
+
+from xinyong.accounts.api_auth import ApiKeyAuth
+from xinyong.accounts.services import audit_log
+from xinyong.core.codes import SubjectKind
+from xinyong.core.identifiers import normalize_code_input
+from xinyong.records.api import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
+from xinyong.subjects.models import LinkedPerson, Subject
+from xinyong.subjects.selectors import ric_lookup_hash, subjects_by_name, subjects_visible_to
+
+router = Router(tags=["主体"])
+
+MAX_RESULTS = 50
+
+
+class AliasOut(Schema):
+    kind: str
+    kind_name: str
+    value: str
+
+
+class LinkedPersonOut(Schema):
+    role: str
+    role_name: str
+    name: str
+    ric_masked: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+
+class SubjectOut(Schema):
+    id: int
+    kind: str
+    kind_name: str
+    name: str
+    uscc: str | None
+    ric_masked: str
+    org_type: str
+    uscc_category: str
+    uscc_category_name: str
+    aliases: list[AliasOut]
+    linked_persons: list[LinkedPersonOut]
+
+
+class SubjectListOut(Schema):
+    count: int
+    results: list[SubjectOut]
+
+
+def _subject_out(subject: Subject) -> dict:
+    return {
+        "id": subject.pk,
+        "kind": subject.kind,
+        "kind_name": subject.get_kind_display(),
+        "name": subject.name,
+        "uscc": subject.uscc,
+        "ric_masked": subject.ric_masked,
+        "org_type": subject.org_type,
+        "uscc_category": subject.uscc_category,
+        "uscc_category_name": subject.uscc_category_name,
+        "aliases": [
+            {"kind": a.kind, "kind_name": a.get_kind_display(), "value": a.value}
+            for a in subject.aliases.all()
+        ],
+        "linked_persons": [
+            {
+                "role": p.role,
+                "role_name": p.get_role_display(),
+                "name": p.name,
+                "ric_masked": p.ric_masked,
+                "valid_from": p.valid_from,
+                "valid_to": p.valid_to,
+            }
+            for p in subject.linked_persons.all()
+        ],
+    }
+
+
+def _visible(client):
+    return subjects_visible_to(client).prefetch_related(
+        "aliases", Prefetch("linked_persons", queryset=LinkedPerson.objects.order_by("role", "-valid_from"))
+    )
+
+
+@router.get(
+    "/",
+    auth=ApiKeyAuth("subjects:read"),
+    response={200: SubjectListOut, 400: ErrorOut},
+    summary="查询主体",
+)
+def find_subjects(
+    request,
+    uscc: str | None = None,
+    name: str | None = None,
+    ric: str | None = None,
+    purpose: str | None = None,
+):
+    """Exact lookup by USCC, by name (organisations and 个体工商户), or by 身份证 number (natural persons)."""
+    if not any(v and v.strip() for v in (uscc, name, ric)):
+        return error(
+            400,
+            "query_required",
+            "请至少提供一个查询条件：uscc（统一社会信用代码）、name（名称）或 ric（身份证号码）",
+        )
+    subjects = _visible(request.auth)
+    stated = request_purpose(request)
+    if ric and ric.strip():
+        if not stated:
+            return error(400, *PURPOSE_REQUIRED)
+        digest = ric_lookup_hash(ric)
+        if digest is None:
+            return error(400, "ric_invalid", "身份证号码格式或校验码不正确，请核对后重新查询")
+        subjects = subjects.filter(ric_hmac=digest)
+    if uscc and uscc.strip():
+        subjects = subjects.filter(uscc=normalize_code_input(uscc))
+    if name and name.strip():
+        subjects = subjects.filter(pk__in=subjects_by_name(name=name).values("pk"))
+    results = list(subjects.order_by("pk")[:MAX_RESULTS])
+    persons = [s for s in results if s.kind == SubjectKind.NATURAL_PERSON]
+    if persons or (ric and ric.strip()):
+        if not stated:
+            return error(400, *PURPOSE_REQUIRED)
+        # The searched number itself is not logged: only whether, and whom, it found.
+        audit_log(
+            actor=request.auth,
+            action="query",
+            obj=persons[0] if len(persons) == 1 else Subject,
+            purpose=stated,
+            detail={"via": "api", "by": "ric" if ric else "code", "subject_ids": [s.pk for s in persons]},
+            request=request,
+        )
+    return {"count": len(results), "results": [_subject_out(s) for s in results]}
+
+
+@router.get(
+    "/{int:subject_id}",
+    auth=ApiKeyAuth("subjects:read"),
+    response={200: SubjectOut, 400: ErrorOut, 404: ErrorOut},
+    summary="主体详情",
+)
+def get_subject(request, subject_id: int, purpose: str | None = None):
+    """One subject with its aliases and linked persons (身份证 numbers masked)."""
+    subject = _visible(request.auth).filter(pk=subject_id).first()
+    if subject is None:
+        return error(404, "subject_not_found", "未找到该主体，或本接口客户端无权查看")
+    if subject.kind == SubjectKind.NATURAL_PERSON:
+        stated = request_purpose(request)
+        if not stated:
+            return error(400, *PURPOSE_REQUIRED)
+        audit_log(
+            actor=request.auth,
+            action="view",
+            obj=subject,
+            purpose=stated,
+            detail={"via": "api"},
+            request=request,
+        )
+    return _subject_out(subject)

@@ -1,0 +1,85 @@
+"""Reads on the subject registry: exact lookups by code, 身份证 number (via HMAC), name and alias."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from xinyong.core.codes import SubjectKind
+from xinyong.core.identifiers import check_org_code, check_ric, normalize_code_input
+from xinyong.subjects import crypto
+from xinyong.subjects.models import AliasKind, Subject
+from xinyong.subjects.names import normalize_name
+
+
+def ric_lookup_hash(value: str) -> str | None:
+    """The HMAC to look a 身份证 number up by, or None when the text is not a valid number."""
+    result = check_ric(value)
+    return crypto.ric_hmac(result.normalized) if result.ok else None
+
+
+def subject_get_by_ric(*, ric: str) -> Subject | None:
+    """The natural person with this 身份证 number (15 or 18 digits, any width or case), if registered."""
+    digest = ric_lookup_hash(ric)
+    if digest is None:
+        return None
+    return Subject.objects.filter(ric_hmac=digest).first()
+
+
+def subject_get_by_uscc(*, uscc: str) -> Subject | None:
+    """The subject registered under this USCC, if any."""
+    code = normalize_code_input(uscc)
+    return Subject.objects.filter(uscc=code).first() if code else None
+
+
+def subjects_by_name(*, name: str) -> QuerySet[Subject]:
+    """Organisations and 个体工商户 whose current or former name normalises to the same key."""
+    key = normalize_name(name)
+    if not key:
+        return Subject.objects.none()
+    # Natural persons are found by ID number only: a name search must not enumerate people.
+    return (
+        Subject.objects.exclude(kind=SubjectKind.NATURAL_PERSON)
+        .filter(
+            Q(name_normalized=key) | Q(aliases__kind=AliasKind.FORMER_NAME, aliases__value_normalized=key)
+        )
+        .distinct()
+    )
+
+
+def subject_search_filter(term: str) -> Q:
+    """Console search: exact 身份证 number (via HMAC), USCC, legacy code, or a name fragment."""
+    term = (term or "").strip()
+    code = normalize_code_input(term)
+    condition = Q(pk__in=[])
+    digest = ric_lookup_hash(term) if code[:17].isdigit() and len(code) in (15, 18) else None
+    if digest is not None:
+        condition |= Q(ric_hmac=digest)
+    if code:
+        condition |= Q(uscc=code) | Q(aliases__value_normalized=code)
+        org_code = check_org_code(code)
+        if org_code.ok and org_code.normalized != code:
+            condition |= Q(aliases__value_normalized=org_code.normalized)
+    key = normalize_name(term)
+    if key:
+        condition |= Q(name_normalized__contains=key) | Q(
+            aliases__kind=AliasKind.FORMER_NAME, aliases__value_normalized__contains=key
+        )
+    return condition
+
+
+def subjects_visible_to(principal) -> QuerySet[Subject]:
+    """Subjects a user or API client may look at.
+
+    Organisations and 个体工商户 form a shared registry. A natural person is visible to platform-wide roles,
+    and otherwise only when the principal can see at least one record about that person (minimum
+    necessary: the registry must not reveal that someone has a record in another department's files).
+    """
+    from xinyong.accounts.models import ApiClient
+    from xinyong.accounts.permissions import is_platform_wide
+    from xinyong.records.selectors import records_visible_to
+
+    subjects = Subject.objects.all()
+    if not isinstance(principal, ApiClient) and is_platform_wide(principal):
+        return subjects
+    visible_records = records_visible_to(principal).filter(subject_id=OuterRef("pk"))
+    return subjects.filter(~Q(kind=SubjectKind.NATURAL_PERSON) | Exists(visible_records))

@@ -1,0 +1,61 @@
+"""Fixtures for accounts tests: two sibling departments, a child department and one user per role."""
+
+import random
+
+import pytest
+
+from xinyong.accounts.models import Department, Role, User
+from xinyong.core.identifiers import generate_uscc
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def valid_uscc(seed: int, category: str = "11") -> str:
+    return generate_uscc(random.Random(seed), category=category, division="350100")
+
+
+@pytest.fixture
+def dept_a(db) -> Department:
+    return Department.objects.create(
+        code="scjg", name="市市场监督管理局", region_code="350100", uscc=valid_uscc(1)
+    )
+
+
+@pytest.fixture
+def dept_b(db) -> Department:
+    return Department.objects.create(code="swj", name="市税务局", region_code="350100", uscc=valid_uscc(2))
+
+
+@pytest.fixture
+def dept_a_child(dept_a) -> Department:
+    return Department.objects.create(
+        code="scjg-gl", name="鼓楼区市场监督管理局", region_code="350102", parent=dept_a
+    )
+
+
+def make_user(username: str, role: str = "", department: Department | None = None, **extra) -> User:
+    user = User(username=username, role=role, department=department, **extra)
+    user.set_password("Xinyong-Test-2026!")
+    user.save()
+    return user
+
+
+PASSWORD = "Xinyong-Test-2026!"
+
+
+@pytest.fixture
+def users(dept_a, dept_b) -> dict[str, User]:
+    """One user per role (department roles in department A), plus a plain user and a superuser."""
+    return {
+        "operator": make_user("op", Role.OPERATOR),
+        "data_officer": make_user("do_a", Role.DATA_OFFICER, dept_a),
+        "data_officer_b": make_user("do_b", Role.DATA_OFFICER, dept_b),
+        "reviewer": make_user("rv_a", Role.REVIEWER, dept_a),
+        "window_clerk": make_user("wc_a", Role.WINDOW_CLERK, dept_a),
+        "auditor": make_user("au", Role.AUDITOR),
+        "no_role": make_user("plain"),
+        "superuser": make_user("root", is_superuser=True),
+    }

@@ -1,0 +1,89 @@
+"""Display masks for personal data."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xinyong.core.identifiers import PROVINCES, generate_ric
+from xinyong.core.masking import mask_name, mask_phone, mask_ric
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("11010519491231002X", "110105********002X"),
+        ("11010519491231002x", "110105********002X"),
+        (" １１０１０５１９４９１２３１００２Ｘ ", "110105********002X"),
+        ("110105491231002", "110105*****1002"),
+        ("1101051949", "**********"),
+        ("12345", "*****"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_mask_ric(raw, masked):
+    assert mask_ric(raw) == masked
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("张三", "张*"),
+        ("李小明", "李**"),
+        ("欧阳娜娜", "欧***"),
+        ("阿依古丽·买买提", "阿*******"),
+        (" 王 五 ", "王*"),
+        ("张", "*"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_mask_name(raw, masked):
+    assert mask_name(raw) == masked
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("138 1234 5678", "138****5678"),
+        ("+8613812345678", "+86*******5678"),
+        ("0591-87654321", "059******4321"),
+        ("87654321", "****4321"),
+        ("12345", "*****"),
+        (13812345678, "138****5678"),
+        (None, ""),
+    ],
+)
+def test_mask_phone(raw, masked):
+    assert mask_phone(raw) == masked
+
+
+@given(
+    st.randoms(use_true_random=False),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 6, 15)),
+    st.sampled_from(["M", "F"]),
+    st.sampled_from(sorted(PROVINCES)),
+)
+def test_mask_ric_never_reveals_the_middle(rng, birth_date, sex, province):
+    number = generate_ric(rng, birth_date=birth_date, sex=sex, region=province + "0102")
+    masked = mask_ric(number)
+    assert masked == number[:6] + "*" * 8 + number[14:]
+    assert f"{birth_date:%Y%m%d}" not in masked
+
+
+@given(st.one_of(st.none(), st.text(), st.integers(), st.floats()))
+def test_masks_never_raise_and_always_hide_something(value):
+    for mask in (mask_ric, mask_phone, mask_name):
+        masked = mask(value)
+        assert isinstance(masked, str)
+        if masked:
+            assert "*" in masked
+
+
+@given(st.text(min_size=1))
+def test_mask_name_keeps_at_most_the_first_character(name):
+    masked = mask_name(name)
+    assert set(masked[1:]) <= {"*"}

@@ -1,0 +1,115 @@
+import pytest
+from django.urls import reverse
+
+from tests.subjects.factories import RIC, RIC_MASKED, department, uscc, user
+from xinyong.accounts.models import AuditEntry, Role
+from xinyong.core.codes import SubjectKind
+from xinyong.subjects.models import ReviewStatus
+from xinyong.subjects.services import subject_resolve
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:subjects_subject_changelist"
+
+
+@pytest.fixture
+def operator():
+    return user("operator", Role.OPERATOR)
+
+
+@pytest.fixture
+def person():
+    return subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC).subject
+
+
+def test_full_id_search_finds_the_person_and_shows_it_masked(client, operator, person):
+    subject_resolve(kind=SubjectKind.ORGANISATION, name="某公司", uscc=uscc(1))
+    client.force_login(operator)
+    response = client.get(reverse(CHANGELIST), {"q": RIC.lower()})
+    page = response.content.decode()
+    assert "张三" in page and RIC_MASKED in page and "某公司" not in page
+    assert RIC not in page.replace(f'value="{RIC.lower()}"', "")  # only the typed search term echoes back
+    entry = AuditEntry.objects.filter(action="query", object_type="subjects.subject").latest("seq")
+    assert entry.detail["by"] == "ric" and RIC not in repr(entry.detail)
+
+
+def test_search_by_name_former_name_uscc_and_legacy_code(client, operator):
+    code = uscc(2)
+    subject_resolve(
+        kind=SubjectKind.ORGANISATION,
+        name="某某（福州）有限公司",
+        uscc=code,
+        legacy_codes={"tax_no": "350100123456789"},
+    )
+    subject_resolve(kind=SubjectKind.ORGANISATION, name="某某新名称有限公司", uscc=code)
+    client.force_login(operator)
+    for term in ("某某(福州)", "新名称", code.lower(), "350100123456789"):
+        page = client.get(reverse(CHANGELIST), {"q": term}).content.decode()
+        assert code in page, term
+
+
+def test_reveal_is_for_platform_wide_roles_and_audited(client, operator, person):
+    client.force_login(operator)
+    detail = client.get(reverse("admin:subjects_subject_change", args=[person.pk])).content.decode()
+    reveal_url = reverse("admin:subjects_subject_reveal_ric", args=[person.pk])
+    assert reveal_url in detail and RIC not in detail
+    form = client.get(reveal_url).content.decode()
+    assert RIC not in form
+    shown = client.post(reveal_url, {"purpose": "核对异议材料"}).content.decode()
+    assert RIC in shown
+    entry = AuditEntry.objects.filter(action="view", object_type="subjects.subject").latest("seq")
+    assert entry.actor_user == operator and entry.purpose == "核对异议材料"
+
+
+def test_department_user_sees_no_reveal_link_and_is_refused(client, person):
+    # The person has a shared record of department A, so officer A may see the (masked) subject.
+    from tests.subjects.factories import item_version, received
+    from xinyong.records.models import Channel
+    from xinyong.records.services import record_ingest
+
+    dept = department("dept-a", "甲局")
+    record_ingest(
+        item_version=item_version("inspection", scope="shared"),
+        department=dept,
+        document_number="检1号",
+        subject=person,
+        decision_date=received().date(),
+        fields={},
+        channel=Channel.FORM,
+        received_at=received(),
+    )
+    officer = user("officer", Role.DATA_OFFICER, dept)
+    client.force_login(officer)
+    detail = client.get(reverse("admin:subjects_subject_change", args=[person.pk])).content.decode()
+    assert RIC_MASKED in detail and "reveal-ric" not in detail
+    assert (
+        client.post(
+            reverse("admin:subjects_subject_reveal_ric", args=[person.pk]), {"purpose": "x"}
+        ).status_code
+        == 403
+    )
+
+
+def test_person_without_visible_records_is_hidden_from_departments(client, person):
+    officer = user("officer", Role.DATA_OFFICER, department("dept-a", "甲局"))
+    client.force_login(officer)
+    assert client.get(reverse("admin:subjects_subject_change", args=[person.pk])).status_code == 404
+    assert "张三" not in client.get(reverse(CHANGELIST)).content.decode()
+
+
+def test_review_queue_resolve_action(client, operator):
+    subject_resolve(kind=SubjectKind.ORGANISATION, name="同名公司", uscc=uscc(3))
+    review = subject_resolve(kind=SubjectKind.ORGANISATION, name="同名公司", uscc=uscc(4)).review_flag
+    client.force_login(operator)
+    url = reverse("admin:subjects_subjectreview_changelist")
+    assert "同名公司" in client.get(url, {"status__exact": "open"}).content.decode()
+    client.post(url, {"action": "resolve_selected", "_selected_action": [review.pk]})
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.RESOLVED and review.resolved_by == operator
+    assert AuditEntry.objects.filter(action="update", object_type="subjects.subjectreview").exists()
+
+
+def test_subjects_cannot_be_added_or_deleted(client, operator, person):
+    client.force_login(operator)
+    assert client.get(reverse("admin:subjects_subject_add")).status_code == 403
+    assert client.get(reverse("admin:subjects_subject_delete", args=[person.pk])).status_code == 403
