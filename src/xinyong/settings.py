@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "xinyong.subjects",
     "xinyong.records",
     "xinyong.api",
+    "xinyong.demo",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web process read while a long import writes; a generous timeout avoids
     # "database is locked" under short write bursts.
     DATABASES["default"]["OPTIONS"] = {

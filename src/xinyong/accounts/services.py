@@ -327,20 +327,26 @@ def _object_fields(obj: Any) -> dict[str, str]:
 
 
 def _lock_chain(using: str) -> AuditChainHead:
-    """Serialise writers and return the chain head (created from the newest entry when missing)."""
+    """Lock and return the chain head; concurrent writers queue here until the holder's transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the single head row (a waiting writer then reads the row as
+    committed by the previous one). SQLite serialises writers itself (transactions start IMMEDIATE).
+    """
+    head = AuditChainHead.objects.using(using).select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    # First entry of a database (or the head row was removed): create the head from the newest entry.
+    # The advisory lock stops two first writers from creating it at once.
     connection = connections[using]
     if connection.vendor == "postgresql":
-        # Held until the surrounding transaction ends, so concurrent writers queue instead of forking.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_ADVISORY_LOCK_KEY])
-    # SQLite serialises writers itself (transactions start IMMEDIATE); FOR UPDATE covers other backends.
-    head = AuditChainHead.objects.using(using).select_for_update().filter(pk=1).first()
-    if head is None:
-        last = AuditEntry.objects.using(using).order_by("-seq").values("seq", "hash").first()
-        head = AuditChainHead(
-            pk=1, seq=last["seq"] if last else 0, hash=last["hash"] if last else GENESIS_HASH
-        )
-        head.save(using=using, force_insert=True)
+        head = AuditChainHead.objects.using(using).select_for_update().filter(pk=1).first()
+        if head is not None:
+            return head
+    last = AuditEntry.objects.using(using).order_by("-seq").values("seq", "hash").first()
+    head = AuditChainHead(pk=1, seq=last["seq"] if last else 0, hash=last["hash"] if last else GENESIS_HASH)
+    head.save(using=using, force_insert=True)
     return head
 
 
@@ -384,7 +390,8 @@ def audit_log(
     fields["object_id"] = _clip(fields.get("object_id", ""), 64)
     entry = AuditEntry(**fields)
     using = router.db_for_write(AuditEntry)
-    with transaction.atomic(using=using):
+    # No savepoint: if writing the entry fails, the caller's whole transaction must not commit either.
+    with transaction.atomic(using=using, savepoint=False):
         head = _lock_chain(using)
         entry.seq = head.seq + 1
         entry.prev_hash = head.hash
