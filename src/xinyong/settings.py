@@ -161,3 +161,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("XINYONG_LOG_LEVEL", "WARNING")},
 }
+
+# Session storage keeps one-time messages (e.g. a newly created API key) out of cookies.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
