@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "运行信用平台 Web 服务（先执行数据库迁移）。生产环境请用 gunicorn xinyong.wsgi。"
 
     def add_arguments(self, parser):
-        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000")
+        parser.add_argument(
+            "addrport", nargs="?", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000"
+        )
         parser.add_argument("--no-migrate", action="store_true", help="不执行迁移")
 
     def handle(self, *args, addrport: str, no_migrate: bool, **options):
