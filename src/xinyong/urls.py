@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import path
+from django.views.generic import RedirectView
 
 from xinyong.api.api import api
 
@@ -8,6 +9,8 @@ admin.site.site_title = "信用信息平台"
 admin.site.index_title = "管理控制台"
 
 urlpatterns = [
+    # The public portal will live at the root; until then the root leads to the console.
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -41,7 +41,7 @@ def test_create_department_normalises_uscc_and_logs():
     [
         ("91350100M000100Y53", "uscc_check_digit"),
         ("9135010", "uscc_length"),
-        ("00000000000000000X", "uscc_placeholder_not_allowed"),
+        ("00000000000000000X", "uscc_no_code_not_allowed"),
         ("91350100M00010OY43", "uscc_invalid_char"),
     ],
 )

@@ -236,28 +236,28 @@ class TestExcelTruncation:
         assert "excel_truncated" not in codes(check_uscc("913501000001150001"))
 
 
-class TestPlaceholder:
-    def test_individual_business_placeholder_is_accepted_with_a_warning(self):
+class TestNoCode:
+    def test_individual_business_no_code_is_accepted_with_a_warning(self):
         result = check_uscc("00000000000000000x", subject_kind=IB)
         assert result.ok
         assert result.normalized == "00000000000000000X"
-        assert result.is_placeholder
-        assert result.codes == ("uscc_placeholder",)
+        assert result.is_no_code
+        assert result.codes == ("uscc_no_code",)
         assert "工商注册号" in result.warnings[0].message
 
     @pytest.mark.parametrize("kind", [ORG, PERSON, None])
-    def test_placeholder_is_refused_for_other_kinds(self, kind):
+    def test_no_code_is_refused_for_other_kinds(self, kind):
         result = check_uscc("00000000000000000X", subject_kind=kind)
         assert not result.ok
-        assert result.codes == ("uscc_placeholder_not_allowed",)
+        assert result.codes == ("uscc_no_code_not_allowed",)
         assert ("未指定" if kind is None else kind.label) in result.errors[0].message
 
-    def test_placeholder_accepts_the_plain_string_kind(self):
+    def test_no_code_accepts_the_plain_string_kind(self):
         assert check_uscc("00000000000000000X", subject_kind="individual_business").ok
 
-    def test_eighteen_zeros_is_not_a_placeholder(self):
+    def test_eighteen_zeros_is_not_a_no_code(self):
         result = check_uscc("000000000000000000", subject_kind=IB)
-        assert result.codes == ("uscc_placeholder_format",)
+        assert result.codes == ("uscc_no_code_format",)
         assert not check_uscc("000000000000000000", subject_kind=ORG).ok
 
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 ORG = SubjectKind.ORGANISATION
 IB = SubjectKind.INDIVIDUAL_BUSINESS
 PERSON = SubjectKind.NATURAL_PERSON
-PLACEHOLDER = "00000000000000000X"
+NO_CODE = "00000000000000000X"
 
 
 def codes(issues):
@@ -222,20 +222,20 @@ def test_people_sharing_a_name_are_not_flagged():
     assert other.created and other.review_flag is None and other.warnings == []
 
 
-def test_placeholder_individual_business_requires_registration_number():
+def test_no_code_individual_business_requires_registration_number():
     with pytest.raises(SubjectError) as excinfo:
-        subject_resolve(kind=IB, name="某某便利店", uscc=PLACEHOLDER)
+        subject_resolve(kind=IB, name="某某便利店", uscc=NO_CODE)
     assert codes(excinfo.value.issues) == ["reg_no_required"]
     assert "工商注册号" in excinfo.value.issues[0].message
 
 
-def test_placeholder_individual_business_is_keyed_by_registration_number():
+def test_no_code_individual_business_is_keyed_by_registration_number():
     first = subject_resolve(
-        kind=IB, name="某某便利店", uscc=PLACEHOLDER, legacy_codes={"reg_no": "350100600123456"}
+        kind=IB, name="某某便利店", uscc=NO_CODE, legacy_codes={"reg_no": "350100600123456"}
     )
     assert first.created and first.subject.uscc is None and first.warnings == []
     again = subject_resolve(
-        kind=IB, name="某某便利店", uscc=PLACEHOLDER, legacy_codes={"reg_no": " 350100600123456 "}
+        kind=IB, name="某某便利店", uscc=NO_CODE, legacy_codes={"reg_no": " 350100600123456 "}
     )
     assert not again.created and again.subject == first.subject
     # Later the business receives a USCC: the same subject gets it.
@@ -246,10 +246,10 @@ def test_placeholder_individual_business_is_keyed_by_registration_number():
     assert later.subject.uscc == code
 
 
-def test_placeholder_is_refused_for_organisations():
+def test_no_code_is_refused_for_organisations():
     with pytest.raises(SubjectError) as excinfo:
-        subject_resolve(kind=ORG, name="某公司", uscc=PLACEHOLDER, legacy_codes={"reg_no": "350100600123456"})
-    assert codes(excinfo.value.issues) == ["uscc_placeholder_not_allowed"]
+        subject_resolve(kind=ORG, name="某公司", uscc=NO_CODE, legacy_codes={"reg_no": "350100600123456"})
+    assert codes(excinfo.value.issues) == ["uscc_no_code_not_allowed"]
 
 
 def test_legacy_codes_become_aliases():

@@ -27,11 +27,11 @@ Errors
     Positions 3–8 (登记管理机关行政区划码) are not all digits.
 ``uscc_check_digit``
     Position 18 is wrong *and* the GB 11714 check of positions 9–17 fails too.
-``uscc_placeholder_not_allowed``
-    The placeholder ``00000000000000000X`` (or another 17-zero prefix) for a subject that is not a
+``uscc_no_code_not_allowed``
+    The no-code value ``00000000000000000X`` (or another 17-zero prefix) for a subject that is not a
     个体工商户, or whose kind is unknown.
-``uscc_placeholder_format``
-    A 个体工商户 placeholder with 17 zeros but a last character other than ``X``.
+``uscc_no_code_format``
+    A 个体工商户 no-code value with 17 zeros but a last character other than ``X``.
 ``ric_empty`` / ``ric_length`` / ``ric_invalid_char``
     No 身份证 number; not 15 or 18 characters; a non-digit (only the last of 18 may be ``X``).
 ``ric_birth_date_invalid`` / ``ric_birth_date_too_early`` / ``ric_birth_date_future``
@@ -54,8 +54,8 @@ Warnings
     Position 18 holds but positions 9–17 fail the GB 11714 check. Any single wrong character in positions
     1–17 breaks position 18 (31 is prime), so this is an issued code whose subject identifier is not a
     GB 11714 code, not a typing error; kept, flagged.
-``uscc_placeholder``
-    The 个体工商户 placeholder ``00000000000000000X``: accepted, and the 工商注册号 becomes required.
+``uscc_no_code``
+    The 个体工商户 no-code value ``00000000000000000X``: accepted, and the 工商注册号 becomes required.
 ``uscc_unknown_category``
     Positions 1–2 are not a pair of the GB 32100 category table (:data:`USCC_CATEGORIES`).
 ``uscc_kind_mismatch``
@@ -90,7 +90,7 @@ __all__ = [
     "USCC_ALPHABET",
     "USCC_AUTHORITIES",
     "USCC_CATEGORIES",
-    "USCC_PLACEHOLDER",
+    "USCC_NO_CODE",
     "WARNING_MESSAGES",
     "IdIssue",
     "IdResult",
@@ -133,11 +133,11 @@ ERROR_MESSAGES: dict[str, str] = {
         "统一社会信用代码第 18 位校验码错误：应为 {expected}，实为 {actual}；第 9–17 位组织机构代码的校验也不通过。"
         "代码中可能有录入错误，请核对原始证照。"
     ),
-    "uscc_placeholder_not_allowed": (
+    "uscc_no_code_not_allowed": (
         "占位码 {value} 只能用于尚无统一社会信用代码的个体工商户，当前行政相对人类别为“{kind}”。"
         "请填写该主体真实的统一社会信用代码；如确为个体工商户，请将类别标为个体工商户并填写工商注册号。"
     ),
-    "uscc_placeholder_format": (
+    "uscc_no_code_format": (
         "个体工商户占位码应为 17 个 0 加大写字母 X（00000000000000000X），实为 {value}。"
         "请按此更正，并同时填写工商注册号。"
     ),
@@ -180,7 +180,7 @@ WARNING_MESSAGES: dict[str, str] = {
         "统一社会信用代码第 18 位校验正确，但第 9–17 位不符合组织机构代码校验规则（第 17 位按规则应为 {expected}，"
         "实为 {actual}）。已接收，请运维人员对照原始证照复核。"
     ),
-    "uscc_placeholder": (
+    "uscc_no_code": (
         "统一社会信用代码为个体工商户占位码 00000000000000000X，表示该个体工商户尚无统一社会信用代码。"
         "必须同时填写工商注册号。"
     ),
@@ -203,7 +203,7 @@ MESSAGES: dict[str, str] = {**ERROR_MESSAGES, **WARNING_MESSAGES}
 # --- reference tables ----------------------------------------------------------------------------------
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_PLACEHOLDER = "0" * 17 + "X"
+USCC_NO_CODE = "0" * 17 + "X"
 
 #: GB 32100-2015 position 1: 登记管理部门.
 USCC_AUTHORITIES: dict[str, str] = {
@@ -350,7 +350,7 @@ class UsccResult(IdResult):
     category_name: str | None = None
     division_code: str | None = None
     org_code: str | None = None
-    is_placeholder: bool = False
+    is_no_code: bool = False
 
 
 @dataclass
@@ -482,18 +482,16 @@ def _kind_label(subject_kind: str | None) -> str:
     return str(SubjectKind(subject_kind).label) if subject_kind else "未指定"
 
 
-def _check_uscc_placeholder(result: UsccResult, subject_kind: str | None) -> UsccResult:
+def _check_uscc_no_code(result: UsccResult, subject_kind: str | None) -> UsccResult:
     code = result.cleaned
     if subject_kind != SubjectKind.INDIVIDUAL_BUSINESS:
-        result.errors.append(
-            _issue("uscc_placeholder_not_allowed", value=code, kind=_kind_label(subject_kind))
-        )
-    elif code != USCC_PLACEHOLDER:
-        result.errors.append(_issue("uscc_placeholder_format", value=code))
+        result.errors.append(_issue("uscc_no_code_not_allowed", value=code, kind=_kind_label(subject_kind)))
+    elif code != USCC_NO_CODE:
+        result.errors.append(_issue("uscc_no_code_format", value=code))
     else:
         result.normalized = code
-        result.is_placeholder = True
-        result.warnings.append(_issue("uscc_placeholder"))
+        result.is_no_code = True
+        result.warnings.append(_issue("uscc_no_code"))
     return result
 
 
@@ -510,7 +508,7 @@ def check_uscc(value: object, *, subject_kind: str | None = None) -> UsccResult:
         result.errors.append(_issue("excel_truncated", label="统一社会信用代码", value=cleaned))
         return result
     if len(cleaned) == 18 and cleaned.startswith("0" * 17):
-        return _check_uscc_placeholder(result, subject_kind)
+        return _check_uscc_no_code(result, subject_kind)
 
     if len(cleaned) != 18:
         result.errors.append(

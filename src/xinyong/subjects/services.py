@@ -14,7 +14,7 @@ from xinyong.accounts.permissions import has_role, is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import (
-    USCC_PLACEHOLDER,
+    USCC_NO_CODE,
     IdIssue,
     UsccResult,
     check_org_code,
@@ -261,7 +261,9 @@ def _resolve_organisation(
 ) -> tuple[Subject, bool]:
     if not uscc:
         if kind == SubjectKind.INDIVIDUAL_BUSINESS:
-            message = f"个体工商户须填写统一社会信用代码；尚无代码的，填写占位代码 {USCC_PLACEHOLDER} 并填写工商注册号"
+            message = (
+                f"个体工商户须填写统一社会信用代码；尚无代码的，填写占位代码 {USCC_NO_CODE} 并填写工商注册号"
+            )
         else:
             message = "法人及非法人组织须填写统一社会信用代码"
         raise SubjectError([IdIssue("uscc_required", message)])
@@ -272,18 +274,18 @@ def _resolve_organisation(
     code = result.normalized
     reg_no = codes.get(AliasKind.REG_NO)
 
-    if result.is_placeholder:
+    if result.is_no_code:
         if not reg_no:
             raise SubjectError(
                 [
                     IdIssue(
                         "reg_no_required",
-                        f"使用占位代码 {USCC_PLACEHOLDER} 的个体工商户必须填写工商注册号，请补充后重新报送",
+                        f"使用占位代码 {USCC_NO_CODE} 的个体工商户必须填写工商注册号，请补充后重新报送",
                     )
                 ]
             )
         # The 工商注册号 it asks for is there: the reminder would only be noise.
-        warnings[:] = [w for w in warnings if w.code != "uscc_placeholder"]
+        warnings[:] = [w for w in warnings if w.code != "uscc_no_code"]
         alias = (
             SubjectAlias.objects.filter(
                 kind=AliasKind.REG_NO, value_normalized=reg_no, subject__kind=SubjectKind.INDIVIDUAL_BUSINESS
