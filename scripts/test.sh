@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh test
+. scripts/system-packages.sh
 ruff check src tests bench
 ruff format --check src tests bench
 xinyong makemigrations --check --dry-run >/dev/null || { echo "models changed without a migration"; exit 1; }

@@ -9,6 +9,10 @@ Everything that differs between a laptop demo and production comes from the envi
 - ``XINYONG_SECRET_KEY``: Django's signing key.
 - ``XINYONG_ENCRYPTION_KEY``: Fernet key (urlsafe base64, 32 bytes) for personal identifiers at rest.
 - ``XINYONG_HMAC_KEY``: key of the keyed hash used for exact lookup of personal identifiers.
+- ``XINYONG_TASKS_BACKEND``: ``db`` (default; background batches in a database queue worked by
+  ``xinyong db_worker``, which ``xinyong serve`` starts) or ``immediate`` (run in the calling process).
+- ``XINYONG_UPLOAD_MAX_BYTES``, ``XINYONG_API_MAX_BODY_BYTES``, ``XINYONG_API_SYNC_MAX_ROWS``: collection
+  limits (uploaded file size, API body size, rows an API request loads before answering).
 """
 
 import os
@@ -67,13 +71,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "xinyong.core",
     "xinyong.accounts",
     "xinyong.catalog",
     "xinyong.subjects",
     "xinyong.records",
+    "xinyong.collection",
     "xinyong.api",
     "xinyong.demo",
+    "xinyong.console",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +133,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/console/login/"
+LOGIN_REDIRECT_URL = "/console/"
+LOGOUT_REDIRECT_URL = "/console/login/"
 # ModelBackend checks passwords; RoleBackend grants model permissions from the role table
 # (xinyong.accounts.permissions).
 AUTHENTICATION_BACKENDS = [
@@ -150,6 +160,29 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Collection (归集): uploaded files are kept under MEDIA_ROOT/batches/<batch id>/.
+XINYONG_UPLOAD_MAX_BYTES = int(os.environ.get("XINYONG_UPLOAD_MAX_BYTES", str(1024 * 1024 * 1024)))
+# JSON / NDJSON bodies of POST /api/collection/{item}/records; larger submissions go as files.
+XINYONG_API_MAX_BODY_BYTES = int(os.environ.get("XINYONG_API_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
+# API submissions up to this many rows are loaded in the request; larger ones in the background.
+XINYONG_API_SYNC_MAX_ROWS = int(os.environ.get("XINYONG_API_SYNC_MAX_ROWS", "5000"))
+# Uploads above Django's in-memory threshold are streamed to temporary files, never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Background tasks (batch loading): a database-backed queue worked by ``xinyong db_worker`` (started by
+# ``xinyong serve``). XINYONG_TASKS_BACKEND=immediate runs tasks in the calling process instead (tests,
+# one-off scripts).
+_TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = os.environ.get("XINYONG_TASKS_BACKEND", "db")
+if _task_backend not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"XINYONG_TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}, not {_task_backend!r}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
 
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

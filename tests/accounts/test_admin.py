@@ -262,6 +262,17 @@ def test_audit_log_admin_search_and_filters(client, users):
 
 
 @pytest.mark.django_db
+def test_audit_log_names_object_types_in_chinese(client, users, dept_a):
+    audit_log(actor=users["operator"], action="update", obj=dept_a)
+    audit_log(actor=users["operator"], action="query", obj=User)
+    client.force_login(users["auditor"])
+    body = client.get(changelist("auditentry"), {"action__exact": "update"}).content.decode()
+    assert '<td class="field-object_type_display">部门</td>' in body
+    body = client.get(changelist("auditentry"), {"action__exact": "query"}).content.decode()
+    assert '<td class="field-object_type_display">用户</td>' in body and "accounts.user" not in body
+
+
+@pytest.mark.django_db
 def test_operator_pages_render(client, users, dept_a):
     from xinyong.accounts.services import apiclient_create
 

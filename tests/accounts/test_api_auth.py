@@ -87,8 +87,9 @@ def test_missing_or_unknown_key_is_401(api, issued, headers, code):
     response = api.get("/records", headers=headers)
     assert response.status_code == 401
     body = response.json()
+    assert set(body) == {"code", "message"}  # the API's one error shape
     assert body["code"] == code
-    assert "密钥" in body["detail"]
+    assert "密钥" in body["message"]
 
 
 @pytest.mark.django_db
@@ -107,7 +108,7 @@ def test_revoked_key_is_401_and_audited(api, issued, users):
     response = api.get("/records", headers={"X-API-Key": key})
     assert response.status_code == 401
     assert response.json()["code"] == "api_key_revoked"
-    assert "吊销" in response.json()["detail"]
+    assert "吊销" in response.json()["message"]
     denied = AuditEntry.objects.get(action="login_failed")
     assert (denied.actor_api_client_id, denied.outcome, denied.detail["reason"]) == (
         client.pk,
@@ -140,7 +141,7 @@ def test_missing_scope_is_403(api, issued):
     assert response.status_code == 403
     body = response.json()
     assert body["code"] == "api_scope_missing"
-    assert "records:write" in body["detail"]
+    assert "records:write" in body["message"]
     assert AuditEntry.objects.filter(action="query", outcome="denied").count() == 1
 
 

@@ -146,3 +146,19 @@ def test_apiclient_create_with_expiry_and_repeated_scope_flags(dept_a):
 )
 def test_apiclient_errors(dept_a, args, code):
     assert f"[{code}]" in fails("apiclient", *args)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["audit", "verify", "--chunk-size", "0"], "[number_invalid]"),
+        (["apiclient", "revoke", "第一个"], "[number_invalid]"),
+        (["createuser", "wang", "--role", "boss"], "[role_unknown]"),  # before asking for a password
+        (["createuser", "wang", "--role", "operator", "--password", "Ab1!"], "密码太短：至少需要 8 个字符"),
+    ],
+)
+def test_bad_command_line_values_get_a_zh_message(args, words):
+    message = fails(*args)
+    assert words in message
+    assert "invalid int value" not in message and "too short" not in message

@@ -277,3 +277,24 @@ def test_nobody_deletes_catalog_rows(client, loaded, operator):
         == 403
     )
     assert CatalogItem.objects.filter(pk=item.pk).exists() and RuleSet.objects.filter(pk=rule_set.pk).exists()
+
+
+def test_read_only_roles_see_the_content_in_chinese_without_an_editor(client, loaded, data_officer):
+    """A data officer (view permission only) reads items, code lists and rule sets; nothing breaks."""
+    client.force_login(data_officer)
+    item = CatalogItem.objects.get(code="penalty")
+    pages = {
+        reverse("admin:catalog_catalogitem_change", args=[item.pk]): "CF_WSH",
+        reverse(
+            "admin:catalog_codelist_change", args=[CodeList.objects.get(code="subject_kind").pk]
+        ): "自然人",
+        reverse("admin:catalog_ruleset_change", args=[rule_set_current("ndrc-36").pk]): "tiers",
+    }
+    for url, expected in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert expected in html, url
+        assert "<textarea" not in html and 'name="_save"' not in html, url
+        for english in ("Content:", "Change note:", "Valid from:", "Entries yaml:", "Rules yaml:"):
+            assert english not in html, (url, english)

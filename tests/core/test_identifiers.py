@@ -235,6 +235,13 @@ class TestExcelTruncation:
     def test_all_digit_code_without_trailing_zeros_is_an_ordinary_check_error(self):
         assert "excel_truncated" not in codes(check_uscc("913501000001150001"))
 
+    @pytest.mark.parametrize("code", ["913501000413E39010", make_uscc("91", "350100", "1E234567")])
+    def test_a_letter_e_between_digits_is_not_scientific_notation(self, code):
+        # Only an "E" between digits: a valid code, not a spreadsheet's 9.13501E+17.
+        result = check_uscc(code)
+        assert "excel_truncated" not in codes(result)
+        assert result.ok, result.errors
+
 
 class TestNoCode:
     def test_individual_business_no_code_is_accepted_with_a_warning(self):

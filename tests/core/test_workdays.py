@@ -186,7 +186,7 @@ def test_alert_for_next_year_from_the_fourth_quarter(operator):
     assert [(a.year, a.code) for a in alerts] == [(2027, "calendar_year_missing")]
     assert alerts[0].message == (
         "2027年法定节假日和调休安排尚未录入：涉及2027年的工作日期限按周末推算，标为“暂定”。"
-        "请在 工作日历 中录入后确认该年度。"
+        "请在“工作日历”中按国务院办公厅的放假通知录入，再在“工作日历年度”中确认该年度。"
     )
     enter_2027_new_year(operator)
     assert len(calendar_alerts(as_of=D(2026, 11, 23))) == 1  # entered is not enough: it must be confirmed

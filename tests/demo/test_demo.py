@@ -1,8 +1,9 @@
 import datetime as dt
 import random
+import re
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from xinyong.accounts.models import ApiClient, Department, User
 from xinyong.accounts.services import apiclient_authenticate
@@ -57,3 +58,22 @@ def test_demo_command_refuses_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(Exception, match="生产环境"):
         call_command("demo", "--subjects", "1")
+
+
+def test_every_requested_subject_gets_a_record():
+    report = demo_build(seed=3, subjects=12, as_of=AS_OF)
+    assert report.subjects == Subject.objects.count() == 12
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--subjects", "0"], "[number_invalid]"),
+        (["--subjects", "很多"], "[number_invalid]"),
+        (["--as-of", "2026/13/01"], "[date_invalid]"),
+    ],
+)
+def test_demo_command_bad_values(args, words):
+    with pytest.raises(CommandError, match=re.escape(words)):
+        call_command("demo", *args)
+    assert not Subject.objects.exists()

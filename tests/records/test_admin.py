@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -92,3 +94,19 @@ def test_views_of_non_public_records_are_audited(client, records, officer_a):
     listed = AuditEntry.objects.latest("seq")
     assert listed.action == "view" and records["a-none"].pk in listed.detail["record_ids"]
     assert records["b-public"].pk not in listed.detail["record_ids"]
+
+
+def test_list_shows_and_filters_the_computed_status(client, records, ingest, items, dept_a, operator):
+    expired = ingest(items["public"], dept_a, "A罚〔2019〕1号", publish_until=dt.date(2020, 1, 1)).record
+    client.force_login(operator)
+    page = client.get(reverse(CHANGELIST), {"effective_status": "expired"}).content.decode()
+    assert expired.document_number in page and "公示期满" in page
+    assert records["a-public"].document_number not in page
+    page = client.get(reverse(CHANGELIST), {"effective_status": "effective"}).content.decode()
+    assert expired.document_number not in page and records["a-public"].document_number in page
+
+
+def test_version_fields_are_shown_with_their_chinese_names(client, records, operator):
+    client.force_login(operator)
+    page = client.get(change_url(records["a-public"])).content.decode()
+    assert "处罚内容" in page and "CF_NR" in page and "罚款人民币五千元" in page

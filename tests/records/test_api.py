@@ -149,3 +149,43 @@ def test_real_http_round_trip(live_server, records, client_a):
         urllib.request.urlopen(missing, timeout=10)
     assert excinfo.value.code == 404
     assert json.loads(excinfo.value.read().decode("utf-8"))["code"] == "record_not_found"
+
+
+def test_every_api_error_has_one_shape(client, records, dept_a, client_a):
+    """Auth, scope, parameter, purpose and not-found failures of both routers answer {code, message}."""
+    subjects_only, subjects_key = api_client(dept_a, [ApiScope.SUBJECTS_READ])
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {client_a.key}"}
+    cases = [
+        (client.get("/api/records/"), 401, "api_key_missing"),
+        (client.get("/api/subjects/", {"uscc": "x"}, HTTP_X_API_KEY="xy_bad"), 401, "api_key_invalid"),
+        (client.get("/api/records/", HTTP_X_API_KEY=subjects_key), 403, "api_scope_missing"),
+        (client.get("/api/records/", {"page": "第一页"}, **bearer), 422, "request_invalid"),
+        (client.get("/api/records/", {"decision_from": "2026-13-45"}, **bearer), 422, "request_invalid"),
+        (client.get("/api/records/", {"page_size": 0}, **bearer), 400, "page_invalid"),
+        (client.get(f"/api/records/{records['a-none'].pk}", **bearer), 400, "purpose_required"),
+        (
+            client.get(f"/api/records/{records['b-none'].pk}", {"purpose": PURPOSE}, **bearer),
+            404,
+            "record_not_found",
+        ),
+        (client.get("/api/subjects/", HTTP_X_API_KEY=subjects_key), 400, "query_required"),
+        (client.get("/api/subjects/999999", HTTP_X_API_KEY=subjects_key), 404, "subject_not_found"),
+    ]
+    for response, status, code in cases:
+        body = response.json()
+        assert (response.status_code, body.get("code")) == (status, code), body
+        assert set(body) == {"code", "message"}, body
+        assert body["message"] and body["message"].isascii() is False  # a zh-hans message
+    invalid = client.get("/api/records/", {"page": "第一页"}, **bearer).json()
+    assert "page" in invalid["message"]
+
+
+def test_natural_person_record_reports_its_own_narrower_scope(
+    client, client_b, ingest, items, dept_a, person
+):
+    record = ingest(items["public"], dept_a, "罚6号", subject=person, fields={"CF_XDR_ZJHM": RIC}).record
+    assert record.disclosure_scope == "shared"  # the item is public, its natural-person scope is shared
+    response = get(client, client_b, f"/api/records/{record.pk}", purpose=PURPOSE)
+    assert response.json()["disclosure_scope"] == "shared"
+    listed = get(client, client_b, "/api/records/", purpose=PURPOSE, item="penalty").json()["results"]
+    assert [row["disclosure_scope"] for row in listed if row["id"] == record.pk] == ["shared"]

@@ -16,7 +16,7 @@ from xinyong.records.models import (
     RecordDeletionRefused,
     RecordStatus,
 )
-from xinyong.records.selectors import record_effective_status
+from xinyong.records.selectors import record_effective_status, records_with_effective_status
 from xinyong.records.services import RecordError, record_change_status, version_protected_values
 from xinyong.subjects.services import subject_resolve
 
@@ -231,3 +231,22 @@ def test_correction_can_move_record_to_another_subject(items, dept_a, ingest):
     assert outcome.outcome == "new_version"
     first.refresh_from_db()
     assert first.subject == other and first.versions.get(number=1).subject != other
+
+
+def test_effective_status_filter_matches_the_computed_status(items, dept_a, officer_a, ingest, as_of):
+    past = ingest(items["public"], dept_a, "罚1号", publish_until=dt.date(2026, 6, 14)).record
+    last_day = ingest(items["public"], dept_a, "罚2号", publish_until=as_of).record
+    open_ended = ingest(items["public"], dept_a, "罚3号").record
+    revoked = ingest(items["public"], dept_a, "罚4号", publish_until=dt.date(2020, 1, 1)).record
+    record_change_status(record=revoked, status="revoked", actor=officer_a, reason="复议撤销", as_of=as_of)
+    everything = [past, last_day, open_ended, revoked]
+    for status in EffectiveStatus.values:
+        found = set(
+            CreditRecord.objects.filter(records_with_effective_status(status, as_of=as_of)).values_list(
+                "pk", flat=True
+            )
+        )
+        fresh = CreditRecord.objects.filter(pk__in=[r.pk for r in everything])
+        computed = {r.pk for r in fresh if record_effective_status(r, as_of=as_of) == status}
+        assert found == computed, status
+    assert CreditRecord.objects.filter(records_with_effective_status("expired", as_of=as_of)).get() == past

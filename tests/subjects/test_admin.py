@@ -102,7 +102,10 @@ def test_review_queue_resolve_action(client, operator):
     review = subject_resolve(kind=SubjectKind.ORGANISATION, name="同名公司", uscc=uscc(4)).review_flag
     client.force_login(operator)
     url = reverse("admin:subjects_subjectreview_changelist")
-    assert "同名公司" in client.get(url, {"status__exact": "open"}).content.decode()
+    page = client.get(url, {"status__exact": "open"}).content.decode()
+    assert "同名公司" in page and "名称相同但代码不同" in page and "subject_code_conflict" not in page
+    detail = client.get(reverse("admin:subjects_subjectreview_change", args=[review.pk])).content.decode()
+    assert "名称相同但代码不同" in detail and "已提交平台管理员核查" in detail
     client.post(url, {"action": "resolve_selected", "_selected_action": [review.pk]})
     review.refresh_from_db()
     assert review.status == ReviewStatus.RESOLVED and review.resolved_by == operator

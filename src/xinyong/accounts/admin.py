@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Q
 from django.utils import timezone
 
-from xinyong.accounts.admin_audit import AuditedModelAdmin
+from xinyong.accounts.admin_audit import AuditedModelAdmin, ReadOnlyAdminMixin
 from xinyong.accounts.models import ApiClient, ApiScope, AuditEntry, Department, User
 from xinyong.accounts.selectors import department_ancestors
 from xinyong.accounts.services import apiclient_create, apiclient_revoke
@@ -228,7 +229,7 @@ class ApiClientAdmin(AuditedModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(AuditedModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
     # Reading the audit log is itself worth recording.
     audit_views = True
     list_display = (
@@ -238,7 +239,7 @@ class AuditEntryAdmin(AuditedModelAdmin):
         "actor_kind",
         "actor_department",
         "action",
-        "object_type",
+        "object_type_display",
         "object_repr",
         "purpose",
         "outcome",
@@ -254,11 +255,12 @@ class AuditEntryAdmin(AuditedModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description="对象类型", ordering="object_type")
+    def object_type_display(self, obj: AuditEntry) -> str:
+        # "records.creditrecord" means nothing to a reader; the model's own name does.
+        if not obj.object_type:
+            return "—"
+        try:
+            return str(apps.get_model(obj.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return obj.object_type

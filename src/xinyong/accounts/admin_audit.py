@@ -17,6 +17,9 @@ each. Custom admin actions must call services, which write their own audit entri
 the filters used) or of a detail page (object = the row) is logged as well. The ``accounts.W001`` system
 check warns about admin classes of xinyong apps that are not audited.
 
+**Read-only pages.** ``ReadOnlyAdminMixin`` (first base) refuses add, change and delete for rows that
+change only through services, such as credit records and the audit log.
+
 **Department scope.** ``DepartmentScopedAdminMixin`` (with ``department_field``) limits the change list
 to the departments the user may read and refuses to show or change rows of other departments.
 """
@@ -31,6 +34,9 @@ from django.contrib.admin.utils import unquote
 from xinyong.accounts.models import AuditAction
 from xinyong.accounts.permissions import can_read_department, can_write_department, readable_department_ids
 from xinyong.accounts.services import audit_log
+
+# The purpose recorded when a console page shows non-public data (the console user states none).
+CONSOLE_PURPOSE = "管理控制台查阅"
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -85,6 +91,20 @@ class AuditedModelAdmin(admin.ModelAdmin):
             if obj is not None:
                 self._audit(request, action=AuditAction.VIEW, obj=obj)
         return response
+
+
+class ReadOnlyAdminMixin:
+    """For a ModelAdmin or an inline whose rows change only through services (or never): nobody adds,
+    changes or deletes them in the console; users with the view permission read them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class DepartmentScopedAdminMixin:

@@ -8,10 +8,11 @@ Usage in an app's router::
     def list_records(request):
         client = request.auth  # the ApiClient, with .department and .scopes
 
-The key is accepted in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Failures answer with
-``{"detail": <zh-hans message>, "code": <stable code>}``: 401 for a missing, unknown, revoked or expired
-key, 403 when the client lacks the scope. ``install_api_error_handler(api)`` (called in
-``xinyong.api.api``) adds the ``code``; without it ninja still answers with the status and message.
+The key is accepted in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Failures answer with the
+API's error body ``{"code": <stable code>, "message": <zh-hans message>}``: 401 for a missing, unknown,
+revoked or expired key, 403 when the client lacks the scope. ``install_api_error_handler(api)`` renders
+them (``xinyong.api.errors.install_error_handlers`` calls it for the platform API); without it ninja still
+answers with the status and message.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ class ApiAuthError(HttpError):
 
 
 def api_auth_error_response(request: HttpRequest, exc: ApiAuthError, *, api) -> HttpResponse:
-    """Render an ApiAuthError as ``{"detail": ..., "code": ...}``."""
-    response = api.create_response(request, {"detail": exc.message, "code": exc.code}, status=exc.status_code)
+    """Render an ApiAuthError as the API's error body ``{"code": ..., "message": ...}``."""
+    response = api.create_response(
+        request, {"code": exc.code, "message": exc.message}, status=exc.status_code
+    )
     if exc.status_code == 401:
         response["WWW-Authenticate"] = 'Bearer realm="xinyong"'
     return response

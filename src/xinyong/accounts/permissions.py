@@ -37,9 +37,11 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core": ALL_ACTIONS,
         "subjects": ALL_ACTIONS,
         "records": VIEW,
+        "collection": VIEW,
     },
-    Role.DATA_OFFICER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW},
-    Role.REVIEWER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW},
+    # Batches are read-only in the admin (they change through the collection services), department-scoped.
+    Role.DATA_OFFICER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW, "collection": VIEW},
+    Role.REVIEWER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW, "collection": VIEW},
     Role.WINDOW_CLERK: {"subjects": VIEW},
     Role.AUDITOR: {ANY_APP: VIEW},
 }

@@ -33,6 +33,7 @@ from xinyong.accounts.models import (
     Role,
     User,
 )
+from xinyong.core.errors import CodedError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -48,13 +49,8 @@ API_KEY_PREFIX = "xy"
 API_KEY_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
-class ServiceError(Exception):
+class ServiceError(CodedError):
     """An error the user can act on: a stable ``code`` and a zh-hans ``message`` saying how to fix it."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(message)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -238,15 +234,13 @@ API_KEY_DEPARTMENT_INACTIVE = ApiKeyProblem(
 )
 
 
-class ApiKeyError(Exception):
+class ApiKeyError(CodedError):
     """Authentication of an API key failed; carries the HTTP status, a stable code and a zh message."""
 
     def __init__(self, problem: ApiKeyProblem, client: ApiClient | None = None) -> None:
+        super().__init__(problem.code, problem.message)
         self.status = problem.status
-        self.code = problem.code
-        self.message = problem.message
         self.client = client
-        super().__init__(problem.message)
 
 
 def apiclient_authenticate(*, key: str | None, now: dt.datetime | None = None) -> ApiClient:

@@ -2,11 +2,14 @@
 
 from ninja import NinjaAPI
 
-from xinyong.accounts.api_auth import install_api_error_handler
+from xinyong.api.errors import install_error_handlers
+from xinyong.collection.api import router as collection_router
 from xinyong.records.api import router as records_router
 from xinyong.subjects.api import router as subjects_router
 
 api = NinjaAPI(title="xinyong 公共信用信息平台接口", version="1", urls_namespace="api")
-install_api_error_handler(api)  # API key failures answer with a stable error code
+# Every failure answers {"code": ..., "message": ...}: API keys, parameters, services, permissions.
+install_error_handlers(api)
 api.add_router("/records/", records_router)
 api.add_router("/subjects/", subjects_router)
+api.add_router("/collection/", collection_router)

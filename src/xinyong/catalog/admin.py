@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from xinyong.accounts.admin_audit import AuditedModelAdmin
+from xinyong.accounts.admin_audit import AuditedModelAdmin, ReadOnlyAdminMixin
 from xinyong.catalog.forms import CatalogItemForm, CodeListForm, RuleSetForm, compact_payload, dump_yaml
 from xinyong.catalog.models import CatalogItem, CatalogItemVersion, CodeList, RuleSet
 from xinyong.catalog.selectors import catalog_versions_using_code_list, rule_set_current, rule_sets_current
@@ -80,7 +80,7 @@ class CatalogItemAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "category", "current_version_number", "current_valid_from", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["code", "name", "description"]
-    readonly_fields = ["version_history"]
+    readonly_fields = ["version_history", "current_content"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -88,11 +88,15 @@ class CatalogItemAdmin(AuditedModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         meta = ["name", "category", "description", "is_active"]
-        return [
-            (None, {"fields": ["code", *meta]}),
-            ("当前版本内容（编辑后保存即创建新版本）", {"fields": ["content", "change_note", "valid_from"]}),
-            ("版本历史", {"fields": ["version_history"]}),
-        ]
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Readers see the current content as text; the YAML editor is for operators.
+            content = ("当前版本内容", {"fields": ["current_content"]})
+        else:
+            content = (
+                "当前版本内容（编辑后保存即创建新版本）",
+                {"fields": ["content", "change_note", "valid_from"]},
+            )
+        return [(None, {"fields": ["code", *meta]}), content, ("版本历史", {"fields": ["version_history"]})]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -148,6 +152,13 @@ class CatalogItemAdmin(AuditedModelAdmin):
         latest = obj.versions.order_by("-number").first()
         return latest.valid_from if latest else "—"
 
+    @admin.display(description="内容（YAML）")
+    def current_content(self, obj):
+        latest = obj.versions.order_by("-number").first() if obj is not None and obj.pk else None
+        if latest is None:
+            return "—"
+        return format_html("<pre>{}</pre>", dump_yaml(compact_payload(catalog_version_payload(latest))))
+
     @admin.display(description="版本历史")
     def version_history(self, obj):
         if obj is None or obj.pk is None:
@@ -180,7 +191,7 @@ class CatalogItemAdmin(AuditedModelAdmin):
 
 
 @admin.register(CatalogItemVersion)
-class CatalogItemVersionAdmin(AuditedModelAdmin):
+class CatalogItemVersionAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
     list_display = [
         "item",
         "number",
@@ -231,37 +242,8 @@ class CatalogItemVersionAdmin(AuditedModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "item",
-        "number",
-        "valid_from",
-        "change_note",
-        "created_by",
-        "created_at",
-        "content_hash",
-        "subject_kinds",
-        "source_departments",
-        "legal_basis",
-        "disclosure_scope",
-        "natural_person_scope",
-        "polarity",
-        "rule_set_code",
-        "severity_rules",
-        "core_fields",
-        "fields_table",
-        "legacy_defaults",
-        "ignored_legacy_columns",
-        "code_lists_yaml",
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Versions are immutable: every field shown is read-only.
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     @admin.display(description="字段数")
     def field_count(self, obj):
@@ -281,14 +263,20 @@ class CodeListAdmin(AuditedModelAdmin):
     form = CodeListForm
     list_display = ["code", "name", "entry_count", "updated_at"]
     search_fields = ["code", "name", "description"]
-    readonly_fields = ["used_by", "updated_at"]
+    readonly_fields = ["used_by", "updated_at", "entries_display"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return ["code", *fields] if obj is not None else fields
 
     def get_fields(self, request, obj=None):
-        return ["code", "name", "description", "entries_yaml", "used_by", "updated_at"]
+        editable = obj is None or self.has_change_permission(request, obj)
+        entries = "entries_yaml" if editable else "entries_display"
+        return ["code", "name", "description", entries, "used_by", "updated_at"]
+
+    @admin.display(description="代码项（YAML 列表）")
+    def entries_display(self, obj):
+        return format_html("<pre>{}</pre>", dump_yaml(obj.entries)) if obj is not None else "—"
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -345,13 +333,14 @@ class RuleSetAdmin(AuditedModelAdmin):
     ]
     list_filter = ["family", "code"]
     search_fields = ["code", "name", "legal_basis"]
-    readonly_fields = ["version", "created_by", "created_at"]
+    readonly_fields = ["version", "created_by", "created_at", "rules_display"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return ["code", "family", *fields] if obj is not None else fields
 
     def get_fields(self, request, obj=None):
+        editable = obj is None or self.has_change_permission(request, obj)
         return [
             "code",
             "family",
@@ -360,17 +349,23 @@ class RuleSetAdmin(AuditedModelAdmin):
             "in_force_from",
             "in_force_to",
             "legal_basis",
-            "rules_yaml",
+            "rules_yaml" if editable else "rules_display",
             "change_note",
             "created_by",
             "created_at",
         ]
 
+    @admin.display(description="规则（YAML）")
+    def rules_display(self, obj):
+        return format_html("<pre>{}</pre>", dump_yaml(obj.rules)) if obj is not None else "—"
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None:
             form.base_fields["rules_yaml"].initial = dump_yaml(obj.rules)
-            form.base_fields["change_note"].initial = ""
+            # A view-only page has no form fields for model columns; an editor writes a new note.
+            if "change_note" in form.base_fields:
+                form.base_fields["change_note"].initial = ""
         return form
 
     def has_delete_permission(self, request, obj=None):

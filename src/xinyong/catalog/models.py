@@ -22,27 +22,21 @@ from django.db import models
 from django.utils import timezone
 
 from xinyong.catalog.spec import FieldSpec, ItemSchema, TierRule
+from xinyong.core.codes import DisclosureScope, Polarity, SeverityTier, SubjectKind
 
+# The shared code lists are defined in core.codes; they stay importable from here.
 
-class DisclosureScope(models.TextChoices):
-    PUBLIC = "public", "公开"
-    SHARED = "shared", "政务共享"
-    AUTHORISED = "authorised", "授权查询"
-    NONE = "none", "不公开"
-
-
-class Polarity(models.TextChoices):
-    NEGATIVE = "negative", "失信（负面）"
-    POSITIVE = "positive", "守信（正面）"
-    NEUTRAL = "neutral", "中性"
-
-
-class SeverityTier(models.TextChoices):
-    """失信严重程度 (RULES §3)."""
-
-    MINOR = "minor", "轻微"
-    GENERAL = "general", "一般"
-    SERIOUS = "serious", "严重"
+__all__ = [
+    "CatalogCategory",
+    "CatalogItem",
+    "CatalogItemVersion",
+    "CodeList",
+    "DisclosureScope",
+    "ImmutableRowError",
+    "Polarity",
+    "RuleSet",
+    "SeverityTier",
+]
 
 
 class CatalogCategory(models.TextChoices):
@@ -172,8 +166,6 @@ class CatalogItemVersion(models.Model):
 
     def scope_for(self, subject_kind: str) -> str:
         """Disclosure scope of a record about a subject of ``subject_kind`` (a SubjectKind value)."""
-        from xinyong.core.codes import SubjectKind
-
         if subject_kind == SubjectKind.NATURAL_PERSON and self.natural_person_scope:
             return self.natural_person_scope
         return self.disclosure_scope

@@ -1,4 +1,8 @@
-"""Code lists shared by every app."""
+"""Code lists shared by every app.
+
+One definition each: the catalog, records and the later apps (lists, jrp, evaluation, portal) import these,
+so a value stored by one app always means the same thing in another.
+"""
 
 from django.db import models
 
@@ -9,3 +13,28 @@ class SubjectKind(models.TextChoices):
     ORGANISATION = "organisation", "法人及非法人组织"
     INDIVIDUAL_BUSINESS = "individual_business", "个体工商户"
     NATURAL_PERSON = "natural_person", "自然人"
+
+
+class DisclosureScope(models.TextChoices):
+    """公开属性 of a catalog item, and of each record under it."""
+
+    PUBLIC = "public", "公开"
+    SHARED = "shared", "政务共享"
+    AUTHORISED = "authorised", "授权查询"
+    NONE = "none", "不公开"
+
+
+class Polarity(models.TextChoices):
+    """信息性质 of a catalog item and of each record under it."""
+
+    NEGATIVE = "negative", "失信（负面）"
+    POSITIVE = "positive", "守信（正面）"
+    NEUTRAL = "neutral", "中性"
+
+
+class SeverityTier(models.TextChoices):
+    """失信严重程度 (RULES §3); blank on records whose item has none (e.g. a licence)."""
+
+    MINOR = "minor", "轻微"
+    GENERAL = "general", "一般"
+    SERIOUS = "serious", "严重"

@@ -306,8 +306,10 @@ _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ORG_CODE_BODY = re.compile(r"[0-9A-Z]")
 
-# Spreadsheet renderings of a number: scientific notation, or digits with a decimal point.
-_NUMERIC_TEXT = re.compile(r"[+-]?\d+(\.\d*)?E[+-]?\d+|\d+\.\d*")
+# Spreadsheet renderings of a number: scientific notation (one digit before the point, a short exponent:
+# "9.13501E+17"), or digits with a decimal point. A real code may hold an "E" between digits
+# ("913501000413E39010"), which is not a number.
+_NUMERIC_TEXT = re.compile(r"[+-]?\d(\.\d*)?E[+-]?\d{1,3}|\d+\.\d*")
 
 # --- result types --------------------------------------------------------------------------------------
 

@@ -290,7 +290,7 @@ def calendar_alerts(*, as_of: dt.date) -> list[CalendarAlert]:
             code="calendar_year_missing",
             message=(
                 f"{year}年法定节假日和调休安排尚未录入：涉及{year}年的工作日期限按周末推算，标为“暂定”。"
-                "请在 工作日历 中录入后确认该年度。"
+                "请在“工作日历”中按国务院办公厅的放假通知录入，再在“工作日历年度”中确认该年度。"
             ),
         )
         for year in calendar_years_needed(as_of=as_of)

@@ -207,7 +207,8 @@ def _records(
     resolved = {}
     received_at = timezone.make_aware(dt.datetime.combine(as_of, dt.time(9, 0)))
     for n in range(len(subjects) * 2):
-        subject = rng.choice(subjects)
+        # Every subject gets a record first (the registry then holds as many as were asked for).
+        subject = subjects[n] if n < len(subjects) else rng.choice(subjects)
         decision = as_of - dt.timedelta(days=rng.randrange(3 * 365))
         license_ = rng.random() < 0.65
         dept_code = rng.choice(list(LICENSERS if license_ else PENALTIES))

@@ -16,32 +16,40 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from xinyong.accounts.admin_audit import AuditedModelAdmin
+from xinyong.accounts.admin_audit import CONSOLE_PURPOSE, AuditedModelAdmin, ReadOnlyAdminMixin
 from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord, CreditRecordVersion, EffectiveStatus
 from xinyong.records.normalize import normalize_document_number
-from xinyong.records.selectors import can_read_old_versions, record_effective_status, records_visible_to
+from xinyong.records.selectors import (
+    can_read_old_versions,
+    record_effective_status,
+    records_visible_to,
+    records_with_effective_status,
+)
 from xinyong.records.services import records_audit_view
 from xinyong.subjects.names import normalize_name
 
-CONSOLE_PURPOSE = "管理控制台查阅"
 
-
-def _fields_table(fields: dict):
+def _fields_table(fields: dict, names: dict[str, str]):
+    """Field values with the catalog's Chinese field names (the column code in small print)."""
     if not fields:
         return "—"
     rows = format_html_join(
         "",
-        "<tr><th>{}</th><td>{}</td></tr>",
+        '<tr><th>{}<br><span class="quiet">{}</span></th><td>{}</td></tr>',
         (
-            (code, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            (
+                names.get(code, code),
+                code,
+                value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
+            )
             for code, value in fields.items()
         ),
     )
     return format_html("<table>{}</table>", rows)
 
 
-class VersionInline(admin.StackedInline):
+class VersionInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = CreditRecordVersion
     fk_name = "record"
     extra = 0
@@ -67,18 +75,13 @@ class VersionInline(admin.StackedInline):
     )
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item_version", "uploader", "api_client")
+
     @admin.display(description="字段内容（证件号码已脱敏）")
     def fields_display(self, obj: CreditRecordVersion):
-        return _fields_table(obj.fields)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        names = {f.get("code"): f.get("name", "") for f in obj.item_version.fields if isinstance(f, dict)}
+        return _fields_table(obj.fields, names)
 
 
 class CurrentVersionInline(VersionInline):
@@ -88,24 +91,38 @@ class CurrentVersionInline(VersionInline):
         return super().get_queryset(request).filter(record__current_version=F("pk"))
 
 
+class EffectiveStatusFilter(admin.SimpleListFilter):
+    """Status as of today, with 公示期满 computed from the publication window (nothing stores it)."""
+
+    title = "当前状态"
+    parameter_name = "effective_status"
+
+    def lookups(self, request, model_admin):
+        return EffectiveStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in EffectiveStatus.values:
+            return queryset
+        return queryset.filter(records_with_effective_status(self.value(), as_of=timezone.localdate()))
+
+
 @admin.register(CreditRecord)
-class CreditRecordAdmin(AuditedModelAdmin):
+class CreditRecordAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
     list_display = (
         "document_number",
         "item",
         "department",
         "subject_display",
         "decision_date",
-        "status",
+        "effective_status",
         "severity",
-        "polarity",
         "disclosure_scope",
         "version_number",
     )
     list_filter = (
         "item",
         "department",
-        "status",
+        EffectiveStatusFilter,
         "severity",
         "polarity",
         "disclosure_scope",
@@ -152,7 +169,7 @@ class CreditRecordAdmin(AuditedModelAdmin):
     def version_number(self, obj: CreditRecord) -> int | None:
         return obj.current_version.number if obj.current_version else None
 
-    @admin.display(description="当前状态（含公示期满）")
+    @admin.display(description="当前状态", ordering="status")
     def effective_status(self, obj: CreditRecord) -> str:
         return EffectiveStatus(record_effective_status(obj, as_of=timezone.localdate())).label
 
@@ -160,6 +177,13 @@ class CreditRecordAdmin(AuditedModelAdmin):
         return records_visible_to(request.user).select_related(
             "item", "item_version", "department", "subject", "current_version"
         )
+
+    def get_search_fields(self, request):
+        # No form offers records in an autocomplete widget; refusing that endpoint keeps every read of
+        # non-public records on the audited list and detail pages.
+        if getattr(request.resolver_match, "url_name", "") == "autocomplete":
+            return ()
+        return super().get_search_fields(request)
 
     def get_search_results(self, request, queryset, search_term):
         term = (search_term or "").strip()
@@ -179,15 +203,6 @@ class CreditRecordAdmin(AuditedModelAdmin):
             return []
         inline = VersionInline if can_read_old_versions(request.user, obj) else CurrentVersionInline
         return [inline(self.model, self.admin_site)]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _visible_or_404(self, request, object_id) -> CreditRecord:
         record = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None

@@ -7,20 +7,18 @@ Purpose (查询目的): every response that contains non-public data (a record w
 公开) is written to the audit log with the client as actor and the purpose the client states, in the
 ``X-Purpose`` header (UTF-8, percent-encoding allowed) or the ``purpose`` query parameter. Without a
 purpose such a request is refused with 400 ``purpose_required``; requests answered with public data only
-need none. Errors are ``{"code": ..., "message": ...}`` with a zh-hans message.
+need none. Errors are ``{"code": ..., "message": ...}`` with a zh-hans message (``xinyong.api.errors``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from urllib.parse import unquote
 
-from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
+from xinyong.api.errors import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
 from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord
 from xinyong.records.selectors import (
@@ -34,35 +32,6 @@ from xinyong.records.services import records_audit_view
 router = Router(tags=["信用记录"])
 
 MAX_PAGE_SIZE = 200
-PURPOSE_MAX_LENGTH = 200
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
-def error(status: int, code: str, message: str) -> Status:
-    """A ninja response carrying the platform's error body."""
-    return Status(status, {"code": code, "message": message})
-
-
-PURPOSE_REQUIRED = (
-    "purpose_required",
-    "查询非公开信息须说明查询目的：请在请求头 X-Purpose（UTF-8，可百分号编码）或查询参数 purpose 中填写",
-)
-
-
-def request_purpose(request: HttpRequest) -> str:
-    """The stated purpose of a request: ``X-Purpose`` header or ``purpose`` query parameter."""
-    raw = request.GET.get("purpose") or ""
-    if not raw.strip():
-        header = request.headers.get("X-Purpose", "")
-        # WSGI hands header bytes over as latin-1; a client sending raw UTF-8 gets it back intact.
-        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            header = header.encode("latin-1").decode("utf-8")
-        raw = unquote(header)
-    return raw.strip()[:PURPOSE_MAX_LENGTH]
 
 
 class VersionOut(Schema):
@@ -121,7 +90,8 @@ def _record_out(record: CreditRecord, *, as_of: dt.date) -> dict:
         "item": record.item.code,
         "item_name": record.item.name,
         "item_version": record.item_version.number,
-        "disclosure_scope": record.item_version.disclosure_scope,
+        # The record's own scope: a natural person's record may have a narrower one than its item.
+        "disclosure_scope": record.disclosure_scope,
         "department": record.department.code,
         "department_name": record.department.name,
         "document_number": record.document_number,

@@ -13,11 +13,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from xinyong.catalog.models import DisclosureScope, Polarity, SeverityTier
-from xinyong.core.codes import SubjectKind
+from xinyong.core.codes import DisclosureScope, Polarity, SeverityTier, SubjectKind
 
-# Severity tier (轻微 / 一般 / 严重) and polarity are the catalog's code lists; a record's severity is blank
-# when its item has none (e.g. a licence).
+# Severity tier (轻微 / 一般 / 严重), polarity and disclosure scope are the shared code lists of core.codes
+# (the catalog uses the same ones); a record's severity is blank when its item has none (e.g. a licence).
 __all__ = [
     "Channel",
     "CreditRecord",
@@ -74,21 +73,32 @@ class NoDeleteQuerySet(models.QuerySet):
 class CreditRecord(models.Model):
     """The stable identity of one credit fact, with its current values denormalised."""
 
+    # No single-column indexes on item, department and subject: the dedupe key and the composite indexes
+    # below start with them, and every index costs time on each record the bulk loader writes.
     item = models.ForeignKey(
-        "catalog.CatalogItem", verbose_name="目录项", on_delete=models.PROTECT, related_name="records"
+        "catalog.CatalogItem",
+        verbose_name="目录项",
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
     )
     department = models.ForeignKey(
         "accounts.Department",
         verbose_name="数据来源单位",
         on_delete=models.PROTECT,
         related_name="credit_records",
+        db_index=False,
     )
     document_number = models.CharField("文书号", max_length=200)
     document_number_key = models.CharField(
         "文书号（去重用）", max_length=200, editable=False, help_text="统一全半角、括号和空格后的文书号"
     )
     subject = models.ForeignKey(
-        "subjects.Subject", verbose_name="主体", on_delete=models.PROTECT, related_name="credit_records"
+        "subjects.Subject",
+        verbose_name="主体",
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        db_index=False,
     )
     current_version = models.OneToOneField(
         "CreditRecordVersion",
@@ -119,6 +129,19 @@ class CreditRecord(models.Model):
     publish_until = models.DateField("公示截止日期", null=True, blank=True)
     duplicate_count = models.PositiveIntegerField("重复报送次数", default=0)
     last_duplicate_at = models.DateTimeField("最近重复报送时间", null=True, blank=True)
+    # Timeliness (报送及时性): working days from the decision date to the first receipt, see records.timeliness.
+    lag_working_days = models.IntegerField(
+        "报送用时（工作日）", null=True, blank=True, help_text="决定日期至平台首次接收日期之间的工作日数"
+    )
+    lag_provisional = models.BooleanField(
+        "用时为暂定值", default=False, help_text="所涉年度的节假日安排尚未录入，按周末规则估算"
+    )
+    is_late = models.BooleanField(
+        "超期报送",
+        null=True,
+        blank=True,
+        help_text="报送用时超过目录项的公示时限（双公示为 7 个工作日）；无公示时限的目录项为空",
+    )
     created_at = models.DateTimeField("首次接收时间", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("最近变更时间", default=timezone.now, db_index=True)
 
@@ -151,8 +174,13 @@ class CreditRecord(models.Model):
 class CreditRecordVersion(models.Model):
     """One immutable snapshot of a credit record with its provenance."""
 
+    # Indexed through the (record, number) and (record, content_hash) indexes.
     record = models.ForeignKey(
-        CreditRecord, verbose_name="信用记录", on_delete=models.PROTECT, related_name="versions"
+        CreditRecord,
+        verbose_name="信用记录",
+        on_delete=models.PROTECT,
+        related_name="versions",
+        db_index=False,
     )
     number = models.PositiveIntegerField("版本号")
     item_version = models.ForeignKey(
@@ -179,7 +207,7 @@ class CreditRecordVersion(models.Model):
     )
     content_hash = models.CharField("内容摘要", max_length=64)
     channel = models.CharField("报送渠道", max_length=10, choices=Channel.choices)
-    batch_ref = models.CharField("批次", max_length=64, blank=True, db_index=True)
+    batch_ref = models.CharField("批次", max_length=64, blank=True)
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="报送人",
@@ -216,7 +244,11 @@ class CreditRecordVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["record", "number"], name="credit_record_version_unique")
         ]
-        indexes = [models.Index(fields=["record", "content_hash"], name="credit_record_version_hash")]
+        indexes = [
+            models.Index(fields=["record", "content_hash"], name="credit_record_version_hash"),
+            # Equality lookups only: a Meta index, so PostgreSQL gets no second LIKE-pattern index.
+            models.Index(fields=["batch_ref"], name="credit_record_version_batch"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.record}｜第{self.number}版"

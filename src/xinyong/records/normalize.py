@@ -23,8 +23,20 @@ def normalize_document_number(value: str | None) -> str:
     return text.translate(_BRACKETS).upper()
 
 
+_PRIMITIVES = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value):
     """Field values as JSON-storable primitives (dates as ISO text, decimals as text)."""
+    # Exact-type fast paths: this runs for every field of every row the bulk loader stores.
+    kind = type(value)
+    if kind in _PRIMITIVES:
+        return value
+    if kind is dict:
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _PRIMITIVES else jsonable(v))
+            for k, v in value.items()
+        }
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -36,9 +48,13 @@ def jsonable(value):
     return value
 
 
+# One encoder for every call: json.dumps with options builds a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_json(value) -> str:
     """One text per content: sorted keys, no insignificant whitespace, UTF-8 characters kept."""
-    return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(jsonable(value))
 
 
 def sha256_hex(text: str) -> str:

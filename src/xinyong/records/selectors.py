@@ -27,8 +27,9 @@ from xinyong.accounts.permissions import (
     is_platform_wide,
     readable_department_ids,
 )
-from xinyong.catalog.models import CatalogItemVersion, DisclosureScope
+from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.spec import FieldType
+from xinyong.core.codes import DisclosureScope
 from xinyong.records.models import CreditRecord, CreditRecordVersion, EffectiveStatus, RecordStatus
 
 # Scopes readable by every government department (政务共享 includes what is public anyway).
@@ -107,6 +108,16 @@ def record_effective_status(version: CreditRecordVersion | CreditRecord, *, as_o
     if version.publish_until is not None and version.publish_until < as_of:
         return EffectiveStatus.EXPIRED
     return EffectiveStatus.EFFECTIVE
+
+
+def records_with_effective_status(status: str, *, as_of: dt.date) -> Q:
+    """Filter for records whose ``record_effective_status`` on ``as_of`` is ``status`` (set-based)."""
+    window_ended = Q(publish_until__isnull=False, publish_until__lt=as_of)
+    if status == EffectiveStatus.EXPIRED:
+        return Q(status=RecordStatus.EFFECTIVE) & window_ended
+    if status == EffectiveStatus.EFFECTIVE:
+        return Q(status=RecordStatus.EFFECTIVE) & ~window_ended
+    return Q(status=status)
 
 
 def protected_field_codes(item_version: CatalogItemVersion) -> set[str]:

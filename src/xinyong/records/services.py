@@ -20,6 +20,7 @@ from xinyong.accounts.models import ApiClient, Department
 from xinyong.accounts.services import audit_log
 from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.selectors import catalog_item_current_version
+from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
 from xinyong.records.models import (
     Channel,
@@ -31,17 +32,13 @@ from xinyong.records.models import (
 )
 from xinyong.records.normalize import canonical_json, jsonable, normalize_document_number, sha256_hex
 from xinyong.records.selectors import can_write_record, protected_field_codes
+from xinyong.records.timeliness import record_timeliness
 from xinyong.subjects import crypto
 from xinyong.subjects.models import Subject
 
 
-class RecordError(Exception):
+class RecordError(CodedError):
     """A record cannot be written: a stable ``code`` and a zh-hans ``message`` saying how to fix it."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -163,6 +160,21 @@ _CURRENT_FIELDS = [
 ]
 
 
+_TIMELINESS_FIELDS = ["lag_working_days", "lag_provisional", "is_late"]
+
+
+def _timeliness_values(
+    item_version: CatalogItemVersion, decision_date: dt.date, first_received_at: dt.datetime, calendar=None
+) -> dict[str, Any]:
+    """Timeliness columns of a record (shared with the bulk loader): lag from decision to first receipt."""
+    return record_timeliness(
+        item_code=item_version.item.code,
+        decision_date=decision_date,
+        received_on=timezone.localdate(first_received_at),
+        calendar=calendar,
+    )._asdict()
+
+
 def record_ingest(
     *,
     department: Department,
@@ -263,6 +275,7 @@ def record_ingest(
                         status=status,
                         publish_from=publish_from,
                         publish_until=publish_until,
+                        **_timeliness_values(version_of_item, decision_date, received_at),
                         created_at=received_at,
                         # Server time, not received_at: incremental pulls (changed_since) must see
                         # every write after their last pull, also a late-arriving older batch.
@@ -299,7 +312,9 @@ def record_ingest(
         )
         _apply_current(record, version)
         record.updated_at = timezone.now()
-        record.save(update_fields=_CURRENT_FIELDS)
+        for name, value in _timeliness_values(version_of_item, decision_date, record.created_at).items():
+            setattr(record, name, value)
+        record.save(update_fields=_CURRENT_FIELDS + _TIMELINESS_FIELDS)
         audit_log(
             actor=actor,
             action="update",

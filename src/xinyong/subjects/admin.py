@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from xinyong.accounts.admin_audit import AuditedModelAdmin
+from xinyong.accounts.admin_audit import CONSOLE_PURPOSE, AuditedModelAdmin, ReadOnlyAdminMixin
 from xinyong.accounts.permissions import is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import SubjectKind
@@ -24,21 +24,10 @@ from xinyong.subjects.names import normalize_name
 from xinyong.subjects.selectors import ric_lookup_hash, subject_search_filter, subjects_visible_to
 from xinyong.subjects.services import subject_reveal_ric, subject_review_resolve
 
-CONSOLE_PURPOSE = "管理控制台查阅"
 
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SubjectAliasInline(ReadOnlyInline):
@@ -185,18 +174,22 @@ class SubjectAdmin(AuditedModelAdmin):
         return TemplateResponse(request, "admin/subjects/subject/reveal_ric.html", context)
 
 
+# Readable names of the review codes (the code itself stays the stable key).
+REVIEW_PROBLEMS = {"subject_code_conflict": "名称相同但代码不同"}
+
+
 @admin.register(SubjectReview)
 class SubjectReviewAdmin(AuditedModelAdmin):
     list_display = (
         "subject",
         "conflicting_subject",
-        "code",
+        "problem",
         "status",
         "created_at",
         "resolved_by",
         "resolved_at",
     )
-    list_filter = ("status", "code")
+    list_filter = ("status",)
     search_fields = (
         "subject__name",
         "subject__uscc",
@@ -207,7 +200,7 @@ class SubjectReviewAdmin(AuditedModelAdmin):
     fields = (
         "subject",
         "conflicting_subject",
-        "code",
+        "problem",
         "message",
         "source",
         "status",
@@ -216,18 +209,13 @@ class SubjectReviewAdmin(AuditedModelAdmin):
         "resolved_at",
         "note",
     )
-    readonly_fields = (
-        "subject",
-        "conflicting_subject",
-        "code",
-        "message",
-        "source",
-        "status",
-        "created_at",
-        "resolved_by",
-        "resolved_at",
-    )
+    # The note is the only thing an operator writes here (saving it closes the flag).
+    readonly_fields = tuple(name for name in fields if name != "note")
     actions = ("resolve_selected",)
+
+    @admin.display(description="问题", ordering="code")
+    def problem(self, obj: SubjectReview) -> str:
+        return REVIEW_PROBLEMS.get(obj.code, obj.code)
 
     def has_add_permission(self, request):
         return False

@@ -13,6 +13,7 @@ from django.utils import timezone
 from xinyong.accounts.permissions import has_role, is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import SubjectKind
+from xinyong.core.errors import CodedError
 from xinyong.core.identifiers import (
     USCC_NO_CODE,
     IdIssue,
@@ -58,12 +59,14 @@ _ORG_TYPE_BY_CATEGORY = {
 }
 
 
-class SubjectError(Exception):
-    """The subject of a record cannot be resolved; ``issues`` say why and how to fix it."""
+class SubjectError(CodedError):
+    """The subject of a record cannot be resolved; ``issues`` say why and how to fix it (``code`` and
+    ``message`` sum them up: the first issue's code, every message)."""
 
     def __init__(self, issues: list[IdIssue]) -> None:
         self.issues = list(issues)
-        super().__init__("；".join(issue.message for issue in self.issues))
+        code = self.issues[0].code if self.issues else "subject_invalid"
+        super().__init__(code, "；".join(issue.message for issue in self.issues))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from xinyong.accounts.models import ApiClient, ApiScope, Department
 from xinyong.accounts.services import ServiceError, apiclient_create, apiclient_revoke
+from xinyong.core.management.arguments import positive_int
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         )
         create.add_argument("--expires", help="有效期至（YYYY-MM-DD，当天结束时失效）")
         revoke = sub.add_parser("revoke", help="吊销接口客户端的密钥")
-        revoke.add_argument("id", type=int, help="接口客户端 ID")
+        revoke.add_argument("id", type=positive_int, help="接口客户端 ID")
         sub.add_parser("list", help="列出接口客户端")
 
     def handle(self, *args, **options) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from xinyong.accounts.selectors import audit_verify
+from xinyong.core.management.arguments import positive_int
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
         verify = sub.add_parser("verify", help="校验审计日志哈希链")
-        verify.add_argument("--chunk-size", type=int, default=5000, help="每批读取的条数")
+        verify.add_argument("--chunk-size", type=positive_int, default=5000, help="每批读取的条数")
 
     def handle(self, *args, **options) -> None:
         result = audit_verify(chunk_size=options["chunk_size"])

@@ -29,6 +29,10 @@ class Command(BaseCommand):
         password.add_argument("--password-from-env", metavar="VAR", help="从环境变量 VAR 读取密码")
 
     def handle(self, *args, **options) -> None:
+        # Check what can be checked before asking for a password.
+        if options["role"] not in Role.values:
+            roles = "、".join(f"{value}（{label}）" for value, label in Role.choices)
+            raise CommandError(f"[role_unknown] 未知的角色“{options['role']}”；可用的角色：{roles}")
         department = None
         if options["department"]:
             department = Department.objects.filter(code=options["department"]).first()

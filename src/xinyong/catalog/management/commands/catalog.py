@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from xinyong.catalog.errors import CatalogFixtureError
 from xinyong.catalog.services import DEFAULT_FIXTURES_DIR, catalog_check_fixtures, catalog_load_fixtures
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from exc
+from xinyong.core.management.arguments import iso_date
 
 
 class Command(BaseCommand):
@@ -26,7 +18,7 @@ class Command(BaseCommand):
         load = sub.add_parser("load", help="载入目录、码表和公示期限规则集")
         load.add_argument("--path", help=f"YAML 文件或目录（默认：{DEFAULT_FIXTURES_DIR}）")
         load.add_argument(
-            "--as-of", type=_date, help="新版本的生效日期（默认今天，YAML 中的 valid_from 优先）"
+            "--as-of", type=iso_date, help="新版本的生效日期（默认今天，YAML 中的 valid_from 优先）"
         )
         check = sub.add_parser("check", help="只校验 YAML，不写入数据库")
         check.add_argument("--path", help=f"YAML 文件或目录（默认：{DEFAULT_FIXTURES_DIR}）")

@@ -1,20 +1,12 @@
 """``xinyong calendar``: seed and inspect the working-day calendar (工作日历)."""
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from xinyong.core import services
+from xinyong.core.management.arguments import iso_date, whole_number
 from xinyong.core.models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear, CalendarYearStatus
 from xinyong.core.workdays import add_working_days, calendar_alerts, working_days_between
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"日期“{value}”无效，请按 2027-01-04 的格式填写") from exc
 
 
 def _ranges(years: list[int]) -> str:
@@ -41,14 +33,14 @@ class Command(BaseCommand):
             help="从 chinese-calendar 导入它知道的所有年度（可重复运行；不覆盖人工录入的日期）",
         )
         status = sub.add_parser("status", help="显示已录入的年度和需要录入的年度提醒")
-        status.add_argument("--as-of", type=_date, help="按哪一天判断需要哪些年度（默认今天）")
+        status.add_argument("--as-of", type=iso_date, help="按哪一天判断需要哪些年度（默认今天）")
         status.add_argument("--check", action="store_true", help="有提醒时以状态码 1 退出（供监控使用）")
         deadline = sub.add_parser("deadline", help="计算 START 之后第 DAYS 个工作日")
-        deadline.add_argument("start", type=_date)
-        deadline.add_argument("days", type=int)
+        deadline.add_argument("start", type=iso_date)
+        deadline.add_argument("days", type=whole_number)
         between = sub.add_parser("between", help="计算 (START, END] 之间的工作日数")
-        between.add_argument("start", type=_date)
-        between.add_argument("end", type=_date)
+        between.add_argument("start", type=iso_date)
+        between.add_argument("end", type=iso_date)
 
     def handle(self, *args, **options) -> None:
         getattr(self, f"handle_{options['action']}")(**options)

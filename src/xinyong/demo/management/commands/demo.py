@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from xinyong.core.management.arguments import iso_date, positive_int, whole_number
 from xinyong.demo.services import DEMO_PASSWORD, demo_build
 
 
@@ -14,10 +15,12 @@ class Command(BaseCommand):
     help = "载入演示县数据（部门、用户、接口密钥、主体和信用记录）；可重复运行。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=2026, help="随机种子，同一种子生成相同数据")
-        parser.add_argument("--subjects", type=int, default=300, help="主体数量")
+        parser.add_argument("--seed", type=whole_number, default=2026, help="随机种子，同一种子生成相同数据")
         parser.add_argument(
-            "--as-of", type=dt.date.fromisoformat, default=None, help="演示数据的“今天”，默认当天"
+            "--subjects", type=positive_int, default=300, help="主体数量（每个主体至少一条记录）"
+        )
+        parser.add_argument(
+            "--as-of", type=iso_date, default=None, help="演示数据的“今天”（YYYY-MM-DD），默认当天"
         )
 
     def handle(self, *args, seed: int, subjects: int, as_of: dt.date | None, **options):
@@ -26,8 +29,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         report = demo_build(seed=seed, subjects=subjects, as_of=as_of or timezone.localdate())
         out = self.stdout.write
+        outcomes = report.outcomes
         out(
-            f"演示县已就绪：新增部门 {report.departments} 个，主体 {report.subjects} 个，记录 {report.outcomes}"
+            f"演示县已就绪：新增部门 {report.departments} 个；主体 {report.subjects} 个；信用记录新增 "
+            f"{outcomes.get('created', 0)} 条、更新版本 {outcomes.get('new_version', 0)} 条、"
+            f"重复报送 {outcomes.get('duplicate', 0)} 条"
         )
         out(f"控制台账号（密码均为 {DEMO_PASSWORD}）：")
         for line in report.users:

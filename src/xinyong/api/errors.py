@@ -1,0 +1,101 @@
+"""One error body for the whole API: ``{"code": <stable snake_case code>, "message": <zh-hans message>}``.
+
+Endpoints return ``error(status, code, message)`` for the failures they foresee; ``install_error_handlers``
+renders everything else the same way — API key failures (401/403), parameters that do not validate (422),
+``CodedError`` raised by services (400), refused permissions (403) and unknown objects (404) — so a client
+reads ``code`` whatever went wrong. The purpose of a query of non-public data (查询目的) is read here too,
+because every app's endpoints ask for it the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from urllib.parse import unquote
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import HttpError, ValidationError
+
+from xinyong.accounts.api_auth import install_api_error_handler
+from xinyong.core.errors import CodedError
+
+PURPOSE_MAX_LENGTH = 200
+# Validation messages name at most this many parameters; the rest are counted.
+MAX_NAMED_PARAMETERS = 5
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def error(status: int, code: str, message: str) -> Status:
+    """A ninja response carrying the platform's error body."""
+    return Status(status, {"code": code, "message": message})
+
+
+def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    """The platform's error body as a finished response (for exception handlers)."""
+    return api.create_response(request, {"code": code, "message": message}, status=status)
+
+
+PURPOSE_REQUIRED = (
+    "purpose_required",
+    "查询非公开信息须说明查询目的：请在请求头 X-Purpose（UTF-8，可百分号编码）或查询参数 purpose 中填写",
+)
+
+
+def request_purpose(request: HttpRequest) -> str:
+    """The stated purpose of a request: ``X-Purpose`` header or ``purpose`` query parameter."""
+    raw = request.GET.get("purpose") or ""
+    if not raw.strip():
+        header = request.headers.get("X-Purpose", "")
+        # WSGI hands header bytes over as latin-1; a client sending raw UTF-8 gets it back intact.
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            header = header.encode("latin-1").decode("utf-8")
+        raw = unquote(header)
+    return raw.strip()[:PURPOSE_MAX_LENGTH]
+
+
+def _parameter_name(error_item: dict) -> str:
+    # ninja reports locations such as ["query", "page"] or ["body", "payload", "fields"].
+    loc = [str(part) for part in error_item.get("loc", ()) if part not in ("query", "path", "body", "header")]
+    return ".".join(loc) or "请求"
+
+
+def validation_message(errors: list[dict]) -> str:
+    """A zh-hans message naming the parameters that did not validate."""
+    names = list(dict.fromkeys(_parameter_name(e) for e in errors))
+    shown = "、".join(names[:MAX_NAMED_PARAMETERS])
+    if len(names) > MAX_NAMED_PARAMETERS:
+        shown += f" 等 {len(names)} 项"
+    return f"请求参数不正确：{shown}。请按接口文档（/api/docs）填写参数的类型和格式"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Make every failure of ``api`` answer with ``{"code": ..., "message": ...}``."""
+    install_api_error_handler(api)
+
+    def on_validation(request, exc: ValidationError):
+        return error_response(api, request, 422, "request_invalid", validation_message(exc.errors))
+
+    def on_http_error(request, exc: HttpError):
+        code = getattr(exc, "code", None) or f"http_{exc.status_code}"
+        return error_response(api, request, exc.status_code, code, exc.message)
+
+    def on_not_found(request, exc: Http404):
+        return error_response(api, request, 404, "not_found", "未找到请求的对象，或本接口客户端无权查看")
+
+    def on_permission_denied(request, exc: PermissionDenied):
+        message = str(exc) or "本接口客户端无权执行该操作：请向平台管理员申请相应权限"
+        return error_response(api, request, 403, "permission_denied", message)
+
+    def on_coded_error(request, exc: CodedError):
+        return error_response(api, request, exc.status, exc.code, exc.message)
+
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(PermissionDenied, on_permission_denied)
+    api.add_exception_handler(CodedError, on_coded_error)

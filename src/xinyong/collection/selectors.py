@@ -1,0 +1,180 @@
+"""Reads of the collection app: who may submit for a department, visible batches, progress, quality figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from xinyong.accounts.models import ApiClient, ApiScope, Department, Role
+from xinyong.accounts.permissions import has_role, is_platform_wide
+from xinyong.collection.models import Batch, BatchIssueCount, BatchStatus, IssueKind
+
+TOP_ERROR_CODES = 5
+
+
+def can_upload_for(actor, department: Department | None) -> bool:
+    """May ``actor`` submit records as ``department``? ``None`` is the system (the ``xinyong import`` command).
+
+    Operators (and superusers) submit for any department, data officers for their own department only,
+    an API client for its own department when it holds the ``records:write`` scope.
+    """
+    if department is None:
+        return False
+    if actor is None:
+        return True
+    if isinstance(actor, ApiClient):
+        return (
+            actor.revoked_at is None
+            and actor.department_id == department.pk
+            and ApiScope.RECORDS_WRITE in (actor.scopes or [])
+        )
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.is_superuser or actor.role == Role.OPERATOR:
+        return True
+    return has_role(actor, Role.DATA_OFFICER) and actor.department_id == department.pk
+
+
+def batches_visible_to(user) -> QuerySet[Batch]:
+    """Batches a user (or API client) may see: every department's for platform-wide roles, else their own."""
+    batches = Batch.objects.select_related("department", "item", "item_version", "uploaded_by", "api_client")
+    if isinstance(user, ApiClient):
+        return batches.filter(department_id=user.department_id) if user.revoked_at is None else batches.none()
+    if is_platform_wide(user):
+        return batches
+    if getattr(user, "is_authenticated", False) and user.is_active and user.department_id is not None:
+        return batches.filter(department_id=user.department_id)
+    return batches.none()
+
+
+def batch_progress(batch: Batch, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """How far a batch is: processed rows, total (known or estimated), rows/s, ETA in seconds, percent."""
+    processed = batch.rows_committed
+    done = batch.status == BatchStatus.DONE
+    total = processed if done else batch.rows_total
+    total_exact = done or batch.rows_total_exact
+    if total is not None and processed > total:
+        # The estimate from the file size was too low; the real figure is at least what was read.
+        total, total_exact = None, False
+    rate = None
+    elapsed = None
+    if batch.run_started_at is not None:
+        until = (
+            batch.progress_at if (done or batch.is_finished) else (batch.progress_at or now or timezone.now())
+        )
+        elapsed = max((until - batch.run_started_at).total_seconds(), 0.0) if until else None
+        run_rows = processed - batch.run_start_rows
+        if elapsed and run_rows > 0:
+            rate = run_rows / elapsed
+    running = batch.status in (BatchStatus.QUEUED, BatchStatus.LOADING)
+    if done:
+        eta, percent = 0.0, 100.0
+    else:
+        # No time left to announce for a batch that is not running (failed, or waiting for its mapping).
+        eta = (total - processed) / rate if running and rate and total is not None else None
+        percent = min(99.9, processed * 100.0 / total) if total else None
+    return {
+        "status": batch.status,
+        "status_label": batch.get_status_display(),
+        "processed": processed,
+        "rows_read": batch.rows_read,
+        "total": total,
+        "total_exact": total_exact,
+        "rows_per_second": round(rate, 1) if rate is not None else None,
+        "eta_seconds": round(eta, 1) if eta is not None else None,
+        "percent": round(percent, 1) if percent is not None else None,
+        "elapsed_seconds": round(elapsed, 1) if elapsed is not None else None,
+    }
+
+
+def _rate(part: int | None, whole: int | None) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def quality_by_department(
+    *, date_from: dt.date, date_to: dt.date, department: Department | None = None
+) -> list[dict[str, Any]]:
+    """Per department, for submissions received in [date_from, date_to]: volume, acceptance, duplicate and
+    late rates and the most frequent error codes; computed with aggregate queries only."""
+    from xinyong.records.models import CreditRecord
+
+    batches = Batch.objects.filter(received_at__date__gte=date_from, received_at__date__lte=date_to)
+    records = CreditRecord.objects.filter(created_at__date__gte=date_from, created_at__date__lte=date_to)
+    issues = BatchIssueCount.objects.filter(
+        kind=IssueKind.ERROR, batch__received_at__date__gte=date_from, batch__received_at__date__lte=date_to
+    )
+    if department is not None:
+        batches = batches.filter(department=department)
+        records = records.filter(department=department)
+        issues = issues.filter(batch__department=department)
+
+    volume = batches.values("department_id").annotate(
+        batches=Count("id"),
+        rows_read=Sum("rows_read"),
+        created=Sum("created"),
+        new_version=Sum("new_version"),
+        duplicate=Sum("duplicate"),
+        rejected=Sum("rejected"),
+    )
+    timeliness = records.values("department_id").annotate(
+        records=Count("id"),
+        with_deadline=Count("id", filter=Q(is_late__isnull=False)),
+        late=Count("id", filter=Q(is_late=True)),
+    )
+    top = (
+        issues.values("batch__department_id", "code")
+        .annotate(rows=Sum("count"))
+        .order_by("batch__department_id", "-rows", "code")
+    )
+
+    rows: dict[int, dict[str, Any]] = {}
+
+    def entry(department_id: int) -> dict[str, Any]:
+        return rows.setdefault(
+            department_id,
+            {
+                "department_id": department_id,
+                "batches": 0,
+                "rows_read": 0,
+                "created": 0,
+                "new_version": 0,
+                "duplicate": 0,
+                "rejected": 0,
+                "records": 0,
+                "with_deadline": 0,
+                "late": 0,
+                "top_errors": [],
+            },
+        )
+
+    for item in volume:
+        entry(item["department_id"]).update({k: v or 0 for k, v in item.items() if k != "department_id"})
+    for item in timeliness:
+        entry(item["department_id"]).update({k: v or 0 for k, v in item.items() if k != "department_id"})
+    for item in top:
+        errors = entry(item["batch__department_id"])["top_errors"]
+        if len(errors) < TOP_ERROR_CODES:
+            errors.append({"code": item["code"], "rows": item["rows"]})
+
+    departments = Department.objects.in_bulk(list(rows))
+    out = []
+    for department_id, data in rows.items():
+        dept = departments[department_id]
+        accepted = data["created"] + data["new_version"]
+        out.append(
+            {
+                **data,
+                "department_code": dept.code,
+                "department_name": dept.name,
+                "accepted": accepted,
+                "acceptance_rate": _rate(data["rows_read"] - data["rejected"], data["rows_read"]),
+                "duplicate_rate": _rate(data["duplicate"], data["rows_read"]),
+                "rejection_rate": _rate(data["rejected"], data["rows_read"]),
+                "late_rate": _rate(data["late"], data["with_deadline"]),
+            }
+        )
+    out.sort(key=lambda d: d["department_code"])
+    return out

@@ -1,0 +1,1391 @@
+"""Writes of the collection app: create batches from files, API requests and forms; map, load and report them.
+
+The life of a file batch::
+
+    batch_create_from_file  → status uploaded (mapping complete) or mapping (the officer must complete it),
+                              or failed when the file cannot be read at all
+    batch_preview           → first rows, the proposed mapping and what validation says about those rows
+    batch_confirm_mapping   → the officer's mapping, remembered for the department and item
+    batch_start             → queued; a background task runs batch_process
+    batch_process           → loading … done (or failed)
+    batch_rejection_file    → the rejected rows with their errors, to fix and upload again (parent = batch)
+
+``batch_process`` reads the file as a stream and loads it in chunks. Each chunk is ONE transaction holding
+its records, its rejected rows, the batch counters and ``rows_committed``: a crash leaves whole chunks only,
+``rows_read == created + new_version + duplicate + rejected`` holds at every commit (a database constraint
+checks it too), and processing a batch again continues after the last committed chunk. Two processes
+working on the same batch cannot both commit a chunk: each commit checks, under a row lock, that
+``rows_committed`` is still what the process started from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+import shutil
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from xinyong.accounts.models import ApiClient, AuditAction, AuditOutcome, Department
+from xinyong.accounts.services import audit_log
+from xinyong.catalog.models import CatalogItemVersion
+from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
+from xinyong.catalog.spec import FieldType, ItemSchema, is_empty
+from xinyong.collection.mapping import MappingProposal, mapping_apply, mapping_suggest, platform_filled_fields
+from xinyong.collection.models import (
+    Batch,
+    BatchChannel,
+    BatchIssueCount,
+    BatchStatus,
+    ColumnMapping,
+    IssueKind,
+    RejectedRow,
+)
+from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
+from xinyong.collection.selectors import can_upload_for
+from xinyong.collection.validation import RowIssue, RowResult, RowValidator, row_validate
+from xinyong.core.errors import CodedError
+from xinyong.core.masking import mask_ric
+from xinyong.records.bulk import RecordInput, records_bulk_ingest
+from xinyong.records.models import Channel, CreditRecord
+from xinyong.records.normalize import jsonable, normalize_document_number
+from xinyong.records.services import RecordError
+from xinyong.subjects import crypto
+from xinyong.subjects.bulk import subjects_resolve_bulk
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2000
+# A failed batch with one of these codes stopped half-way for a reason unrelated to its content; processing
+# it again continues after the last committed chunk.
+RESUMABLE_ERRORS = frozenset({"processing_error", "interrupted"})
+# Rows of a processing run that may be re-started: queued or loading (a worker died), or failed as above.
+PROCESSABLE_STATUSES = frozenset({BatchStatus.UPLOADED, BatchStatus.QUEUED, BatchStatus.LOADING})
+
+RECORD_CHANNEL = {
+    BatchChannel.FILE: Channel.FILE,
+    BatchChannel.CLI: Channel.FILE,
+    BatchChannel.API: Channel.API,
+    BatchChannel.FORM: Channel.FORM,
+}
+EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "json": ".json", "ndjson": ".ndjson"}
+_SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+_COPY_BUFFER = 1024 * 1024
+
+
+class CollectionError(CodedError):
+    """A submission cannot be accepted as asked: a stable ``code`` and a zh-hans ``message`` saying what to do."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
+        super().__init__(code, message)
+        self.status = status
+
+
+class DuplicateUpload(CollectionError):
+    """The same department already uploaded this very file for this item; ``previous`` is that batch."""
+
+    def __init__(self, previous: Batch) -> None:
+        self.previous = previous
+        when = timezone.localtime(previous.created_at).strftime("%Y-%m-%d %H:%M")
+        super().__init__(
+            "file_already_uploaded",
+            f"该文件已于{when}上传过（批次 {previous.pk}）。同一文件无需重复报送；"
+            "如确需重新处理，请明确选择“重新处理”（命令行使用 --force）",
+            status=409,
+        )
+
+
+class IdempotencyKeyReused(CollectionError):
+    """An Idempotency-Key was sent again with a different request body."""
+
+    def __init__(self, previous: Batch) -> None:
+        self.previous = previous
+        super().__init__(
+            "idempotency_key_reused",
+            f"幂等键（Idempotency-Key）已用于另一份不同的请求（批次 {previous.pk}）；"
+            "重试时请原样发送同一请求，新的请求请使用新的幂等键",
+            status=409,
+        )
+
+
+class _Superseded(Exception):
+    """Another process committed a chunk of this batch first; this run stops without touching it."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _actor_of(batch: Batch):
+    return batch.api_client if batch.api_client_id else batch.uploaded_by
+
+
+def _check_upload_permission(actor, department: Department, *, action: str, obj=None) -> None:
+    """Refuse (and audit) an actor that may not submit data as ``department``."""
+    if can_upload_for(actor, department):
+        return
+    audit_log(
+        actor=actor,
+        action=action,
+        obj=obj if obj is not None else Batch,
+        outcome=AuditOutcome.DENIED,
+        detail={"department": department.code},
+    )
+    own = getattr(getattr(actor, "department", None), "name", None)
+    if own:
+        raise PermissionDenied(f"只能以本部门名义报送数据：您属于“{own}”，不能为“{department.name}”报送")
+    raise PermissionDenied(f"您没有为“{department.name}”报送数据的权限；请由本部门数据报送员或平台管理员操作")
+
+
+def _item_version(item_code: str, *, on: dt.date, department: Department) -> CatalogItemVersion:
+    try:
+        version = catalog_item_current_version(item_code, on=on)
+    except CatalogItemVersion.DoesNotExist as exc:
+        raise CollectionError(
+            "item_unknown", f"信用信息目录中没有代码为“{item_code}”的有效目录项，请核对目录项代码"
+        ) from exc
+    if version.source_departments and department.code not in version.source_departments:
+        raise CollectionError(
+            "department_not_source",
+            f"“{department.name}”不是目录项“{version.item.name}”的数据来源部门，"
+            "请核对目录项或联系平台管理员调整目录",
+        )
+    return version
+
+
+def _batch_dir(batch_id: uuid.UUID | str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "batches" / str(batch_id)
+
+
+def batch_file_path(batch: Batch) -> Path:
+    """Absolute path of the stored source file of a batch."""
+    return Path(settings.MEDIA_ROOT) / batch.file_path
+
+
+def _human_size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} B"
+
+
+def _copy_limited(
+    chunks: Iterable[bytes], dest: Path, *, limit: int, too_large: CollectionError
+) -> tuple[int, str]:
+    """Write ``chunks`` to ``dest``; returns (size, sha256). Raises ``too_large`` past ``limit`` bytes."""
+    digest = hashlib.sha256()
+    size = 0
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with dest.open("wb") as out:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            digest.update(chunk)
+            out.write(chunk)
+    return size, digest.hexdigest()
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while chunk := fh.read(_COPY_BUFFER):
+            yield chunk
+
+
+def _stream_chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    while chunk := stream.read(_COPY_BUFFER):
+        yield chunk
+
+
+def _stored_name(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    return "upload" + (suffix if _SAFE_SUFFIX.match(suffix) else "")
+
+
+def header_keys(headers: list[str]) -> list[str]:
+    """Unique keys for the columns of a file: the header, with ``#2``, ``#3`` … for repeated headers."""
+    seen: Counter[str] = Counter()
+    keys = []
+    for header in headers:
+        text = "" if header is None else str(header)
+        seen[text] += 1
+        keys.append(text if seen[text] == 1 else f"{text}#{seen[text]}")
+    return keys
+
+
+def _estimate_rows(path: Path, *, fmt: str, size: int) -> int | None:
+    """Data rows of a text file estimated from its first MiB (refined from the bytes read while loading)."""
+    if fmt not in ("csv", "ndjson") or size == 0:
+        return None
+    with path.open("rb") as fh:
+        sample = fh.read(_COPY_BUFFER)
+    lines = sample.count(b"\n") + (0 if sample.endswith(b"\n") else 1)
+    header = 1 if fmt == "csv" else 0
+    if len(sample) >= size:
+        return max(lines - header, 0)
+    return max(round(size * lines / len(sample)) - header, 0)
+
+
+def _issue_dict(issue: RowIssue, *, personal_fields: set[str]) -> dict[str, Any]:
+    value = jsonable(issue.value)
+    if issue.field in personal_fields and not is_empty(value):
+        value = mask_ric(value)
+    return {
+        "code": issue.code,
+        "field": issue.field or "",
+        "column": issue.column or "",
+        "value": value,
+        "message": issue.message,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Creating a batch
+
+
+def batch_create_from_file(
+    *,
+    department: Department,
+    item_code: str,
+    actor,
+    uploaded_file=None,
+    path: Path | str | None = None,
+    filename: str | None = None,
+    channel: str = BatchChannel.FILE,
+    sheet: str | None = None,
+    as_of: dt.date | None = None,
+    received_at: dt.datetime | None = None,
+    parent: Batch | None = None,
+    allow_duplicate: bool = False,
+) -> Batch:
+    """Store an uploaded file as a new batch, read its header and propose a column mapping; audited.
+
+    Give either ``uploaded_file`` (a Django ``UploadedFile``) or ``path``. The returned batch is
+    ``uploaded`` (mapping complete), ``mapping`` (the officer must complete the mapping) or ``failed``
+    (the file cannot be read; ``error_code`` / ``error_message`` say why). Raises ``DuplicateUpload`` when
+    the department already uploaded the identical file for the item, unless ``allow_duplicate``.
+    """
+    if (uploaded_file is None) == (path is None):
+        raise ValueError("give exactly one of uploaded_file and path")
+    if channel not in (BatchChannel.FILE, BatchChannel.CLI):
+        raise ValueError(f"file batches come through the file or cli channel, not {channel!r}")
+    received_at = received_at or timezone.now()
+    as_of = as_of or timezone.localdate(received_at)
+    _check_upload_permission(actor, department, action=AuditAction.IMPORT)
+    version = _item_version(item_code, on=as_of, department=department)
+    if parent is not None and (parent.department_id != department.pk or parent.item_id != version.item_id):
+        raise CollectionError("parent_mismatch", "更正文件只能对应同一部门、同一目录项的原批次")
+
+    if uploaded_file is not None:
+        filename = filename or getattr(uploaded_file, "name", "") or "upload"
+        chunks: Iterable[bytes] = uploaded_file.chunks()
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise CollectionError("file_not_found", f"找不到文件：{path}")
+        filename = filename or path.name
+        chunks = _file_chunks(path)
+    filename = Path(str(filename)).name[:255]
+
+    batch_id = uuid.uuid4()
+    directory = _batch_dir(batch_id)
+    stored = directory / _stored_name(filename)
+    limit = settings.XINYONG_UPLOAD_MAX_BYTES
+    too_large = CollectionError(
+        "file_too_large", f"文件超过 {_human_size(limit)} 的上限；请拆分为多个文件后分别上传", status=413
+    )
+    try:
+        size, sha256 = _copy_limited(chunks, stored, limit=limit, too_large=too_large)
+        previous = _previous_upload(department=department, item_id=version.item_id, sha256=sha256)
+        if previous is not None and not allow_duplicate:
+            raise DuplicateUpload(previous)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+    batch = Batch(
+        id=batch_id,
+        department=department,
+        item_id=version.item_id,
+        item_version=version,
+        channel=channel,
+        status=BatchStatus.UPLOADED,
+        original_filename=filename,
+        file_path=str(stored.relative_to(settings.MEDIA_ROOT)),
+        file_size=size,
+        file_sha256=sha256,
+        as_of=as_of,
+        received_at=received_at,
+        uploaded_by=actor if not isinstance(actor, ApiClient) and actor is not None else None,
+        parent=parent,
+        duplicate_of=previous,
+    )
+    _inspect(batch, sheet=sheet)
+    try:
+        with transaction.atomic():
+            batch.save(force_insert=True)
+            audit_log(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                obj=batch,
+                outcome=AuditOutcome.ERROR if batch.status == BatchStatus.FAILED else AuditOutcome.SUCCESS,
+                detail={
+                    "stage": "upload",
+                    "filename": filename,
+                    "size": size,
+                    "sha256": sha256,
+                    "item": item_code,
+                    "department": department.code,
+                    "channel": channel,
+                    "parent": str(parent.pk) if parent else None,
+                    "duplicate_of": str(previous.pk) if previous else None,
+                    "error_code": batch.error_code or None,
+                },
+            )
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return batch
+
+
+def _previous_upload(*, department: Department, item_id: int, sha256: str) -> Batch | None:
+    """The first batch that loaded (or is loading) the same file for the department and item."""
+    # Uploads never started (abandoned at the mapping step) and unreadable files do not count.
+    loaded = Q(status__in=(BatchStatus.QUEUED, BatchStatus.LOADING, BatchStatus.DONE)) | Q(
+        status=BatchStatus.FAILED, error_code__in=RESUMABLE_ERRORS
+    )
+    return (
+        Batch.objects.filter(loaded, department=department, item_id=item_id, file_sha256=sha256)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _saved_mapping(batch: Batch) -> dict[str, str] | None:
+    saved = ColumnMapping.objects.filter(department_id=batch.department_id, item_id=batch.item_id).first()
+    return dict(saved.mapping) if saved is not None else None
+
+
+def _proposal(batch: Batch, *, saved: dict[str, str] | None) -> MappingProposal:
+    return mapping_suggest(headers=list(batch.headers), item_version=batch.item_version, saved=saved)
+
+
+def _proposal_mapping(proposal: MappingProposal) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for column in proposal.columns:
+        if column.field_code and column.header not in mapping:
+            mapping[column.header] = column.field_code
+    return mapping
+
+
+def _inspect(batch: Batch, *, sheet: str | None) -> None:
+    """Read the header of the stored file: format, encoding, sheet, headers, row estimate, proposed mapping."""
+    path = batch_file_path(batch)
+    try:
+        with open_table(path, filename=batch.original_filename, sheet=sheet) as table:
+            batch.format = table.format or ""
+            batch.encoding = table.encoding or ""
+            batch.sheet = table.sheet or ""
+            batch.headers = [("" if h is None else str(h)) for h in table.headers]
+            known = table.total_rows
+    except ReadError as exc:
+        batch.status = BatchStatus.FAILED
+        batch.error_code = exc.code
+        batch.error_message = exc.message
+        return
+    # XLSX knows its row count (empty rows included); text files are estimated from their size.
+    batch.rows_total = (
+        known if known is not None else _estimate_rows(path, fmt=batch.format, size=batch.file_size)
+    )
+    batch.rows_total_exact = False
+    proposal = _proposal(batch, saved=_saved_mapping(batch))
+    batch.mapping = _proposal_mapping(proposal)
+    batch.status = BatchStatus.MAPPING if batch_mapping_problems(batch) else BatchStatus.UPLOADED
+
+
+def batch_mapping_problems(batch: Batch, mapping: dict[str, str] | None = None) -> list[CollectionError]:
+    """``mapping_problems`` of a batch's mapping (or of ``mapping`` for it)."""
+    return mapping_problems(
+        batch.mapping if mapping is None else mapping,
+        schema=catalog_version_schema(batch.item_version),
+        keyed=batch.format in ("json", "ndjson"),
+    )
+
+
+def mapping_problems(
+    mapping: dict[str, str], *, schema: ItemSchema, keyed: bool = False
+) -> list[CollectionError]:
+    """What keeps a column mapping from being used: unknown fields, a field in several columns, required fields missing.
+
+    ``keyed``: JSON objects, where each record may name a field by code or by Chinese header; two keys of
+    one field are then alternatives, not competing columns.
+    """
+    problems: list[CollectionError] = []
+    known = set(schema.field_codes)
+    unknown = sorted({code for code in mapping.values() if code and code not in known})
+    if unknown:
+        problems.append(
+            CollectionError("mapping_unknown_field", f"目录项中没有以下字段代码：{'、'.join(unknown)}")
+        )
+    columns_by_field: dict[str, list[str]] = {}
+    for header, code in mapping.items():
+        if code in known:
+            columns_by_field.setdefault(code, []).append(header)
+    for code, headers in columns_by_field.items():
+        # A multi-value field may come from several columns (2016 template: 处罚类别1, 处罚类别2).
+        if len(headers) > 1 and not keyed and schema.field(code).type != FieldType.CODES:
+            problems.append(
+                CollectionError(
+                    "mapping_field_repeated",
+                    f"字段“{schema.field(code).name}”（{code}）对应了多列：{'、'.join(headers)}；请只保留一列",
+                )
+            )
+    filled = set(platform_filled_fields(schema))
+    missing = [
+        spec
+        for spec in schema.fields
+        if spec.required and spec.code not in columns_by_field and spec.code not in filled
+    ]
+    if missing:
+        names = "、".join(f"{spec.name}（{spec.code}）" for spec in missing)
+        problems.append(
+            CollectionError(
+                "mapping_missing_required",
+                f"以下必填字段没有对应的列：{names}；请在列映射中指定，或在文件中补充这些列",
+            )
+        )
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------
+# Preview and mapping
+
+
+@dataclass(frozen=True)
+class Preview:
+    headers: list[str]
+    proposal: MappingProposal  # what the catalog and the department's saved mapping suggest
+    sample_rows: list[SourceRow]
+    results: list[RowResult] = field(default_factory=list)  # validation of the sample rows with ``mapping``
+    mapping: dict[str, str] = field(default_factory=dict)  # the batch's current mapping
+    total_rows: int | None = None
+
+
+def batch_preview(*, batch: Batch, rows: int = 10) -> Preview:
+    """The first ``rows`` rows of a batch's file, the mapping proposal and the validation of those rows."""
+    if not batch.headers and batch.status == BatchStatus.FAILED:
+        raise CollectionError(batch.error_code or "file_unreadable", batch.error_message or "文件无法读取")
+    proposal = _proposal(batch, saved=_saved_mapping(batch))
+    schema = catalog_version_schema(batch.item_version)
+    mapping = batch.mapping or _proposal_mapping(proposal)
+    try:
+        with open_table(
+            batch_file_path(batch), filename=batch.original_filename, sheet=batch.sheet or None
+        ) as table:
+            stream = table.rows()
+            sample = list(islice(stream, max(rows, 0)))
+            stream.close()  # before the table closes its file
+            mapper = mapping_apply(table.headers, mapping, schema=schema)
+            validator = RowValidator(
+                schema=schema, department=batch.department, as_of=batch.as_of, columns=mapper.columns
+            )
+            results = [validator.validate_source(row, mapper) for row in sample]
+    except ReadError as exc:
+        raise CollectionError(exc.code, exc.message) from exc
+    return Preview(
+        headers=list(batch.headers),
+        proposal=proposal,
+        sample_rows=sample,
+        results=results,
+        mapping=dict(mapping),
+        total_rows=batch.rows_total,
+    )
+
+
+def batch_confirm_mapping(*, batch: Batch, mapping: dict[str, str], actor, remember: bool = True) -> Batch:
+    """Set the column mapping of a batch (header → field code) and remember it for the department and item; audited."""
+    _check_upload_permission(actor, batch.department, action=AuditAction.UPDATE, obj=batch)
+    if batch.status not in (BatchStatus.UPLOADED, BatchStatus.MAPPING):
+        raise CollectionError("batch_not_editable", "该批次已开始处理或已结束，不能再修改列映射")
+    headers = set(batch.headers)
+    unknown_headers = sorted(h for h in mapping if h not in headers)
+    if unknown_headers:
+        raise CollectionError("mapping_unknown_column", f"文件中没有以下列：{'、'.join(unknown_headers)}")
+    clean = {header: code for header, code in mapping.items() if code}
+    problems = batch_mapping_problems(batch, clean)
+    if problems:
+        raise problems[0]
+    now = timezone.now()
+    with transaction.atomic():
+        batch.mapping = clean
+        batch.mapping_confirmed_at = now
+        batch.mapping_confirmed_by = actor if not isinstance(actor, ApiClient) and actor is not None else None
+        batch.status = BatchStatus.UPLOADED
+        batch.save(update_fields=["mapping", "mapping_confirmed_at", "mapping_confirmed_by", "status"])
+        if remember:
+            saved, _ = ColumnMapping.objects.select_for_update().get_or_create(
+                department_id=batch.department_id, item_id=batch.item_id
+            )
+            # Keep what the department confirmed for other files; this file's columns take the new choice,
+            # including "" for a column deliberately left out, so it is not proposed again next time.
+            merged = {k: v for k, v in saved.mapping.items() if k not in mapping}
+            merged.update(mapping)
+            saved.mapping = merged
+            saved.updated_by = batch.mapping_confirmed_by
+            saved.updated_at = now
+            saved.save()
+        audit_log(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=batch,
+            detail={"stage": "mapping", "mapping": clean, "remember": remember},
+        )
+    return batch
+
+
+# ---------------------------------------------------------------------------------------------------
+# Starting, resuming
+
+
+def _enqueue(batch: Batch) -> Batch:
+    # Imported here: the task module registers with the task backend at import time.
+    from xinyong.collection.tasks import process_batch
+
+    # No on_commit: with the database backend the task row commits together with the status change, and
+    # the immediate backend runs the task right here.
+    result = process_batch.enqueue(str(batch.pk))
+    Batch.objects.filter(pk=batch.pk).update(task_id=str(result.id)[:64])
+    batch.refresh_from_db()
+    return batch
+
+
+def batch_start(*, batch: Batch, actor) -> Batch:
+    """Queue a batch whose mapping is complete for loading in the background; audited."""
+    _check_upload_permission(actor, batch.department, action=AuditAction.IMPORT, obj=batch)
+    if batch.status not in (BatchStatus.UPLOADED, BatchStatus.MAPPING):
+        raise CollectionError(
+            "batch_not_startable", f"该批次当前状态为“{batch.get_status_display()}”，不能开始处理"
+        )
+    problems = batch_mapping_problems(batch)
+    if problems:
+        raise problems[0]
+    with transaction.atomic():
+        batch.status = BatchStatus.QUEUED
+        batch.save(update_fields=["status"])
+        audit_log(actor=actor, action=AuditAction.IMPORT, obj=batch, detail={"stage": "queued"})
+    return _enqueue(batch)
+
+
+def batch_is_resumable(batch: Batch) -> bool:
+    """True when processing stopped (or a worker died) part-way for a reason unrelated to the file's content."""
+    if batch.status in (BatchStatus.QUEUED, BatchStatus.LOADING):
+        return True
+    return batch.status == BatchStatus.FAILED and batch.error_code in RESUMABLE_ERRORS
+
+
+def batch_resume(*, batch: Batch, actor) -> Batch:
+    """Queue an interrupted batch again; loading continues after the last committed chunk; audited."""
+    _check_upload_permission(actor, batch.department, action=AuditAction.IMPORT, obj=batch)
+    if not batch_is_resumable(batch):
+        raise CollectionError(
+            "batch_not_resumable", f"该批次当前状态为“{batch.get_status_display()}”，无需继续处理"
+        )
+    with transaction.atomic():
+        batch.status = BatchStatus.QUEUED
+        batch.save(update_fields=["status"])
+        audit_log(
+            actor=actor,
+            action=AuditAction.IMPORT,
+            obj=batch,
+            detail={"stage": "resume", "rows_committed": batch.rows_committed},
+        )
+    return _enqueue(batch)
+
+
+def batches_resume_interrupted() -> list[Batch]:
+    """Queue again the console and API batches left loading by a worker that stopped (run at server start)."""
+    resumed = []
+    stale = Batch.objects.filter(status=BatchStatus.LOADING).exclude(channel=BatchChannel.CLI)
+    for batch in stale.select_related("department"):
+        with transaction.atomic():
+            batch.status = BatchStatus.QUEUED
+            batch.save(update_fields=["status"])
+            audit_log(
+                actor=None,
+                action=AuditAction.IMPORT,
+                obj=batch,
+                detail={"stage": "resume", "rows_committed": batch.rows_committed, "reason": "restart"},
+            )
+        resumed.append(_enqueue(batch))
+    return resumed
+
+
+# ---------------------------------------------------------------------------------------------------
+# Processing
+
+
+@dataclass
+class _ChunkOutcome:
+    rows_consumed: int = 0
+    rows_read: int = 0
+    created: int = 0
+    new_version: int = 0
+    duplicate: int = 0
+    rejected: list[tuple[SourceRow, list[dict]]] = field(default_factory=list)
+    warnings: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)
+
+
+class _BatchLoader:
+    """Loads the chunks of one processing run of a batch from its opened table."""
+
+    def __init__(self, batch: Batch, table) -> None:
+        self.batch = batch
+        self.table = table
+        self.schema = catalog_version_schema(batch.item_version)
+        # The mapper keeps a reference to table.headers: JSON keys first seen late are picked up.
+        self.mapper = mapping_apply(table.headers, batch.mapping or {}, schema=self.schema)
+        self.validator = RowValidator(
+            schema=self.schema, department=batch.department, as_of=batch.as_of, columns=self.mapper.columns
+        )
+        self.keys = header_keys(list(batch.headers))
+        self.personal_fields = {spec.code for spec in self.schema.fields if spec.personal}
+        self._personal: dict[str, bool] = {}
+        self.channel = RECORD_CHANNEL[batch.channel]
+        self.source = f"batch:{batch.pk}"
+
+    # -- per row
+
+    def _row_values(self, row: SourceRow) -> tuple[dict[str, Any], str]:
+        """Original values keyed by header (empty cells left out), the personal ones also encrypted."""
+        if len(self.keys) != len(self.table.headers):
+            # JSON keys first seen after the header scan were appended to the table's headers.
+            self.keys = header_keys(list(self.table.headers))
+        values: dict[str, Any] = {}
+        protected: dict[str, Any] = {}
+        for index, raw in enumerate(row.values):
+            if is_empty(raw):
+                continue
+            # Cells beyond the header row are kept too ("#<column number>"): the mistake may be there.
+            key = self.keys[index] if index < len(self.keys) else f"#{index + 1}"
+            value = jsonable(raw)
+            if self._is_personal(key):
+                protected[key] = value
+                value = mask_ric(value)
+            values[key] = value
+        token = crypto.encrypt(json.dumps(protected, ensure_ascii=False)) if protected else ""
+        return values, token
+
+    def _is_personal(self, key: str) -> bool:
+        """Does the column hold personal identifiers (身份证号码 …)? Those are stored encrypted."""
+        personal = self._personal.get(key)
+        if personal is None:
+            header = key.rsplit("#", 1)[0] if "#" in key[1:] else key
+            personal = self._personal[key] = self.mapper.field_for(header, late=True) in self.personal_fields
+        return personal
+
+    def _issues(self, issues: Iterable[RowIssue]) -> list[dict]:
+        return [_issue_dict(i, personal_fields=self.personal_fields) for i in issues]
+
+    def _subject_issue(self, issue, subject) -> dict:
+        """A problem found while resolving the subject, attributed to the column of the identifier it concerns."""
+        core = self.batch.item_version.core_fields or {}
+        code = getattr(issue, "code", "subject_error")
+        if code.startswith("org_code"):
+            role = "subject_org_code"
+        elif code.startswith("ric") or (code.startswith("excel") and subject.ric and not subject.uscc):
+            role = "subject_id_number"
+        elif code.startswith(("uscc", "excel")) and subject.uscc:
+            role = "subject_uscc"
+        else:
+            role = "subject_name"
+        field_code = core.get(role, "")
+        return {
+            "code": code,
+            "field": field_code,
+            "column": self.mapper.columns.get(field_code, ""),
+            "value": None,
+            "message": getattr(issue, "message", str(issue)),
+        }
+
+    # -- per chunk
+
+    def validate(self, rows: list[SourceRow]) -> list[tuple[SourceRow, RowResult]]:
+        """Validate the rows of a chunk (outside any transaction)."""
+        return [(row, self.validator.validate_source(row, self.mapper)) for row in rows]
+
+    def load(self, rows: list[SourceRow], *, expected_committed: int) -> Batch:
+        """Load one chunk in one transaction with its rejected rows, the batch counters and the resume point."""
+        validated = self.validate(rows)
+        outcome = _ChunkOutcome(rows_consumed=len(rows), rows_read=len(validated))
+        with transaction.atomic():
+            locked = Batch.objects.select_for_update().get(pk=self.batch.pk)
+            if locked.rows_committed != expected_committed or locked.status != BatchStatus.LOADING:
+                raise _Superseded()
+            valid = []
+            for row, result in validated:
+                if result.ok:
+                    valid.append((row, result))
+                else:
+                    outcome.rejected.append((row, self._issues(result.errors)))
+            if valid:
+                self._load_valid(valid, outcome)
+            self._commit(locked, outcome, rows_total=self._estimate_total(expected_committed + len(rows)))
+        self.batch = locked
+        return locked
+
+    def _estimate_total(self, consumed: int) -> int | None:
+        """Total data rows of a large text file, extrapolated from the bytes read so far (None: keep)."""
+        if self.batch.rows_total_exact or self.table.total_rows is not None:
+            return None
+        position = self.table.position
+        # Readers read ahead in blocks: only well into a large file do the bytes read track the rows read
+        # (the estimate from the first MiB is about exact for smaller files).
+        if position < _COPY_BUFFER or not self.table.size:
+            return None
+        return max(round(consumed * self.table.size / position), consumed)
+
+    def _load_valid(self, valid: list[tuple[SourceRow, RowResult]], outcome: _ChunkOutcome) -> None:
+        resolved = subjects_resolve_bulk(
+            [result.subject for _, result in valid],
+            source=self.source,
+            as_of=self.batch.as_of,
+            actor=_actor_of(self.batch),
+        )
+        loadable: list[tuple[SourceRow, RecordInput, int]] = []
+        for (row, result), subject in zip(valid, resolved, strict=True):
+            # Counted once per row and code: the subject registry repeats some identifier warnings.
+            outcome.warnings.update({w.code for w in result.warnings} | {w.code for w in subject.warnings})
+            if subject.errors or subject.subject_id is None:
+                issues = [self._subject_issue(e, result.subject) for e in subject.errors] or [
+                    {
+                        "code": "subject_unresolved",
+                        "field": "",
+                        "column": "",
+                        "value": None,
+                        "message": "无法确定行政相对人，请核对名称和证件号码",
+                    }
+                ]
+                outcome.rejected.append((row, issues))
+            else:
+                loadable.append((row, result.record, subject.subject_id))
+        if not loadable:
+            return
+        try:
+            # A savepoint: if the call refuses the chunk as a whole, retry row by row to find the culprits.
+            with transaction.atomic():
+                bulk = self._ingest([(record, sid) for _, record, sid in loadable])
+        except RecordError:
+            for row, record, sid in loadable:
+                try:
+                    with transaction.atomic():
+                        one = self._ingest([(record, sid)])
+                except RecordError as exc:
+                    outcome.rejected.append(
+                        (
+                            row,
+                            [
+                                {
+                                    "code": exc.code,
+                                    "field": "",
+                                    "column": "",
+                                    "value": None,
+                                    "message": exc.message,
+                                }
+                            ],
+                        )
+                    )
+                else:
+                    outcome.created += one.created
+                    outcome.new_version += one.new_version
+                    outcome.duplicate += one.duplicate
+            return
+        outcome.created += bulk.created
+        outcome.new_version += bulk.new_version
+        outcome.duplicate += bulk.duplicate
+
+    def _ingest(self, rows: list[tuple[RecordInput, int]]):
+        return records_bulk_ingest(
+            item_version=self.batch.item_version,
+            department=self.batch.department,
+            rows=rows,
+            channel=self.channel,
+            batch_ref=str(self.batch.pk),
+            received_at=self.batch.received_at,
+            uploader=self.batch.uploaded_by,
+            api_client=self.batch.api_client,
+        )
+
+    def _commit(self, locked: Batch, outcome: _ChunkOutcome, *, rows_total: int | None) -> None:
+        rejected_rows = []
+        for row, issues in outcome.rejected:
+            values, token = self._row_values(row)
+            rejected_rows.append(
+                RejectedRow(
+                    batch=locked, number=row.number, values=values, values_protected=token, errors=issues
+                )
+            )
+            outcome.errors.update({issue["code"] for issue in issues})
+        RejectedRow.objects.bulk_create(rejected_rows)
+        locked.rows_read += outcome.rows_read
+        locked.created += outcome.created
+        locked.new_version += outcome.new_version
+        locked.duplicate += outcome.duplicate
+        locked.rejected += len(outcome.rejected)
+        locked.rows_committed += outcome.rows_consumed
+        locked.warnings = _merge_counts(locked.warnings, outcome.warnings)
+        locked.errors = _merge_counts(locked.errors, outcome.errors)
+        locked.progress_at = timezone.now()
+        if rows_total is not None:
+            locked.rows_total = rows_total
+        assert locked.rows_read == locked.created + locked.new_version + locked.duplicate + locked.rejected, (
+            "batch counts must add up"
+        )
+        locked.save(
+            update_fields=[
+                "rows_read",
+                "created",
+                "new_version",
+                "duplicate",
+                "rejected",
+                "rows_committed",
+                "warnings",
+                "errors",
+                "progress_at",
+                "rows_total",
+            ]
+        )
+        _add_issue_counts(locked, IssueKind.ERROR, outcome.errors)
+        _add_issue_counts(locked, IssueKind.WARNING, outcome.warnings)
+
+
+def _merge_counts(stored: dict | None, new: Counter) -> dict[str, int]:
+    merged = Counter({k: int(v) for k, v in (stored or {}).items()})
+    merged.update(new)
+    return dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _add_issue_counts(batch: Batch, kind: str, counts: Counter) -> None:
+    for code, count in counts.items():
+        updated = BatchIssueCount.objects.filter(batch=batch, kind=kind, code=code).update(
+            count=F("count") + count
+        )
+        if not updated:
+            BatchIssueCount.objects.create(batch=batch, kind=kind, code=code, count=count)
+
+
+def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _fail(batch: Batch, *, code: str, message: str, outcome: str = AuditOutcome.ERROR) -> Batch:
+    with transaction.atomic():
+        Batch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED, error_code=code, error_message=message, progress_at=timezone.now()
+        )
+        batch.refresh_from_db()
+        audit_log(
+            actor=_actor_of(batch),
+            action=AuditAction.IMPORT,
+            obj=batch,
+            outcome=outcome,
+            detail={"stage": "failed", "error_code": code, **_counts(batch)},
+        )
+    return batch
+
+
+def _counts(batch: Batch) -> dict[str, int]:
+    return {
+        "rows_read": batch.rows_read,
+        "created": batch.created,
+        "new_version": batch.new_version,
+        "duplicate": batch.duplicate,
+        "rejected": batch.rejected,
+        "rows_committed": batch.rows_committed,
+    }
+
+
+def batch_process(
+    *,
+    batch_id: uuid.UUID | str,
+    chunk_size: int | None = None,
+    progress: Callable[[Batch], None] | None = None,
+) -> Batch:
+    """Load a batch in chunked transactions, continuing after ``rows_committed`` (the background task body).
+
+    ``progress`` is called with the batch after every committed chunk. A file that turns out unreadable
+    fails the batch (returned, not raised); any other exception fails it as resumable and is re-raised.
+    """
+    chunk_size = chunk_size or CHUNK_SIZE
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    batch = Batch.objects.select_related(
+        "department", "item", "item_version", "item_version__item", "uploaded_by", "api_client"
+    ).get(pk=batch_id)
+    if batch.status == BatchStatus.DONE:
+        return batch
+    if batch.status == BatchStatus.FAILED and batch.error_code not in RESUMABLE_ERRORS:
+        raise CollectionError(
+            "batch_not_resumable", f"该批次已失败（{batch.error_message}），请修正后重新上传"
+        )
+    if batch.status not in PROCESSABLE_STATUSES and batch.status != BatchStatus.FAILED:
+        raise CollectionError("batch_not_ready", "该批次的列映射尚未完成，请先确认列映射")
+    problems = batch_mapping_problems(batch)
+    if problems:
+        raise problems[0]
+
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        locked.status = BatchStatus.LOADING
+        locked.started_at = locked.started_at or now
+        locked.run_started_at = now
+        locked.run_start_rows = locked.rows_committed
+        locked.progress_at = now
+        locked.error_code = ""
+        locked.error_message = ""
+        locked.save(
+            update_fields=[
+                "status",
+                "started_at",
+                "run_started_at",
+                "run_start_rows",
+                "progress_at",
+                "error_code",
+                "error_message",
+            ]
+        )
+    batch.refresh_from_db()
+    try:
+        with open_table(
+            batch_file_path(batch), filename=batch.original_filename, sheet=batch.sheet or None
+        ) as table:
+            if [("" if h is None else str(h)) for h in table.headers] != list(batch.headers):
+                return _fail(batch, code="file_changed", message="存储的文件与上传时不一致，请重新上传")
+            loader = _BatchLoader(batch, table)
+            rows = table.rows()
+            try:
+                # Resume: the first rows_committed data rows are already loaded (or rejected) for good.
+                for _ in islice(rows, batch.rows_committed):
+                    pass
+                for chunk in _chunks(rows, chunk_size):
+                    batch = loader.load(chunk, expected_committed=batch.rows_committed)
+                    if progress is not None:
+                        progress(batch)
+            finally:
+                rows.close()  # before the table closes its file
+    except ReadError as exc:
+        return _fail(
+            batch,
+            code=exc.code,
+            message=f"读取到第 {batch.rows_committed + 1} 个数据行附近时出错：{exc.message}",
+        )
+    except _Superseded:
+        logger.info("batch %s is being processed by another worker; this run stops", batch.pk)
+        return Batch.objects.get(pk=batch.pk)
+    except KeyboardInterrupt:
+        _fail(
+            batch,
+            code="interrupted",
+            message=f"处理被中断；已入库 {batch.rows_committed} 行，继续处理将从下一行开始",
+        )
+        raise
+    except Exception as exc:
+        logger.exception("batch %s failed after %s rows", batch.pk, batch.rows_committed)
+        _fail(
+            batch,
+            code="processing_error",
+            message=(
+                f"处理中断（{type(exc).__name__}）；已入库的 {batch.rows_committed} 行不受影响，"
+                "继续处理将从下一行开始。如反复出现，请联系平台管理员"
+            ),
+        )
+        raise
+    return _finish(batch)
+
+
+def _finish(batch: Batch) -> Batch:
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != BatchStatus.LOADING or locked.rows_committed != batch.rows_committed:
+            return locked
+        now = timezone.now()
+        locked.status = BatchStatus.DONE
+        locked.finished_at = now
+        locked.progress_at = now
+        locked.rows_total = locked.rows_committed
+        locked.rows_total_exact = True
+        locked.save(update_fields=["status", "finished_at", "progress_at", "rows_total", "rows_total_exact"])
+        audit_log(
+            actor=_actor_of(locked),
+            action=AuditAction.IMPORT,
+            obj=locked,
+            detail={"stage": "done", **_counts(locked), "warnings": locked.warnings},
+        )
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rejection file
+
+
+def rejected_row_values(row: RejectedRow) -> dict[str, Any]:
+    """The original values of a rejected row, personal identifiers decrypted (for the rejection file only)."""
+    values = dict(row.values)
+    if row.values_protected:
+        values.update(json.loads(crypto.decrypt(row.values_protected)))
+    return values
+
+
+def batch_rejection_file(*, batch: Batch, actor=None) -> Path:
+    """Write the rejected rows of a batch (original columns + error columns, same format as uploaded); audited."""
+    if batch.channel == BatchChannel.FORM:
+        raise CollectionError("no_rejection_file", "在线填报的记录没有退回文件")
+    fmt = batch.format or "csv"
+    path = _batch_dir(batch.pk) / f"rejected{EXTENSIONS.get(fmt, '.csv')}"
+    keys = header_keys(list(batch.headers))
+    known = set(keys)
+    # Keys of JSON objects first seen late become further columns; cells beyond a CSV row's headers
+    # ("#<n>") follow the error columns, as the writer places values beyond the headers.
+    late: dict[str, None] = {}
+    beyond: dict[str, None] = {}
+    for values in batch.rejected_rows.values_list("values", flat=True).iterator(chunk_size=2000):
+        for key in values:
+            if key not in known:
+                (beyond if re.fullmatch(r"#\d+", key) else late).setdefault(key, None)
+    columns = keys + list(late)
+    extra = sorted(beyond, key=lambda k: int(k[1:]))
+
+    def rows() -> Iterator[tuple[list[Any], list[RowIssue]]]:
+        for row in batch.rejected_rows.order_by("number", "pk").iterator(chunk_size=2000):
+            values = rejected_row_values(row)
+            issues = [
+                RowIssue(
+                    code=e.get("code", ""),
+                    field=e.get("field", ""),
+                    column=e.get("column", ""),
+                    value=e.get("value"),
+                    message=e.get("message", ""),
+                )
+                for e in row.errors
+            ]
+            # A row that could not be read at all (a line that is not JSON) has no values.
+            cells = [values.get(k) for k in columns] + [values.get(k) for k in extra] if values else []
+            yield cells, issues
+
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    write_rejection_file(
+        tmp,
+        format=fmt,
+        encoding=batch.encoding or None,
+        headers=[*batch.headers, *late],
+        rows=rows(),
+    )
+    tmp.replace(path)
+    audit_log(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        obj=batch,
+        detail={"stage": "rejection_file", "rejected": batch.rejected, "format": fmt},
+    )
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------
+# API submissions
+
+
+@dataclass(frozen=True)
+class ApiSubmission:
+    batch: Batch
+    replayed: bool  # an earlier request with the same Idempotency-Key is answered again
+    background: bool  # loading continues in the background (answer 202)
+
+
+def batch_submit_api(
+    *,
+    api_client: ApiClient,
+    item_code: str,
+    stream: IO[bytes],
+    content_format: str,
+    idempotency_key: str = "",
+    as_of: dt.date | None = None,
+    received_at: dt.datetime | None = None,
+    sync_max_rows: int | None = None,
+) -> ApiSubmission:
+    """Accept a JSON array or NDJSON body as a batch of the client's department; small ones are loaded at once.
+
+    With an ``idempotency_key`` a repeated request returns the first request's batch (resuming it if it
+    was interrupted) instead of loading again; the same key with a different body raises
+    ``IdempotencyKeyReused``.
+    """
+    if content_format not in ("json", "ndjson"):
+        raise ValueError("content_format must be json or ndjson")
+    department = api_client.department
+    _check_upload_permission(api_client, department, action=AuditAction.IMPORT)
+    received_at = received_at or timezone.now()
+    as_of = as_of or timezone.localdate(received_at)
+    limit = settings.XINYONG_API_MAX_BODY_BYTES
+    sync_max_rows = settings.XINYONG_API_SYNC_MAX_ROWS if sync_max_rows is None else sync_max_rows
+
+    batch_id = uuid.uuid4()
+    directory = _batch_dir(batch_id)
+    filename = f"request{EXTENSIONS[content_format]}"
+    stored = directory / filename
+    too_large = CollectionError(
+        "body_too_large",
+        f"请求体超过 {_human_size(limit)} 的上限；请分多次提交（每次不超过上限），或改用文件上传",
+        status=413,
+    )
+    try:
+        size, body_sha = _copy_limited(_stream_chunks(stream), stored, limit=limit, too_large=too_large)
+        request_sha = hashlib.sha256(f"{item_code}\n{content_format}\n{body_sha}".encode()).hexdigest()
+        if idempotency_key:
+            previous = Batch.objects.filter(api_client=api_client, idempotency_key=idempotency_key).first()
+            if previous is not None:
+                shutil.rmtree(directory, ignore_errors=True)
+                return _replay(previous, request_sha=request_sha, sync_max_rows=sync_max_rows)
+        if size == 0:
+            raise CollectionError("body_empty", "请求体为空：请提交 JSON 数组或 NDJSON（每行一个 JSON 对象）")
+        version = _item_version(item_code, on=as_of, department=department)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+    batch = Batch(
+        id=batch_id,
+        department=department,
+        item_id=version.item_id,
+        item_version=version,
+        channel=BatchChannel.API,
+        original_filename=filename,
+        file_path=str(stored.relative_to(settings.MEDIA_ROOT)),
+        file_size=size,
+        file_sha256=body_sha,
+        as_of=as_of,
+        received_at=received_at,
+        api_client=api_client,
+        idempotency_key=idempotency_key,
+        request_sha256=request_sha,
+    )
+    _inspect(batch, sheet=None)
+    if batch.status != BatchStatus.FAILED:
+        _count_rows(batch)
+    if batch.status == BatchStatus.MAPPING:
+        # An API client names fields by code or Chinese name; what cannot be mapped is an error of the request.
+        problem = batch_mapping_problems(batch)[0]
+        batch.status = BatchStatus.FAILED
+        batch.error_code = problem.code
+        batch.error_message = problem.message
+    try:
+        with transaction.atomic():
+            batch.save(force_insert=True)
+            audit_log(
+                actor=api_client,
+                action=AuditAction.IMPORT,
+                obj=batch,
+                outcome=AuditOutcome.ERROR if batch.status == BatchStatus.FAILED else AuditOutcome.SUCCESS,
+                detail={
+                    "stage": "upload",
+                    "size": size,
+                    "sha256": body_sha,
+                    "item": item_code,
+                    "channel": BatchChannel.API,
+                    "idempotency_key": idempotency_key or None,
+                    "error_code": batch.error_code or None,
+                },
+            )
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer as a retry of it.
+        shutil.rmtree(directory, ignore_errors=True)
+        previous = Batch.objects.get(api_client=api_client, idempotency_key=idempotency_key)
+        return _replay(previous, request_sha=request_sha, sync_max_rows=sync_max_rows)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    if batch.status == BatchStatus.FAILED:
+        return ApiSubmission(batch=batch, replayed=False, background=False)
+    return _run_api_batch(batch, sync_max_rows=sync_max_rows, replayed=False)
+
+
+def _count_rows(batch: Batch) -> None:
+    """Exact row count of an API body (one streaming pass), so small requests can be answered at once."""
+    try:
+        with open_table(batch_file_path(batch), filename=batch.original_filename) as table:
+            count = sum(1 for _ in table.rows())
+    except ReadError as exc:
+        batch.status = BatchStatus.FAILED
+        batch.error_code = exc.code
+        batch.error_message = exc.message
+        return
+    if count == 0:
+        batch.status = BatchStatus.FAILED
+        batch.error_code = "body_empty"
+        batch.error_message = "请求中没有任何记录：请提交 JSON 数组或 NDJSON（每行一个 JSON 对象）"
+        return
+    batch.rows_total = count
+    batch.rows_total_exact = True
+
+
+def _run_api_batch(batch: Batch, *, sync_max_rows: int, replayed: bool) -> ApiSubmission:
+    if (batch.rows_total or 0) <= sync_max_rows:
+        if batch.status != BatchStatus.DONE:
+            batch = batch_process(batch_id=batch.pk)
+        return ApiSubmission(batch=batch, replayed=replayed, background=False)
+    if batch.status == BatchStatus.UPLOADED:
+        batch = batch_start(batch=batch, actor=batch.api_client)
+    elif batch_is_resumable(batch) and batch.status == BatchStatus.FAILED:
+        batch = batch_resume(batch=batch, actor=batch.api_client)
+    return ApiSubmission(batch=batch, replayed=replayed, background=True)
+
+
+def _replay(previous: Batch, *, request_sha: str, sync_max_rows: int) -> ApiSubmission:
+    if previous.request_sha256 != request_sha:
+        raise IdempotencyKeyReused(previous)
+    background = (previous.rows_total or 0) > sync_max_rows
+    if previous.status == BatchStatus.DONE or (
+        previous.status == BatchStatus.FAILED and not batch_is_resumable(previous)
+    ):
+        return ApiSubmission(batch=previous, replayed=True, background=background)
+    # Still loading in the background, or interrupted part-way: the retry finishes it (committed chunks stay).
+    return _run_api_batch(previous, sync_max_rows=sync_max_rows, replayed=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Form entry
+
+
+@dataclass(frozen=True)
+class FormResult:
+    ok: bool
+    record: CreditRecord | None = None
+    outcome: str = ""  # created | new_version | duplicate
+    errors: list[RowIssue] = field(default_factory=list)
+    warnings: list[RowIssue] = field(default_factory=list)
+    batch: Batch | None = None
+
+
+def _id_issue_to_row_issue(issue, *, field_code: str = "", column: str = "") -> RowIssue:
+    return RowIssue(
+        code=getattr(issue, "code", "subject_error"),
+        field=field_code,
+        column=column,
+        value=None,
+        message=getattr(issue, "message", str(issue)),
+    )
+
+
+def record_submit_form(
+    *,
+    department: Department,
+    item_code: str,
+    values: dict[str, Any],
+    actor,
+    as_of: dt.date | None = None,
+    received_at: dt.datetime | None = None,
+) -> FormResult:
+    """Validate and store one record entered in a console form (values keyed by field code); audited.
+
+    Returns ``FormResult(ok=False, errors=…)`` without storing anything when the entry is invalid.
+    """
+    received_at = received_at or timezone.now()
+    as_of = as_of or timezone.localdate(received_at)
+    _check_upload_permission(actor, department, action=AuditAction.CREATE)
+    version = _item_version(item_code, on=as_of, department=department)
+    schema = catalog_version_schema(version)
+    columns = {spec.code: spec.name for spec in schema.fields}
+    result = row_validate(
+        number=1,
+        values={code: value for code, value in values.items() if code in columns},
+        schema=schema,
+        department=department,
+        as_of=as_of,
+        columns=columns,
+    )
+    if not result.ok:
+        return FormResult(ok=False, errors=list(result.errors), warnings=list(result.warnings))
+    warnings = list(result.warnings)
+    with transaction.atomic():
+        resolved = subjects_resolve_bulk([result.subject], source="form", as_of=as_of, actor=actor)[0]
+        if resolved.errors or resolved.subject_id is None:
+            transaction.set_rollback(True)
+            return FormResult(
+                ok=False,
+                errors=[_id_issue_to_row_issue(e) for e in resolved.errors]
+                or [RowIssue("subject_unresolved", "", "", None, "无法确定行政相对人，请核对名称和证件号码")],
+                warnings=warnings,
+            )
+        warnings += [_id_issue_to_row_issue(w) for w in resolved.warnings]
+        batch = Batch.objects.create(
+            department=department,
+            item_id=version.item_id,
+            item_version=version,
+            channel=BatchChannel.FORM,
+            status=BatchStatus.LOADING,
+            as_of=as_of,
+            received_at=received_at,
+            uploaded_by=actor if not isinstance(actor, ApiClient) else None,
+            api_client=actor if isinstance(actor, ApiClient) else None,
+            rows_total=1,
+            rows_total_exact=True,
+            started_at=received_at,
+        )
+        try:
+            with transaction.atomic():
+                bulk = records_bulk_ingest(
+                    item_version=version,
+                    department=department,
+                    rows=[(result.record, resolved.subject_id)],
+                    channel=Channel.FORM,
+                    batch_ref=str(batch.pk),
+                    received_at=received_at,
+                    uploader=batch.uploaded_by,
+                    api_client=batch.api_client,
+                )
+        except RecordError as exc:
+            transaction.set_rollback(True)
+            return FormResult(
+                ok=False, errors=[RowIssue(exc.code, "", "", None, exc.message)], warnings=warnings
+            )
+        outcome = bulk.outcomes[0]
+        setattr(batch, outcome, 1)
+        batch.rows_read = batch.rows_committed = 1
+        batch.status = BatchStatus.DONE
+        batch.finished_at = timezone.now()
+        batch.warnings = dict(Counter(w.code for w in warnings))
+        batch.save()
+        _add_issue_counts(batch, IssueKind.WARNING, Counter(w.code for w in warnings))
+        record = CreditRecord.objects.get(
+            item_id=version.item_id,
+            department=department,
+            document_number_key=normalize_document_number(result.record.document_number),
+        )
+        audit_log(
+            actor=actor,
+            action=AuditAction.IMPORT,
+            obj=batch,
+            detail={
+                "stage": "done",
+                "channel": BatchChannel.FORM,
+                "outcome": outcome,
+                "record_id": record.pk,
+            },
+        )
+    return FormResult(ok=True, record=record, outcome=outcome, warnings=warnings, batch=batch)

@@ -1,0 +1,762 @@
+"""Console screens of 数据归集: upload, preview and column mapping, progress, result, batch list, form entry
+and the quality and timeliness page.
+
+The views only shape requests and responses: every read goes through ``collection.selectors`` (which also
+decides whose batches a user sees — another department's batch is a 404), every write through
+``collection.services`` (which checks again that the user may submit for the department, and audits).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import uuid
+from collections import Counter
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from xinyong.accounts.models import AuditAction, Department
+from xinyong.accounts.permissions import is_platform_wide
+from xinyong.accounts.services import audit_log
+from xinyong.catalog.models import CatalogItemVersion
+from xinyong.catalog.selectors import (
+    catalog_item_current_version,
+    catalog_items_active,
+    catalog_version_schema,
+)
+from xinyong.collection import selectors, services
+from xinyong.collection.forms import (
+    BatchFilterForm,
+    MappingForm,
+    QualityFilterForm,
+    RecordEntryForm,
+    ReuploadForm,
+    UploadForm,
+    too_large_message,
+    upload_max_bytes,
+)
+from xinyong.collection.models import Batch, BatchChannel, BatchStatus
+from xinyong.console.access import can_read_collection, can_submit_collection, console_view
+from xinyong.core.masking import mask_ric
+
+BATCHES_PER_PAGE = 25
+REJECTED_ROWS_PER_PAGE = 20
+PREVIEW_ROWS = 10
+TOP_ERRORS = 10
+QUALITY_DEFAULT_DAYS = 30
+# htmx polls the progress of a running batch this often.
+POLL_SECONDS = 2
+
+MATCH_LABELS = {
+    "saved": "已保存",
+    "code": "代码",
+    "header": "表头",
+    "synonym": "同义词",
+    "legacy": "旧版代码",
+    "": "未识别",
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _visible_batch(request, pk: uuid.UUID) -> Batch:
+    """The batch if the user may see it; another department's batch is "not found", not "forbidden"."""
+    return get_object_or_404(selectors.batches_visible_to(request.user), pk=pk)
+
+
+def _may_submit_for(user, department) -> bool:
+    return can_submit_collection(user) and selectors.can_upload_for(user, department)
+
+
+def _submitting_department(request) -> Department | None:
+    """The department a user submits for: their own; ``None`` for operators, who choose one."""
+    return request.user.department if request.user.department_id else None
+
+
+def _active_departments():
+    return Department.objects.filter(is_active=True).order_by("code")
+
+
+def _submittable_items(department: Department | None, *, as_of: dt.date) -> list[tuple[str, str]]:
+    """(code, name) of the active items ``department`` may submit (every active item when no department)."""
+    items = []
+    for item in catalog_items_active():
+        try:
+            version = catalog_item_current_version(item.code, on=as_of)
+        except CatalogItemVersion.DoesNotExist:
+            continue
+        if (
+            department is None
+            or not version.source_departments
+            or department.code in version.source_departments
+        ):
+            items.append((item.code, item.name))
+    return items
+
+
+def _error_text(exc: Exception) -> str:
+    message = getattr(exc, "message", "") or str(exc)
+    code = getattr(exc, "code", "")
+    return f"{message}（{code}）" if code else message
+
+
+def _request_too_large(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    # The multipart envelope adds a little; anything beyond the limit plus 1 MB cannot hold an allowed file.
+    return length > upload_max_bytes() + 1024 * 1024
+
+
+def _masked_rows(preview, schema) -> list[list]:
+    """Sample rows for display with the values of personal-identifier columns masked."""
+    personal = {spec.code for spec in schema.fields if spec.personal}
+    masked_columns = {c.index for c in preview.proposal.columns if c.field_code in personal}
+    out = []
+    for row in preview.sample_rows:
+        cells = []
+        for index in range(len(preview.headers)):
+            value = row.values[index] if index < len(row.values) else None
+            if index in masked_columns and value not in (None, ""):
+                value = mask_ric(str(value))
+            cells.append("" if value is None else value)
+        out.append(cells)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Batch list
+
+
+@require_GET
+@console_view(can_read_collection)
+def batch_list(request):
+    """Every batch the user may see, newest first, with filters, search and pagination."""
+    batches = selectors.batches_visible_to(request.user)
+    form = BatchFilterForm(
+        request.GET or None,
+        items=[(i.code, i.name) for i in catalog_items_active()],
+        statuses=BatchStatus.choices,
+        channels=BatchChannel.choices,
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["item"]:
+            batches = batches.filter(item__code=data["item"])
+        if data["status"]:
+            batches = batches.filter(status=data["status"])
+        if data["channel"]:
+            batches = batches.filter(channel=data["channel"])
+        if data["date_from"]:
+            batches = batches.filter(received_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            batches = batches.filter(received_at__date__lte=data["date_to"])
+        if data["q"]:
+            batches = batches.filter(_search(data["q"].strip()))
+    page = Paginator(batches.order_by("-created_at"), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "collection/batch_list.html",
+        {
+            "form": form,
+            "page": page,
+            "show_department": is_platform_wide(request.user),
+            "can_submit": can_submit_collection(request.user),
+        },
+    )
+
+
+def _search(text: str) -> Q:
+    """File name contains the text, or the batch id starts with it (hyphens optional)."""
+    query = Q(original_filename__icontains=text)
+    compact = text.replace("-", "").lower()
+    if compact and len(compact) <= 32 and all(ch in "0123456789abcdef" for ch in compact):
+        if len(compact) == 32:
+            query |= Q(pk=uuid.UUID(compact))
+        elif len(compact) >= 4:
+            query |= Q(id__startswith=compact)
+    return query
+
+
+# ---------------------------------------------------------------------------------------------------
+# Upload
+
+
+def _size_guarded(refuse):
+    """Decorator: answer a POST whose Content-Length is over the upload limit before its body is read.
+
+    Checking the CSRF token parses the body (the whole file), so the view is exempt from the middleware's
+    check and checks the token itself (``csrf_protect``) once the size is known to be acceptable.
+    """
+
+    def decorator(view):
+        protected = csrf_protect(view)
+
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST" and _request_too_large(request):
+                return refuse(request, *args, **kwargs)
+            return protected(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _refuse_upload(request):
+    own = _submitting_department(request)
+    form = UploadForm(
+        items=_submittable_items(own, as_of=_today()), departments=None if own else _active_departments()
+    )
+    context = {
+        "form": form,
+        "refused": too_large_message(),
+        "duplicate_of": None,
+        "max_bytes": upload_max_bytes(),
+    }
+    return render(request, "collection/upload.html", context, status=413)
+
+
+def _refuse_reupload(request, pk: uuid.UUID):
+    messages.error(request, too_large_message())
+    return redirect("collection:batch_detail", pk=pk)
+
+
+@console_view(can_submit_collection)
+@_size_guarded(_refuse_upload)
+def upload(request):
+    """Choose the catalog item and upload a file; a readable file goes on to the column mapping."""
+    own = _submitting_department(request)
+    departments = None if own else _active_departments()
+    items = _submittable_items(own, as_of=_today())
+    context = {"duplicate_of": None, "max_bytes": upload_max_bytes()}
+    form = UploadForm(request.POST or None, request.FILES or None, items=items, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        department = own or form.cleaned_data["department"]
+        try:
+            batch = services.batch_create_from_file(
+                department=department,
+                item_code=form.cleaned_data["item"],
+                uploaded_file=form.cleaned_data["file"],
+                filename=form.cleaned_data["file"].name,
+                channel=BatchChannel.FILE,
+                actor=request.user,
+                sheet=form.cleaned_data["sheet"] or None,
+                allow_duplicate=form.cleaned_data["allow_duplicate"],
+            )
+        except services.DuplicateUpload as exc:
+            form.add_error("file", _error_text(exc))
+            context["duplicate_of"] = exc.previous
+        except services.CollectionError as exc:
+            form.add_error("file" if exc.code.startswith("file") else None, _error_text(exc))
+        else:
+            return _after_upload(request, batch, form)
+    return render(request, "collection/upload.html", {**context, "form": form})
+
+
+def _after_upload(request, batch: Batch, form):
+    if batch.status == BatchStatus.FAILED:
+        # The file could not be read (wrong type, empty, undecodable …): say why next to the file field.
+        form.add_error("file", f"{batch.error_message}（{batch.error_code}）")
+        return render(
+            request,
+            "collection/upload.html",
+            {"form": form, "failed_batch": batch, "max_bytes": upload_max_bytes()},
+        )
+    return redirect("collection:batch_mapping", pk=batch.pk)
+
+
+@require_POST
+@console_view(can_submit_collection)
+@_size_guarded(_refuse_reupload)
+def batch_reupload(request, pk: uuid.UUID):
+    """Upload the fixed rejection file of a batch: a new batch of the same department and item (parent = batch)."""
+    parent = _visible_batch(request, pk)
+    if not _may_submit_for(request.user, parent.department):
+        raise PermissionDenied("只能为本部门的批次上传更正文件")
+    form = ReuploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("collection:batch_detail", pk=parent.pk)
+    try:
+        batch = services.batch_create_from_file(
+            department=parent.department,
+            item_code=parent.item.code,
+            uploaded_file=form.cleaned_data["file"],
+            filename=form.cleaned_data["file"].name,
+            channel=BatchChannel.FILE,
+            actor=request.user,
+            sheet=form.cleaned_data["sheet"] or None,
+            parent=parent,
+            allow_duplicate=form.cleaned_data["allow_duplicate"],
+        )
+    except services.CollectionError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("collection:batch_detail", pk=parent.pk)
+    if batch.status == BatchStatus.FAILED:
+        messages.error(request, f"更正文件无法读取：{batch.error_message}（{batch.error_code}）")
+        return redirect("collection:batch_detail", pk=parent.pk)
+    return redirect("collection:batch_mapping", pk=batch.pk)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Preview and column mapping
+
+
+@console_view(can_submit_collection)
+def batch_mapping(request, pk: uuid.UUID):
+    """The first rows of the file with a select of catalog fields per column; confirming starts the loading."""
+    batch = _visible_batch(request, pk)
+    if not _may_submit_for(request.user, batch.department):
+        raise PermissionDenied("只能确认本部门批次的列映射")
+    if batch.status not in (BatchStatus.UPLOADED, BatchStatus.MAPPING):
+        return redirect("collection:batch_detail", pk=batch.pk)
+    try:
+        preview = services.batch_preview(batch=batch, rows=PREVIEW_ROWS)
+    except services.CollectionError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("collection:batch_detail", pk=batch.pk)
+    schema = catalog_version_schema(batch.item_version)
+    initial = {c.header: c.field_code for c in preview.proposal.columns if c.field_code}
+    form = MappingForm(request.POST or None, headers=preview.headers, schema=schema, initial_mapping=initial)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_confirm_mapping(batch=batch, mapping=form.mapping(), actor=request.user)
+            batch = services.batch_start(batch=batch, actor=request.user)
+        except services.CollectionError as exc:
+            problems = [_error_text(exc)]
+        else:
+            messages.success(request, "列映射已确认并保存，下次上传同一目录项时将自动使用。")
+            return redirect("collection:batch_detail", pk=batch.pk)
+    mapping = form.mapping() if form.is_bound and form.is_valid() else initial
+    return render(
+        request,
+        "collection/mapping.html",
+        {
+            "batch": batch,
+            "preview": preview,
+            "columns": _mapping_columns(form, preview, schema),
+            "rows": list(
+                zip(
+                    _masked_rows(preview, schema),
+                    preview.results or [None] * len(preview.sample_rows),
+                    strict=False,
+                )
+            ),
+            "status": _mapping_status(mapping, schema),
+            "issues": [r for r in preview.results if r.errors or r.warnings],
+            "problems": problems,
+            "platform_filled": [
+                f"{schema.field(code).name}（{code}）"
+                for code in getattr(preview.proposal, "platform_filled", [])
+            ],
+        },
+    )
+
+
+def _mapping_columns(form, preview, schema) -> list[dict]:
+    proposal = {c.index: c for c in preview.proposal.columns}
+    duplicates = set(preview.proposal.duplicates)
+    out = []
+    for index, header in enumerate(preview.headers):
+        match = proposal.get(index)
+        field_code = match.field_code if match else None
+        out.append(
+            {
+                "index": index,
+                "header": header or f"第 {index + 1} 列",
+                "field": form[f"col_{index}"],
+                "via": MATCH_LABELS.get(match.via if match else "", match.via if match else ""),
+                "matched": bool(field_code),
+                "note": getattr(match, "note", "") if match else "",
+                "duplicate": bool(field_code and field_code in duplicates),
+            }
+        )
+    return out
+
+
+def _mapping_status(mapping: dict[str, str], schema) -> dict:
+    """What keeps the mapping from being confirmed, as shown above the table (and refreshed by htmx)."""
+    problems = services.mapping_problems(mapping, schema=schema)
+    mapped = {code for code in mapping.values() if code}
+    return {
+        "problems": [p.message for p in problems],
+        "mapped_count": sum(1 for code in mapping.values() if code),
+        "required_total": sum(1 for spec in schema.fields if spec.required),
+        "required_mapped": sum(1 for spec in schema.fields if spec.required and spec.code in mapped),
+    }
+
+
+@require_POST
+@console_view(can_submit_collection)
+def batch_mapping_check(request, pk: uuid.UUID):
+    """htmx: re-check the mapping being edited (missing required fields, a field in several columns)."""
+    batch = _visible_batch(request, pk)
+    if not _may_submit_for(request.user, batch.department):
+        raise PermissionDenied("只能确认本部门批次的列映射")
+    schema = catalog_version_schema(batch.item_version)
+    form = MappingForm(request.POST, headers=list(batch.headers), schema=schema, initial_mapping={})
+    mapping = form.mapping() if form.is_valid() else {}
+    return render(request, "collection/_mapping_status.html", {"status": _mapping_status(mapping, schema)})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Progress and result
+
+
+@require_GET
+@console_view(can_read_collection)
+def batch_detail(request, pk: uuid.UUID):
+    """One batch: progress while it loads (polled), then its counts, error codes and rejected rows."""
+    batch = _visible_batch(request, pk)
+    may_submit = _may_submit_for(request.user, batch.department)
+    rejected = Paginator(batch.rejected_rows.order_by("number", "pk"), REJECTED_ROWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "batch": batch,
+        "progress": selectors.batch_progress(batch),
+        "poll": not batch.is_finished and batch.status in (BatchStatus.QUEUED, BatchStatus.LOADING),
+        "poll_seconds": POLL_SECONDS,
+        "may_submit": may_submit,
+        "resumable": may_submit and services.batch_is_resumable(batch) and batch.status == BatchStatus.FAILED,
+        "top_errors": _top_errors(batch),
+        "warnings": sorted((batch.warnings or {}).items(), key=lambda kv: (-kv[1], kv[0])),
+        "rejected": rejected,
+        "rejected_lines": _rejected_lines(rejected),
+        "corrections": list(batch.corrections.order_by("created_at")),
+        "reupload_form": ReuploadForm() if may_submit and batch.rejected else None,
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "rejected":
+        return render(request, "collection/_rejected_rows.html", context)
+    return render(request, "collection/batch_detail.html", context)
+
+
+def _top_errors(batch: Batch) -> list[dict]:
+    """The most frequent error codes of a batch, each with an example message from its rejected rows."""
+    counts = Counter(batch.errors or {})
+    top = counts.most_common(TOP_ERRORS)
+    examples: dict[str, str] = {}
+    wanted = {code for code, _ in top}
+    if wanted:
+        for row in batch.rejected_rows.order_by("number").only("errors")[:500]:
+            for error in row.errors:
+                code = error.get("code")
+                if code in wanted and code not in examples:
+                    examples[code] = error.get("message", "")
+            if len(examples) == len(wanted):
+                break
+    return [{"code": code, "count": count, "example": examples.get(code, "")} for code, count in top]
+
+
+def _rejected_lines(page) -> list[dict]:
+    """One line per error of the rejected rows on the page (a row with three errors gives three lines)."""
+    lines = []
+    for row in page:
+        errors = row.errors or [{"code": "", "column": "", "value": None, "message": ""}]
+        for position, error in enumerate(errors):
+            lines.append(
+                {
+                    "number": row.number,
+                    "first": position == 0,
+                    "span": len(errors),
+                    "column": error.get("column") or "",
+                    "value": "" if error.get("value") is None else error.get("value"),
+                    "code": error.get("code") or "",
+                    "message": error.get("message") or "",
+                }
+            )
+    return lines
+
+
+@require_GET
+@console_view(can_read_collection)
+def batch_progress(request, pk: uuid.UUID):
+    """htmx fragment polled every 2 s while a batch loads; when it has finished, the page reloads."""
+    batch = _visible_batch(request, pk)
+    if batch.is_finished or batch.status not in (BatchStatus.QUEUED, BatchStatus.LOADING):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        "collection/_progress.html",
+        {
+            "batch": batch,
+            "progress": selectors.batch_progress(batch),
+            "poll": True,
+            "poll_seconds": POLL_SECONDS,
+        },
+    )
+
+
+@require_GET
+@console_view(can_submit_collection)
+def batch_rejection_file(request, pk: uuid.UUID):
+    """Download the rejection file (退回文件): the rejected rows, original columns plus error columns."""
+    batch = _visible_batch(request, pk)
+    if not _may_submit_for(request.user, batch.department):
+        raise PermissionDenied("退回文件含原始证件号码，只有本部门数据报送员可以下载")
+    if not batch.rejected:
+        raise Http404("该批次没有退回行")
+    try:
+        path = services.batch_rejection_file(batch=batch, actor=request.user)
+    except services.CollectionError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("collection:batch_detail", pk=batch.pk)
+    stem = (
+        batch.original_filename.rsplit(".", 1)[0] if batch.original_filename else str(batch.pk)[:8]
+    ) or "batch"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}_退回{path.suffix}")
+
+
+@require_POST
+@console_view(can_submit_collection)
+def batch_resume(request, pk: uuid.UUID):
+    """Continue an interrupted batch after its last committed chunk."""
+    batch = _visible_batch(request, pk)
+    try:
+        services.batch_resume(batch=batch, actor=request.user)
+    except services.CollectionError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("collection:batch_detail", pk=batch.pk)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Form entry
+
+
+@console_view(can_submit_collection)
+def form_entry(request):
+    """Choose the catalog item (and, for operators, the department) of a record entered by hand."""
+    own = _submitting_department(request)
+    items = _submittable_items(own, as_of=_today())
+    departments = None if own else _active_departments()
+    item_code = request.GET.get("item")
+    department = request.GET.get("department", "")
+    error = ""
+    if item_code:
+        if item_code not in {code for code, _ in items}:
+            raise Http404("没有这个目录项，或本部门不报送该目录项")
+        url = reverse("collection:form_entry_item", args=[item_code])
+        if own:
+            return redirect(url)
+        if department.isdigit() and departments.filter(pk=department).exists():
+            return redirect(f"{url}?{urlencode({'department': department})}")
+        error = "请选择以哪个部门的名义录入（数据来源单位）"
+    return render(
+        request,
+        "collection/form_choose.html",
+        {"items": items, "departments": departments, "error": error, "chosen_item": item_code},
+    )
+
+
+@console_view(can_submit_collection)
+def form_entry_item(request, item_code: str):
+    """A form generated from the item's fields; the record is validated like an uploaded row, then stored."""
+    own = _submitting_department(request)
+    if item_code not in {code for code, _ in _submittable_items(own, as_of=_today())}:
+        raise Http404("没有这个目录项，或本部门不报送该目录项")
+    department = own
+    if department is None:
+        department = get_object_or_404(_active_departments(), pk=request.GET.get("department") or 0)
+    version = catalog_item_current_version(item_code, on=_today())
+    schema = catalog_version_schema(version)
+    form = RecordEntryForm(request.POST or None, schema=schema)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.record_submit_form(
+                department=department, item_code=item_code, values=form.values(), actor=request.user
+            )
+        except services.CollectionError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            if result.ok:
+                _form_success_message(request, result)
+                return redirect(request.get_full_path())
+            for issue in result.errors:
+                target = issue.field if issue.field in form.fields else None
+                form.add_error(target, f"{_form_wording(issue.message)}（{issue.code}）")
+    return render(
+        request,
+        "collection/form_entry.html",
+        {"form": form, "version": version, "department": department, "schema": schema},
+    )
+
+
+def _form_wording(message: str) -> str:
+    """Row messages are written for files (“第 1 行…请修改后重新上传”); a form has one record and is resubmitted."""
+    message = re.sub(r"^第\s*1\s*行[：:，,]?", "", message)
+    return message.replace("重新上传", "重新提交")
+
+
+OUTCOME_LABELS = {
+    "created": "新增入库",
+    "new_version": "已作为新版本入库",
+    "duplicate": "与已有记录相同，计为重复",
+}
+
+
+def _form_success_message(request, result) -> None:
+    outcome = OUTCOME_LABELS.get(result.outcome, result.outcome)
+    text = (
+        f"记录已提交：{outcome}（文书号 {result.record.document_number}，批次 {str(result.batch.pk)[:8]}）。"
+    )
+    notes = list(dict.fromkeys(w.message for w in result.warnings))  # the same warning may come twice
+    if notes:
+        text += " 提示：" + "；".join(notes)
+    messages.success(request, text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Quality and timeliness
+
+
+def _quality(request):
+    """The filter form and the per-department quality rows for the user's scope."""
+    as_of = _today()
+    platform = is_platform_wide(request.user)
+    default = {"date_from": as_of - dt.timedelta(days=QUALITY_DEFAULT_DAYS - 1), "date_to": as_of}
+    data = request.GET if "date_from" in request.GET else None
+    form = QualityFilterForm(data, initial=default, departments=_active_departments() if platform else None)
+    if form.is_bound and form.is_valid():
+        date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        department = form.cleaned_data.get("department") if platform else request.user.department
+    else:
+        date_from, date_to = default["date_from"], default["date_to"]
+        department = None if platform else request.user.department
+    if not platform and department is None:
+        raise PermissionDenied("您的账号没有所属部门，无法查看质量统计")
+    rows = selectors.quality_by_department(date_from=date_from, date_to=date_to, department=department)
+    return form, rows, date_from, date_to, department
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
+def _pct_text(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}"
+
+
+@require_GET
+@console_view(can_read_collection)
+def quality(request):
+    """Per department: volume, acceptance, duplicate and late rates, top error codes — with bar charts."""
+    form, rows, date_from, date_to, department = _quality(request)
+    totals = Counter()
+    errors = Counter()
+    for row in rows:
+        totals.update(
+            {k: row[k] for k in ("rows_read", "accepted", "duplicate", "rejected", "with_deadline", "late")}
+        )
+        errors.update({e["code"]: e["rows"] for e in row["top_errors"]})
+    charts = {
+        "volume": [(r["department_name"], r["rows_read"], str(r["rows_read"])) for r in rows],
+        "acceptance": [
+            (r["department_name"], _percent(r["acceptance_rate"]), _pct_text(r["acceptance_rate"]))
+            for r in rows
+        ],
+        "duplicate": [
+            (r["department_name"], _percent(r["duplicate_rate"]), _pct_text(r["duplicate_rate"]))
+            for r in rows
+        ],
+        "late": [(r["department_name"], _percent(r["late_rate"]), _pct_text(r["late_rate"])) for r in rows],
+        "errors": [(code, count, str(count)) for code, count in errors.most_common(TOP_ERRORS)],
+    }
+    return render(
+        request,
+        "collection/quality.html",
+        {
+            "form": form,
+            "rows": rows,
+            "charts": charts,
+            "totals": totals,
+            "date_from": date_from,
+            "date_to": date_to,
+            "department": department,
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+QUALITY_CSV_COLUMNS = [
+    ("department_code", "部门代码"),
+    ("department_name", "数据来源单位"),
+    ("batches", "批次数"),
+    ("rows_read", "读取行数"),
+    ("created", "新增"),
+    ("new_version", "新版本"),
+    ("duplicate", "重复"),
+    ("rejected", "退回"),
+    ("acceptance_rate", "入库率(%)"),
+    ("duplicate_rate", "重复率(%)"),
+    ("rejection_rate", "退回率(%)"),
+    ("records", "新增记录数"),
+    ("with_deadline", "有公示时限的记录数"),
+    ("late", "逾期报送记录数"),
+    ("late_rate", "逾期率(%)"),
+    ("top_errors", "主要错误代码（行数）"),
+]
+
+
+@require_GET
+@console_view(can_read_collection)
+def quality_export(request):
+    """The quality figures as CSV, UTF-8 with a byte order mark so that Excel opens it correctly."""
+    _, rows, date_from, date_to, department = _quality(request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([label for _, label in QUALITY_CSV_COLUMNS])
+    for row in rows:
+        line = []
+        for key, _ in QUALITY_CSV_COLUMNS:
+            value = row.get(key)
+            if key.endswith("_rate"):
+                value = "" if value is None else f"{value * 100:.1f}"
+            elif key == "top_errors":
+                value = "；".join(f"{e['code']}（{e['rows']}）" for e in value or [])
+            line.append(value)
+        writer.writerow(line)
+    audit_log(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=None,
+        detail={
+            "stage": "quality_csv",
+            "date_from": date_from.isoformat(),
+            "date_to": date_to.isoformat(),
+            "department": department.code if department else None,
+            "rows": len(rows),
+        },
+    )
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"quality_{date_from:%Y%m%d}_{date_to:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

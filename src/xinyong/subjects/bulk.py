@@ -1,0 +1,655 @@
+"""Set-based subject resolution for bulk loading (归集批量入库).
+
+``subjects_resolve_bulk`` applies the rules of ``subjects.services.subject_resolve`` to a whole chunk of
+inputs and gives, input by input, the outcome the one-by-one service would give for the same inputs in the
+same order: the same subject (created once, also when it appears several times in the chunk), the same
+aliases (former names, legacy codes), the same warnings and review flags.
+
+How: identifiers are checked once per distinct value (a valid USCC through a direct computation of
+check_uscc's result, see ``_clean_uscc``) and names normalised once per distinct name; the registry is read
+with one query per key kind (USCC, 身份证 HMAC, 工商注册号 alias, names and former names, existing aliases,
+existing review flags — each an index probe per key, ``core.bulk.lookup_rows``); the chunk is then resolved
+in memory in input order, so that an input sees what earlier inputs of the chunk created; finally new
+subjects (ids reserved up front), aliases and review flags are written with one COPY (PostgreSQL) or
+executemany (SQLite) each, plus one bulk update when 个体工商户 reported with the 17-zeros-X code received
+their USCC, and one audit entry (action ``bulk_resolve``, counts in the detail) for the whole call.
+
+A natural person's ID number is hashed (HMAC) once per distinct number and encrypted (Fernet, the costly
+part) once per new person.
+
+If another upload creates one of the same subjects between our reads and our inserts, the unique
+constraints refuse our insert; the call is then repeated once (it now finds the other upload's subjects).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from xinyong.accounts.services import audit_log
+from xinyong.core.bulk import adapters, lookup_rows, reserve_ids, write_rows
+from xinyong.core.codes import SubjectKind
+from xinyong.core.identifiers import (
+    USCC_ALPHABET,
+    USCC_AUTHORITIES,
+    USCC_CATEGORIES,
+    USCC_NO_CODE,
+    IdIssue,
+    UsccResult,
+    check_ric,
+    check_uscc,
+    normalize_code_input,
+    org_code_check_char,
+)
+from xinyong.core.masking import mask_ric
+from xinyong.subjects import crypto
+from xinyong.subjects.models import AliasKind, ReviewStatus, Subject, SubjectAlias, SubjectReview
+from xinyong.subjects.names import normalize_name
+from xinyong.subjects.services import _normalize_legacy_codes, _organisation_category
+
+KINDS = frozenset(SubjectKind.values)
+PERSON = SubjectKind.NATURAL_PERSON
+IB = SubjectKind.INDIVIDUAL_BUSINESS
+CONFLICT = "subject_code_conflict"
+# subject_resolve looks at the first five same-named subjects (ordered by id).
+MAX_CONFLICTS = 5
+_SUBJECT_COLUMNS = ("id", "kind", "name", "name_normalized", "uscc", "ric_masked")
+
+
+@dataclass(frozen=True)
+class SubjectInput:
+    """The subject of one row, already validated and normalised by the row validation."""
+
+    kind: str
+    name: str
+    uscc: str | None = None
+    ric: str | None = None
+    legacy_codes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SubjectOutcome:
+    """Per input: the subject's id (None when rejected), rejection issues, warnings, and whether it is new."""
+
+    subject_id: int | None
+    errors: list[IdIssue] = field(default_factory=list)
+    warnings: list[IdIssue] = field(default_factory=list)
+    created: bool = False
+
+
+class _Subject:
+    """A subject as the in-memory resolution sees it: loaded from the registry or to be created."""
+
+    __slots__ = ("pk", "order", "kind", "name", "name_normalized", "uscc", "ric_masked", "values", "dirty")
+
+    def __init__(self, *, pk, order, kind, name, name_normalized, uscc=None, ric_masked="", values=None):
+        self.pk = pk
+        # Position in id order: existing subjects by id, new ones after them in creation order.
+        self.order = order
+        self.kind = kind
+        self.name = name
+        self.name_normalized = name_normalized
+        self.uscc = uscc
+        self.ric_masked = ric_masked
+        self.values: dict[str, Any] | None = values  # creation values of a new subject
+        self.dirty = False  # an existing subject that received its USCC in this call
+
+    @property
+    def display_code(self) -> str:
+        return self.uscc or self.ric_masked or ""
+
+
+@dataclass
+class _Prepared:
+    """An input after the checks that need no database."""
+
+    index: int
+    kind: str
+    name: str
+    name_normalized: str
+    codes: dict[str, str]
+    warnings: list[IdIssue]
+    mode: str  # "person" | "no_code" | "uscc"
+    key: str  # ric HMAC, 工商注册号 or USCC
+    uscc_result: Any = None
+    ric: str = ""
+
+
+class _Registry:
+    """The slice of the subject registry a chunk touches, plus what the chunk adds to it."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, _Subject] = {}
+        self.by_uscc: dict[str, _Subject] = {}
+        self.by_hmac: dict[str, _Subject] = {}
+        self.by_reg_no: dict[str, list[_Subject]] = {}  # 工商注册号 → 个体工商户 in id order
+        self.by_name: dict[str, set[_Subject]] = {}  # organisations by normalised name
+        self.by_former_name: dict[str, set[_Subject]] = {}  # organisations by normalised former name
+        self.aliases: set[tuple[_Subject, str, str]] = set()
+        self.reviews: dict[frozenset, str] = {}  # unordered pair → status of its newest flag
+        self.new_subjects: list[_Subject] = []
+        self.new_aliases: list[tuple[_Subject, str, str, str]] = []
+        self.new_reviews: list[tuple[_Subject, _Subject, str]] = []
+        self._next_order = 0
+
+    def known(self, row: tuple) -> _Subject:
+        """The subject of a row starting with ``_SUBJECT_COLUMNS``, one object per subject."""
+        subject = self.by_id.get(row[0])
+        if subject is None:
+            pk, kind, name, name_normalized, uscc, ric_masked = row[:6]
+            subject = _Subject(
+                pk=pk,
+                order=(0, pk),
+                kind=kind,
+                name=name,
+                name_normalized=name_normalized,
+                uscc=uscc,
+                ric_masked=ric_masked,
+            )
+            self.by_id[subject.pk] = subject
+            if subject.uscc:
+                self.by_uscc[subject.uscc] = subject
+        return subject
+
+    def create(self, *, kind: str, name: str, name_normalized: str, **values) -> _Subject:
+        self._next_order += 1
+        subject = _Subject(
+            pk=None,
+            order=(1, self._next_order),
+            kind=kind,
+            name=name,
+            name_normalized=name_normalized,
+            uscc=values.get("uscc"),
+            ric_masked=values.get("ric_masked", ""),
+            values=values,
+        )
+        self.new_subjects.append(subject)
+        if kind != PERSON:
+            self.by_name.setdefault(name_normalized, set()).add(subject)
+        return subject
+
+    def add_alias(self, subject: _Subject, kind: str, value: str, normalized: str, source: str) -> None:
+        key = (subject, kind, normalized)
+        if key in self.aliases:
+            return
+        self.aliases.add(key)
+        self.new_aliases.append((subject, kind, value, normalized))
+        if kind == AliasKind.FORMER_NAME and subject.kind != PERSON:
+            self.by_former_name.setdefault(normalized, set()).add(subject)
+        elif kind == AliasKind.REG_NO and subject.kind == IB:
+            holders = self.by_reg_no.setdefault(normalized, [])
+            if subject not in holders:
+                holders.append(subject)
+                holders.sort(key=lambda s: s.order)
+
+
+_S = Subject._meta.db_table
+_A = SubjectAlias._meta.db_table
+_R = SubjectReview._meta.db_table
+_SUBJECT_SELECT = ", ".join(f"s.{c}" for c in _SUBJECT_COLUMNS)
+
+
+_USCC_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
+_SPREADSHEET_NUMBER = re.compile(r"\d+E\d+")
+_USCC_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+
+
+def _clean_uscc(code: str, kind: str) -> UsccResult | None:
+    """check_uscc's result for a code it accepts without any warning, computed directly; else None.
+
+    Rows reach the bulk path validated, so nearly every code is such a code; check_uscc (several times
+    slower) still handles everything else. ``tests/subjects/test_bulk.py`` checks that both agree.
+    """
+    if type(code) is not str or len(code) != 18 or not _USCC_SHAPE.fullmatch(code):
+        return None
+    if _SPREADSHEET_NUMBER.fullmatch(code):
+        return None  # digits around an "E" may be a spreadsheet number: check_uscc decides
+    total = sum(_USCC_VALUES[ch] * weight for ch, weight in zip(code, _USCC_WEIGHTS, strict=False))
+    if USCC_ALPHABET[-total % 31] != code[17] or org_code_check_char(code[8:16]) != code[16]:
+        return None
+    category = code[:2]
+    category_name = USCC_CATEGORIES.get(category)
+    if category_name is None or (category == "92") != (kind == IB):
+        return None
+    return UsccResult(
+        normalized=code,
+        cleaned=code,
+        registration_authority=code[0],
+        registration_authority_name=USCC_AUTHORITIES.get(code[0]),
+        category=category,
+        category_name=category_name,
+        division_code=code[2:8],
+        org_code=code[8:17],
+    )
+
+
+def _uscc_required_message(kind: str) -> str:
+    if kind == IB:
+        return f"个体工商户须填写统一社会信用代码；尚无代码的，填写占位代码 {USCC_NO_CODE} 并填写工商注册号"
+    return "法人及非法人组织须填写统一社会信用代码"
+
+
+def _prepare(
+    inputs: Sequence[SubjectInput], *, as_of: dt.date | None
+) -> tuple[list[_Prepared | None], list[SubjectOutcome]]:
+    """Per input: the checks of subject_resolve that need no database, each distinct value checked once."""
+    names: dict[str, str] = {}
+    usccs: dict[tuple[str, str], Any] = {}
+    rics: dict[str, Any] = {}
+    hmacs: dict[str, str] = {}
+    prepared: list[_Prepared | None] = []
+    outcomes: list[SubjectOutcome] = []
+
+    def reject(*issues: IdIssue) -> None:
+        prepared.append(None)
+        outcomes.append(SubjectOutcome(subject_id=None, errors=list(issues)))
+
+    for index, item in enumerate(inputs):
+        kind = item.kind
+        if kind not in KINDS:
+            reject(IdIssue("subject_kind_invalid", "主体类别应为：法人及非法人组织、个体工商户或自然人"))
+            continue
+        name = (item.name or "").strip()
+        if not name:
+            reject(IdIssue("subject_name_required", "主体名称不能为空"))
+            continue
+        name_normalized = names.get(name)
+        if name_normalized is None:
+            name_normalized = names[name] = normalize_name(name)
+        warnings: list[IdIssue] = []
+        codes = _normalize_legacy_codes(dict(item.legacy_codes or {}), warnings)
+        entry = _Prepared(index, kind, name, name_normalized, codes, warnings, "", "")
+
+        if kind == PERSON:
+            if normalize_code_input(item.uscc or ""):
+                reject(
+                    IdIssue(
+                        "uscc_not_for_natural_person",
+                        "自然人没有统一社会信用代码，请清空该项并填写身份证号码",
+                    )
+                )
+                continue
+            if not item.ric:
+                reject(IdIssue("ric_required", "自然人须填写身份证号码"))
+                continue
+            result = rics.get(item.ric)
+            if result is None:
+                result = rics[item.ric] = check_ric(item.ric, as_of=as_of)
+            if not result.ok:
+                reject(*result.errors)
+                continue
+            digest = hmacs.get(result.normalized)
+            if digest is None:
+                digest = hmacs[result.normalized] = crypto.ric_hmac(result.normalized)
+            warnings.extend(result.warnings)
+            entry.mode, entry.key, entry.ric = "person", digest, result.normalized
+        else:
+            if not item.uscc:
+                reject(IdIssue("uscc_required", _uscc_required_message(kind)))
+                continue
+            result = usccs.get((item.uscc, kind))
+            if result is None:
+                result = usccs[(item.uscc, kind)] = _clean_uscc(item.uscc, kind) or check_uscc(
+                    item.uscc, subject_kind=kind
+                )
+            if not result.ok:
+                reject(*result.errors)
+                continue
+            warnings.extend(result.warnings)
+            entry.uscc_result = result
+            if result.is_no_code:
+                reg_no = codes.get(AliasKind.REG_NO)
+                if not reg_no:
+                    reject(
+                        IdIssue(
+                            "reg_no_required",
+                            f"使用占位代码 {USCC_NO_CODE} 的个体工商户必须填写工商注册号，请补充后重新报送",
+                        )
+                    )
+                    continue
+                # The 工商注册号 it asks for is there: the reminder would only be noise.
+                warnings[:] = [w for w in warnings if w.code != "uscc_no_code"]
+                entry.mode, entry.key = "no_code", reg_no
+            else:
+                entry.mode, entry.key = "uscc", result.normalized
+        prepared.append(entry)
+        outcomes.append(SubjectOutcome(subject_id=None, warnings=warnings))
+    return prepared, outcomes
+
+
+def _load(registry: _Registry, prepared: list[_Prepared]) -> None:
+    """Read every registry row the chunk can touch: a handful of queries, whatever the chunk size."""
+    known = registry.known
+    usccs = {p.key for p in prepared if p.mode == "uscc"}
+    for row in lookup_rows(usccs, select=_SUBJECT_SELECT, table=f"{_S} s", match="s.uscc"):
+        known(row)
+    hmacs = {p.key for p in prepared if p.mode == "person"}
+    for row in lookup_rows(
+        hmacs, select=f"{_SUBJECT_SELECT}, s.ric_hmac", table=f"{_S} s", match="s.ric_hmac"
+    ):
+        registry.by_hmac[row[-1]] = known(row)
+    # 个体工商户 by 工商注册号 (the key of those reported with the 17-zeros-X code).
+    reg_nos = {p.codes[AliasKind.REG_NO] for p in prepared if p.kind == IB and AliasKind.REG_NO in p.codes}
+    for row in lookup_rows(
+        reg_nos,
+        select=f"{_SUBJECT_SELECT}, a.value_normalized",
+        table=f"{_A} a JOIN {_S} s ON s.id = a.subject_id",
+        match="a.value_normalized",
+        where=" AND a.kind = %s AND s.kind = %s",
+        params=[AliasKind.REG_NO, IB],
+    ):
+        subject = known(row)
+        holders = registry.by_reg_no.setdefault(row[-1], [])
+        if subject not in holders:
+            holders.append(subject)
+    for holders in registry.by_reg_no.values():
+        holders.sort(key=lambda s: s.order)
+
+    # Organisations whose name or former name equals an input name: candidates for a review flag.
+    names = {p.name_normalized for p in prepared if p.kind != PERSON}
+    for row in lookup_rows(
+        names,
+        select=_SUBJECT_SELECT,
+        table=f"{_S} s",
+        match="s.name_normalized",
+        where=" AND s.kind <> %s",
+        params=[PERSON],
+    ):
+        subject = known(row)
+        registry.by_name.setdefault(subject.name_normalized, set()).add(subject)
+    for row in lookup_rows(
+        names,
+        select=f"{_SUBJECT_SELECT}, a.value_normalized",
+        table=f"{_A} a JOIN {_S} s ON s.id = a.subject_id",
+        match="a.value_normalized",
+        where=" AND a.kind = %s AND s.kind <> %s",
+        params=[AliasKind.FORMER_NAME, PERSON],
+    ):
+        registry.by_former_name.setdefault(row[-1], set()).add(known(row))
+
+    # Aliases the known subjects already have (so that none is added twice); a subject has few.
+    for subject_id, kind, value in lookup_rows(
+        registry.by_id,
+        select="a.subject_id, a.kind, a.value_normalized",
+        table=f"{_A} a",
+        match="a.subject_id",
+        sql_type="bigint",
+    ):
+        registry.aliases.add((registry.by_id[subject_id], kind, value))
+
+    # Review flags between same-named organisations already in the registry.
+    others = {
+        s.pk for group in (registry.by_name, registry.by_former_name) for ss in group.values() for s in ss
+    }
+    found: dict[int, tuple] = {}
+    for column in ("subject_id", "conflicting_subject_id"):
+        for row in lookup_rows(
+            others,
+            select="r.id, r.subject_id, r.conflicting_subject_id, r.status",
+            table=f"{_R} r",
+            match=f"r.{column}",
+            where=" AND r.code = %s",
+            params=[CONFLICT],
+            sql_type="bigint",
+        ):
+            found[row[0]] = row
+    # Of two flags on one pair (one each way), subject_resolve goes by the newest; ids grow with time.
+    for _id, subject_id, other_id, status in sorted(found.values()):
+        if subject_id in registry.by_id and other_id in registry.by_id:
+            registry.reviews[frozenset((registry.by_id[subject_id], registry.by_id[other_id]))] = status
+
+
+def _resolve_one(registry: _Registry, p: _Prepared, outcome: SubjectOutcome, *, source: str) -> _Subject:
+    """subject_resolve for one input, against the in-memory registry."""
+    warnings = outcome.warnings
+    created = False
+    subject: _Subject | None
+    if p.mode == "person":
+        subject = registry.by_hmac.get(p.key)
+        if subject is None:
+            subject = registry.create(
+                kind=PERSON,
+                name=p.name,
+                name_normalized=p.name_normalized,
+                ric_hmac=p.key,
+                ric_masked=mask_ric(p.ric),
+                ric_plain=p.ric,
+            )
+            registry.by_hmac[p.key] = subject
+            created = True
+    elif p.mode == "no_code":
+        holders = registry.by_reg_no.get(p.key)
+        if holders:
+            subject = holders[0]
+        else:
+            subject = registry.create(kind=p.kind, name=p.name, name_normalized=p.name_normalized)
+            created = True
+    else:
+        subject = registry.by_uscc.get(p.key)
+        reg_no = p.codes.get(AliasKind.REG_NO)
+        if subject is None and p.kind == IB and reg_no:
+            # A 个体工商户 first reported with the 17-zeros-X code has since received its USCC: same subject.
+            subject = next((s for s in registry.by_reg_no.get(reg_no, []) if s.uscc is None), None)
+            if subject is not None:
+                category = _organisation_category(p.uscc_result, p.kind)
+                subject.uscc = p.key
+                if subject.values is not None:
+                    subject.values.update(uscc=p.key, **category)
+                else:
+                    subject.values = category
+                    subject.dirty = True
+                registry.by_uscc[p.key] = subject
+                warnings.append(
+                    IdIssue(
+                        "subject_uscc_assigned",
+                        f"工商注册号 {reg_no} 对应的个体工商户此前使用占位代码报送，已补登统一社会信用代码 {p.key}",
+                    )
+                )
+        if subject is None:
+            subject = registry.create(
+                kind=p.kind,
+                name=p.name,
+                name_normalized=p.name_normalized,
+                uscc=p.key,
+                **_organisation_category(p.uscc_result, p.kind),
+            )
+            registry.by_uscc[p.key] = subject
+            created = True
+
+    if not created:
+        if subject.kind != p.kind:
+            warnings.append(
+                IdIssue(
+                    "subject_kind_mismatch",
+                    f"主体「{subject.name}」已登记为{SubjectKind(subject.kind).label}，"
+                    f"本条记录填写为{SubjectKind(p.kind).label}，请核实主体类别",
+                )
+            )
+        if p.name_normalized != subject.name_normalized:
+            code_label = subject.display_code or f"工商注册号 {p.codes.get(AliasKind.REG_NO, '')}"
+            registry.add_alias(subject, AliasKind.FORMER_NAME, p.name, p.name_normalized, source)
+            warnings.append(
+                IdIssue(
+                    "subject_name_changed",
+                    f"{code_label} 已登记的主体名称为「{subject.name}」，本条记录为「{p.name}」；"
+                    "已将其记为该主体的曾用名。如主体已更名，请联系平台管理员更新登记名称，否则请更正名称",
+                )
+            )
+    for alias_kind, value in p.codes.items():
+        registry.add_alias(subject, alias_kind, value, value, source)
+    if subject.kind != PERSON and p.name_normalized:
+        _flag_conflicts(registry, subject, p.name_normalized, warnings, source=source)
+    outcome.created = created
+    return subject
+
+
+def _flag_conflicts(
+    registry: _Registry, subject: _Subject, name_normalized: str, warnings: list[IdIssue], *, source: str
+) -> None:
+    """Review flags against the first five other organisations sharing the (former) name."""
+    same = registry.by_name.get(name_normalized, set()) | registry.by_former_name.get(name_normalized, set())
+    same.discard(subject)
+    for other in sorted(same, key=lambda s: s.order)[:MAX_CONFLICTS]:
+        pair = frozenset((subject, other))
+        status = registry.reviews.get(pair)
+        if status == ReviewStatus.RESOLVED:
+            # An operator already decided about this pair.
+            continue
+        message = (
+            f"主体「{subject.name}」（{subject.display_code or '无代码'}）与已登记主体「{other.name}」"
+            f"（{other.display_code or '无代码'}）名称相同但代码不同，已提交平台管理员核查；"
+            "如代码填写有误，请更正后重新报送"
+        )
+        if status is None:
+            registry.reviews[pair] = ReviewStatus.OPEN
+            registry.new_reviews.append((subject, other, message))
+        warnings.append(IdIssue(CONFLICT, message))
+
+
+SUBJECT_COLUMNS = (
+    "id",
+    "kind",
+    "org_type",
+    "uscc_category",
+    "uscc_category_name",
+    "uscc",
+    "ric_encrypted",
+    "ric_hmac",
+    "ric_masked",
+    "name",
+    "name_normalized",
+    "created_at",
+    "created_source",
+    "updated_at",
+)
+ALIAS_COLUMNS = ("subject_id", "kind", "value", "value_normalized", "source", "first_seen")
+REVIEW_COLUMNS = (
+    "subject_id",
+    "conflicting_subject_id",
+    "code",
+    "message",
+    "source",
+    "status",
+    "created_at",
+    "resolved_by_id",
+    "resolved_at",
+    "note",
+)
+
+
+def _check_columns() -> None:
+    for model, columns in (
+        (Subject, SUBJECT_COLUMNS),
+        (SubjectAlias, ALIAS_COLUMNS),
+        (SubjectReview, REVIEW_COLUMNS),
+    ):
+        missing = {f.attname for f in model._meta.concrete_fields} - set(columns) - {"id"}
+        if missing:
+            raise RuntimeError(f"bulk resolution does not write {model.__name__} columns {sorted(missing)}")
+
+
+def _write(registry: _Registry, *, source: str, now: dt.datetime) -> dict[str, int]:
+    """Insert the new subjects, aliases and review flags: one COPY / executemany each."""
+    adapt_datetime = adapters()[0]
+    at_now = adapt_datetime(now)
+    rows = []
+    for subject, pk in zip(
+        registry.new_subjects, reserve_ids(Subject, len(registry.new_subjects)), strict=True
+    ):
+        subject.pk = pk
+        values = subject.values or {}
+        plain = values.get("ric_plain")
+        rows.append(
+            (
+                pk,
+                subject.kind,
+                str(values.get("org_type", "")),
+                values.get("uscc_category", ""),
+                values.get("uscc_category_name", ""),
+                values.get("uscc"),
+                # Fernet once per new person: the costly step of a natural person's first row.
+                crypto.encrypt(plain) if plain else "",
+                values.get("ric_hmac"),
+                values.get("ric_masked", ""),
+                subject.name,
+                subject.name_normalized,
+                at_now,
+                source,
+                at_now,
+            )
+        )
+    write_rows(Subject, SUBJECT_COLUMNS, rows)
+    assigned = [s for s in registry.by_id.values() if s.dirty]
+    if assigned:
+        Subject.objects.bulk_update(
+            [Subject(pk=s.pk, uscc=s.uscc, updated_at=now, **(s.values or {})) for s in assigned],
+            ["uscc", "uscc_category", "uscc_category_name", "org_type", "updated_at"],
+        )
+    write_rows(
+        SubjectAlias,
+        ALIAS_COLUMNS,
+        [
+            (subject.pk, str(kind), value, normalized, source, at_now)
+            for subject, kind, value, normalized in registry.new_aliases
+        ],
+    )
+    write_rows(
+        SubjectReview,
+        REVIEW_COLUMNS,
+        [
+            (subject.pk, other.pk, CONFLICT, message, source, ReviewStatus.OPEN.value, at_now, None, None, "")
+            for subject, other, message in registry.new_reviews
+        ],
+    )
+    return {
+        "subjects_created": len(rows),
+        "uscc_assigned": len(assigned),
+        "aliases_created": len(registry.new_aliases),
+        "reviews_created": len(registry.new_reviews),
+    }
+
+
+def _resolve(inputs: Sequence[SubjectInput], *, source: str, as_of, actor) -> list[SubjectOutcome]:
+    _check_columns()
+    prepared, outcomes = _prepare(inputs, as_of=as_of)
+    valid = [p for p in prepared if p is not None]
+    registry = _Registry()
+    if valid:
+        _load(registry, valid)
+    resolved = [
+        (outcomes[p.index], _resolve_one(registry, p, outcomes[p.index], source=source)) for p in valid
+    ]
+    counts = _write(registry, source=source, now=timezone.now())
+    for outcome, subject in resolved:
+        outcome.subject_id = subject.pk
+    if any(counts.values()):
+        audit_log(
+            actor=actor,
+            action="bulk_resolve",
+            obj=Subject,
+            detail={"source": source, "inputs": len(inputs), **counts},
+        )
+    return outcomes
+
+
+def subjects_resolve_bulk(
+    inputs: Sequence[SubjectInput], *, source: str, as_of: dt.date | None, actor=None
+) -> list[SubjectOutcome]:
+    """Resolve the subjects of a chunk of rows set-based, with the outcomes of subject_resolve; one audit entry."""
+    inputs = list(inputs)
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _resolve(inputs, source=source, as_of=as_of, actor=actor)
+        except IntegrityError:
+            # A concurrent upload created one of these subjects after our reads: read again, once.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
