@@ -59,8 +59,9 @@ def full_ids(html: str) -> list[str]:
 
 
 @pytest.fixture
-def county(settings):
+def county(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo's uploads and files (var/demo) stay out of the tree
     report = demo_build(seed=5, subjects=20, as_of=AS_OF)
     contract = item_version("contract", scope=DisclosureScope.AUTHORISED)
     person = Subject.objects.filter(kind="natural_person").first()

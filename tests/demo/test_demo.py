@@ -1,15 +1,29 @@
+"""The demo county: built through the collection channel, counts that add up, idempotent, deterministic."""
+
 import datetime as dt
+import hashlib
+import io
 import random
 import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from stdnum.iso7064 import mod_11_10
 
 from xinyong.accounts.models import ApiClient, Department, User
 from xinyong.accounts.services import apiclient_authenticate
-from xinyong.core.identifiers import check_ric, check_uscc
-from xinyong.demo.services import _subjects, demo_build
-from xinyong.records.models import CreditRecord
+from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
+from xinyong.catalog.services import catalog_load_fixtures
+from xinyong.collection.models import Batch, BatchChannel, BatchStatus
+from xinyong.collection.readers import open_table
+from xinyong.core.codes import SubjectKind
+from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc
+from xinyong.core.services import calendar_seed
+from xinyong.core.workdays import load_work_calendar
+from xinyong.demo.county import UPLOADS
+from xinyong.demo.generate import PENDING_DIR, demo_subjects, generate_county
+from xinyong.demo.services import DemoReport, _departments, demo_build
+from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.subjects.models import Subject
 
 AS_OF = dt.date(2026, 6, 15)
@@ -17,8 +31,18 @@ AS_OF = dt.date(2026, 6, 15)
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_builds_a_county_and_is_idempotent():
-    first = demo_build(seed=7, subjects=20, as_of=AS_OF)
+@pytest.fixture
+def home(settings, tmp_path):
+    """Uploads and the demo's files in a temporary var/; fast password hashing."""
+    settings.MEDIA_ROOT = tmp_path / "var" / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return tmp_path / "var"
+
+
+def test_small_demo_loads_department_files_as_batches(home):
+    report = demo_build(seed=7, subjects=200, as_of=AS_OF)
+
+    assert report.built
     assert Department.objects.count() >= 20
     assert set(User.objects.values_list("role", flat=True)) == {
         "operator",
@@ -27,42 +51,144 @@ def test_demo_builds_a_county_and_is_idempotent():
         "window_clerk",
         "auditor",
     }
-    records = CreditRecord.objects.count()
-    assert records == first.outcomes["created"] == 40
-    assert Subject.objects.count() == first.subjects
-    assert apiclient_authenticate(key=first.api_key).department.code == "samr"
+    officers = {u.department.code: u for u in User.objects.filter(role="data_officer")}
+    assert set(officers) == set(UPLOADS)
+    assert apiclient_authenticate(key=report.api_key).department.code == "samr"
 
-    second = demo_build(seed=7, subjects=20, as_of=AS_OF)
-    assert second.outcomes == {"duplicate": 40}
-    assert CreditRecord.objects.count() == records
-    # The previous demo key is revoked when a new one is issued.
+    # Every subject asked for, of every kind, with valid identifiers.
+    assert report.subjects == Subject.objects.count() == 200
+    kinds = set(Subject.objects.values_list("kind", flat=True))
+    assert kinds == set(SubjectKind.values)
+    categories = {u[:2] for u in Subject.objects.exclude(uscc=None).values_list("uscc", flat=True)}
+    assert {"91", "92"} <= categories and categories & {"51", "52", "53"}
+
+    # Each file came through the collection channel as its department's data officer.
+    batches = list(Batch.objects.select_related("department", "uploaded_by"))
+    assert len(batches) == report.batches >= 20
+    for batch in batches:
+        assert batch.status == BatchStatus.DONE
+        assert batch.channel == BatchChannel.FILE
+        assert batch.uploaded_by == officers[batch.department.code]
+        assert batch.rows_read == batch.created + batch.new_version + batch.duplicate + batch.rejected > 0
+        assert batch.received_at.date() <= AS_OF
+    assert {b.format for b in batches} == {"csv", "xlsx"}
+    assert {b.encoding for b in batches} >= {"gb18030", "utf-8", "utf-8-sig"}
+    assert min(b.received_at.date() for b in batches) < AS_OF - dt.timedelta(days=365)
+
+    # The counts add up to what the registry holds.
+    outcomes = report.outcomes
+    assert outcomes["rows_read"] == sum(b.rows_read for b in batches)
+    assert outcomes["rows_read"] == sum(
+        outcomes[k] for k in ("created", "new_version", "duplicate", "rejected")
+    )
+    assert CreditRecord.objects.count() == outcomes["created"]
+    assert outcomes["new_version"] >= 1 and outcomes["duplicate"] >= 1
+    assert sum(load.rows for load in report.loads.values()) == outcomes["rows_read"]
+
+    # Decisions over the three years before as_of; most were received within 7 working days.
+    dates = CreditRecord.objects.values_list("decision_date", flat=True)
+    assert AS_OF - dt.timedelta(days=3 * 366) <= min(dates) and max(dates) <= AS_OF
+    late = CreditRecord.objects.filter(is_late=True).count()
+    assert 0 < late < CreditRecord.objects.filter(is_late=False).count()
+    assert 0.5 < report.on_time < 1
+
+    # A few decisions were revoked or withdrawn afterwards.
+    overturned = CreditRecord.objects.filter(status__in=(RecordStatus.REVOKED, RecordStatus.WITHDRAWN))
+    assert overturned.count() == report.revoked >= 2
+    assert set(overturned.values_list("item__code", flat=True)) == {"license", "penalty"}
+
+    # One batch shows the rejection flow: typical mistakes, each explained, and a rejection file.
+    rejected = [b for b in batches if b.rejected]
+    assert rejected == [report.error_batch]
+    batch = report.error_batch
+    assert batch.department.code == "urban-management" and batch.encoding == "gb18030"
+    assert set(batch.errors) >= {
+        "uscc_check_digit",
+        "excel_truncated",
+        "date_invalid",
+        "required_missing",
+        "amount_unit_yuan",
+    }
+    with open_table(report.rejection_file) as table:
+        assert table.encoding == "gb18030"
+        assert "错误说明" in table.headers
+        assert sum(1 for _ in table.rows()) == batch.rejected
+
+    # Another file with mistakes waits for the user; it is not loaded.
+    pending = report.pending_file
+    assert pending.parent == home / "demo" / PENDING_DIR and pending.suffix == ".xlsx"
+    assert not Batch.objects.filter(file_sha256=hashlib.sha256(pending.read_bytes()).hexdigest()).exists()
+    assert len(list((home / "demo").glob("*/*.*"))) == len(batches) + 1
+
+    # Built once: a second run (whatever its settings) adds nothing and issues a fresh key.
+    counts = (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count())
+    again = demo_build(seed=8, subjects=300, as_of=AS_OF + dt.timedelta(days=3))
+    assert not again.built
+    assert (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count()) == counts
+    assert again.outcomes == outcomes and again.error_batch == batch and again.pending_file == pending
     assert ApiClient.objects.filter(revoked_at__isnull=True).count() == 1
+    assert apiclient_authenticate(key=again.api_key)
     with pytest.raises(Exception):  # noqa: B017 - the accounts error type is covered by its own tests
-        apiclient_authenticate(key=first.api_key)
+        apiclient_authenticate(key=report.api_key)
 
 
-def test_demo_is_deterministic_for_a_seed():
-    def people(seed):
-        return _subjects(random.Random(seed), 30)
+def _generate(directory, seed, subjects=60):
+    departments = {code: (d.name, d.uscc) for code, d in _departments(DemoReport()).items()}
+    schemas = {
+        item: catalog_version_schema(catalog_item_current_version(item, on=AS_OF))
+        for item in ("license", "penalty")
+    }
+    plan = generate_county(
+        seed=seed,
+        subjects=subjects,
+        as_of=AS_OF,
+        departments=departments,
+        schemas=schemas,
+        calendar=load_work_calendar(first=AS_OF - dt.timedelta(days=4 * 365), last=AS_OF),
+        directory=directory,
+    )
+    digests = {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*.*"))
+    }
+    return plan, digests
 
-    assert people(11) == people(11)
-    assert people(11) != people(12)
-    for subject in people(11):
-        if subject.get("uscc"):
-            assert check_uscc(subject["uscc"], subject_kind=subject["kind"]).warnings == []
+
+def test_generation_is_deterministic_for_a_seed(tmp_path):
+    calendar_seed()
+    catalog_load_fixtures(as_of=AS_OF - dt.timedelta(days=4 * 365))
+    first, files = _generate(tmp_path / "a", seed=11)
+    second, same = _generate(tmp_path / "b", seed=11)
+    other, different = _generate(tmp_path / "c", seed=12)
+    assert files == same  # byte for byte, XLSX included
+    assert first.subjects == second.subjects and first.revocations == second.revocations
+    assert other.subjects != first.subjects and different != files
+    assert {f.path.suffix for f in first.files} == {".csv", ".xlsx"}
+
+
+def test_demo_subjects_have_valid_distinct_identifiers():
+    subjects = demo_subjects(random.Random(3), 400)
+    assert len({s.uscc or s.ric for s in subjects if s.uscc != USCC_NO_CODE}) == len(
+        [s for s in subjects if s.uscc != USCC_NO_CODE]
+    )
+    organisations = [s for s in subjects if s.kind == SubjectKind.ORGANISATION]
+    assert len({s.name for s in organisations}) == len(organisations)
+    no_code = [s for s in subjects if s.uscc == USCC_NO_CODE]
+    assert no_code and all(s.kind == SubjectKind.INDIVIDUAL_BUSINESS for s in no_code)
+    for subject in subjects:
+        if subject.kind == SubjectKind.NATURAL_PERSON:
+            assert check_ric(subject.ric, as_of=AS_OF).ok
+        elif subject.uscc == USCC_NO_CODE:
+            assert len(subject.reg_no) == 15 and mod_11_10.is_valid(subject.reg_no)
         else:
-            assert check_ric(subject["ric"], as_of=AS_OF).ok
+            assert check_uscc(subject.uscc, subject_kind=subject.kind).warnings == []
+    assert {s.uscc[:2] for s in organisations} >= {"91", "93", "51", "52"}
 
 
 def test_demo_command_refuses_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(Exception, match="生产环境"):
         call_command("demo", "--subjects", "1")
-
-
-def test_every_requested_subject_gets_a_record():
-    report = demo_build(seed=3, subjects=12, as_of=AS_OF)
-    assert report.subjects == Subject.objects.count() == 12
 
 
 @pytest.mark.parametrize(
@@ -77,3 +203,25 @@ def test_demo_command_bad_values(args, words):
     with pytest.raises(CommandError, match=re.escape(words)):
         call_command("demo", *args)
     assert not Subject.objects.exists()
+
+
+def test_demo_command_prints_where_to_look(home):
+    out = io.StringIO()
+    call_command("demo", "--subjects", "40", "--as-of", "2026-06-15", stdout=out)
+    text = out.getvalue()
+    for words in (
+        "已上传并处理",
+        "各部门报送情况",
+        "退回文件",
+        f"{PENDING_DIR}",
+        "samr_data",
+        "urban-management_data",
+        "Xinyong@Demo2026",
+        "http://127.0.0.1:8000/console/",
+        "http://127.0.0.1:8000/admin/",
+        "接口密钥",
+    ):
+        assert words in text
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert "此前已建成" in out.getvalue() and "已上传并处理" not in out.getvalue()

@@ -1,121 +1,101 @@
-"""The demo county (示范县): departments, console users, an API client, subjects and credit records.
+"""The demo county (示范县): departments, console users, an API client, and three years of licences and
+penalties that the departments send as files.
 
-Deterministic for a given seed, and idempotent: running it again adds nothing that is already there
-(the records go through the normal ingest path, so a second run only counts duplicates).
+``demo_build`` writes each department's files under ``var/demo/`` (see :mod:`xinyong.demo.generate`) and
+loads every one as the department's data officer would: ``batch_create_from_file`` → ``batch_confirm_mapping``
+with the proposed mapping → ``batch_process``. The console then shows real batches with their counts, among
+them one with rejected rows and its rejection file; a file with typical mistakes is left in
+``var/demo/待上传/`` for the user to upload. A few decisions are then revoked through the records service.
+
+Deterministic for a seed. Idempotent: once the demo's batches are there, nothing is generated again (the
+accounts are checked and a fresh API key is issued). The load is one transaction, so an interrupted run
+leaves no half-built county behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from xinyong.accounts.models import ApiClient, Department, Role, User
 from xinyong.accounts.services import apiclient_create, apiclient_revoke, department_create, user_create
+from xinyong.catalog.models import CatalogItemVersion
+from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
 from xinyong.catalog.services import catalog_load_fixtures
-from xinyong.core.codes import SubjectKind
-from xinyong.core.identifiers import generate_ric, generate_uscc
+from xinyong.collection.models import Batch, BatchChannel, BatchStatus
+from xinyong.collection.services import (
+    batch_confirm_mapping,
+    batch_create_from_file,
+    batch_process,
+    batch_rejection_file,
+)
+from xinyong.core.identifiers import generate_uscc
 from xinyong.core.services import calendar_seed
-from xinyong.records.models import Channel
-from xinyong.records.services import record_ingest
-from xinyong.subjects.services import subject_resolve
+from xinyong.core.workdays import load_work_calendar
+from xinyong.demo.county import DEMO_API_CLIENT, DEMO_PASSWORD, DEPARTMENTS, REGION, STAFF, UPLOADS
+from xinyong.demo.generate import HISTORY_YEARS, ITEM_NAMES, PENDING_DIR, DemoPlan, add_years, generate_county
+from xinyong.records.models import CreditRecord
+from xinyong.records.normalize import normalize_document_number
+from xinyong.records.services import record_change_status
+from xinyong.subjects.models import Subject
 
-REGION = "360499"  # a fictional county under a real prefecture code
-COUNTY = "示范县"
-DEMO_PASSWORD = "Xinyong@Demo2026"
-DEMO_API_CLIENT = "演示接口客户端（市场监管局）"
+__all__ = ["DEMO_PASSWORD", "DemoReport", "demo_build", "demo_directory"]
 
-# (code, name, parent code) — the county government and its departments; the court stands apart.
-DEPARTMENTS: list[tuple[str, str, str | None]] = [
-    ("gov", f"{COUNTY}人民政府", None),
-    ("dev-reform", f"{COUNTY}发展和改革委员会（县信用办）", "gov"),
-    ("samr", f"{COUNTY}市场监督管理局", "gov"),
-    ("tax", f"国家税务总局{COUNTY}税务局", None),
-    ("court", f"{COUNTY}人民法院", None),
-    ("emergency", f"{COUNTY}应急管理局", "gov"),
-    ("ecology", f"示范市生态环境局{COUNTY}分局", "gov"),
-    ("hrss", f"{COUNTY}人力资源和社会保障局", "gov"),
-    ("finance", f"{COUNTY}财政局", "gov"),
-    ("housing", f"{COUNTY}住房和城乡建设局", "gov"),
-    ("transport", f"{COUNTY}交通运输局", "gov"),
-    ("civil-affairs", f"{COUNTY}民政局", "gov"),
-    ("staffing", f"中共{COUNTY}委机构编制委员会办公室", None),
-    ("public-security", f"{COUNTY}公安局", "gov"),
-    ("agriculture", f"{COUNTY}农业农村局", "gov"),
-    ("natural-resources", f"{COUNTY}自然资源局", "gov"),
-    ("health", f"{COUNTY}卫生健康委员会", "gov"),
-    ("education", f"{COUNTY}教育体育局", "gov"),
-    ("culture-tourism", f"{COUNTY}文化广电旅游局", "gov"),
-    ("water", f"{COUNTY}水利局", "gov"),
-    ("commerce", f"{COUNTY}商务局", "gov"),
-    ("medical-insurance", f"{COUNTY}医疗保障局", "gov"),
-    ("urban-management", f"{COUNTY}综合行政执法局", "gov"),
-    ("approval", f"{COUNTY}行政审批局", "gov"),
-    ("fire", f"{COUNTY}消防救援大队", None),
-]
+# Items the departments send; their catalog versions must be in force over the whole history.
+ITEMS = tuple(ITEM_NAMES)
 
-# (username, role, department code, display name)
-USERS: list[tuple[str, str, str, str]] = [
-    ("xinban", Role.OPERATOR, "dev-reform", "信用办管理员"),
-    ("samr_data", Role.DATA_OFFICER, "samr", "市场监管局报送员"),
-    ("samr_review", Role.REVIEWER, "samr", "市场监管局审核员"),
-    ("tax_data", Role.DATA_OFFICER, "tax", "税务局报送员"),
-    ("chuangkou", Role.WINDOW_CLERK, "approval", "政务服务窗口"),
-    ("shenji", Role.AUDITOR, "dev-reform", "审计员"),
-]
 
-# Licensing and penalising departments with what they typically decide.
-LICENSERS = {
-    "samr": ("食品经营许可证", "食品经营许可", "核准"),
-    "housing": ("建筑工程施工许可证", "建筑工程施工许可", "普通"),
-    "transport": ("道路运输经营许可证", "道路运输经营许可", "普通"),
-    "health": ("公共场所卫生许可证", "公共场所卫生许可", "普通"),
-    "ecology": ("排污许可证", "排污许可", "普通"),
-    "culture-tourism": ("娱乐经营许可证", "娱乐场所经营许可", "普通"),
-}
-PENALTIES = {
-    "samr": ("销售不符合食品安全标准的食品", "《中华人民共和国食品安全法》第一百二十四条"),
-    "emergency": ("未按规定对从业人员进行安全生产教育和培训", "《中华人民共和国安全生产法》第九十七条"),
-    "ecology": ("超过大气污染物排放标准排放大气污染物", "《中华人民共和国大气污染防治法》第九十九条"),
-    "tax": ("未按照规定期限办理纳税申报", "《中华人民共和国税收征收管理法》第六十二条"),
-    "transport": ("未取得道路运输经营许可擅自从事道路运输经营", "《中华人民共和国道路运输条例》第六十三条"),
-    "fire": ("消防设施未保持完好有效", "《中华人民共和国消防法》第六十条"),
-}
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红"
-TRADE = [
-    "恒信",
-    "宏达",
-    "鑫源",
-    "华兴",
-    "金盛",
-    "瑞丰",
-    "新锐",
-    "益民",
-    "诚安",
-    "永昌",
-    "天成",
-    "众和",
-    "博远",
-    "润泽",
-]
-INDUSTRY = ["商贸", "建筑工程", "食品", "物流", "农业开发", "科技", "餐饮管理", "化工", "运输", "环保科技"]
+@dataclass
+class DepartmentLoad:
+    """What one department's files gave."""
+
+    files: int = 0
+    rows: int = 0
+    created: int = 0
+    new_version: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.new_version
 
 
 @dataclass
 class DemoReport:
-    departments: int = 0
-    users: list[str] = field(default_factory=list)
+    departments: int = 0  # created by this run
+    users: list[str] = field(default_factory=list)  # platform staff: "username（role，department）"
+    officers: list[tuple[str, str]] = field(default_factory=list)  # (username, department short name)
     api_key: str = ""
+    built: bool = False  # False: the county was already there and nothing was generated
     subjects: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    outcomes: dict[str, int] = field(
+        default_factory=dict
+    )  # rows_read, created, new_version, duplicate, rejected
+    loads: dict[str, DepartmentLoad] = field(default_factory=dict)  # department name → its files' outcome
+    revoked: int = 0
+    on_time: float | None = None  # share of 双公示 records received within their deadline
+    directory: Path | None = None
+    error_batch: Batch | None = None
+    rejection_file: Path | None = None
+    pending_file: Path | None = None
+    seconds: float = 0.0
 
 
-def _person_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+class DemoError(RuntimeError):
+    """The demo's own data did not load as planned (a defect of the demo, not of the user's input)."""
 
 
 def _departments(report: DemoReport) -> dict[str, Department]:
@@ -134,17 +114,28 @@ def _departments(report: DemoReport) -> dict[str, Department]:
     return existing
 
 
-def _users(departments: dict[str, Department], report: DemoReport) -> None:
-    for username, role, dept, display in USERS:
-        if not User.objects.filter(username=username).exists():
-            user_create(
-                username=username,
-                role=role,
-                department=departments[dept],
-                password=DEMO_PASSWORD,
-                first_name=display,
-            )
+def _users(departments: dict[str, Department], report: DemoReport) -> dict[str, User]:
+    """Platform staff and a data officer “<code>_data” for every department that sends records."""
+    officers = [
+        (f"{code}_data", Role.DATA_OFFICER, code, f"{upload.short}报送员") for code, upload in UPLOADS.items()
+    ]
+    accounts = [*STAFF, *officers]
+    existing = set(
+        User.objects.filter(username__in=[a[0] for a in accounts]).values_list("username", flat=True)
+    )
+    created = []
+    for username, role, dept, display in accounts:
+        if username not in existing:
+            user_create(username=username, role=role, department=departments[dept], first_name=display)
+            created.append(username)
+    if created:
+        # One hash for all: password hashing is slow by design and the demo accounts share their password.
+        User.objects.filter(username__in=created).update(password=make_password(DEMO_PASSWORD))
+    for username, role, dept, _ in STAFF:
         report.users.append(f"{username}（{Role(role).label}，{departments[dept].name}）")
+    report.officers = [(username, UPLOADS[dept].short) for username, _, dept, _ in officers]
+    by_name = {u.username: u for u in User.objects.filter(username__in=[o[0] for o in officers])}
+    return {dept: by_name[username] for username, _, dept, _ in officers}
 
 
 def _api_client(departments: dict[str, Department], report: DemoReport, now: dt.datetime) -> None:
@@ -159,150 +150,162 @@ def _api_client(departments: dict[str, Department], report: DemoReport, now: dt.
     )
 
 
-def _subjects(rng: random.Random, count: int) -> list[dict]:
-    """Subject descriptions (kind, name, identifiers) for the records below."""
-    subjects = []
-    for i in range(count):
-        roll = rng.random()
-        if roll < 0.6:
-            name = f"{COUNTY}{rng.choice(TRADE)}{rng.choice(INDUSTRY)}有限公司"
-            if i % 7 == 0:
-                name = name.replace("有限公司", f"{i}号有限公司")
-            uscc = generate_uscc(rng, category="91", division=REGION)
-            subjects.append(
-                {"kind": SubjectKind.ORGANISATION, "name": name, "uscc": uscc, "legal_rep": _person_name(rng)}
-            )
-        elif roll < 0.8:
-            owner = _person_name(rng)
-            name = f"{COUNTY}{owner}{rng.choice(['便利店', '小吃店', '五金店', '理发店', '农资店'])}"
-            uscc = generate_uscc(rng, category="92", division=REGION)
-            subjects.append(
-                {"kind": SubjectKind.INDIVIDUAL_BUSINESS, "name": name, "uscc": uscc, "legal_rep": owner}
-            )
-        else:
-            birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 50))
-            ric = generate_ric(rng, birth_date=birth, sex=rng.choice("MF"), region=REGION)
-            subjects.append({"kind": SubjectKind.NATURAL_PERSON, "name": _person_name(rng), "ric": ric})
-    return subjects
+def demo_directory() -> Path:
+    """Where the demo writes the departments' files: ``var/demo``, next to the uploads in ``var/media``."""
+    return Path(settings.MEDIA_ROOT).parent / "demo"
 
 
-def _party_fields(prefix: str, subject: dict) -> dict[str, str]:
-    fields = {f"{prefix}_XDR_MC": subject["name"], f"{prefix}_XDR_LB": SubjectKind(subject["kind"]).label}
-    if subject.get("uscc"):
-        fields[f"{prefix}_XDR_SHXYM"] = subject["uscc"]
-        fields[f"{prefix[:2]}_FRDB"] = subject["legal_rep"]
-    else:
-        fields[f"{prefix}_XDR_ZJLX"] = "身份证"
-        fields[f"{prefix}_XDR_ZJHM"] = subject["ric"]
-    return fields
+def _catalog(*, as_of: dt.date, history_start: dt.date) -> None:
+    # A catalog loaded by the demo is in force over the whole history, so that older files are checked
+    # against it; one already loaded keeps its dates (batches then use the first day it is in force).
+    fresh = not CatalogItemVersion.objects.filter(item__code__in=ITEMS).exists()
+    catalog_load_fixtures(as_of=history_start - dt.timedelta(days=60) if fresh else as_of)
 
 
-def _records(
+def _load(
+    plan: DemoPlan,
     departments: dict[str, Department],
-    subjects: list[dict],
-    rng: random.Random,
-    as_of: dt.date,
+    officers: dict[str, User],
     report: DemoReport,
+    say: Callable[[str], None],
 ) -> None:
-    resolved = {}
-    received_at = timezone.make_aware(dt.datetime.combine(as_of, dt.time(9, 0)))
-    for n in range(len(subjects) * 2):
-        # Every subject gets a record first (the registry then holds as many as were asked for).
-        subject = subjects[n] if n < len(subjects) else rng.choice(subjects)
-        decision = as_of - dt.timedelta(days=rng.randrange(3 * 365))
-        license_ = rng.random() < 0.65
-        dept_code = rng.choice(list(LICENSERS if license_ else PENALTIES))
-        department = departments[dept_code]
-        key = subject.get("uscc") or subject["ric"]
-        if key not in resolved:
-            resolved[key] = subject_resolve(
-                kind=subject["kind"],
-                name=subject["name"],
-                uscc=subject.get("uscc"),
-                ric=subject.get("ric"),
-                source="演示数据",
-                as_of=as_of,
-            ).subject
-        year = decision.year
-        if license_:
-            cert, content, category = LICENSERS[dept_code]
-            doc = f"示{dept_code[:2].upper()}许字〔{year}〕{n + 1:04d}号"
-            fields = {
-                **_party_fields("XK", subject),
-                "XK_XKWS": f"{content}决定书",
-                "XK_WSH": doc,
-                "XK_XKLB": category,
-                "XK_XKZS": cert,
-                "XK_XKBH": f"{dept_code[:2].upper()}{year}{n + 1:06d}",
-                "XK_NR": f"准予{content}",
-                "XK_JDRQ": decision.isoformat(),
-                "XK_YXQZ": decision.isoformat(),
-                "XK_YXQZI": decision.replace(year=year + 5).isoformat()
-                if decision.month != 2 or decision.day != 29
-                else f"{year + 5}-02-28",
-                "XK_XKJG": department.name,
-                "XK_XKJGDM": department.uscc,
-                "XK_ZT": "有效",
-                "XK_LYDW": department.name,
-                "XK_LYDWDM": department.uscc,
-            }
-            item, severity = "license", ""
-        else:
-            act, basis = PENALTIES[dept_code]
-            kinds = rng.choice(
-                [["警告"], ["罚款"], ["警告", "罚款"], ["罚款", "没收违法所得"], ["责令停产停业", "罚款"]]
-            )
-            doc = f"示{dept_code[:2].upper()}罚决字〔{year}〕{n + 1:04d}号"
-            fine = round(rng.uniform(0.05, 20), 2)
-            fields = {
-                **_party_fields("CF", subject),
-                "CF_WSH": doc,
-                "CF_WFXW": act,
-                "CF_SY": f"经查，当事人存在{act}的违法行为。",
-                "CF_YJ": basis,
-                "CF_CFLB": "；".join(kinds),
-                "CF_NR": "、".join(kinds),
-                "CF_JDRQ": decision.isoformat(),
-                "CF_YXQ": decision.replace(year=year + 3).isoformat()
-                if decision.month != 2 or decision.day != 29
-                else f"{year + 3}-02-28",
-                "CF_CFJG": department.name,
-                "CF_CFJGDM": department.uscc,
-                "CF_SJLY": department.name,
-                "CF_SJLYDM": department.uscc,
-            }
-            if "罚款" in kinds:
-                fields["CF_NR_FK"] = f"{fine:.2f}"
-            if "没收违法所得" in kinds:
-                fields["CF_NR_WFFF"] = f"{fine / 4:.2f}"
-            item = "penalty"
-            severity = "serious" if "责令停产停业" in kinds else ("minor" if kinds == ["警告"] else "general")
-        outcome = record_ingest(
-            item_code=item,
+    """Upload, map and process every file as its department's data officer, in the order they were received."""
+    in_force = {
+        item: CatalogItemVersion.objects.filter(item__code=item).order_by("valid_from")[0].valid_from
+        for item in ITEMS
+    }
+    total = len(plan.files)
+    step = max(1, total // 10)
+    rows = 0
+    for index, demo_file in enumerate(plan.files, 1):
+        department, officer = departments[demo_file.department], officers[demo_file.department]
+        received = timezone.localdate(demo_file.received_at)
+        batch = batch_create_from_file(
             department=department,
-            document_number=doc,
-            subject=resolved[key],
-            decision_date=decision,
-            fields=fields,
-            severity=severity,
-            channel=Channel.SYSTEM,
-            received_at=received_at,
-            batch_ref="demo",
+            item_code=demo_file.item,
+            actor=officer,
+            path=demo_file.path,
+            channel=BatchChannel.FILE,
+            as_of=max(received, in_force[demo_file.item]),
+            received_at=demo_file.received_at,
         )
-        report.outcomes[outcome.outcome] = report.outcomes.get(outcome.outcome, 0) + 1
-    report.subjects = len(resolved)
+        if batch.status != BatchStatus.UPLOADED:
+            raise DemoError(
+                f"{demo_file.path.name}: {batch.error_code or batch.status} {batch.error_message}"
+            )
+        batch = batch_confirm_mapping(batch=batch, mapping=dict(batch.mapping), actor=officer)
+        batch = batch_process(batch_id=batch.pk)
+        if batch.status != BatchStatus.DONE:
+            raise DemoError(f"{demo_file.path.name}: {batch.error_code} {batch.error_message}")
+        rows += batch.rows_read
+        if demo_file.purpose == "errors":
+            report.error_batch = batch
+            report.rejection_file = batch_rejection_file(batch=batch, actor=officer)
+        if index % step == 0 or index == total:
+            say(f"  已上传并处理 {index}/{total} 个文件，{rows:,} 行（接收日期至 {received}）")
 
 
-def demo_build(*, seed: int = 2026, subjects: int = 300, as_of: dt.date) -> DemoReport:
-    """Build (or complete) the demo county; deterministic for a seed, idempotent across runs."""
-    report = DemoReport()
+def _revoke(
+    plan: DemoPlan, departments: dict[str, Department], officers: dict[str, User], report: DemoReport
+) -> None:
+    """Revoke or withdraw the decisions the plan says were later overturned, as the departments would."""
+    for revocation in plan.revocations:
+        record = CreditRecord.objects.get(
+            item__code=revocation.item,
+            department=departments[revocation.department],
+            document_number_key=normalize_document_number(revocation.document_number),
+        )
+        record_change_status(
+            record=record,
+            status=revocation.status,
+            actor=officers[revocation.department],
+            reason=revocation.reason,
+            as_of=revocation.on,
+        )
+        report.revoked += 1
+
+
+def _summarise(report: DemoReport, batches: QuerySet[Batch]) -> None:
+    """Counts of the demo's batches (per department too), records and subjects, from the database."""
+    sums = ("rows_read", "created", "new_version", "duplicate", "rejected")
+    totals = batches.aggregate(n=Count("id"), **{key: Sum(key) for key in sums})
+    report.batches = totals.pop("n")
+    report.outcomes = {key: value or 0 for key, value in totals.items()}
+    per_department = (
+        batches.values("department__name")
+        .annotate(files=Count("id"), **{key: Sum(key) for key in sums})
+        .order_by("department__code")
+    )
+    for row in per_department:
+        report.loads[row["department__name"]] = DepartmentLoad(
+            files=row["files"],
+            rows=row["rows_read"] or 0,
+            created=row["created"] or 0,
+            new_version=row["new_version"] or 0,
+            duplicate=row["duplicate"] or 0,
+            rejected=row["rejected"] or 0,
+        )
+    timed = CreditRecord.objects.filter(is_late__isnull=False).aggregate(
+        n=Count("id"), late=Count("id", filter=Q(is_late=True))
+    )
+    report.on_time = 1 - timed["late"] / timed["n"] if timed["n"] else None
+    report.subjects = Subject.objects.count()
+    if report.error_batch is None:
+        report.error_batch = batches.filter(rejected__gt=0).order_by("-received_at").first()
+
+
+def demo_build(
+    *,
+    seed: int = 2026,
+    subjects: int = 10_000,
+    as_of: dt.date,
+    directory: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DemoReport:
+    """Build the demo county, or find it built; deterministic for a seed, idempotent across runs."""
+    started = time.monotonic()
+    say = progress or (lambda line: None)
+    report = DemoReport(directory=Path(directory) if directory else demo_directory())
+    history_start = add_years(as_of, -HISTORY_YEARS)
     calendar_seed()
-    catalog_load_fixtures(as_of=as_of)
+    _catalog(as_of=as_of, history_start=history_start)
     with transaction.atomic():
         departments = _departments(report)
-        _users(departments, report)
+        officers = _users(departments, report)
         _api_client(departments, report, timezone.now())
-    rng = random.Random(seed)
+    demo_batches = Batch.objects.filter(uploaded_by__in=list(officers.values()), channel=BatchChannel.FILE)
+    pending_dir = report.directory / PENDING_DIR
+    if demo_batches.exists():
+        _summarise(report, demo_batches)
+        report.pending_file = (
+            next(iter(sorted(pending_dir.glob("*.*"))), None) if pending_dir.is_dir() else None
+        )
+        report.seconds = time.monotonic() - started
+        return report
+
+    say(f"正在生成演示数据：主体 {subjects:,} 个，{HISTORY_YEARS} 年的行政许可和行政处罚（随机种子 {seed}）…")
+    for name in (*UPLOADS, PENDING_DIR):  # files of an earlier build with other settings
+        shutil.rmtree(report.directory / name, ignore_errors=True)
+    plan = generate_county(
+        seed=seed,
+        subjects=subjects,
+        as_of=as_of,
+        departments={code: (d.name, d.uscc) for code, d in departments.items()},
+        schemas={
+            item: catalog_version_schema(catalog_item_current_version(item, on=as_of)) for item in ITEMS
+        },
+        calendar=load_work_calendar(first=history_start - dt.timedelta(days=120), last=as_of),
+        directory=report.directory,
+    )
+    say(
+        f"已生成 {len(plan.files)} 个部门报送文件（{time.monotonic() - started:.0f} 秒），"
+        "以各部门数据报送员身份逐个上传、确认列映射并入库："
+    )
     with transaction.atomic():
-        _records(departments, _subjects(rng, subjects), rng, as_of, report)
+        _load(plan, departments, officers, report, say)
+        _revoke(plan, departments, officers, report)
+    _summarise(report, demo_batches)
+    report.built = True
+    report.pending_file = plan.pending.path if plan.pending else None
+    report.seconds = time.monotonic() - started
     return report

@@ -46,6 +46,7 @@ from xinyong.accounts.services import audit_log
 from xinyong.catalog.models import CatalogItemVersion
 from xinyong.core.bulk import (
     adapters,
+    bulk_session,
     datetime_converter,
     json_text,
     lookup_rows,
@@ -415,6 +416,7 @@ def _ingest(
     uploader,
     api_client,
 ) -> BulkResult:
+    bulk_session()
     prepared = _prepare(item_version=item_version, rows=rows)
     known = _load_known(item_version=item_version, department=department, keys={r.key for r in prepared})
 

@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xinyong.accounts.services import audit_log
-from xinyong.core.bulk import adapters, lookup_rows, reserve_ids, write_rows
+from xinyong.core.bulk import adapters, bulk_session, lookup_rows, reserve_ids, write_rows
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import (
     USCC_ALPHABET,
@@ -622,6 +622,7 @@ def _resolve(inputs: Sequence[SubjectInput], *, source: str, as_of, actor) -> li
     valid = [p for p in prepared if p is not None]
     registry = _Registry()
     if valid:
+        bulk_session()
         _load(registry, valid)
     resolved = [
         (outcomes[p.index], _resolve_one(registry, p, outcomes[p.index], source=source)) for p in valid
