@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 _SEQUENCES: dict[tuple[str, str], str] = {}
@@ -100,7 +101,7 @@ def reserve_ids(model, count: int) -> list[int]:
                 end = cursor.fetchone()[0] + count
                 cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, end])
             return list(range(end - count + 1, end + 1))
-    raise NotImplementedError(f"bulk loading is not implemented for {connection.vendor}")
+    raise ImproperlyConfigured(f"bulk loading supports PostgreSQL and SQLite, not {connection.vendor}")
 
 
 def write_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:

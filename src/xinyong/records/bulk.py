@@ -9,7 +9,7 @@ changes of the same document within one chunk are resolved in memory in file ord
 
 Per call, whatever the chunk size: one query for the subjects' kinds, one for the records already known
 under the chunk's dedupe keys, one for the content hashes of their versions (each an index probe per key,
-see ``subjects.bulk.lookup_rows``), one for the working-day calendar; then the writes:
+see ``core.bulk.lookup_rows``), one for the working-day calendar; then the writes:
 
 - PostgreSQL: ids for the new records and versions are reserved with ``nextval`` over ``generate_series``
   (one query each), records and versions are streamed with ``COPY … FROM STDIN``, and known records are
