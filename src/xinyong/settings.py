@@ -39,6 +39,8 @@ DEV_HMAC_KEY = "dev-only-insecure-xinyong-hmac-key"
 SECRET_KEY = os.environ.get("XINYONG_SECRET_KEY", DEV_SECRET_KEY)
 ENCRYPTION_KEY = os.environ.get("XINYONG_ENCRYPTION_KEY", DEV_ENCRYPTION_KEY)
 HMAC_KEY = os.environ.get("XINYONG_HMAC_KEY", DEV_HMAC_KEY)
+# Optional separate key for the audit log's hash chain, so HMAC_KEY can be managed on its own.
+AUDIT_HMAC_KEY = os.environ.get("XINYONG_AUDIT_HMAC_KEY") or None
 
 if PRODUCTION:
     _weak = [
