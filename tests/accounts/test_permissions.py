@@ -31,6 +31,8 @@ MATRIX = {
     "core.change_calendarday": {"operator"},
     "subjects.view_subject": {"operator", "data_officer", "reviewer", "window_clerk", "auditor"},
     "subjects.change_subject": {"operator"},
+    # The duplicate-review queue is back-office work: not for window clerks.
+    "subjects.view_subjectreview": {"operator", "data_officer", "reviewer", "auditor"},
     "records.view_creditrecord": {"operator", "data_officer", "reviewer", "auditor"},
     "records.change_creditrecord": set(),
     "records.delete_creditrecord": set(),

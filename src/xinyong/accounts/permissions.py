@@ -46,6 +46,12 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.AUDITOR: {ANY_APP: VIEW},
 }
 
+# Models a role does not get even though it is granted their app: window clerks look subjects up, but the
+# review queue of suspected duplicates is back-office work for operators.
+ROLE_EXCLUDED_MODELS: dict[str, frozenset[tuple[str, str]]] = {
+    Role.WINDOW_CLERK: frozenset({("subjects", "subjectreview")}),
+}
+
 # Models whose rows nobody may add, change or delete through permissions, whatever the table says.
 VIEW_ONLY_MODELS: frozenset[tuple[str, str]] = frozenset(
     {("accounts", "auditentry"), ("accounts", "auditchainhead")}
@@ -116,6 +122,8 @@ def role_grants(role: str, app_label: str, action: str, model_name: str = "") ->
     if app_label in NEVER_GRANTED_APPS:
         return False
     if action != "view" and (app_label, model_name) in VIEW_ONLY_MODELS:
+        return False
+    if (app_label, model_name) in ROLE_EXCLUDED_MODELS.get(role, frozenset()):
         return False
     table = ROLE_MODEL_PERMISSIONS.get(role, {})
     actions = table.get(app_label) or table.get(ANY_APP) or frozenset()
