@@ -258,6 +258,37 @@ def _issue_dict(issue: RowIssue, *, personal_fields: set[str]) -> dict[str, Any]
 # Creating a batch
 
 
+def _new_batch(
+    *,
+    batch_id: uuid.UUID,
+    department: Department,
+    version: CatalogItemVersion,
+    channel: str,
+    original_filename: str,
+    stored: Path,
+    size: int,
+    sha256: str,
+    as_of: dt.date,
+    received_at: dt.datetime,
+    **extra: Any,
+) -> Batch:
+    """An unsaved batch for a stored file (upload or API body); the caller inspects and saves it."""
+    return Batch(
+        id=batch_id,
+        department=department,
+        item_id=version.item_id,
+        item_version=version,
+        channel=channel,
+        original_filename=original_filename,
+        file_path=str(stored.relative_to(settings.MEDIA_ROOT)),
+        file_size=size,
+        file_sha256=sha256,
+        as_of=as_of,
+        received_at=received_at,
+        **extra,
+    )
+
+
 def batch_create_from_file(
     *,
     department: Department,
@@ -318,19 +349,18 @@ def batch_create_from_file(
         shutil.rmtree(directory, ignore_errors=True)
         raise
 
-    batch = Batch(
-        id=batch_id,
+    batch = _new_batch(
+        batch_id=batch_id,
         department=department,
-        item_id=version.item_id,
-        item_version=version,
+        version=version,
         channel=channel,
-        status=BatchStatus.UPLOADED,
         original_filename=filename,
-        file_path=str(stored.relative_to(settings.MEDIA_ROOT)),
-        file_size=size,
-        file_sha256=sha256,
+        stored=stored,
+        size=size,
+        sha256=sha256,
         as_of=as_of,
         received_at=received_at,
+        status=BatchStatus.UPLOADED,
         uploaded_by=actor if not isinstance(actor, ApiClient) and actor is not None else None,
         parent=parent,
         duplicate_of=previous,
@@ -1169,16 +1199,15 @@ def batch_submit_api(
         shutil.rmtree(directory, ignore_errors=True)
         raise
 
-    batch = Batch(
-        id=batch_id,
+    batch = _new_batch(
+        batch_id=batch_id,
         department=department,
-        item_id=version.item_id,
-        item_version=version,
+        version=version,
         channel=BatchChannel.API,
         original_filename=filename,
-        file_path=str(stored.relative_to(settings.MEDIA_ROOT)),
-        file_size=size,
-        file_sha256=body_sha,
+        stored=stored,
+        size=size,
+        sha256=body_sha,
         as_of=as_of,
         received_at=received_at,
         api_client=api_client,
