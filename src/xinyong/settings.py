@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "xinyong.subjects",
     "xinyong.records",
     "xinyong.collection",
+    "xinyong.reports",
+    "xinyong.portal",
     "xinyong.api",
     "xinyong.demo",
     "xinyong.console",
