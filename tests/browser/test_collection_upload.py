@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.collection.batch_support import (
     AS_OF,
@@ -73,10 +74,10 @@ def test_officer_uploads_sees_counts_and_downloads_rejections(
     # Un-mapping a required column is reported at once (htmx re-checks the mapping on every change).
     document_number = page.get_by_label("行政处罚决定书文号", exact=True)
     document_number.select_option("")
-    page.wait_for_function("document.querySelector('#mapping-status').innerText.includes('还不能确认')")
+    expect(status).to_contain_text("还不能确认")
     assert "CF_WSH" in status.inner_text()
     document_number.select_option("CF_WSH")
-    page.wait_for_function("document.querySelector('#mapping-status').innerText.includes('列映射完整')")
+    expect(status).to_contain_text("列映射完整")
     page.screenshot(path=artifacts / "collection-preview.png", full_page=True)
     page.get_by_role("button", name="确认映射并开始入库").click()
 
