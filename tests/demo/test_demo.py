@@ -20,7 +20,7 @@ from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc
 from xinyong.core.services import calendar_seed
 from xinyong.core.workdays import load_work_calendar
-from xinyong.demo.county import UPLOADS
+from xinyong.demo.county import FORM_OFFICERS, UPLOADS
 from xinyong.demo.generate import PENDING_DIR, demo_subjects, generate_county
 from xinyong.demo.services import DemoReport, _departments, demo_build
 from xinyong.records.models import CreditRecord, RecordStatus
@@ -52,7 +52,7 @@ def test_small_demo_loads_department_files_as_batches(home):
         "auditor",
     }
     officers = {u.department.code: u for u in User.objects.filter(role="data_officer")}
-    assert set(officers) == set(UPLOADS)
+    assert set(officers) == set(UPLOADS) | set(FORM_OFFICERS)
     assert apiclient_authenticate(key=report.api_key).department.code == "samr"
 
     # Every subject asked for, of every kind, with valid identifiers.
@@ -63,7 +63,9 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert {"91", "92"} <= categories and categories & {"51", "52", "53"}
 
     # Each file came through the collection channel as its department's data officer.
-    batches = list(Batch.objects.select_related("department", "uploaded_by"))
+    batches = list(
+        Batch.objects.filter(channel=BatchChannel.FILE).select_related("department", "uploaded_by")
+    )
     assert len(batches) == report.batches >= 20
     for batch in batches:
         assert batch.status == BatchStatus.DONE
@@ -81,7 +83,7 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert outcomes["rows_read"] == sum(
         outcomes[k] for k in ("created", "new_version", "duplicate", "rejected")
     )
-    assert CreditRecord.objects.count() == outcomes["created"]
+    assert CreditRecord.objects.filter(item__code__in=("license", "penalty")).count() == outcomes["created"]
     assert outcomes["new_version"] >= 1 and outcomes["duplicate"] >= 1
     assert sum(load.rows for load in report.loads.values()) == outcomes["rows_read"]
 
@@ -96,6 +98,20 @@ def test_small_demo_loads_department_files_as_batches(home):
     overturned = CreditRecord.objects.filter(status__in=(RecordStatus.REVOKED, RecordStatus.WITHDRAWN))
     assert overturned.count() == report.revoked >= 2
     assert set(overturned.values_list("item__code", flat=True)) == {"license", "penalty"}
+
+    # Lists, honours and commitments were entered one by one in the console form by their departments.
+    entered = CreditRecord.objects.exclude(item__code__in=("license", "penalty"))
+    assert entered.count() == report.other_items >= 8
+    assert set(entered.values_list("item__code", flat=True)) == {
+        "serious_dishonesty",
+        "abnormal_operations",
+        "honour",
+        "commitment",
+    }
+    forms = Batch.objects.filter(channel=BatchChannel.FORM)
+    assert forms.count() == report.other_items
+    assert all(b.status == BatchStatus.DONE and b.uploaded_by.department == b.department for b in forms)
+    assert entered.filter(subject_kind=SubjectKind.NATURAL_PERSON).exists()
 
     # One batch shows the rejection flow: typical mistakes, each explained, and a rejection file.
     rejected = [b for b in batches if b.rejected]

@@ -93,6 +93,10 @@ UPLOADS: dict[str, Upload] = {
     "commerce": Upload("商务局", "csv-gbk", "name", "chinese", "商", source_columns=False),
 }
 
+# Departments that enter list entries and honours in the console form rather than sending files (see
+# demo.other_items); they get a data officer "<code>_data" too.
+FORM_OFFICERS: dict[str, str] = {"court": "法院", "dev-reform": "信用办"}
+
 # Subject groups: e enterprise (91), c farmers' cooperative (93), s social organisation (51/52/53),
 # b 个体工商户 (92, or the no-code USCC with a 工商注册号), p natural person. Shares of the registry:
 GROUP_SHARES = {"e": 0.52, "c": 0.03, "s": 0.05, "b": 0.22, "p": 0.18}

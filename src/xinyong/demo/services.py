@@ -1,5 +1,6 @@
 """The demo county (示范县): departments, console users, an API client, and three years of licences and
-penalties that the departments send as files.
+penalties that the departments send as files, and the list entries, honours and commitments they enter
+in the console form (:mod:`xinyong.demo.other_items`).
 
 ``demo_build`` writes each department's files under ``var/demo/`` (see :mod:`xinyong.demo.generate`) and
 loads every one as the department's data officer would: ``batch_create_from_file`` → ``batch_confirm_mapping``
@@ -43,8 +44,17 @@ from xinyong.collection.services import (
 from xinyong.core.identifiers import generate_uscc
 from xinyong.core.services import calendar_seed
 from xinyong.core.workdays import load_work_calendar
-from xinyong.demo.county import DEMO_API_CLIENT, DEMO_PASSWORD, DEPARTMENTS, REGION, STAFF, UPLOADS
+from xinyong.demo.county import (
+    DEMO_API_CLIENT,
+    DEMO_PASSWORD,
+    DEPARTMENTS,
+    FORM_OFFICERS,
+    REGION,
+    STAFF,
+    UPLOADS,
+)
 from xinyong.demo.generate import HISTORY_YEARS, ITEM_NAMES, PENDING_DIR, DemoPlan, add_years, generate_county
+from xinyong.demo.other_items import demo_other_items
 from xinyong.records.models import CreditRecord
 from xinyong.records.normalize import normalize_document_number
 from xinyong.records.services import record_change_status
@@ -86,6 +96,7 @@ class DemoReport:
     )  # rows_read, created, new_version, duplicate, rejected
     loads: dict[str, DepartmentLoad] = field(default_factory=dict)  # department name → its files' outcome
     revoked: int = 0
+    other_items: int = 0  # list entries, honours and commitments entered in the console form
     on_time: float | None = None  # share of 双公示 records received within their deadline
     directory: Path | None = None
     error_batch: Batch | None = None
@@ -116,9 +127,8 @@ def _departments(report: DemoReport) -> dict[str, Department]:
 
 def _users(departments: dict[str, Department], report: DemoReport) -> dict[str, User]:
     """Platform staff and a data officer “<code>_data” for every department that sends records."""
-    officers = [
-        (f"{code}_data", Role.DATA_OFFICER, code, f"{upload.short}报送员") for code, upload in UPLOADS.items()
-    ]
+    shorts = {code: upload.short for code, upload in UPLOADS.items()} | FORM_OFFICERS
+    officers = [(f"{code}_data", Role.DATA_OFFICER, code, f"{short}报送员") for code, short in shorts.items()]
     accounts = [*STAFF, *officers]
     existing = set(
         User.objects.filter(username__in=[a[0] for a in accounts]).values_list("username", flat=True)
@@ -133,7 +143,7 @@ def _users(departments: dict[str, Department], report: DemoReport) -> dict[str, 
         User.objects.filter(username__in=created).update(password=make_password(DEMO_PASSWORD))
     for username, role, dept, _ in STAFF:
         report.users.append(f"{username}（{Role(role).label}，{departments[dept].name}）")
-    report.officers = [(username, UPLOADS[dept].short) for username, _, dept, _ in officers]
+    report.officers = [(username, shorts[dept]) for username, _, dept, _ in officers]
     by_name = {u.username: u for u in User.objects.filter(username__in=[o[0] for o in officers])}
     return {dept: by_name[username] for username, _, dept, _ in officers}
 
@@ -304,6 +314,15 @@ def demo_build(
     with transaction.atomic():
         _load(plan, departments, officers, report, say)
         _revoke(plan, departments, officers, report)
+        say("各部门在线填报严重失信主体名单、经营异常名录、荣誉和信用承诺：")
+        report.other_items = demo_other_items(
+            seed=seed,
+            as_of=as_of,
+            departments=departments,
+            officers=officers,
+            say=say,
+            scale=subjects / 10_000,
+        )
     _summarise(report, demo_batches)
     report.built = True
     report.pending_file = plan.pending.path if plan.pending else None

@@ -54,6 +54,7 @@ class Command(BaseCommand):
             f"归集批次 {report.batches} 个，共 {o.get('rows_read', 0):,} 行：新增记录 {o.get('created', 0):,} 条，"
             f"更新版本 {o.get('new_version', 0):,} 条，重复报送 {o.get('duplicate', 0):,} 条，退回 {o.get('rejected', 0):,} 行"
             + (f"；撤销或撤回 {report.revoked} 条" if report.built else "")
+            + (f"；在线填报名单、荣誉和承诺 {report.other_items} 条" if report.built else "")
         )
         if report.on_time is not None:
             out(f"双公示记录 7 个工作日内报送的占 {report.on_time:.1%}")
