@@ -13,8 +13,8 @@ What it builds (deterministic for a seed), in a database it creates (dropped fir
 - credit records and their first versions generated inside PostgreSQL with ``INSERT … SELECT`` over
   ``generate_series`` (licences, penalties with severity tiers and penalty kinds, registrations, commitments,
   honours, abnormal operations and serious-dishonesty entries in field-like proportions), decision dates over
-  the last 3½ years, the item's disclosure scope for the subject's kind, the publication window computed by
-  the project's ``WindowCalculator`` per distinct (item, date, tier, kinds) when present.
+  the last 3½ years, the item's disclosure scope for the subject's kind, and the publication window computed
+  by the project's own ``WindowCalculator`` once per distinct (item, date, tier, penalty kinds, department).
 
 Loading 10^7 rows through indexes row by row would take hours; like any bulk load, the secondary indexes and
 constraints of the two record tables are dropped first and rebuilt at the end (foreign keys re-added
@@ -380,6 +380,81 @@ def _secondary_ddl(cursor, tables: list[str]) -> tuple[list[str], list[str]]:
     return drops, creates
 
 
+WINDOW_COLUMNS_LIST = [
+    "publish_from",
+    "publish_until",
+    "publishable",
+    "repair_from",
+    "no_early_stop",
+    "window_rule",
+    "rule_set_code",
+]
+WINDOW_COLUMNS = ", ".join(WINDOW_COLUMNS_LIST)
+WINDOW_TYPES = ["date", "date", "boolean", "date", "boolean", "text", "text"]
+
+
+def _windows(cursor, calculator, item_versions) -> None:
+    """Publication windows of the chunk's rows by the project's own rules, once per distinct input."""
+    from xinyong.records.services import _window_values
+
+    cursor.execute(
+        "SELECT DISTINCT b.version_id, b.decision_date, b.severity, b.kinds_slot, b.dept_code, k.kinds "
+        "FROM bench_rows b JOIN bench_kinds k ON k.slot = b.kinds_slot"
+    )
+    rows = []
+    for version_id, decision_date, severity, kinds_slot, dept_code, kinds in cursor.fetchall():
+        version = item_versions[version_id]
+        code = version.item.code
+        if code == "penalty":
+            # Django's PostgreSQL backend hands jsonb to Python as text (JSONField decodes it itself).
+            fields = {"CF_CFLB": json.loads(kinds) if isinstance(kinds, str) else kinds}
+        elif code == "license":
+            fields = {
+                "XK_YXQZI": (
+                    decision_date.replace(year=decision_date.year + 5, day=min(decision_date.day, 28))
+                ).isoformat()
+            }
+        else:
+            fields = {}
+        window = calculator.window(
+            item_version=version,
+            decision_date=decision_date,
+            severity=severity,
+            fields=fields,
+            department_code=dept_code,
+        )
+        values = _window_values(window, None, None)
+        rows.append(
+            (
+                version_id,
+                decision_date,
+                severity,
+                kinds_slot,
+                dept_code,
+                *(values[c] for c in WINDOW_COLUMNS_LIST),
+            )
+        )
+    cursor.execute("DROP TABLE IF EXISTS bench_win")
+    columns = ", ".join(f"{c} {t}" for c, t in zip(WINDOW_COLUMNS_LIST, WINDOW_TYPES, strict=True))
+    cursor.execute(
+        "CREATE UNLOGGED TABLE bench_win (version_id bigint, decision_date date, severity text, kinds_slot int, "
+        f"dept_code text, {columns})"
+    )
+    _copy(
+        cursor,
+        "bench_win",
+        ["version_id", "decision_date", "severity", "kinds_slot", "dept_code", *WINDOW_COLUMNS_LIST],
+        rows,
+    )
+    cursor.execute(
+        "CREATE UNLOGGED TABLE bench_rows_w AS SELECT b.*, "
+        + ", ".join(f"w.{c}" for c in WINDOW_COLUMNS_LIST)
+        + " FROM bench_rows b JOIN bench_win w USING (version_id, decision_date, severity, kinds_slot, dept_code)"
+    )
+    cursor.execute("DROP TABLE bench_rows")
+    cursor.execute("ALTER TABLE bench_rows_w RENAME TO bench_rows")
+
+
 def _choices_sql(options: list[tuple[str, float]], roll: str) -> str:
     """CASE expression picking option i when the uniform ``roll`` falls in its share."""
     parts, edge = [], 0.0
@@ -450,11 +525,13 @@ def build_records(*, count: int, seed: int) -> dict:
                 ],
             )
         cursor.execute("DROP TABLE IF EXISTS bench_dept")
-        cursor.execute("CREATE UNLOGGED TABLE bench_dept (slot int, id bigint, name text, abbr text)")
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_dept (slot int, id bigint, name text, abbr text, code text)"
+        )
         for slot, (pk, name, code) in enumerate(departments):
             cursor.execute(
-                "INSERT INTO bench_dept VALUES (%s, %s, %s, %s)",
-                [slot, pk, name, abbreviations.get(code, "示")],
+                "INSERT INTO bench_dept VALUES (%s, %s, %s, %s, %s)",
+                [slot, pk, name, abbreviations.get(code, "示"), code],
             )
         cursor.execute("DROP TABLE IF EXISTS bench_kinds")
         cursor.execute("CREATE UNLOGGED TABLE bench_kinds (slot int, kinds jsonb, label text)")
@@ -471,13 +548,13 @@ def build_records(*, count: int, seed: int) -> dict:
     record_explicit = {
         "id", "item_id", "department_id", "document_number", "document_number_key", "subject_id",
         "current_version_id", "item_version_id", "subject_kind", "disclosure_scope", "decision_date",
-        "severity", "polarity", "status", "publish_from", "publish_until", "duplicate_count",
-        "lag_working_days", "lag_provisional", "is_late", "created_at", "updated_at",
+        "severity", "polarity", "status", "duplicate_count", "lag_working_days", "lag_provisional", "is_late",
+        "created_at", "updated_at", *WINDOW_COLUMNS_LIST,
     }  # fmt: skip
     version_explicit = {
         "id", "record_id", "number", "item_version_id", "subject_id", "document_number", "decision_date",
-        "severity", "polarity", "status", "publish_from", "publish_until", "fields", "fields_protected",
-        "content_hash", "channel", "batch_ref", "received_at", "created_at",
+        "severity", "polarity", "status", "fields", "fields_protected", "content_hash", "channel", "batch_ref",
+        "received_at", "created_at", *WINDOW_COLUMNS_LIST,
     }  # fmt: skip
     record_defaults = _field_defaults(CreditRecord, record_explicit)
     version_defaults = _field_defaults(CreditRecordVersion, version_explicit)
@@ -487,6 +564,12 @@ def build_records(*, count: int, seed: int) -> dict:
         marks = "".join(", %s" for _c in defaults)
         return names, marks, list(defaults.values())
 
+    from xinyong.catalog.models import CatalogItemVersion
+    from xinyong.records.windows import WindowCalculator
+
+    calculator = WindowCalculator.load()
+    item_versions = {iv.pk: iv for iv in CatalogItemVersion.objects.select_related("item")}
+    window_values = ", ".join(f"b.{c}" for c in WINDOW_COLUMNS_LIST)
     r_names, r_marks, r_params = literal_columns(record_defaults)
     v_names, v_marks, v_params = literal_columns(version_defaults)
     started = time.perf_counter()
@@ -512,7 +595,8 @@ def build_records(*, count: int, seed: int) -> dict:
                 )
                 SELECT s.g AS id, i.code, i.item_id, i.version_id, i.polarity, i.prefix, i.name_code,
                        i.doc_code, i.date_code,
-                       d.id AS department_id, d.name AS department_name, d.abbr,
+                       d.id AS department_id, d.name AS department_name, d.abbr, d.code AS dept_code,
+                       s.kinds_slot,
                        p.id AS subject_id, p.kind AS subject_kind, p.name AS subject_name,
                        CASE WHEN p.kind = %s THEN i.scope_person ELSE i.scope_org END AS scope,
                        DATE %s + s.r_day AS decision_date,
@@ -536,15 +620,11 @@ def build_records(*, count: int, seed: int) -> dict:
                 """,
                 [first, last, SubjectKind.NATURAL_PERSON, FIRST_DECISION],
             )
+            _windows(cursor, calculator, item_versions)
             document = (
                 "CASE b.code WHEN 'license' THEN '示' || b.abbr || '许〔' || extract(year FROM b.decision_date) "
                 "|| '〕' || b.id || '号' WHEN 'penalty' THEN '示' || b.abbr || '罚〔' || "
                 "extract(year FROM b.decision_date) || '〕' || b.id || '号' ELSE b.prefix || '-' || b.id END"
-            )
-            until = (
-                "CASE WHEN b.code = 'penalty' THEN CASE b.severity WHEN 'serious' THEN b.decision_date + "
-                "interval '3 years' WHEN 'general' THEN b.decision_date + interval '1 year' ELSE "
-                "b.decision_date + interval '3 months' END ELSE NULL END"
             )
             fields = (
                 "CASE b.code WHEN 'penalty' THEN jsonb_build_object('CF_XDR_MC', b.subject_name, 'CF_WSH', "
@@ -562,10 +642,10 @@ def build_records(*, count: int, seed: int) -> dict:
             cursor.execute(
                 f"""
                 INSERT INTO "{versions_table}" (id, record_id, number, item_version_id, subject_id, document_number,
-                    decision_date, severity, polarity, status, publish_from, publish_until, fields,
+                    decision_date, severity, polarity, status, {WINDOW_COLUMNS}, fields,
                     fields_protected, content_hash, channel, batch_ref, received_at, created_at{v_names})
                 SELECT b.id, b.id, 1, b.version_id, b.subject_id, {document}, b.decision_date, b.severity,
-                       b.polarity, b.status, b.decision_date, ({until})::date, {fields}, '', md5(b.id::text),
+                       b.polarity, b.status, {window_values}, {fields}, '', md5(b.id::text),
                        'file', 'bench', b.decision_date + make_interval(days => b.lag + 1), %s{v_marks}
                 FROM bench_rows b
                 """,
@@ -575,11 +655,11 @@ def build_records(*, count: int, seed: int) -> dict:
                 f"""
                 INSERT INTO "{records_table}" (id, item_id, department_id, document_number, document_number_key,
                     subject_id, current_version_id, item_version_id, subject_kind, disclosure_scope,
-                    decision_date, severity, polarity, status, publish_from, publish_until, duplicate_count,
+                    decision_date, severity, polarity, status, {WINDOW_COLUMNS}, duplicate_count,
                     lag_working_days, lag_provisional, is_late, created_at, updated_at{r_names})
                 SELECT b.id, b.item_id, b.department_id, {document}, {document}, b.subject_id, b.id,
                        b.version_id, b.subject_kind, b.scope, b.decision_date, b.severity, b.polarity, b.status,
-                       b.decision_date, ({until})::date, 0, b.lag, false,
+                       {window_values}, 0, b.lag, false,
                        CASE WHEN b.code IN ('license', 'penalty') THEN b.lag > 7 END,
                        b.decision_date + make_interval(days => b.lag + 1), %s{r_marks}
                 FROM bench_rows b
@@ -601,22 +681,6 @@ def build_records(*, count: int, seed: int) -> dict:
             cursor.execute(statement)
         _step(f"重建 {len(creates)} 个索引和约束", began)
     return {"records": count}
-
-
-def apply_windows() -> int:
-    """Publication windows from the project's own rules, once per distinct (item version, date, tier, kinds)."""
-    try:
-        from xinyong.records.windows import WindowCalculator  # noqa: F401
-    except ImportError:
-        return 0
-    from django.core.management import call_command
-
-    try:
-        call_command("publication", "recompute", verbosity=0)
-    except Exception as exc:  # the command's interface may differ; the SQL windows above stay
-        print(f"  （未能按项目规则重算公示期限：{exc}）", flush=True)
-        return 0
-    return 1
 
 
 def main() -> None:
@@ -653,8 +717,6 @@ def main() -> None:
     started = _step(f"主体 {args.subjects:,}", started)
     build_records(count=args.records, seed=args.seed)
     started = _step(f"信用记录 {args.records:,}", started)
-    if apply_windows():
-        started = _step("按规则重算公示期限", started)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text)")
