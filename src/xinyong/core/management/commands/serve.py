@@ -6,7 +6,12 @@ Uploaded files are loaded in the background by a django-tasks database worker (`
 that a previous worker left half-loaded are queued again first; they continue after their last committed
 chunk. With ``--no-worker`` (or XINYONG_TASKS_BACKEND=immediate) no worker is started.
 
-In production run the web server (gunicorn xinyong.wsgi) and ``xinyong db_worker`` as separate services.
+``serve`` also runs the daily publication sweep (``xinyong publication sweep``: which records entered or left
+publication that day, for the change feed) at start and then once a day after midnight. Visibility itself
+never depends on it: it is computed from the records' dates at query time.
+
+In production run the web server (gunicorn xinyong.wsgi) and ``xinyong db_worker`` as separate services, and
+``xinyong publication sweep`` once a day (cron or a systemd timer).
 """
 
 from __future__ import annotations
@@ -111,6 +116,52 @@ class WorkerSupervisor:
         return process.returncode
 
 
+class DailySweep:
+    """Runs the publication sweep for today at start, then again whenever the local date changes."""
+
+    CHECK_SECONDS = 60
+
+    def __init__(self, *, out=None) -> None:
+        self.out = out or sys.stderr
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_day = None
+
+    def run_once(self) -> None:
+        from django.db import close_old_connections
+        from django.utils import timezone
+
+        from xinyong.records.services import record_publication_sweep
+
+        today = timezone.localdate()
+        if today == self.last_day:
+            return
+        try:
+            result = record_publication_sweep(as_of=today)
+        except Exception:  # a failed sweep is retried at the next check; the server keeps running
+            logger.exception("publication sweep failed")
+        else:
+            self.last_day = today
+            if result.entered or result.left:
+                self.out.write(f"{today} 公示巡检：纳入公示 {result.entered} 条，停止公示 {result.left} 条\n")
+        finally:
+            close_old_connections()
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self.run_once()
+            self._stopping.wait(self.CHECK_SECONDS)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="xinyong-daily-sweep", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
 def _raise_system_exit(signum, frame):
     raise SystemExit(0)
 
@@ -165,7 +216,11 @@ class Command(BaseCommand):
             supervisor = WorkerSupervisor(out=self.stderr)
             supervisor.start()
             self.stdout.write("后台任务进程已启动（处理上传文件）")
-        self.stdout.write(f"xinyong 信用平台: http://{addrport}/  （管理控制台 /admin/，接口文档 /api/docs）")
+        sweep = DailySweep(out=self.stderr)
+        sweep.start()
+        self.stdout.write(
+            f"xinyong 信用平台: http://{addrport}/  （工作台 /console/，管理控制台 /admin/，接口文档 /api/docs）"
+        )
         previous = signal.getsignal(signal.SIGTERM)
         # SIGTERM (systemd, docker stop) must run the finally below, or the worker would be left behind.
         signal.signal(signal.SIGTERM, _raise_system_exit)
@@ -173,5 +228,6 @@ class Command(BaseCommand):
             call_command("runserver", addrport, use_reloader=False)
         finally:
             signal.signal(signal.SIGTERM, previous)
+            sweep.stop()
             if supervisor is not None:
                 supervisor.stop()
