@@ -13,6 +13,9 @@ Everything that differs between a laptop demo and production comes from the envi
   ``xinyong db_worker``, which ``xinyong serve`` starts) or ``immediate`` (run in the calling process).
 - ``XINYONG_UPLOAD_MAX_BYTES``, ``XINYONG_API_MAX_BODY_BYTES``, ``XINYONG_API_SYNC_MAX_ROWS``: collection
   limits (uploaded file size, API body size, rows an API request loads before answering).
+- ``XINYONG_SITE_URL``: the public address printed on credit reports rendered outside a request (QR code).
+- ``XINYONG_PUBLIC_API_RATE``: rate limit of the public API and report pages per client address (``120/m``).
+- ``XINYONG_PORTAL_NAME``: the public portal's name (default 信用信息公示服务平台), e.g. 信用示范县.
 """
 
 import os
@@ -191,6 +194,21 @@ XINYONG_API_MAX_BODY_BYTES = int(os.environ.get("XINYONG_API_MAX_BODY_BYTES", st
 XINYONG_API_SYNC_MAX_ROWS = int(os.environ.get("XINYONG_API_SYNC_MAX_ROWS", "5000"))
 # Uploads above Django's in-memory threshold are streamed to temporary files, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Publication (records.windows): department code → sector, for the sector rules of the publication rule
+# sets (e.g. 令第58号: 特种设备/安全生产/消防 penalties are published at least 1 year).
+XINYONG_SECTOR_DEPARTMENTS = {"fire": "消防", "emergency": "安全生产"}
+# The change feed (GET /api/records/changes) serves rows this many seconds after they were written, so a
+# cursor never moves past a write that is still being committed.
+XINYONG_CHANGE_FEED_SETTLE_SECONDS = int(os.environ.get("XINYONG_CHANGE_FEED_SETTLE_SECONDS", "30"))
+
+# Credit reports: the public address printed on reports (verification link and QR code) when a report is
+# rendered outside a web request; pages use the request's own address. E.g. https://credit.example.gov.cn
+XINYONG_SITE_URL = os.environ.get("XINYONG_SITE_URL", "")
+# Public (keyless) API endpoints: requests per client address, "number/period" (s, m, h, d); api/throttling.py.
+XINYONG_PUBLIC_API_RATE = os.environ.get("XINYONG_PUBLIC_API_RATE", "120/m")
+# The public portal's name, shown in its header, page titles and footer.
+XINYONG_PORTAL_NAME = os.environ.get("XINYONG_PORTAL_NAME", "信用信息公示服务平台")
 
 # Background tasks (batch loading): a database-backed queue worked by ``xinyong db_worker`` (started by
 # ``xinyong serve``). XINYONG_TASKS_BACKEND=immediate runs tasks in the calling process instead (tests,

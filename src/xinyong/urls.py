@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from xinyong.api.api import api
 
@@ -9,12 +8,14 @@ admin.site.site_title = "信用信息平台"
 admin.site.index_title = "管理控制台"
 
 urlpatterns = [
-    # The public portal will live at the root; until then the root leads to the console.
-    path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("console/collection/", include("xinyong.collection.urls")),
+    path("console/reports/", include("xinyong.reports.console_urls")),
     path("console/", include("xinyong.console.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("reports/", include("xinyong.reports.urls")),
+    # The public portal (信用网站) at the site root.
+    path("", include("xinyong.portal.urls")),
 ]
 
 handler403 = "xinyong.console.views.permission_denied"

@@ -140,13 +140,13 @@ def test_the_first_rows_of_a_resumed_batch_are_skipped(catalog, source, dept_a, 
         batch_process(batch_id=batch.pk, chunk_size=CHUNK)
     monkeypatch.undo()
     read: list[int] = []
-    real_load = _BatchLoader.load
+    real_prepare = _BatchLoader.prepare
 
-    def spy(self, rows, *, expected_committed):
+    def spy(self, rows):
         read.extend(r.number for r in rows)
-        return real_load(self, rows, expected_committed=expected_committed)
+        return real_prepare(self, rows)
 
-    monkeypatch.setattr(_BatchLoader, "load", spy)
+    monkeypatch.setattr(_BatchLoader, "prepare", spy)
     batch = batch_process(batch_id=batch.pk, chunk_size=CHUNK)
     assert batch.status == BatchStatus.DONE
     assert read[0] == 2 + CHUNK  # line 1 is the header, the first chunk (lines 2–4) was committed

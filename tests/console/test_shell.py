@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db
 HOME = "/console/"
 
 
-def test_root_leads_to_the_console(client):
+def test_root_is_the_public_portal(client):
     response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == HOME
+    assert response.status_code == 200
+    assert response.resolver_match.view_name == "portal:home"
 
 
 def test_anonymous_user_is_sent_to_the_console_login(client):
@@ -79,12 +79,40 @@ def nav_labels(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("data_officer", ["首页", "数据归集", "上传文件", "单条录入", "质量与及时性", "管理控制台"]),
-        ("operator", ["首页", "数据归集", "上传文件", "单条录入", "质量与及时性", "管理控制台"]),
-        ("reviewer", ["首页", "数据归集", "质量与及时性", "管理控制台"]),
-        ("auditor", ["首页", "数据归集", "质量与及时性", "审计", "管理控制台"]),
-        ("window_clerk", ["首页", "管理控制台"]),
-        ("superuser", ["首页", "数据归集", "上传文件", "单条录入", "质量与及时性", "审计", "管理控制台"]),
+        (
+            "data_officer",
+            ["首页", "数据归集", "上传文件", "单条录入", "质量与及时性", "信用档案", "管理控制台"],
+        ),
+        (
+            "operator",
+            [
+                "首页",
+                "数据归集",
+                "上传文件",
+                "单条录入",
+                "质量与及时性",
+                "信用档案",
+                "信用报告",
+                "管理控制台",
+            ],
+        ),
+        ("reviewer", ["首页", "数据归集", "质量与及时性", "信用档案", "管理控制台"]),
+        ("auditor", ["首页", "数据归集", "质量与及时性", "信用档案", "信用报告", "审计", "管理控制台"]),
+        ("window_clerk", ["首页", "信用报告", "管理控制台"]),
+        (
+            "superuser",
+            [
+                "首页",
+                "数据归集",
+                "上传文件",
+                "单条录入",
+                "质量与及时性",
+                "信用档案",
+                "信用报告",
+                "审计",
+                "管理控制台",
+            ],
+        ),
     ],
 )
 def test_menu_follows_the_role(login, role, expected):

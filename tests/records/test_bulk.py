@@ -6,6 +6,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from tests.subjects.factories import RIC, item_version, received, ric, uscc
 from xinyong.accounts.models import AuditEntry
@@ -112,6 +115,15 @@ def _snapshot():
             record.lag_provisional,
             record.is_late,
             record.created_at,
+            record.publishable,
+            record.repair_from,
+            record.no_early_stop,
+            record.window_rule,
+            record.rule_set_code,
+            record.status_date,
+            record.withdrawal_due,
+            record.withdrawn_at is not None,
+            record.in_publication,
         )
     versions = {}
     for v in CreditRecordVersion.objects.all():
@@ -136,6 +148,11 @@ def _snapshot():
             v.api_client_id,
             v.received_at,
             number_of.get(v.supersedes_id),
+            v.publishable,
+            v.repair_from,
+            v.no_early_stop,
+            v.window_rule,
+            v.rule_set_code,
         )
     return records, versions
 
@@ -423,14 +440,14 @@ def test_subject_kind_and_source_department_are_checked(dept_a, subjects):
 
 
 def test_a_failure_mid_call_leaves_nothing_behind(items, dept_a, subjects, monkeypatch):
-    write_rows = bulk.write_rows
+    write_rows = bulk._write_rows
 
     def fail_after_records(model, columns, rows):
         write_rows(model, columns, rows)
         if model is CreditRecord:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bulk, "write_rows", fail_after_records)
+    monkeypatch.setattr(bulk, "_write_rows", fail_after_records)
     audit_before = AuditEntry.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
         records_bulk_ingest(
@@ -446,7 +463,7 @@ def test_a_failure_mid_call_leaves_nothing_behind(items, dept_a, subjects, monke
 
 
 def test_a_concurrent_insert_is_retried_once(items, dept_a, subjects, monkeypatch):
-    write_rows = bulk.write_rows
+    write_rows = bulk._write_rows
     failures = []
 
     def conflict_once(model, columns, rows):
@@ -455,7 +472,7 @@ def test_a_concurrent_insert_is_retried_once(items, dept_a, subjects, monkeypatc
             raise IntegrityError("duplicate key value violates unique constraint")
         write_rows(model, columns, rows)
 
-    monkeypatch.setattr(bulk, "write_rows", conflict_once)
+    monkeypatch.setattr(bulk, "_write_rows", conflict_once)
     result = records_bulk_ingest(
         item_version=items["public"],
         department=dept_a,
@@ -506,3 +523,151 @@ def test_canonical_json_is_the_documented_serialisation():
     )
     assert canonical_json(value) == expected
     assert json.loads(expected)["a"]["处罚"] == "罚款"
+
+
+# -- the prepared row and the PostgreSQL write path ------------------------------------------------
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), max_codepoint=0x2FFFF), min_size=0, max_size=12
+)
+
+
+@hyp_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(["CF_NR", "CF_SY", "CF_NR_FK", "CF_BZ", "CF_XDR_MC"]),
+        st.one_of(_TEXT, st.integers(-(2**70), 2**70), st.booleans(), st.none(), st.floats(allow_nan=False)),
+    ),
+    document=st.sampled_from(["甲罚〔2026〕1号", " 甲罚[２０２６]1号 ", "罚\t1\n号"]),
+    id_number=st.sampled_from([None, RIC]),
+    subject_id=st.integers(1, 10**12),
+    severity=st.sampled_from(["", "general", "serious"]),
+    status=st.sampled_from(["effective", "revoked"]),
+)
+def test_the_prepared_hash_is_record_ingests(
+    items, dept_a, fields, document, id_number, subject_id, severity, status
+):
+    """content_hash(prepare(row), subject) == records.services._content_hash, whatever the field values."""
+    from xinyong.records.bulk import RecordPreparer, content_hash
+    from xinyong.records.services import _content_hash, _split_protected
+
+    fields = {**fields, "CF_WSH": document}
+    if id_number:
+        fields["CF_XDR_ZJHM"] = id_number
+    record_input = RecordInput(
+        number=2,
+        document_number=document,
+        decision_date=DECIDED,
+        fields=fields,
+        severity=severity,
+        status=status,
+    )
+    item = items["public"]
+    for postgres in (False, True):
+        prepared = RecordPreparer(item_version=item, department=dept_a, postgres=postgres).prepare(
+            record_input
+        )
+        stored, secret = _split_protected(bulk.jsonable(fields), bulk.protected_field_codes(item))
+        expected = _content_hash(
+            item_version=item,
+            subject_id=subject_id,
+            decision_date=DECIDED,
+            severity=severity,
+            polarity=item.polarity,
+            status=status,
+            stored_fields=stored,
+            secret_fields=secret,
+        )
+        assert content_hash(prepared, subject_id) == expected
+
+
+def test_tabs_newlines_and_backslashes_survive_the_copy_text(items, dept_a, subjects):
+    text = "第一行\t制表\n第二行 \\ 反斜杠 \\N \r 回车"
+    records_bulk_ingest(
+        item_version=items["public"],
+        department=dept_a,
+        rows=[row(2, "甲罚〔2026〕\t7号", subjects["company"], content=text)],
+        channel=Channel.FILE,
+        batch_ref="b",
+        received_at=received(2),
+    )
+    version = CreditRecordVersion.objects.get()
+    assert version.fields["CF_NR"] == text
+    assert (
+        version.document_number == "甲罚〔2026〕\t7号"
+        and version.record.document_number_key == "甲罚(2026)7号"
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL foreign-key triggers")
+def test_without_the_foreign_key_triggers_the_tables_are_the_same(items, dept_a, subjects, monkeypatch):
+    """The set-based reference checks leave the same rows as the per-row triggers do."""
+    from xinyong.core import bulk as core_bulk
+
+    _seed(items, dept_a, subjects)
+    args = dict(
+        item_version=items["public"],
+        department=dept_a,
+        rows=_chunk(subjects),
+        channel=Channel.FILE,
+        batch_ref="b1",
+        received_at=received(3),
+    )
+    unchecked = []
+    real = core_bulk.unchecked_writes
+
+    def spy(*models):
+        manager = real(*models)
+        value = manager.__enter__()
+        unchecked.append(value)
+
+        class Wrapper:
+            def __enter__(self):
+                return value
+
+            def __exit__(self, *exc):
+                return manager.__exit__(*exc)
+
+        return Wrapper()
+
+    monkeypatch.setattr(bulk, "unchecked_writes", spy)
+    try:
+        with transaction.atomic():
+            unchecked_outcomes = records_bulk_ingest(**args).outcomes  # references checked set-based
+            unchecked_tables = _snapshot()
+            raise _Rollback
+    except _Rollback:
+        pass
+    monkeypatch.setattr(core_bulk, "_UNCHECKED", {})
+    monkeypatch.setattr(core_bulk, "_may_skip_triggers", lambda models: False)
+    triggered_outcomes = records_bulk_ingest(**args).outcomes  # the per-row triggers check them
+    assert unchecked == [True, False]
+    assert unchecked_outcomes == triggered_outcomes
+    assert _snapshot() == unchecked_tables
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL foreign-key triggers")
+def test_a_missing_subject_is_refused_without_the_triggers(items, dept_a, subjects):
+    from xinyong.core.bulk import _may_skip_triggers
+
+    assert _may_skip_triggers([CreditRecord, CreditRecordVersion])  # the tests run as a superuser
+    with pytest.raises(RecordError, match="主体不存在"):
+        records_bulk_ingest(
+            item_version=items["public"],
+            department=dept_a,
+            rows=[(row(2, "罚1号", subjects["company"])[0], 987654321)],
+            channel=Channel.FILE,
+            batch_ref="b",
+            received_at=received(2),
+        )
+    with pytest.raises(IntegrityError, match="Subject rows"):
+        records_bulk_ingest(
+            item_version=items["public"],
+            department=dept_a,
+            rows=[(row(2, "罚1号", subjects["company"])[0], 987654321)],
+            subject_kinds={987654321: SubjectKind.ORGANISATION},  # a caller that is wrong about it
+            channel=Channel.FILE,
+            batch_ref="b",
+            received_at=received(2),
+        )
+    assert not CreditRecord.objects.exists()

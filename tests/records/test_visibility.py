@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from tests.subjects.factories import api_client, user
 from xinyong.accounts.models import ApiScope, Role
@@ -10,6 +11,7 @@ from xinyong.records.selectors import (
     can_read_old_versions,
     can_write_record,
     record_versions_visible_to,
+    records_public,
     records_visible_to,
 )
 
@@ -52,9 +54,18 @@ def test_api_client_is_scoped_like_its_department(records, client_b):
 
 def test_anonymous_sees_public_effective_records_inside_their_window(records, ingest, items, dept_a, as_of):
     assert keys(records_visible_to(AnonymousUser()), records) == {"a-public", "b-public"}
-    ended = ingest(items["public"], dept_a, "过期1号", publish_until=dt.date(2026, 1, 1)).record
-    assert records_visible_to(AnonymousUser()).filter(pk=ended.pk).exists()
+    ended = ingest(
+        items["public"],
+        dept_a,
+        "过期1号",
+        publish_from=dt.date(2025, 6, 1),
+        publish_until=dt.date(2026, 1, 1),
+    ).record
+    assert records_visible_to(AnonymousUser(), as_of=dt.date(2026, 1, 1)).filter(pk=ended.pk).exists()
     assert not records_visible_to(AnonymousUser(), as_of=as_of).filter(pk=ended.pk).exists()
+    # Without as_of the public set of today applies: never the records whose window has ended.
+    today = set(records_public(as_of=timezone.localdate()).values_list("pk", flat=True))
+    assert set(records_visible_to(AnonymousUser()).values_list("pk", flat=True)) == today
 
 
 def test_user_without_role_is_treated_as_public(records, dept_a):

@@ -176,6 +176,7 @@ class ApiScope(models.TextChoices):
     RECORDS_WRITE = "records:write", "报送信用记录"
     SUBJECTS_READ = "subjects:read", "查询主体信息"
     CHECK_QUERY = "check:query", "信用核查"
+    REPORTS_ISSUE = "reports:issue", "出具信用报告"
 
 
 class ApiClient(models.Model):
@@ -378,3 +379,144 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash}"
+
+
+class AuthorisationScope(models.TextChoices):
+    """What a subject's authorisation (当事人授权) allows the grantee to obtain."""
+
+    CREDIT_REPORT = "credit_report", "出具信用报告（授权版）"
+    CREDIT_QUERY = "credit_query", "查询非公开信用信息"
+
+
+class GranteeKind(models.TextChoices):
+    SELF = "self", "当事人本人"
+    DEPARTMENT = "department", "政府部门"
+    THIRD_PARTY = "third_party", "其他单位或个人"
+
+
+class Authorisation(models.Model):
+    """A subject's recorded authorisation (当事人授权) for a grantee to obtain its non-public credit information.
+
+    个人信息保护法 and RULES §7: a query by a third party about a subject needs the subject's authorisation,
+    recorded with its scope and expiry. An authorisation is usable from ``valid_from`` to ``valid_until``
+    (both inclusive) until it is revoked; revocation is final. Rows are recorded and revoked through
+    ``accounts.services`` (``authorisation_create`` / ``authorisation_revoke``), which write the audit log.
+    """
+
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name="授权主体", on_delete=models.PROTECT, related_name="authorisations"
+    )
+    grantee_kind = models.CharField("被授权方类别", max_length=20, choices=GranteeKind.choices)
+    grantee_name = models.CharField(
+        "被授权方名称", max_length=200, blank=True, help_text="当事人本人申请的可不填写，默认为当事人名称"
+    )
+    grantee_code = models.CharField(
+        "被授权方统一社会信用代码",
+        max_length=18,
+        blank=True,
+        help_text="被授权方为单位的填写；个人不填写证件号码",
+    )
+    grantee_department = models.ForeignKey(
+        Department,
+        verbose_name="被授权部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorisations",
+        help_text="被授权方为政府部门时必填：该部门的用户和接口客户端可凭本授权出具授权版信用报告",
+    )
+    purpose = models.CharField("授权用途", max_length=200, help_text="例如：政府采购投标资格审查")
+    scope = models.JSONField("授权范围", default=list, blank=True)
+    valid_from = models.DateField("授权起始日期")
+    valid_until = models.DateField("授权截止日期", help_text="含当日")
+    evidence = models.TextField(
+        "授权凭证", help_text="授权书编号、签署日期、核验当事人身份的方式和授权书原件的留存位置"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    revoke_reason = models.TextField("撤销原因", blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "当事人授权"
+        verbose_name_plural = "当事人授权"
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["subject", "valid_until"], name="accounts_authorisation_subject")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                name="accounts_authorisation_period_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject.name} 授权 {self.grantee_name}（{self.purpose}）"
+
+    def clean(self) -> None:
+        """Scope must be a non-empty list of declared scopes; a department grantee needs its department."""
+        errors: dict[str, list[ValidationError]] = {}
+        if (
+            not isinstance(self.scope, list)
+            or not self.scope
+            or not all(isinstance(s, str) for s in self.scope)
+        ):
+            errors["scope"] = [ValidationError("请至少选择一项授权范围", code="authorisation_scope_empty")]
+        else:
+            unknown = sorted(set(self.scope) - set(AuthorisationScope.values))
+            if unknown:
+                errors["scope"] = [
+                    ValidationError(
+                        f"未知的授权范围：{'、'.join(unknown)}；可用：{'、'.join(AuthorisationScope.values)}",
+                        code="authorisation_scope_unknown",
+                    )
+                ]
+        if self.grantee_kind != GranteeKind.SELF and not (self.grantee_name or "").strip():
+            errors["grantee_name"] = [ValidationError("请填写被授权方名称", code="grantee_name_required")]
+        if self.grantee_kind == GranteeKind.DEPARTMENT and self.grantee_department_id is None:
+            errors["grantee_department"] = [
+                ValidationError("被授权方为政府部门时，请选择被授权部门", code="grantee_department_required")
+            ]
+        if self.grantee_kind != GranteeKind.DEPARTMENT and self.grantee_department_id is not None:
+            errors["grantee_department"] = [
+                ValidationError(
+                    "只有被授权方为政府部门时才选择被授权部门", code="grantee_department_unexpected"
+                )
+            ]
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = [
+                ValidationError("授权截止日期不能早于起始日期", code="authorisation_period_order")
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def scope_labels(self) -> str:
+        """The scopes in Chinese, joined with 、."""
+        return "、".join(
+            AuthorisationScope(s).label if s in AuthorisationScope.values else s for s in self.scope or []
+        )
+
+    def is_usable(self, *, on, scope: str) -> bool:
+        """True when the authorisation is not revoked, covers ``scope`` and is in force on the date ``on``."""
+        return (
+            self.revoked_at is None
+            and scope in (self.scope or [])
+            and self.valid_from <= on <= self.valid_until
+        )

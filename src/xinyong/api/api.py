@@ -3,13 +3,21 @@
 from ninja import NinjaAPI
 
 from xinyong.api.errors import install_error_handlers
+from xinyong.api.throttling import install_throttle_error_handler
 from xinyong.collection.api import router as collection_router
+from xinyong.portal.api import router as public_router
 from xinyong.records.api import router as records_router
+from xinyong.records.archive_api import router as archive_router
+from xinyong.reports.api import router as reports_router
 from xinyong.subjects.api import router as subjects_router
 
 api = NinjaAPI(title="xinyong 公共信用信息平台接口", version="1", urls_namespace="api")
 # Every failure answers {"code": ..., "message": ...}: API keys, parameters, services, permissions.
 install_error_handlers(api)
+install_throttle_error_handler(api)
 api.add_router("/records/", records_router)
 api.add_router("/subjects/", subjects_router)
 api.add_router("/collection/", collection_router)
+api.add_router("/archive/", archive_router)
+api.add_router("/reports/", reports_router)
+api.add_router("/public/", public_router)

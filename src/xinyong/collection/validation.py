@@ -476,6 +476,12 @@ _LEGACY_ALIAS_BY_NAME = {
     "社会组织登记证号": "so_cert",
 }
 _STATUS_BY_CODE = {"valid": "effective", "invalid": "revoked"}
+# Field types whose check depends on the cell's text only (see RowValidator.__init__), and how many texts
+# per field are remembered (the first ones seen: the values that repeat show up early).
+_MEMO_KINDS = frozenset(
+    {FieldType.TEXT, FieldType.CODE, FieldType.CODES, FieldType.DATE, FieldType.AMOUNT, FieldType.USCC}
+)
+_MEMO_LIMIT = 4096
 _REG_NO = re.compile(r"\d{15}")
 _RIC_SHAPE = re.compile(r"\d{15}|\d{17}[\dX]")
 
@@ -587,9 +593,25 @@ class RowValidator:
         self._raw: Mapping[str, Any] = {}
         self._uscc_ok: set[str] = set()
         checks = {k: getattr(self, v.__name__) for k, v in self._CHECKS.items()}
+        # Values repeat from row to row (dates, code-list values, amounts, the department's names and
+        # codes …): a check whose result depends on the cell's text alone is memoised per field, for the
+        # texts it accepted without any issue. The checks that also depend on other cells (the subject's
+        # USCC on its kind, ID numbers on their type, the codes registered as aliases) are not.
+        self._memos: dict[str, dict[str, Any]] = {}
+        subject_uscc = core.get("subject_uscc")
+        for code in self.order:
+            plan = self.plans[code]
+            if plan.kind in _MEMO_KINDS and code not in self.alias_fields and code != subject_uscc:
+                self._memos[code] = {}
         self._steps = {
-            c: (c, self.plans[c], checks.get(self.plans[c].kind, self._check_text)) for c in self.order
+            c: (c, self.plans[c], checks.get(self.plans[c].kind, self._check_text), self._memos.get(c))
+            for c in self.order
         }
+        self._kinds: dict[str, str | None] = {}
+        self._codes: dict[tuple, str | None] = {}
+        self._later: dict[tuple, list] = {}
+        self._subject_usccs: dict[tuple[str | None, str], str] = {}
+        self._rics: dict[str, Any] = {}
         self._first = frozenset(first)
         self._first_steps = tuple(self._steps[c] for c in first)
         self._kind_field = core.get("subject_kind")
@@ -766,10 +788,15 @@ class RowValidator:
             return None
         if not is_subject and raw.__class__ is str and raw in self._uscc_ok:
             return raw
+        if is_subject and raw.__class__ is str and self._subject_usccs.get((kind, raw)):
+            row.uscc_id = raw
+            return raw
         if raw.__class__ is str and _uscc_fast(raw, kind):
             code = raw
             if not is_subject and len(self._uscc_ok) < 4096:
                 self._uscc_ok.add(raw)
+            elif is_subject and len(self._subject_usccs) < _MEMO_LIMIT * 8:
+                self._subject_usccs[(kind, raw)] = raw
         else:
             cache = None if is_subject else self.code_cache[plan.spec.code]
             result = cache.get(raw) if cache is not None and isinstance(raw, str) else None
@@ -777,14 +804,16 @@ class RowValidator:
                 result = check_uscc(raw, subject_kind=kind)
                 if cache is not None and isinstance(raw, str) and len(cache) < 4096:
                     cache[raw] = result
-            self._id_issues(row, plan, raw, result.errors, warning=False)
+            if result.errors:
+                self._id_issues(row, plan, raw, result.errors, warning=False)
             warnings = result.warnings
             if is_subject and result.is_no_code:
                 reg_no_field = self.core.get("subject_reg_no")
                 # The reminder is noise when the 工商注册号 it asks for is there (as in subject_resolve).
                 if reg_no_field and not _blank(row.fields.get(reg_no_field) or self._raw.get(reg_no_field)):
                     warnings = [w for w in warnings if w.code != "uscc_no_code"]
-            self._id_issues(row, plan, raw, warnings, warning=True)
+            if warnings:
+                self._id_issues(row, plan, raw, warnings, warning=True)
             if not result.ok:
                 return None
             code = result.normalized
@@ -793,9 +822,17 @@ class RowValidator:
         return code
 
     def _check_ric(self, row: _Row, plan: _Plan, raw: Any) -> str | None:
-        result = check_ric(raw, as_of=self.as_of)
-        self._id_issues(row, plan, raw, result.errors, warning=False)
-        self._id_issues(row, plan, raw, result.warnings, warning=True)
+        result = self._rics.get(raw) if raw.__class__ is str else None
+        if result is None:
+            result = check_ric(raw, as_of=self.as_of)
+            if raw.__class__ is str:
+                if len(self._rics) >= _MEMO_LIMIT * 8:
+                    self._rics.clear()
+                self._rics[raw] = result
+        if result.errors:
+            self._id_issues(row, plan, raw, result.errors, warning=False)
+        if result.warnings:
+            self._id_issues(row, plan, raw, result.warnings, warning=True)
         return result.normalized if result.ok else None
 
     def _check_org_code(self, row: _Row, plan: _Plan, raw: Any) -> str | None:
@@ -828,7 +865,7 @@ class RowValidator:
         type_code = None
         if id_type:
             cl = self.schema.code_lists.get(self.plans[type_field].spec.code_list or "")
-            type_code = cl.code_for(id_type) if cl else None
+            type_code = self._code_for(cl, id_type) if cl else None
         value = normalize_code_input(raw)
         if type_code in self.ric_type_codes or (
             not id_type and type_field and _blank(self._raw.get(type_field)) and _RIC_SHAPE.fullmatch(value)
@@ -877,25 +914,47 @@ class RowValidator:
         fields = row.fields
         present = row.present
         # The fields others depend on (subject kind, ID types) first, then the row's own fields.
-        steps = self._steps
-        skip = self._first
-        later = [steps[c] for c in raw_values if c in steps and c not in skip]
-        for code, plan, check in (*self._first_steps, *later):
+        # The row's own fields in its order (the same for every row of a file: looked up by the keys).
+        order = tuple(raw_values)
+        later = self._later.get(order)
+        if later is None:
+            steps, skip = self._steps, self._first
+            later = [steps[c] for c in order if c in steps and c not in skip]
+            if len(self._later) < 64:
+                self._later[order] = later
+        errors, warnings, dates = row.errors, row.warnings, row.dates
+        for code, plan, check, memo in (*self._first_steps, *later):
             raw = raw_values.get(code)
             if raw is None:
                 continue
             if raw.__class__ is str:
+                if memo is not None and (value := memo.get(raw)) is not None:
+                    present.add(code)
+                    if value.__class__ is tuple:  # a date: (ISO text, date)
+                        value, dates[code] = value
+                    fields[code] = value
+                    if code == kind_field:
+                        row.kind = self._kind_code(value)
+                    continue
                 if not raw or raw.isspace():
                     continue
             elif _blank(raw):
                 continue
             present.add(code)
+            issues = len(errors) + len(warnings)
             value = check(row, plan, raw)
             if value is None:
                 continue
             fields[code] = value
+            if (
+                memo is not None
+                and raw.__class__ is str
+                and issues == len(errors) + len(warnings)
+                and len(memo) < _MEMO_LIMIT
+            ):
+                memo[raw] = (value, dates[code]) if code in dates else value
             if code == kind_field:
-                row.kind = self._kind_of(value)
+                row.kind = self._kind_code(value)
             elif code in text_aliases:
                 row.codes[text_aliases[code]] = value
 
@@ -942,6 +1001,25 @@ class RowValidator:
             result.subject = result.record = None
         return result
 
+    def _code_for(self, code_list, value: Any) -> str | None:
+        """``code_list.code_for(value)``, remembered per list and value."""
+        key = (code_list.code, value)
+        try:
+            return self._codes[key]
+        except KeyError:
+            found = code_list.code_for(value)
+            if len(self._codes) < _MEMO_LIMIT:
+                self._codes[key] = found
+            return found
+        except TypeError:  # an unhashable value
+            return code_list.code_for(value)
+
+    def _kind_code(self, value: str) -> str | None:
+        kind = self._kinds.get(value)
+        if kind is None and value not in self._kinds:
+            kind = self._kinds[value] = self._kind_of(value)
+        return kind
+
     # -- cross-field checks --------------------------------------------------------------------------
 
     def _check_subject(self, row: _Row, reported: set[str]) -> None:
@@ -955,7 +1033,7 @@ class RowValidator:
         if kind == SubjectKind.NATURAL_PERSON:
             if type_plan and type_plan.spec.code in row.fields:
                 cl = self.schema.code_lists.get(type_plan.spec.code_list or "")
-                if cl and cl.code_for(row.fields[type_plan.spec.code]) not in self.ric_type_codes:
+                if cl and self._code_for(cl, row.fields[type_plan.spec.code]) not in self.ric_type_codes:
                     self._issue(
                         row, "subject_id_type_unsupported", type_plan, row.fields[type_plan.spec.code]
                     )
@@ -1061,12 +1139,14 @@ class RowValidator:
         severity_field = core.get("severity")
         if severity_field and severity_field in row.fields:
             cl = self.schema.code_lists.get(self.plans[severity_field].spec.code_list or "")
-            severity = (cl.code_for(row.fields[severity_field]) if cl else None) or severity
+            severity = (self._code_for(cl, row.fields[severity_field]) if cl else None) or severity
         status = "effective"
         status_field = core.get("status")
         if status_field and status_field in row.fields:
             cl = self.schema.code_lists.get(self.plans[status_field].spec.code_list or "")
-            status = _STATUS_BY_CODE.get((cl.code_for(row.fields[status_field]) if cl else "") or "", status)
+            status = _STATUS_BY_CODE.get(
+                (self._code_for(cl, row.fields[status_field]) if cl else "") or "", status
+            )
         return RecordInput(
             number=row.number,
             document_number=row.fields.get(number_field, ""),

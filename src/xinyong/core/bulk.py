@@ -4,6 +4,10 @@
 - ``reserve_ids``: a block of fresh primary keys, so that rows can reference each other before they are
   written;
 - ``write_rows``: append rows to a table — ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` on SQLite;
+- ``copy_text`` / ``copy_line`` / ``copy_value``: PostgreSQL COPY text lines built by the caller, so that the
+  part of a line that does not depend on the chunk can be built once, elsewhere;
+- ``lock_rows`` / ``unchecked_writes``: foreign-key checks done set-based by the caller instead of one
+  trigger per inserted row (PostgreSQL, when the role may do so);
 - ``adapters`` / ``datetime_converter``: the conversions the ORM would do for raw statements;
 - ``bulk_session``: per-transaction settings for the above (no JIT on PostgreSQL).
 
@@ -13,10 +17,13 @@ bulk loaders exist to avoid. Only PostgreSQL and SQLite are supported.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import orjson
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
@@ -32,6 +39,7 @@ def lookup_rows(
     where: str = "",
     params: Sequence[Any] = (),
     sql_type: str = "text",
+    lock: bool = False,
 ) -> list[tuple]:
     """Rows of ``SELECT select FROM table WHERE match = <value> where`` for every value, in one statement.
 
@@ -40,24 +48,34 @@ def lookup_rows(
     CROSS JOIN fixing the join order). So the cost is one index probe per value, also right after a bulk
     load, when the planner's statistics still describe a smaller table: a plain ``IN`` or ``= ANY`` can then
     be planned as a scan of the whole table for every chunk. There is no limit on the number of values.
+    ``lock``: PostgreSQL takes a ``FOR KEY SHARE`` lock on each row found (as a foreign-key check does).
     """
     values = sorted(set(values))
     if not values:
         return []
     if connection.vendor == "postgresql":
         sql = (
-            f"SELECT x.* FROM unnest(%s::{sql_type}[]) AS k(v) CROSS JOIN LATERAL "
+            # The values as one JSON text: psycopg builds array parameters in Python, element by element.
+            f"SELECT x.* FROM jsonb_array_elements_text(%s::jsonb) AS k(t) CROSS JOIN LATERAL "
             # OFFSET 0 keeps the subquery from being flattened into a join, which the planner may then run as
             # a scan of every row matching the other conditions (e.g. all records of a department).
-            f"(SELECT {select} FROM {table} WHERE {match} = k.v{where} OFFSET 0) AS x"
+            f"(SELECT {select} FROM {table} WHERE {match} = k.t::{sql_type}{where} OFFSET 0"
+            f"{' FOR KEY SHARE' if lock else ''}) AS x"
         )
-        args = [values, *params]
+        args = [_json_array(values), *params]
     else:
         sql = f"SELECT {select} FROM json_each(%s) AS k CROSS JOIN {table} WHERE {match} = k.value{where}"
         args = [json.dumps(values), *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()
+
+
+def _json_array(values: list) -> str:
+    try:
+        return orjson.dumps(values).decode()
+    except TypeError:
+        return json.dumps(values, ensure_ascii=False)
 
 
 def bulk_session() -> None:
@@ -122,6 +140,108 @@ def write_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_value(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format (NULL as \\N, special characters escaped)."""
+    kind = value.__class__
+    if kind is str:
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
+    if value is None:
+        return "\\N"
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is int:
+        return str(value)
+    if isinstance(value, dt.date):  # dates and aware datetimes: ISO 8601, as PostgreSQL reads them
+        return value.isoformat()
+    return copy_value(str(value))
+
+
+def copy_line(values: Iterable[Any]) -> str:
+    """Values as one COPY text line (without the line end)."""
+    return "\t".join(map(copy_value, values))
+
+
+def copy_text(model, columns: Sequence[str], lines: list[str] | list[bytes]) -> None:
+    """PostgreSQL: stream COPY text lines (each ending with a newline; str or UTF-8 bytes) into the table."""
+    if not lines:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        join = b"".join if isinstance(lines[0], bytes) else "".join
+        for start in range(0, len(lines), 1000):
+            copy.write(join(lines[start : start + 1000]))
+
+
+def lock_rows(model, ids: Iterable[int]) -> list[int]:
+    """The ids of ``ids`` that exist in the model's table, each row locked as a foreign-key check locks it."""
+    quoted = connection.ops.quote_name(model._meta.db_table)
+    return [
+        row[0]
+        for row in lookup_rows(
+            ids, select="t.id", table=f"{quoted} t", match="t.id", sql_type="bigint", lock=True
+        )
+    ]
+
+
+# Per database and role: may this connection skip the per-row foreign-key triggers of the bulk tables?
+_UNCHECKED: dict[tuple, bool] = {}
+
+
+def _may_skip_triggers(models: Sequence) -> bool:
+    settings = connection.settings_dict
+    tables = tuple(sorted(m._meta.db_table for m in models))
+    key = (settings.get("HOST"), settings.get("PORT"), settings["NAME"], settings.get("USER"), tables)
+    allowed = _UNCHECKED.get(key)
+    if allowed is None:
+        with connection.cursor() as cursor:
+            # The role may set session_replication_role (superuser, or GRANT SET ON PARAMETER since
+            # PostgreSQL 15), and no table has triggers of its own that the setting would silence too.
+            granted = (
+                " OR has_parameter_privilege('session_replication_role', 'SET')"
+                if connection.pg_version >= 150000
+                else ""
+            )
+            cursor.execute(
+                f"SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user){granted}, "
+                "(SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = ANY(%s::regclass[]))",
+                [list(tables)],
+            )
+            may_set, own_triggers = cursor.fetchone()
+        allowed = _UNCHECKED[key] = bool(may_set) and not own_triggers
+    return allowed
+
+
+@contextlib.contextmanager
+def unchecked_writes(*models) -> Iterator[bool]:
+    """Within: PostgreSQL writes to these tables fire no per-row foreign-key triggers, when allowed.
+
+    Yields whether that is the case; then the caller must check the references of the rows it writes
+    itself (``lock_rows``) — set-based, one statement per referenced table instead of one trigger run per
+    row and key at commit, which is most of PostgreSQL's work for a bulk insert. Unique and check
+    constraints still apply. ``session_replication_role`` is set for the current transaction only and
+    reset on leaving; if the block fails, the caller's savepoint rollback resets it.
+    """
+    if connection.vendor != "postgresql" or not _may_skip_triggers(models):
+        yield False
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    yield True
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def adapters() -> tuple[Callable, Callable, Callable]:

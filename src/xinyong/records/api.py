@@ -8,30 +8,44 @@ Purpose (查询目的): every response that contains non-public data (a record w
 ``X-Purpose`` header (UTF-8, percent-encoding allowed) or the ``purpose`` query parameter. Without a
 purpose such a request is refused with 400 ``purpose_required``; requests answered with public data only
 need none. Errors are ``{"code": ..., "message": ...}`` with a zh-hans message (``xinyong.api.errors``).
+
+Change feed: ``GET /api/records/changes?changed_since=<cursor>&limit=`` returns, oldest first, the record
+versions written and the publication changes (纳入公示 / 停止公示, recorded by the nightly sweep) of the records
+visible to the client since the cursor, and ``next_cursor`` to pass next time. The cursor is opaque; start
+without one. Rows become visible to the feed ``XINYONG_CHANGE_FEED_SETTLE_SECONDS`` (default 30) seconds
+after they were written, so that a write still being committed is never skipped by a cursor that moved on.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import re
 
+from django.conf import settings
 from django.utils import timezone
 from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.api.errors import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
 from xinyong.core.identifiers import normalize_code_input
-from xinyong.records.models import CreditRecord
+from xinyong.records.models import CreditRecord, CreditRecordVersion, PublicationChange
 from xinyong.records.selectors import (
+    can_read_old_versions,
     record_effective_status,
     record_is_public,
     record_versions_visible_to,
     records_visible_to,
+    visibility_q,
 )
 from xinyong.records.services import records_audit_view
 
 router = Router(tags=["信用记录"])
 
 MAX_PAGE_SIZE = 200
+MAX_FEED_LIMIT = 1000
+DEFAULT_SETTLE_SECONDS = 30
 
 
 class VersionOut(Schema):
@@ -67,6 +81,12 @@ class RecordOut(Schema):
     effective_status: str
     publish_from: dt.date | None
     publish_until: dt.date | None
+    publishable: bool
+    window_rule: str
+    repair_from: dt.date | None
+    no_early_stop: bool
+    status_date: dt.date | None
+    withdrawal_due: dt.date | None
     version: int
     updated_at: dt.datetime
 
@@ -81,6 +101,67 @@ class RecordPageOut(Schema):
     page: int
     page_size: int
     results: list[RecordOut]
+
+
+class FeedVersionOut(Schema):
+    number: int
+    status: str
+    status_date: dt.date | None
+    change_reason: str
+    decision_date: dt.date
+    severity: str
+    publish_from: dt.date | None
+    publish_until: dt.date | None
+    publishable: bool
+    window_rule: str
+    channel: str
+    batch_ref: str
+    received_at: dt.datetime
+    content_hash: str
+    item_version: int
+    fields: dict | None  # null for an old version of another department's record
+
+
+class FeedPublicationOut(Schema):
+    change: str
+    change_label: str
+    on_date: dt.date
+    reason: str
+    reason_label: str
+
+
+class ChangeOut(Schema):
+    kind: str  # "version" | "publication"
+    at: dt.datetime
+    record_id: int
+    item: str
+    department: str
+    version: FeedVersionOut | None = None
+    publication: FeedPublicationOut | None = None
+
+
+class ChangeFeedOut(Schema):
+    next_cursor: str
+    has_more: bool
+    changes: list[ChangeOut]
+
+
+_CURSOR_RE = re.compile(r"v(\d+)p(\d+)")
+
+
+def encode_cursor(version_id: int, change_id: int) -> str:
+    """Opaque cursor: the last version id and publication change id delivered."""
+    return base64.urlsafe_b64encode(f"v{version_id}p{change_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int] | None:
+    """The ids in a cursor, or None when it is not one of ours."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    match = _CURSOR_RE.fullmatch(text)
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def _record_out(record: CreditRecord, *, as_of: dt.date) -> dict:
@@ -107,6 +188,12 @@ def _record_out(record: CreditRecord, *, as_of: dt.date) -> dict:
         "effective_status": record_effective_status(record, as_of=as_of),
         "publish_from": record.publish_from,
         "publish_until": record.publish_until,
+        "publishable": record.publishable,
+        "window_rule": record.window_rule,
+        "repair_from": record.repair_from,
+        "no_early_stop": record.no_early_stop,
+        "status_date": record.status_date,
+        "withdrawal_due": record.withdrawal_due,
         "version": record.current_version.number,
         "updated_at": record.updated_at,
     }
@@ -169,6 +256,122 @@ def list_records(
         "page": page,
         "page_size": page_size,
         "results": [_record_out(r, as_of=as_of) for r in rows],
+    }
+
+
+def _version_change(client, version: CreditRecordVersion) -> dict:
+    record = version.record
+    readable = version.pk == record.current_version_id or can_read_old_versions(client, record)
+    return {
+        "kind": "version",
+        "at": version.created_at,
+        "record_id": record.pk,
+        "item": record.item.code,
+        "department": record.department.code,
+        "version": {
+            "number": version.number,
+            "status": version.status,
+            "status_date": version.status_date,
+            "change_reason": version.change_reason,
+            "decision_date": version.decision_date,
+            "severity": version.severity,
+            "publish_from": version.publish_from,
+            "publish_until": version.publish_until,
+            "publishable": version.publishable,
+            "window_rule": version.window_rule,
+            "channel": version.channel,
+            "batch_ref": version.batch_ref,
+            "received_at": version.received_at,
+            "content_hash": version.content_hash,
+            "item_version": version.item_version.number,
+            "fields": version.fields if readable else None,
+        },
+    }
+
+
+def _publication_change(change: PublicationChange) -> dict:
+    record = change.record
+    return {
+        "kind": "publication",
+        "at": change.recorded_at,
+        "record_id": record.pk,
+        "item": record.item.code,
+        "department": record.department.code,
+        "publication": {
+            "change": change.change,
+            "change_label": change.get_change_display(),
+            "on_date": change.on_date,
+            "reason": change.reason,
+            "reason_label": change.get_reason_display(),
+        },
+    }
+
+
+@router.get(
+    "/changes",
+    auth=ApiKeyAuth("records:read"),
+    response={200: ChangeFeedOut, 400: ErrorOut},
+    summary="信用记录变更订阅（增量）",
+)
+def record_changes(request, changed_since: str | None = None, limit: int = 100, purpose: str | None = None):
+    """Versions written and publication changes since the cursor, oldest first, with the next cursor."""
+    if not 1 <= limit <= MAX_FEED_LIMIT:
+        return error(400, "limit_invalid", f"每次返回条数应在 1 到 {MAX_FEED_LIMIT} 之间")
+    after = (0, 0)
+    if changed_since:
+        after = decode_cursor(changed_since.strip())
+        if after is None:
+            return error(
+                400,
+                "cursor_invalid",
+                "changed_since 不是有效的游标：请使用上次返回的 next_cursor，首次订阅不填",
+            )
+    version_after, change_after = after
+    settle = getattr(settings, "XINYONG_CHANGE_FEED_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
+    horizon = timezone.now() - dt.timedelta(seconds=settle)
+    visible = visibility_q(request.auth, prefix="record__")
+    if visible is None:
+        return {"next_cursor": encode_cursor(*after), "has_more": False, "changes": []}
+    related = ("record", "record__item", "record__department")
+    versions = list(
+        CreditRecordVersion.objects.filter(visible, pk__gt=version_after, created_at__lte=horizon)
+        .select_related(*related, "item_version")
+        .order_by("pk")[: limit + 1]
+    )
+    changes = list(
+        PublicationChange.objects.filter(visible, pk__gt=change_after, recorded_at__lte=horizon)
+        .select_related(*related)
+        .order_by("pk")[: limit + 1]
+    )
+    # Merge the two id-ordered streams by time; each stream's delivered part stays a prefix of it.
+    merged: list = []
+    i = j = 0
+    while len(merged) < limit and (i < len(versions) or j < len(changes)):
+        if j >= len(changes) or (i < len(versions) and versions[i].created_at <= changes[j].recorded_at):
+            merged.append(versions[i])
+            i += 1
+        else:
+            merged.append(changes[j])
+            j += 1
+    has_more = i < len(versions) or j < len(changes)
+    if i:
+        version_after = versions[i - 1].pk
+    if j:
+        change_after = changes[j - 1].pk
+    records = [row.record for row in merged]
+    if any(not record_is_public(r) for r in records):
+        stated = request_purpose(request)
+        if not stated:
+            return error(400, *PURPOSE_REQUIRED)
+        records_audit_view(actor=request.auth, records=records, purpose=stated, via="api", request=request)
+    client = request.auth
+    return {
+        "next_cursor": encode_cursor(version_after, change_after),
+        "has_more": has_more,
+        "changes": [
+            _version_change(client, row) if isinstance(row, CreditRecordVersion) else _publication_change(row)
+            for row in merged
+        ],
     }
 
 

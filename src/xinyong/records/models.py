@@ -23,6 +23,7 @@ __all__ = [
     "CreditRecordVersion",
     "EffectiveStatus",
     "Polarity",
+    "PublicationChange",
     "RecordDeletionRefused",
     "RecordStatus",
     "SeverityTier",
@@ -100,12 +101,16 @@ class CreditRecord(models.Model):
         related_name="credit_records",
         db_index=False,
     )
-    current_version = models.OneToOneField(
+    # Unindexed (records/0004_bulk_indexes): every index costs time on each record the bulk loader writes,
+    # and no query looks records up by their current version or item version (versions belong to one
+    # record by construction; item versions are never deleted).
+    current_version = models.ForeignKey(
         "CreditRecordVersion",
         verbose_name="当前版本",
         null=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # Denormalised from the current version so that lists, filters and checks use one table.
     item_version = models.ForeignKey(
@@ -113,6 +118,7 @@ class CreditRecord(models.Model):
         verbose_name="目录项版本",
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     subject_kind = models.CharField("主体类别", max_length=30, choices=SubjectKind.choices)
     disclosure_scope = models.CharField(
@@ -127,6 +133,34 @@ class CreditRecord(models.Model):
     status = models.CharField("状态", max_length=10, choices=RecordStatus.choices)
     publish_from = models.DateField("公示起始日期", null=True, blank=True)
     publish_until = models.DateField("公示截止日期", null=True, blank=True)
+    # Publication window (records.windows): computed from the item, decision date, tier and penalty kinds
+    # under the rule set in force on the decision date. Whether a record is public on a day is decided at
+    # query time (records.selectors.records_public), never by a job.
+    publishable = models.BooleanField(
+        "可公示", default=True, db_default=True, help_text="依公示期限规则不予公示的（如仅受警告处罚）为否"
+    )
+    repair_from = models.DateField(
+        "可申请信用修复日期", null=True, blank=True, help_text="最短公示期满的次日；为空表示不适用信用修复"
+    )
+    no_early_stop = models.BooleanField(
+        "不得提前停止公示",
+        default=False,
+        db_default=False,
+        help_text="含责令停产停业、限制从业、吊销许可证件等处罚：处罚期间不得提前停止公示",
+    )
+    window_rule = models.CharField("公示期限依据", max_length=200, blank=True, default="", db_default="")
+    rule_set_code = models.CharField("公示期限规则集", max_length=40, blank=True, default="", db_default="")
+    # Revocation / withdrawal: the record leaves publication at once (query time); the platform's deadline
+    # to take it down everywhere is 3 working days after the status date (行政处罚法第四十八条).
+    status_date = models.DateField("状态变更日期", null=True, blank=True)
+    withdrawal_due = models.DateField(
+        "撤下公示期限", null=True, blank=True, help_text="状态变更日期后第 3 个工作日"
+    )
+    withdrawn_at = models.DateTimeField("撤下公示时间", null=True, blank=True)
+    # State seen by the last publication sweep (records.services.record_publication_sweep).
+    in_publication = models.BooleanField(
+        "公示中（最近一次巡检）", default=False, db_default=False, editable=False
+    )
     duplicate_count = models.PositiveIntegerField("重复报送次数", default=0)
     last_duplicate_at = models.DateTimeField("最近重复报送时间", null=True, blank=True)
     # Timeliness (报送及时性): working days from the decision date to the first receipt, see records.timeliness.
@@ -174,7 +208,9 @@ class CreditRecord(models.Model):
 class CreditRecordVersion(models.Model):
     """One immutable snapshot of a credit record with its provenance."""
 
-    # Indexed through the (record, number) and (record, content_hash) indexes.
+    # Indexed through the (record, number) index. The other foreign keys have no index of their own
+    # (records/0004_bulk_indexes): no query looks versions up by item version or subject, item versions and
+    # subjects are never deleted, and the uploader / API client indexes leave out the rows without one.
     record = models.ForeignKey(
         CreditRecord,
         verbose_name="信用记录",
@@ -188,9 +224,10 @@ class CreditRecordVersion(models.Model):
         verbose_name="校验所用目录项版本",
         on_delete=models.PROTECT,
         related_name="record_versions",
+        db_index=False,
     )
     subject = models.ForeignKey(
-        "subjects.Subject", verbose_name="主体", on_delete=models.PROTECT, related_name="+"
+        "subjects.Subject", verbose_name="主体", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     document_number = models.CharField("文书号", max_length=200)
     decision_date = models.DateField("决定日期")
@@ -201,6 +238,11 @@ class CreditRecordVersion(models.Model):
     change_reason = models.TextField("变更原因", blank=True)
     publish_from = models.DateField("公示起始日期", null=True, blank=True)
     publish_until = models.DateField("公示截止日期", null=True, blank=True)
+    publishable = models.BooleanField("可公示", default=True, db_default=True)
+    repair_from = models.DateField("可申请信用修复日期", null=True, blank=True)
+    no_early_stop = models.BooleanField("不得提前停止公示", default=False, db_default=False)
+    window_rule = models.CharField("公示期限依据", max_length=200, blank=True, default="", db_default="")
+    rule_set_code = models.CharField("公示期限规则集", max_length=40, blank=True, default="", db_default="")
     fields = models.JSONField("字段", default=dict)
     fields_protected = models.TextField(
         "个人证件号码（密文）", blank=True, editable=False, help_text="证件号码类字段的原值，加密保存"
@@ -215,6 +257,7 @@ class CreditRecordVersion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     api_client = models.ForeignKey(
         "accounts.ApiClient",
@@ -223,15 +266,18 @@ class CreditRecordVersion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     received_at = models.DateTimeField("接收时间")
-    supersedes = models.OneToOneField(
+    # Unique where set (constraint below): first versions, most of them, add no index entry.
+    supersedes = models.ForeignKey(
         "self",
         verbose_name="取代的版本",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="superseded_by",
+        db_index=False,
     )
     created_at = models.DateTimeField("写入时间", default=timezone.now, editable=False)
 
@@ -242,16 +288,78 @@ class CreditRecordVersion(models.Model):
         verbose_name_plural = "信用记录版本"
         ordering = ["record_id", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["record", "number"], name="credit_record_version_unique")
+            models.UniqueConstraint(fields=["record", "number"], name="credit_record_version_unique"),
+            models.UniqueConstraint(
+                fields=["supersedes"],
+                condition=models.Q(supersedes__isnull=False),
+                name="credit_record_version_supersedes",
+            ),
         ]
         indexes = [
-            models.Index(fields=["record", "content_hash"], name="credit_record_version_hash"),
-            # Equality lookups only: a Meta index, so PostgreSQL gets no second LIKE-pattern index.
-            models.Index(fields=["batch_ref"], name="credit_record_version_batch"),
+            # For the protection of users and API clients against deletion; API uploads have no uploader
+            # and file uploads no API client, so each row enters one of the two at most.
+            models.Index(
+                fields=["uploader"],
+                condition=models.Q(uploader__isnull=False),
+                name="credit_record_version_uploader",
+            ),
+            models.Index(
+                fields=["api_client"],
+                condition=models.Q(api_client__isnull=False),
+                name="credit_record_version_client",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.record}｜第{self.number}版"
+
+    def delete(self, *args, **kwargs):
+        raise RecordDeletionRefused()
+
+
+class PublicationChange(models.Model):
+    """A record entering or leaving publication on a day, as seen by the nightly sweep (append-only).
+
+    Visibility itself is computed at query time; these rows only tell other systems (change feed) and
+    people (history) what changed and why.
+    """
+
+    class Change(models.TextChoices):
+        ENTERED = "entered", "纳入公示"
+        LEFT = "left", "停止公示"
+
+    class Reason(models.TextChoices):
+        WINDOW_STARTED = "window_started", "进入公示期"
+        RESTORED = "restored", "恢复公示"
+        WINDOW_ENDED = "window_ended", "公示期满"
+        REVOKED = "revoked", "决定已撤销"
+        WITHDRAWN = "withdrawn", "已撤回公示"
+        NOT_PUBLISHABLE = "not_publishable", "依规则不予公示"
+        NOT_PUBLIC = "not_public", "非公开信息"
+        WINDOW_CHANGED = "window_changed", "公示期限调整"
+
+    record = models.ForeignKey(
+        CreditRecord,
+        verbose_name="信用记录",
+        on_delete=models.PROTECT,
+        related_name="publication_changes",
+        db_index=False,
+    )
+    change = models.CharField("变化", max_length=10, choices=Change.choices)
+    on_date = models.DateField("日期")
+    reason = models.CharField("原因", max_length=20, choices=Reason.choices)
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
+
+    objects = NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "公示状态变化"
+        verbose_name_plural = "公示状态变化"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["record", "on_date"], name="publication_change_record")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}｜{self.get_change_display()}｜{self.on_date}"
 
     def delete(self, *args, **kwargs):
         raise RecordDeletionRefused()

@@ -7,8 +7,10 @@ Visibility (the single place that decides it; the admin and the API both go thro
   of its own department plus every record whose item version's disclosure scope is 公开 (public) or
   政务共享 (shared) — the scope of a record is its item version's scope for the record's subject kind
   (``CatalogItemVersion.scope_for``: natural persons may have a narrower one), stored on the record;
-- everybody else (anonymous, users without a role) sees only public records that are in effect and, when
-  ``as_of`` is given, inside their publication window.
+- everybody else (anonymous, users without a role) sees THE public set, ``records_public(as_of=...)``:
+  records whose disclosure scope is 公开, whose stored status is 有效 (a revoked or withdrawn record leaves
+  publication at once), that are publishable under their window (``records.windows``) and inside
+  ``[publish_from, publish_until]`` on ``as_of`` (today when not given). Nothing else decides what is public.
 
 Old versions are readable only to platform-wide roles and to the department that owns the record. Only the
 owning department (or an operator) may write a record (``can_write_record``).
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from xinyong.accounts.models import ApiClient, ApiScope, Role
 from xinyong.accounts.permissions import (
@@ -49,24 +52,65 @@ def _is_government_principal(principal) -> bool:
     )
 
 
-def records_visible_to(principal, *, as_of: dt.date | None = None) -> QuerySet[CreditRecord]:
-    """Records a user or API client may read (see the module docstring for the rules)."""
-    records = CreditRecord.objects.all()
+def _q(prefix: str, **lookups) -> Q:
+    return Q(**{prefix + name: value for name, value in lookups.items()})
+
+
+def public_q(*, as_of: dt.date, prefix: str = "") -> Q:
+    """Filter of the records that are public on ``as_of`` (the definition behind ``records_public``).
+
+    ``prefix`` (e.g. ``"record__"``) applies it to a model that points at records.
+    """
+    return (
+        _q(prefix, disclosure_scope=DisclosureScope.PUBLIC, status=RecordStatus.EFFECTIVE, publishable=True)
+        & (_q(prefix, publish_from__isnull=True) | _q(prefix, publish_from__lte=as_of))
+        & (_q(prefix, publish_until__isnull=True) | _q(prefix, publish_until__gte=as_of))
+    )
+
+
+def records_public(*, as_of: dt.date) -> QuerySet[CreditRecord]:
+    """THE public set on ``as_of``: public scope, in effect, publishable, inside the publication window."""
+    return CreditRecord.objects.filter(public_q(as_of=as_of))
+
+
+def record_is_published(record: CreditRecord, *, as_of: dt.date) -> bool:
+    """Whether ``record`` belongs to ``records_public(as_of=as_of)`` (same rule, without a query)."""
+    return (
+        record.disclosure_scope == DisclosureScope.PUBLIC
+        and record.status == RecordStatus.EFFECTIVE
+        and record.publishable
+        and (record.publish_from is None or record.publish_from <= as_of)
+        and (record.publish_until is None or as_of <= record.publish_until)
+    )
+
+
+def visibility_q(principal, *, as_of: dt.date | None = None, prefix: str = "") -> Q | None:
+    """Filter of the records ``principal`` may read; None when it may read none (revoked API client).
+
+    ``prefix`` (e.g. ``"record__"``) applies it to versions or other rows that point at records.
+    """
     if isinstance(principal, ApiClient) and principal.revoked_at is not None:
-        return records.none()
+        return None
     if not isinstance(principal, ApiClient) and is_platform_wide(principal):
-        return records
+        return Q()
     if _is_government_principal(principal):
-        visible = Q(disclosure_scope__in=GOVERNMENT_SCOPES)
+        visible = _q(prefix, disclosure_scope__in=GOVERNMENT_SCOPES)
         own = readable_department_ids(principal) or set()
         if own:
-            visible |= Q(department_id__in=own)
-        return records.filter(visible)
-    public = Q(disclosure_scope=DisclosureScope.PUBLIC, status=RecordStatus.EFFECTIVE)
-    if as_of is not None:
-        public &= Q(publish_from__isnull=True) | Q(publish_from__lte=as_of)
-        public &= Q(publish_until__isnull=True) | Q(publish_until__gte=as_of)
-    return records.filter(public)
+            visible |= _q(prefix, department_id__in=own)
+        return visible
+    return public_q(as_of=as_of if as_of is not None else timezone.localdate(), prefix=prefix)
+
+
+def records_visible_to(principal, *, as_of: dt.date | None = None) -> QuerySet[CreditRecord]:
+    """Records a user or API client may read (see the module docstring for the rules)."""
+    visible = visibility_q(principal, as_of=as_of)
+    if visible is None:
+        return CreditRecord.objects.none()
+    if isinstance(principal, ApiClient) or is_platform_wide(principal) or _is_government_principal(principal):
+        return CreditRecord.objects.filter(visible)
+    # Everybody else: THE public set.
+    return records_public(as_of=as_of if as_of is not None else timezone.localdate())
 
 
 def record_is_public(record: CreditRecord) -> bool:
@@ -102,7 +146,11 @@ def can_write_record(principal, record: CreditRecord) -> bool:
 
 
 def record_effective_status(version: CreditRecordVersion | CreditRecord, *, as_of: dt.date) -> str:
-    """The stored status, or ``expired`` when an effective record's publication window ended before ``as_of``."""
+    """The stored status, or ``expired`` when an effective record's publication window ended before ``as_of``.
+
+    Consistent with ``records_public``: a public-scope, publishable record is in the public set exactly
+    when this is ``effective`` and its window has started (``publish_from <= as_of``).
+    """
     if version.status != RecordStatus.EFFECTIVE:
         return version.status
     if version.publish_until is not None and version.publish_until < as_of:
@@ -118,6 +166,18 @@ def records_with_effective_status(status: str, *, as_of: dt.date) -> Q:
     if status == EffectiveStatus.EFFECTIVE:
         return Q(status=RecordStatus.EFFECTIVE) & ~window_ended
     return Q(status=status)
+
+
+def record_withdrawal_late(record: CreditRecord) -> bool | None:
+    """Whether a revoked or withdrawn record was taken down after its 3-working-day deadline (None: n/a)."""
+    if record.withdrawal_due is None or record.withdrawn_at is None:
+        return None
+    return timezone.localdate(record.withdrawn_at) > record.withdrawal_due
+
+
+def records_withdrawn_late() -> Q:
+    """Filter for records taken down after their withdrawal deadline (set-based ``record_withdrawal_late``)."""
+    return Q(withdrawal_due__isnull=False, withdrawn_at__date__gt=F("withdrawal_due"))
 
 
 def protected_field_codes(item_version: CatalogItemVersion) -> set[str]:

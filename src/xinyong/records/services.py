@@ -13,26 +13,30 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from xinyong.accounts.models import ApiClient, Department
 from xinyong.accounts.services import audit_log
 from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.selectors import catalog_item_current_version
+from xinyong.core.codes import DisclosureScope
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
+from xinyong.core.workdays import add_working_days
 from xinyong.records.models import (
     Channel,
     CreditRecord,
     CreditRecordVersion,
     Polarity,
+    PublicationChange,
     RecordStatus,
     SeverityTier,
 )
 from xinyong.records.normalize import canonical_json, jsonable, normalize_document_number, sha256_hex
-from xinyong.records.selectors import can_write_record, protected_field_codes
+from xinyong.records.selectors import can_write_record, protected_field_codes, public_q
 from xinyong.records.timeliness import record_timeliness
+from xinyong.records.windows import Window, WindowCalculator
 from xinyong.subjects import crypto
 from xinyong.subjects.models import Subject
 
@@ -141,7 +145,15 @@ def _apply_current(record: CreditRecord, version: CreditRecordVersion) -> None:
     record.status = version.status
     record.publish_from = version.publish_from
     record.publish_until = version.publish_until
+    for name in _WINDOW_FIELDS:
+        setattr(record, name, getattr(version, name))
 
+
+# Window columns held by both the record and its versions (the publish dates are listed separately).
+_WINDOW_FIELDS = ["publishable", "repair_from", "no_early_stop", "window_rule", "rule_set_code"]
+# Days after a revocation or withdrawal within which publication must be stopped everywhere.
+WITHDRAWAL_DEADLINE_WD = 3
+_STATUS_FIELDS = ["status_date", "withdrawal_due", "withdrawn_at"]
 
 _CURRENT_FIELDS = [
     "current_version",
@@ -156,6 +168,7 @@ _CURRENT_FIELDS = [
     "status",
     "publish_from",
     "publish_until",
+    *_WINDOW_FIELDS,
     "updated_at",
 ]
 
@@ -173,6 +186,43 @@ def _timeliness_values(
         received_on=timezone.localdate(first_received_at),
         calendar=calendar,
     )._asdict()
+
+
+def _window_values(
+    window: Window, publish_from: dt.date | None, publish_until: dt.date | None
+) -> dict[str, Any]:
+    """Version columns of a computed window; explicit publish dates (given by the source) take precedence."""
+    return {
+        "publish_from": publish_from if publish_from is not None else window.publish_from,
+        "publish_until": publish_until if publish_until is not None else window.publish_until,
+        "publishable": window.publishable,
+        "repair_from": window.repair_from,
+        "no_early_stop": window.no_early_stop,
+        "window_rule": window.rule,
+        "rule_set_code": window.rule_set_code,
+    }
+
+
+def withdrawal_due(status_date: dt.date) -> dt.date:
+    """Last day to stop publishing a revoked or withdrawn record: 3 working days after the status date."""
+    return add_working_days(status_date, WITHDRAWAL_DEADLINE_WD).date
+
+
+def _status_values(
+    *, previous_status: str | None, status: str, status_date: dt.date, at: dt.datetime, current: dict
+) -> dict[str, Any]:
+    """Record columns tracking revocation / withdrawal when the status moves from ``previous_status``."""
+    if status == RecordStatus.EFFECTIVE:
+        if previous_status in (None, RecordStatus.EFFECTIVE):
+            return dict(current)
+        return {"status_date": status_date, "withdrawal_due": None, "withdrawn_at": None}
+    if previous_status == RecordStatus.EFFECTIVE:
+        # Leaves publication now (visibility is computed at query time); the deadline is tracked.
+        return {"status_date": status_date, "withdrawal_due": withdrawal_due(status_date), "withdrawn_at": at}
+    if previous_status is None:
+        # Received already revoked: never published, nothing to take down.
+        return {"status_date": status_date, "withdrawal_due": None, "withdrawn_at": None}
+    return {**current, "status_date": status_date}
 
 
 def record_ingest(
@@ -236,6 +286,13 @@ def record_ingest(
         secret_fields=secret,
     )
     actor = _provenance_actor(uploader, api_client)
+    window = WindowCalculator.load().window(
+        item_version=version_of_item,
+        decision_date=decision_date,
+        severity=severity,
+        fields=stored,
+        department_code=department.code,
+    )
     version_values = {
         "item_version": version_of_item,
         "subject": subject,
@@ -244,8 +301,7 @@ def record_ingest(
         "severity": severity,
         "polarity": polarity,
         "status": status,
-        "publish_from": publish_from,
-        "publish_until": publish_until,
+        **_window_values(window, publish_from, publish_until),
         "fields": stored,
         "fields_protected": crypto.encrypt(json.dumps(secret, ensure_ascii=False)) if secret else "",
         "content_hash": content_hash,
@@ -273,8 +329,14 @@ def record_ingest(
                         severity=severity,
                         polarity=polarity,
                         status=status,
-                        publish_from=publish_from,
-                        publish_until=publish_until,
+                        **_window_values(window, publish_from, publish_until),
+                        **_status_values(
+                            previous_status=None,
+                            status=status,
+                            status_date=timezone.localdate(received_at),
+                            at=received_at,
+                            current={},
+                        ),
                         **_timeliness_values(version_of_item, decision_date, received_at),
                         created_at=received_at,
                         # Server time, not received_at: incremental pulls (changed_since) must see
@@ -314,7 +376,16 @@ def record_ingest(
         record.updated_at = timezone.now()
         for name, value in _timeliness_values(version_of_item, decision_date, record.created_at).items():
             setattr(record, name, value)
-        record.save(update_fields=_CURRENT_FIELDS + _TIMELINESS_FIELDS)
+        status_values = _status_values(
+            previous_status=previous.status,
+            status=status,
+            status_date=timezone.localdate(received_at),
+            at=record.updated_at,
+            current={name: getattr(record, name) for name in _STATUS_FIELDS},
+        )
+        for name, value in status_values.items():
+            setattr(record, name, value)
+        record.save(update_fields=_CURRENT_FIELDS + _TIMELINESS_FIELDS + _STATUS_FIELDS)
         audit_log(
             actor=actor,
             action="update",
@@ -407,6 +478,7 @@ def record_change_status(
             change_reason=reason,
             publish_from=previous.publish_from,
             publish_until=previous.publish_until,
+            **{name: getattr(previous, name) for name in _WINDOW_FIELDS},
             fields=previous.fields,
             fields_protected=previous.fields_protected,
             content_hash=content_hash,
@@ -417,7 +489,16 @@ def record_change_status(
         )
         _apply_current(record, version)
         record.updated_at = timezone.now()
-        record.save(update_fields=_CURRENT_FIELDS)
+        status_values = _status_values(
+            previous_status=previous.status,
+            status=status,
+            status_date=as_of,
+            at=record.updated_at,
+            current={name: getattr(record, name) for name in _STATUS_FIELDS},
+        )
+        for name, value in status_values.items():
+            setattr(record, name, value)
+        record.save(update_fields=_CURRENT_FIELDS + _STATUS_FIELDS)
         audit_log(
             actor=actor,
             action="update",
@@ -476,3 +557,128 @@ def records_audit_view(
             request=request,
         )
     return hidden
+
+
+# ---------------------------------------------------------------------------------------------------
+# Publication: nightly sweep and window recomputation
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    as_of: dt.date
+    entered: int
+    left: int
+
+
+def _left_reason(status: str, scope: str, publishable: bool, until: dt.date | None, as_of: dt.date) -> str:
+    reasons = PublicationChange.Reason
+    if status == RecordStatus.REVOKED:
+        return reasons.REVOKED
+    if status == RecordStatus.WITHDRAWN:
+        return reasons.WITHDRAWN
+    if scope != DisclosureScope.PUBLIC:
+        return reasons.NOT_PUBLIC
+    if not publishable:
+        return reasons.NOT_PUBLISHABLE
+    if until is not None and until < as_of:
+        return reasons.WINDOW_ENDED
+    return reasons.WINDOW_CHANGED
+
+
+def record_publication_sweep(*, as_of: dt.date, chunk_size: int = 5000) -> SweepResult:
+    """Record which records entered or left publication on ``as_of`` (idempotent; visibility needs no sweep)."""
+    public = public_q(as_of=as_of)
+    recorded_at = timezone.now()
+    counts = {PublicationChange.Change.ENTERED: 0, PublicationChange.Change.LEFT: 0}
+    passes = (
+        (PublicationChange.Change.ENTERED, Q(in_publication=False) & public, True),
+        (PublicationChange.Change.LEFT, Q(in_publication=True) & ~public, False),
+    )
+    for change, condition, state in passes:
+        last = 0
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    CreditRecord.objects.select_for_update()
+                    .filter(condition, pk__gt=last)
+                    .order_by("pk")
+                    .values_list("pk", "status", "disclosure_scope", "publishable", "publish_until")[
+                        :chunk_size
+                    ]
+                )
+                if not rows:
+                    break
+                ids = [row[0] for row in rows]
+                last = ids[-1]
+                if state:
+                    seen = set(
+                        PublicationChange.objects.filter(
+                            record_id__in=ids, change=PublicationChange.Change.LEFT
+                        ).values_list("record_id", flat=True)
+                    )
+                    reasons = {
+                        pk: PublicationChange.Reason.RESTORED
+                        if pk in seen
+                        else PublicationChange.Reason.WINDOW_STARTED
+                        for pk in ids
+                    }
+                else:
+                    reasons = {row[0]: _left_reason(*row[1:], as_of) for row in rows}
+                PublicationChange.objects.bulk_create(
+                    PublicationChange(
+                        record_id=pk,
+                        change=change,
+                        on_date=as_of,
+                        reason=reasons[pk],
+                        recorded_at=recorded_at,
+                    )
+                    for pk in ids
+                )
+                CreditRecord.objects.filter(pk__in=ids).update(in_publication=state)
+                counts[change] += len(ids)
+    return SweepResult(
+        as_of=as_of,
+        entered=counts[PublicationChange.Change.ENTERED],
+        left=counts[PublicationChange.Change.LEFT],
+    )
+
+
+def record_windows_recompute(*, only_missing: bool = True, chunk_size: int = 2000) -> int:
+    """Compute the publication window columns of stored records (those never computed, or all); returns the count.
+
+    Records only: a version keeps the window computed when it was written (versions are never rewritten).
+    """
+    calculator = WindowCalculator.load()
+    item_versions = {iv.pk: iv for iv in CatalogItemVersion.objects.select_related("item")}
+    records = CreditRecord.objects.all()
+    if only_missing:
+        records = records.filter(window_rule="")
+    columns = (
+        "pk",
+        "item_version_id",
+        "decision_date",
+        "severity",
+        "department__code",
+        "current_version__fields",
+    )
+    updated = 0
+    last = 0
+    while True:
+        rows = list(records.filter(pk__gt=last).order_by("pk").values_list(*columns)[:chunk_size])
+        if not rows:
+            return updated
+        last = rows[-1][0]
+        groups: dict[Window, list[int]] = {}
+        for pk, item_version_id, decision_date, severity, department_code, fields in rows:
+            window = calculator.window(
+                item_version=item_versions[item_version_id],
+                decision_date=decision_date,
+                severity=severity,
+                fields=fields or {},
+                department_code=department_code,
+            )
+            groups.setdefault(window, []).append(pk)
+        with transaction.atomic():
+            for window, ids in groups.items():
+                CreditRecord.objects.filter(pk__in=ids).update(**_window_values(window, None, None))
+        updated += len(rows)

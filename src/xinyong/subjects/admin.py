@@ -21,6 +21,7 @@ from xinyong.core.codes import SubjectKind
 from xinyong.core.masking import mask_ric
 from xinyong.subjects.models import LinkedPerson, ReviewStatus, Subject, SubjectAlias, SubjectReview
 from xinyong.subjects.names import normalize_name
+from xinyong.subjects.search import subject_search_index
 from xinyong.subjects.selectors import ric_lookup_hash, subject_search_filter, subjects_visible_to
 from xinyong.subjects.services import subject_reveal_ric, subject_review_resolve
 
@@ -134,6 +135,7 @@ class SubjectAdmin(AuditedModelAdmin):
         # The lookup key follows the registered name an operator corrects.
         obj.name_normalized = normalize_name(obj.name)
         super().save_model(request, obj, form, change)
+        subject_search_index(subject_ids=[obj.pk])
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.get_queryset(request).filter(pk=object_id).exists():

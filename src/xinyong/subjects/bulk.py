@@ -6,7 +6,9 @@ same order: the same subject (created once, also when it appears several times i
 aliases (former names, legacy codes), the same warnings and review flags.
 
 How: identifiers are checked once per distinct value (a valid USCC through a direct computation of
-check_uscc's result, see ``_clean_uscc``) and names normalised once per distinct name; the registry is read
+check_uscc's result, see ``_clean_uscc``) and names normalised once per distinct name, by a
+``SubjectPreparer`` whose caches may span a whole batch (the collection app runs it in its reading process,
+before the chunk reaches the database); the registry is read
 with one query per key kind (USCC, 身份证 HMAC, 工商注册号 alias, names and former names, existing aliases,
 existing review flags — each an index probe per key, ``core.bulk.lookup_rows``); the chunk is then resolved
 in memory in input order, so that an input sees what earlier inputs of the chunk created; finally new
@@ -24,6 +26,7 @@ constraints refuse our insert; the call is then repeated once (it now finds the 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +54,7 @@ from xinyong.core.masking import mask_ric
 from xinyong.subjects import crypto
 from xinyong.subjects.models import AliasKind, ReviewStatus, Subject, SubjectAlias, SubjectReview
 from xinyong.subjects.names import normalize_name
+from xinyong.subjects.search import subject_search_index
 from xinyong.subjects.services import _normalize_legacy_codes, _organisation_category
 
 KINDS = frozenset(SubjectKind.values)
@@ -81,6 +85,7 @@ class SubjectOutcome:
     errors: list[IdIssue] = field(default_factory=list)
     warnings: list[IdIssue] = field(default_factory=list)
     created: bool = False
+    kind: str | None = None  # the resolved subject's kind (as registered)
 
 
 class _Subject:
@@ -105,20 +110,73 @@ class _Subject:
         return self.uscc or self.ric_masked or ""
 
 
-@dataclass
-class _Prepared:
-    """An input after the checks that need no database."""
+_PREPARED_FIELDS = (
+    "kind",
+    "name",
+    "name_normalized",
+    "codes",  # legacy codes by alias kind
+    "warnings",
+    "mode",  # "person" | "no_code" | "uscc"
+    "key",  # ric HMAC, 工商注册号 or USCC
+    "category",  # USCC category columns
+    "uscc",
+    "ric",  # normalised 身份证 number of a person
+    "errors",  # why the input is rejected (empty: it is not)
+)
+_NO_CODES: dict[str, str] = {}  # shared by inputs without legacy codes: never modified
 
-    index: int
-    kind: str
-    name: str
-    name_normalized: str
-    codes: dict[str, str]
-    warnings: list[IdIssue]
-    mode: str  # "person" | "no_code" | "uscc"
-    key: str  # ric HMAC, 工商注册号 or USCC
-    uscc_result: Any = None
-    ric: str = ""
+
+class PreparedSubject(tuple):
+    """An input after the checks that need no database (``SubjectPreparer.prepare``).
+
+    A tuple (fields named as ``_fields``), which pickles fast: the collection app sends prepared inputs to
+    another process. ``kind``, ``name``, ``uscc`` and ``ric`` read like the ``SubjectInput`` it came from.
+    """
+
+    __slots__ = ()
+    _fields = _PREPARED_FIELDS
+
+    @classmethod
+    def make_from(cls, values) -> PreparedSubject:
+        """From the values in ``_fields`` order (a tuple of a PreparedSubject)."""
+        return tuple.__new__(cls, values)
+
+    @classmethod
+    def make(
+        cls,
+        kind,
+        name,
+        name_normalized="",
+        codes=_NO_CODES,
+        warnings=(),
+        mode="",
+        key="",
+        *,
+        category=None,
+        uscc=None,
+        ric=None,
+        errors=(),
+    ) -> PreparedSubject:
+        return tuple.__new__(
+            cls,
+            (
+                kind,
+                name,
+                name_normalized,
+                codes,
+                tuple(warnings) if warnings else (),
+                mode,
+                key,
+                category or _NO_CODES,
+                uscc,
+                ric,
+                tuple(errors) if errors else (),
+            ),
+        )
+
+
+for _index, _name in enumerate(_PREPARED_FIELDS):
+    setattr(PreparedSubject, _name, property(operator.itemgetter(_index), doc=f"Field {_index}: {_name}."))
 
 
 class _Registry:
@@ -236,95 +294,117 @@ def _uscc_required_message(kind: str) -> str:
     return "法人及非法人组织须填写统一社会信用代码"
 
 
-def _prepare(
-    inputs: Sequence[SubjectInput], *, as_of: dt.date | None
-) -> tuple[list[_Prepared | None], list[SubjectOutcome]]:
-    """Per input: the checks of subject_resolve that need no database, each distinct value checked once."""
-    names: dict[str, str] = {}
-    usccs: dict[tuple[str, str], Any] = {}
-    rics: dict[str, Any] = {}
-    hmacs: dict[str, str] = {}
-    prepared: list[_Prepared | None] = []
-    outcomes: list[SubjectOutcome] = []
+_CACHE_LIMIT = 50_000
 
-    def reject(*issues: IdIssue) -> None:
-        prepared.append(None)
-        outcomes.append(SubjectOutcome(subject_id=None, errors=list(issues)))
 
-    for index, item in enumerate(inputs):
+def _bounded(cache: dict) -> dict:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    return cache
+
+
+class SubjectPreparer:
+    """The checks of subject_resolve that need no database, each distinct value checked once per preparer.
+
+    Built once per batch (its caches span the chunks); ``prepare`` is a pure function of the input and may
+    run in another process than the resolution.
+    """
+
+    def __init__(self, *, as_of: dt.date | None) -> None:
+        self.as_of = as_of
+        self._names: dict[str, str] = {}
+        self._usccs: dict[tuple[str, str], Any] = {}
+        self._rics: dict[str, Any] = {}
+        self._hmacs: dict[str, str] = {}
+        self._categories: dict[tuple[str, str], dict[str, str]] = {}
+
+    def prepare(self, item: SubjectInput) -> PreparedSubject:
+        """The input checked and keyed, or rejected (``errors``)."""
         kind = item.kind
         if kind not in KINDS:
-            reject(IdIssue("subject_kind_invalid", "主体类别应为：法人及非法人组织、个体工商户或自然人"))
-            continue
+            return _rejected(
+                item, IdIssue("subject_kind_invalid", "主体类别应为：法人及非法人组织、个体工商户或自然人")
+            )
         name = (item.name or "").strip()
         if not name:
-            reject(IdIssue("subject_name_required", "主体名称不能为空"))
-            continue
-        name_normalized = names.get(name)
+            return _rejected(item, IdIssue("subject_name_required", "主体名称不能为空"))
+        name_normalized = self._names.get(name)
         if name_normalized is None:
-            name_normalized = names[name] = normalize_name(name)
+            name_normalized = _bounded(self._names)[name] = normalize_name(name)
         warnings: list[IdIssue] = []
-        codes = _normalize_legacy_codes(dict(item.legacy_codes or {}), warnings)
-        entry = _Prepared(index, kind, name, name_normalized, codes, warnings, "", "")
+        legacy = item.legacy_codes
+        codes = (_normalize_legacy_codes(dict(legacy), warnings) or _NO_CODES) if legacy else _NO_CODES
 
         if kind == PERSON:
-            if normalize_code_input(item.uscc or ""):
-                reject(
+            if item.uscc and normalize_code_input(item.uscc):
+                return _rejected(
+                    item,
                     IdIssue(
                         "uscc_not_for_natural_person",
                         "自然人没有统一社会信用代码，请清空该项并填写身份证号码",
-                    )
+                    ),
                 )
-                continue
             if not item.ric:
-                reject(IdIssue("ric_required", "自然人须填写身份证号码"))
-                continue
-            result = rics.get(item.ric)
+                return _rejected(item, IdIssue("ric_required", "自然人须填写身份证号码"))
+            result = self._rics.get(item.ric)
             if result is None:
-                result = rics[item.ric] = check_ric(item.ric, as_of=as_of)
+                result = _bounded(self._rics)[item.ric] = check_ric(item.ric, as_of=self.as_of)
             if not result.ok:
-                reject(*result.errors)
-                continue
-            digest = hmacs.get(result.normalized)
+                return _rejected(item, *result.errors)
+            digest = self._hmacs.get(result.normalized)
             if digest is None:
-                digest = hmacs[result.normalized] = crypto.ric_hmac(result.normalized)
+                digest = _bounded(self._hmacs)[result.normalized] = crypto.ric_hmac(result.normalized)
             warnings.extend(result.warnings)
-            entry.mode, entry.key, entry.ric = "person", digest, result.normalized
-        else:
-            if not item.uscc:
-                reject(IdIssue("uscc_required", _uscc_required_message(kind)))
-                continue
-            result = usccs.get((item.uscc, kind))
-            if result is None:
-                result = usccs[(item.uscc, kind)] = _clean_uscc(item.uscc, kind) or check_uscc(
-                    item.uscc, subject_kind=kind
+            return PreparedSubject.make(
+                kind, name, name_normalized, codes, warnings, "person", digest, ric=result.normalized
+            )
+        if not item.uscc:
+            return _rejected(item, IdIssue("uscc_required", _uscc_required_message(kind)))
+        cache_key = (item.uscc, kind)
+        result = self._usccs.get(cache_key)
+        if result is None:
+            result = _bounded(self._usccs)[cache_key] = _clean_uscc(item.uscc, kind) or check_uscc(
+                item.uscc, subject_kind=kind
+            )
+        if not result.ok:
+            return _rejected(item, *result.errors)
+        warnings.extend(result.warnings)
+        if result.is_no_code:
+            reg_no = codes.get(AliasKind.REG_NO)
+            if not reg_no:
+                return _rejected(
+                    item,
+                    IdIssue(
+                        "reg_no_required",
+                        f"使用占位代码 {USCC_NO_CODE} 的个体工商户必须填写工商注册号，请补充后重新报送",
+                    ),
                 )
-            if not result.ok:
-                reject(*result.errors)
-                continue
-            warnings.extend(result.warnings)
-            entry.uscc_result = result
-            if result.is_no_code:
-                reg_no = codes.get(AliasKind.REG_NO)
-                if not reg_no:
-                    reject(
-                        IdIssue(
-                            "reg_no_required",
-                            f"使用占位代码 {USCC_NO_CODE} 的个体工商户必须填写工商注册号，请补充后重新报送",
-                        )
-                    )
-                    continue
-                # The 工商注册号 it asks for is there: the reminder would only be noise.
-                warnings[:] = [w for w in warnings if w.code != "uscc_no_code"]
-                entry.mode, entry.key = "no_code", reg_no
-            else:
-                entry.mode, entry.key = "uscc", result.normalized
-        prepared.append(entry)
-        outcomes.append(SubjectOutcome(subject_id=None, warnings=warnings))
-    return prepared, outcomes
+            # The 工商注册号 it asks for is there: the reminder would only be noise.
+            warnings[:] = [w for w in warnings if w.code != "uscc_no_code"]
+            return PreparedSubject.make(
+                kind, name, name_normalized, codes, warnings, "no_code", reg_no, uscc=item.uscc
+            )
+        category = self._categories.get(cache_key)
+        if category is None:
+            category = _bounded(self._categories)[cache_key] = _organisation_category(result, kind)
+        return PreparedSubject.make(
+            kind,
+            name,
+            name_normalized,
+            codes,
+            warnings,
+            "uscc",
+            result.normalized,
+            category=category,
+            uscc=item.uscc,
+        )
 
 
-def _load(registry: _Registry, prepared: list[_Prepared]) -> None:
+def _rejected(item: SubjectInput, *issues: IdIssue) -> PreparedSubject:
+    return PreparedSubject.make(item.kind, item.name, uscc=item.uscc, ric=item.ric, errors=issues)
+
+
+def _load(registry: _Registry, prepared: list[PreparedSubject]) -> None:
     """Read every registry row the chunk can touch: a handful of queries, whatever the chunk size."""
     known = registry.known
     usccs = {p.key for p in prepared if p.mode == "uscc"}
@@ -406,7 +486,9 @@ def _load(registry: _Registry, prepared: list[_Prepared]) -> None:
             registry.reviews[frozenset((registry.by_id[subject_id], registry.by_id[other_id]))] = status
 
 
-def _resolve_one(registry: _Registry, p: _Prepared, outcome: SubjectOutcome, *, source: str) -> _Subject:
+def _resolve_one(
+    registry: _Registry, p: PreparedSubject, outcome: SubjectOutcome, *, source: str
+) -> _Subject:
     """subject_resolve for one input, against the in-memory registry."""
     warnings = outcome.warnings
     created = False
@@ -438,12 +520,12 @@ def _resolve_one(registry: _Registry, p: _Prepared, outcome: SubjectOutcome, *, 
             # A 个体工商户 first reported with the 17-zeros-X code has since received its USCC: same subject.
             subject = next((s for s in registry.by_reg_no.get(reg_no, []) if s.uscc is None), None)
             if subject is not None:
-                category = _organisation_category(p.uscc_result, p.kind)
+                category = p.category
                 subject.uscc = p.key
                 if subject.values is not None:
                     subject.values.update(uscc=p.key, **category)
                 else:
-                    subject.values = category
+                    subject.values = dict(category)
                     subject.dirty = True
                 registry.by_uscc[p.key] = subject
                 warnings.append(
@@ -458,7 +540,7 @@ def _resolve_one(registry: _Registry, p: _Prepared, outcome: SubjectOutcome, *, 
                 name=p.name,
                 name_normalized=p.name_normalized,
                 uscc=p.key,
-                **_organisation_category(p.uscc_result, p.kind),
+                **p.category,
             )
             registry.by_uscc[p.key] = subject
             created = True
@@ -616,39 +698,60 @@ def _write(registry: _Registry, *, source: str, now: dt.datetime) -> dict[str, i
     }
 
 
-def _resolve(inputs: Sequence[SubjectInput], *, source: str, as_of, actor) -> list[SubjectOutcome]:
+def _resolve(prepared: list[PreparedSubject], *, source: str, actor) -> list[SubjectOutcome]:
     _check_columns()
-    prepared, outcomes = _prepare(inputs, as_of=as_of)
-    valid = [p for p in prepared if p is not None]
+    # Fresh outcome lists on every attempt: resolution adds warnings to them.
+    outcomes = [
+        SubjectOutcome(subject_id=None, errors=list(p.errors))
+        if p.errors
+        else SubjectOutcome(subject_id=None, warnings=list(p.warnings))
+        for p in prepared
+    ]
+    valid = [(p, outcome) for p, outcome in zip(prepared, outcomes, strict=True) if not p.errors]
     registry = _Registry()
     if valid:
         bulk_session()
-        _load(registry, valid)
-    resolved = [
-        (outcomes[p.index], _resolve_one(registry, p, outcomes[p.index], source=source)) for p in valid
-    ]
+        _load(registry, [p for p, _outcome in valid])
+    resolved = [(outcome, _resolve_one(registry, p, outcome, source=source)) for p, outcome in valid]
     counts = _write(registry, source=source, now=timezone.now())
+    # Name search (subjects.search): index new organisations and those that received a former name.
+    subject_search_index(
+        subject_ids=[s.pk for s in registry.new_subjects if s.kind != PERSON]
+        + [s.pk for s, kind, _, _ in registry.new_aliases if kind == AliasKind.FORMER_NAME]
+    )
     for outcome, subject in resolved:
         outcome.subject_id = subject.pk
+        outcome.kind = subject.kind
     if any(counts.values()):
         audit_log(
             actor=actor,
             action="bulk_resolve",
             obj=Subject,
-            detail={"source": source, "inputs": len(inputs), **counts},
+            detail={"source": source, "inputs": len(prepared), **counts},
         )
     return outcomes
 
 
 def subjects_resolve_bulk(
-    inputs: Sequence[SubjectInput], *, source: str, as_of: dt.date | None, actor=None
+    inputs: Sequence[SubjectInput | PreparedSubject],
+    *,
+    source: str,
+    as_of: dt.date | None,
+    actor=None,
+    preparer: SubjectPreparer | None = None,
 ) -> list[SubjectOutcome]:
-    """Resolve the subjects of a chunk of rows set-based, with the outcomes of subject_resolve; one audit entry."""
-    inputs = list(inputs)
+    """Resolve the subjects of a chunk of rows set-based, with the outcomes of subject_resolve; one audit entry.
+
+    An input is a ``SubjectInput`` or already prepared (``SubjectPreparer.prepare``, same ``as_of``);
+    ``preparer`` lends its caches to the inputs that are not.
+    """
+    if preparer is None:
+        preparer = SubjectPreparer(as_of=as_of)
+    prepared = [item if isinstance(item, PreparedSubject) else preparer.prepare(item) for item in inputs]
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _resolve(inputs, source=source, as_of=as_of, actor=actor)
+                return _resolve(prepared, source=source, actor=actor)
         except IntegrityError:
             # A concurrent upload created one of these subjects after our reads: read again, once.
             if attempt == 2:

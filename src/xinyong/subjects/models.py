@@ -196,3 +196,47 @@ class SubjectReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject.name}：{self.get_status_display()}"
+
+
+class SubjectNameGram(models.Model):
+    """One character bigram of a search key of a subject's name or former name (``subjects.search``).
+
+    The posting lists of the name search: the primary key ``(gram, subject)`` reads the subjects holding a
+    bigram, the index ``(subject, gram)`` the bigrams of a subject. A bigram is two code points packed into
+    one integer. Natural persons are not indexed (they are found by their full ID number only).
+    """
+
+    pk = models.CompositePrimaryKey("gram", "subject")
+    gram = models.BigIntegerField("字符二元组")
+    # No database constraint: a foreign-key check per row would dominate the cost of indexing a batch,
+    # and subjects are never deleted (their records protect them).
+    subject = models.ForeignKey(
+        Subject,
+        verbose_name="主体",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        verbose_name = "主体名称检索索引"
+        verbose_name_plural = "主体名称检索索引"
+        indexes = [models.Index(fields=["subject", "gram"], name="subject_name_gram_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}:{self.gram}"
+
+
+class SubjectNameGramStat(models.Model):
+    """How many subjects hold a bigram (document frequency): the name search reads rare bigrams first."""
+
+    gram = models.BigIntegerField("字符二元组", primary_key=True)
+    df = models.IntegerField("主体数", default=0)
+
+    class Meta:
+        verbose_name = "主体名称检索频次"
+        verbose_name_plural = "主体名称检索频次"
+
+    def __str__(self) -> str:
+        return f"{self.gram}:{self.df}"

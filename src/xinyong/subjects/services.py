@@ -36,6 +36,7 @@ from xinyong.subjects.models import (
     SubjectReview,
 )
 from xinyong.subjects.names import normalize_name
+from xinyong.subjects.search import subject_search_index
 
 LEGACY_CODE_KINDS = (
     AliasKind.REG_NO,
@@ -407,6 +408,9 @@ def subject_resolve(
     review = _flag_name_conflicts(
         subject=subject, name_normalized=name_normalized, source=source, actor=actor, warnings=warnings
     )
+    if created or name_normalized != subject.name_normalized:
+        # A new subject, or a name it now also goes by (曾用名): the name search must find it.
+        subject_search_index(subject_ids=[subject.pk])
     return SubjectResolution(subject=subject, created=created, warnings=warnings, review_flag=review)
 
 

@@ -17,6 +17,8 @@ from xinyong.console.access import (
     can_submit_collection,
     effective_role,
 )
+from xinyong.records.archive import archive_can_open
+from xinyong.reports.access import can_read_reports
 
 register = template.Library()
 
@@ -47,6 +49,10 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("单条录入", _url("collection:form_entry")))
     if can_read_collection(user):
         entries.append(("质量与及时性", _url("collection:quality")))
+    if archive_can_open(user):
+        entries.append(("信用档案", _url("console:archive_search")))
+    if can_read_reports(user):
+        entries.append(("信用报告", _url("reports_console:list")))
     if can_read_audit(user):
         entries.append(("审计", _url("admin:accounts_auditentry_changelist")))
     if user.is_staff:

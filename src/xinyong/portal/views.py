@@ -1,0 +1,232 @@
+"""Pages of the public portal (信用网站). Thin: they read through ``portal.selectors`` and render."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from xinyong.core.masking import mask_ric
+from xinyong.portal import guidance
+from xinyong.portal.forms import DisclosureFilterForm
+from xinyong.portal.selectors import (
+    LICENSE,
+    PENALTY,
+    PUBLIC_LISTS,
+    portal_disclosures,
+    portal_list,
+    portal_public_subject,
+    portal_recent,
+    portal_search,
+    portal_subject_profile,
+    subject_display_code,
+    subject_display_name,
+)
+from xinyong.portal.templatetags.portal import optional_url
+from xinyong.records.selectors import records_public
+from xinyong.subjects.selectors import ric_lookup_hash
+
+SEARCH_LIMIT = 100
+SEARCH_PAGE_SIZE = 20
+LIST_PAGE_SIZE = 20
+
+MATCH_LABELS = {
+    "uscc": "统一社会信用代码精确匹配",
+    "ric": "身份证号码精确匹配",
+    "code": "原登记代码匹配",
+    "name": "名称匹配",
+    "former_name": "曾用名匹配",
+}
+
+DISCLOSURES = {
+    LICENSE: {
+        "title": "行政许可信息公示",
+        "short": "行政许可",
+        "kind_label": "许可类别",
+        "number_label": "行政许可决定文书号",
+        "summary_label": "许可决定文书名称",
+        "authority_label": "许可机关",
+        "date_label": "许可决定日期",
+        "url_name": "portal:licenses",
+        "intro": "行政机关作出的行政许可决定，自作出决定之日起 7 个工作日内在本网站公示。",
+    },
+    PENALTY: {
+        "title": "行政处罚信息公示",
+        "short": "行政处罚",
+        "kind_label": "处罚类别",
+        "number_label": "行政处罚决定书文号",
+        "summary_label": "违法行为类型",
+        "authority_label": "处罚机关",
+        "date_label": "处罚决定日期",
+        "url_name": "portal:penalties",
+        "intro": (
+            "行政机关作出的行政处罚决定，自作出决定之日起 7 个工作日内在本网站公示；公示期满、依法修复或"
+            "决定被撤销的，停止公示。仅受警告等轻微处罚的不予公示。"
+        ),
+    },
+}
+
+
+def today():
+    """The day pages are computed for (every selector takes it as ``as_of``)."""
+    return timezone.localdate()
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "portal/not_found.html", {"message": message}, status=404)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    as_of = today()
+    context = {
+        "as_of": as_of,
+        "recent_licenses": portal_recent(as_of=as_of, item_code=LICENSE),
+        "recent_penalties": portal_recent(as_of=as_of, item_code=PENALTY),
+        "lists": PUBLIC_LISTS.values(),
+    }
+    return render(request, "portal/home.html", context)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    as_of = today()
+    query = (request.GET.get("q") or "").strip()[:100]
+    page = None
+    if query:
+        hits = portal_search(query=query, as_of=as_of, limit=SEARCH_LIMIT)
+        page = Paginator(hits, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        ids = [hit.subject.pk for hit in page.object_list]
+        counts = dict(
+            records_public(as_of=as_of)
+            .filter(subject_id__in=ids)
+            .values_list("subject_id")
+            .annotate(n=Count("id"))
+            .values_list("subject_id", "n")
+        )
+        page.object_list = [
+            {
+                "hit": hit,
+                "name": subject_display_name(hit.subject),
+                "code": subject_display_code(hit.subject),
+                "match_label": MATCH_LABELS.get(hit.match, ""),
+                "records": counts.get(hit.subject.pk, 0),
+            }
+            for hit in page.object_list
+        ]
+    # A complete ID number is never echoed back: the page shows it masked and the box empty.
+    is_id = ric_lookup_hash(query) is not None if query else False
+    context = {
+        "query": mask_ric(query) if is_id else query,
+        "box_value": "" if is_id else query,
+        "page": page,
+        "querystring": _query_without_page(request),
+        "as_of": as_of,
+    }
+    return render(request, "portal/search.html", context)
+
+
+@require_GET
+def subject(request: HttpRequest, subject_id: int) -> HttpResponse:
+    as_of = today()
+    found = portal_public_subject(subject_id=subject_id, as_of=as_of)
+    if found is None:
+        return not_found(
+            request, "未找到该主体的公示信息。信息可能已过公示期、已依法修复，或该主体没有公开的信用信息。"
+        )
+    profile = portal_subject_profile(subject=found, as_of=as_of)
+    context = {
+        "profile": profile,
+        "as_of": as_of,
+        "report_url": optional_url("reports:public_create"),
+    }
+    return render(request, "portal/subject.html", context)
+
+
+def _disclosures(request: HttpRequest, item_code: str) -> HttpResponse:
+    as_of = today()
+    meta = DISCLOSURES[item_code]
+    form = DisclosureFilterForm(request.GET or None, item_code=item_code, kind_label=meta["kind_label"])
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = portal_disclosures(
+        item_code=item_code,
+        as_of=as_of,
+        department=filters.get("department"),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        kind=filters.get("kind") or "",
+        page=_page_number(request),
+        page_size=LIST_PAGE_SIZE,
+    )
+    context = {
+        "meta": meta,
+        "form": form,
+        "page": page,
+        "querystring": _query_without_page(request),
+        "as_of": as_of,
+    }
+    return render(request, "portal/disclosures.html", context)
+
+
+@require_GET
+def licenses(request: HttpRequest) -> HttpResponse:
+    return _disclosures(request, LICENSE)
+
+
+@require_GET
+def penalties(request: HttpRequest) -> HttpResponse:
+    return _disclosures(request, PENALTY)
+
+
+def _list(request: HttpRequest, slug: str) -> HttpResponse:
+    as_of = today()
+    public_list = PUBLIC_LISTS[slug]
+    page = portal_list(
+        public_list=public_list, as_of=as_of, page=_page_number(request), page_size=LIST_PAGE_SIZE
+    )
+    context = {"list": public_list, "page": page, "querystring": _query_without_page(request), "as_of": as_of}
+    return render(request, "portal/list.html", context)
+
+
+@require_GET
+def red_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, "red")
+
+
+@require_GET
+def black_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, "black")
+
+
+@require_GET
+def abnormal_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, "abnormal")
+
+
+@require_GET
+def guidance_page(request: HttpRequest) -> HttpResponse:
+    context = {
+        "periods": guidance.PUBLICATION_PERIODS,
+        "period_basis": guidance.PERIOD_BASIS,
+        "no_early_stop": guidance.NO_EARLY_STOP_KINDS,
+        "repair": guidance.REPAIR_DEADLINES,
+        "objection": guidance.OBJECTION_DEADLINES,
+        "withdrawal_days": guidance.WITHDRAWAL_DAYS,
+    }
+    return render(request, "portal/guidance.html", context)

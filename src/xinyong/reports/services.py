@@ -1,0 +1,271 @@
+"""Writes of the reports app: issuing a credit report, and rendering an issued report as HTML or PDF.
+
+Issuing takes the snapshot of what the report shows (``reports.content``), gives it a number that is unique
+under concurrency (``XYBG`` + issue date + a daily sequence taken with one atomic upsert), a random
+verification code and the SHA-256 of the snapshot, stores it and writes the audit log (``report_issue``) in
+one transaction. Rendering always works from the stored snapshot, so a report downloaded again shows what it
+showed when issued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from xinyong.accounts.models import ActorKind, ApiClient, AuditOutcome, Authorisation, AuthorisationScope
+from xinyong.accounts.services import ANONYMOUS_ACTOR_NAME, SYSTEM_ACTOR_NAME, audit_log
+from xinyong.core.errors import CodedError
+from xinyong.reports.access import can_use_authorisation
+from xinyong.reports.content import report_content_build, report_records
+from xinyong.reports.models import CreditReport, ReportKind, ReportSequence
+from xinyong.reports.pdf import html_to_pdf
+from xinyong.reports.selectors import CODE_ALPHABET, content_hash
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from xinyong.subjects.models import Subject
+
+NUMBER_PREFIX = "XYBG"
+CODE_LENGTH = 8
+AUDIT_ACTION = "report_issue"
+PUBLIC_PURPOSE = "公开信用报告查询"
+
+
+class ReportError(CodedError):
+    """A report cannot be issued or shown: stable code, zh message, HTTP status for the API."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
+        super().__init__(code, message)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Numbering
+
+
+def _next_sequence(day: dt.date) -> int:
+    """Take the next number of ``day`` with one atomic upsert (concurrent issuers never get the same one)."""
+    connection = connections[router.db_for_write(ReportSequence)]
+    table = connection.ops.quote_name(ReportSequence._meta.db_table)
+    day_column = connection.ops.quote_name("day")
+    last = connection.ops.quote_name("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({day_column}, {last}) VALUES (%s, 1) "
+            f"ON CONFLICT ({day_column}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {last}",
+            [day.isoformat()],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def report_number_next(*, day: dt.date) -> str:
+    """The next report number of ``day``: ``XYBG`` + YYYYMMDD + a six-digit daily sequence."""
+    return f"{NUMBER_PREFIX}{day:%Y%m%d}{_next_sequence(day):06d}"
+
+
+def _verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Issuing
+
+
+def _issuer_fields(actor: Any) -> dict[str, Any]:
+    if isinstance(actor, ApiClient):
+        return {
+            "issued_by_kind": ActorKind.API_CLIENT,
+            "issued_by_api_client": actor,
+            "issued_by_department_id": actor.department_id,
+            "issued_by_name": actor.name,
+        }
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return {
+            "issued_by_kind": ActorKind.USER,
+            "issued_by_user": actor,
+            "issued_by_department_id": actor.department_id,
+            "issued_by_name": actor.get_username(),
+        }
+    if actor is None:
+        return {"issued_by_kind": ActorKind.SYSTEM, "issued_by_name": SYSTEM_ACTOR_NAME}
+    return {"issued_by_kind": ActorKind.ANONYMOUS, "issued_by_name": ANONYMOUS_ACTOR_NAME}
+
+
+def _authorisation_problem(
+    *, actor: Any, subject: Subject, authorisation: Authorisation | None, as_of: dt.date
+) -> ReportError | None:
+    if authorisation is None:
+        return ReportError(
+            "authorisation_required", "出具授权版信用报告须有当事人授权：请先登记当事人授权", status=403
+        )
+    if authorisation.subject_id != subject.pk:
+        return ReportError(
+            "authorisation_subject_mismatch",
+            "该授权不是报告主体作出的授权，不能用于出具本主体的报告",
+            status=403,
+        )
+    if authorisation.revoked_at is not None:
+        return ReportError("authorisation_revoked", "该授权已被撤销，不能再出具授权版信用报告", status=403)
+    if as_of > authorisation.valid_until:
+        return ReportError(
+            "authorisation_expired",
+            f"该授权已于 {authorisation.valid_until:%Y年%m月%d日} 到期，请当事人重新授权",
+            status=403,
+        )
+    if as_of < authorisation.valid_from:
+        return ReportError(
+            "authorisation_not_yet_valid",
+            f"该授权自 {authorisation.valid_from:%Y年%m月%d日} 起生效，目前尚不能使用",
+            status=403,
+        )
+    if AuthorisationScope.CREDIT_REPORT not in (authorisation.scope or []):
+        return ReportError(
+            "authorisation_scope_missing", "该授权的授权范围不包括出具信用报告，请当事人重新授权", status=403
+        )
+    if not can_use_authorisation(actor, authorisation):
+        return ReportError(
+            "authorisation_grantee_mismatch",
+            "您（或本接口客户端）不是该授权的被授权方，或所在角色无权出具授权版信用报告",
+            status=403,
+        )
+    return None
+
+
+def report_issue(
+    *,
+    subject: Subject,
+    kind: str,
+    as_of: dt.date,
+    actor: Any,
+    authorisation: Authorisation | None = None,
+    request: HttpRequest | None = None,
+    purpose: str = "",
+    now: dt.datetime | None = None,
+) -> CreditReport:
+    """Issue a public or authorised credit report about ``subject`` as of ``as_of``; raises ReportError."""
+    if kind not in ReportKind.values:
+        raise ReportError("report_kind_unknown", "报告类型应为 public（公开版）或 authorised（授权版）")
+    if kind == ReportKind.AUTHORISED:
+        problem = _authorisation_problem(
+            actor=actor, subject=subject, authorisation=authorisation, as_of=as_of
+        )
+        if problem is not None:
+            audit_log(
+                actor=actor,
+                action=AUDIT_ACTION,
+                obj=subject,
+                purpose=purpose or (authorisation.purpose if authorisation is not None else ""),
+                outcome=AuditOutcome.DENIED,
+                detail={
+                    "kind": kind,
+                    "reason": problem.code,
+                    "authorisation": authorisation.pk if authorisation is not None else None,
+                },
+                request=request,
+            )
+            raise problem
+        purpose = purpose or authorisation.purpose
+    else:
+        if authorisation is not None:
+            raise ReportError("authorisation_unexpected", "公开版信用报告不需要、也不使用当事人授权")
+        purpose = purpose or PUBLIC_PURPOSE
+
+    records = list(report_records(subject=subject, kind=kind, as_of=as_of))
+    content, record_count = report_content_build(
+        subject=subject, kind=kind, as_of=as_of, authorisation=authorisation, records=records
+    )
+    issued_at = (now or timezone.now()).replace(microsecond=0)
+    with transaction.atomic():
+        number = report_number_next(day=timezone.localdate(issued_at))
+        content = {
+            "number": number,
+            "issued_at": timezone.localtime(issued_at).strftime("%Y-%m-%d %H:%M:%S"),
+            **content,
+        }
+        report = CreditReport(
+            number=number,
+            kind=kind,
+            subject=subject,
+            as_of=as_of,
+            issued_at=issued_at,
+            authorisation=authorisation,
+            purpose=purpose[:200],
+            content=content,
+            content_hash=content_hash(content),
+            verification_code=_verification_code(),
+            record_count=record_count,
+            **_issuer_fields(actor),
+        )
+        report.save(force_insert=True)
+        audit_log(
+            actor=actor,
+            action=AUDIT_ACTION,
+            obj=report,
+            purpose=report.purpose,
+            detail={
+                "number": number,
+                "kind": kind,
+                "subject": subject.pk,
+                "as_of": as_of.isoformat(),
+                "records": record_count,
+                "content_hash": report.content_hash,
+                "authorisation": authorisation.pk if authorisation is not None else None,
+            },
+            request=request,
+        )
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rendering
+
+
+def site_url_for(request: HttpRequest | None) -> str:
+    """The site's address for links printed on reports: the request's, else setting XINYONG_SITE_URL."""
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return (getattr(settings, "XINYONG_SITE_URL", "") or "").rstrip("/")
+
+
+def report_verify_url(*, report: CreditReport, site_url: str = "") -> str:
+    """The verification page's address with the report's number and code filled in."""
+    query = urlencode({"number": report.number, "code": report.verification_code})
+    return f"{site_url.rstrip('/')}{reverse('reports:verify')}?{query}"
+
+
+def report_qr_data_uri(*, url: str) -> str:
+    """A QR code of ``url`` as an SVG data URI (works in pages under the CSP and in the PDF)."""
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+
+
+def report_display_context(*, report: CreditReport, site_url: str = "") -> dict[str, Any]:
+    """Everything the report templates need: the stored snapshot plus number, code, hash and QR code."""
+    verify_url = report_verify_url(report=report, site_url=site_url)
+    return {
+        "report": report,
+        "c": report.content,
+        "verify_url": verify_url,
+        "qr_data_uri": report_qr_data_uri(url=verify_url),
+    }
+
+
+def report_render_html(*, report: CreditReport, site_url: str = "") -> str:
+    """The report as a complete HTML document (the one the PDF is made from)."""
+    return render_to_string("reports/document.html", report_display_context(report=report, site_url=site_url))
+
+
+def report_render_pdf(*, report: CreditReport, site_url: str = "") -> bytes:
+    """The report as a PDF with embedded CJK fonts; raises ReportFontsMissing without fonts-noto-cjk."""
+    return html_to_pdf(report_render_html(report=report, site_url=site_url))

@@ -1,0 +1,546 @@
+"""Subject search (主体检索): exact identifiers, and a fuzzy Chinese name search backed by an index table.
+
+``subject_search(query=..., limit=...)`` answers two kinds of query:
+
+- An identifier (only code characters, at least 8 of them): the USCC, a legacy code kept as an alias
+  (工商注册号, 组织机构代码 with or without its hyphen, 税务登记号 …) or a complete 身份证 number — looked up
+  through its keyed hash (``Subject.ric_hmac``), so an ID number is found only when it is typed in full and
+  is valid; a partial number finds nothing, and no name search is made for it.
+- A name: the same organisation is written ``某某（北京）科技有限公司``, ``某某(北京)科技有限公司``,
+  ``北京某某科技``, ``某某科技有限責任公司`` or with one wrong character. Each name is reduced to search keys
+  (``name_keys``): the lookup key of ``names.normalize_name`` (width, brackets, traditional characters,
+  punctuation) without its legal-form suffix (有限公司, 有限责任公司, 股份有限公司 …), and a *core* without
+  bracketed parts and leading region names (province, prefecture city, 县/区/旗). Natural persons are never
+  found by name: the registry must not enumerate people (see ``selectors.subjects_by_name``).
+
+The index (``SubjectNameGram``) holds the character bigrams of every key of every subject's name and former
+names (曾用名), with their document frequencies (``SubjectNameGramStat``). A query is answered in three steps,
+each bounded whatever the size of the registry:
+
+1. candidates: the subjects holding the query's rarest bigrams, rarest first while their postings fit a
+   budget; when even the rarest bigram is common (a query such as ``科技``), the subjects holding two of the
+   three rarest bigrams, from a bounded slice of the postings;
+2. a first ranking of the candidates by the query bigrams they hold, weighted by rarity (one index probe per
+   candidate on ``(subject, gram)``);
+3. a final ranking of the best of them with rapidfuzz on the keys (whole key, core, and the query as a part
+   of the name), so that a missing or extra suffix or region, or a wrong character, costs little.
+
+Both tables are plain B-tree indexed integers, so the same code runs on SQLite and PostgreSQL.
+``subject_search_index(subject_ids=...)`` keeps the index current, set-based: ``subject_resolve``, the bulk
+resolver and the admin call it for new and renamed subjects; ``xinyong subjects reindex`` rebuilds it whole.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from rapidfuzz import fuzz
+
+from xinyong.core.bulk import lookup_rows, write_rows
+from xinyong.core.codes import SubjectKind
+from xinyong.core.identifiers import check_org_code, normalize_code_input
+from xinyong.core.masking import mask_ric
+from xinyong.subjects.models import AliasKind, Subject, SubjectAlias, SubjectNameGram, SubjectNameGramStat
+from xinyong.subjects.names import normalize_name
+from xinyong.subjects.selectors import ric_lookup_hash
+
+__all__ = [
+    "SubjectHit",
+    "name_keys",
+    "subject_search",
+    "subject_search_index",
+    "subject_search_reindex",
+]
+
+# Legal-form endings, longest first (after normalize_name: half-width brackets, upper case).
+LEGAL_FORM_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "(有限合伙)",
+    "(普通合伙)",
+    "有限公司",
+    "股份公司",
+    "有限合伙",
+    "普通合伙",
+    "公司",
+)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# Provincial-level names and the endings they are written with.
+PROVINCES = _words(
+    "内蒙古 黑龙江 北京 天津 上海 重庆 河北 山西 辽宁 吉林 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 "
+    "广西 海南 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 台湾 香港 澳门 中国"
+)
+PROVINCE_ENDINGS = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
+
+# Prefecture-level cities, leagues and autonomous prefectures (地级行政区), by their stems.
+PREFECTURES = _words(
+    "石家庄 唐山 秦皇岛 邯郸 邢台 保定 张家口 承德 沧州 廊坊 衡水 太原 大同 阳泉 长治 晋城 朔州 晋中 运城 忻州 "
+    "临汾 吕梁 呼和浩特 包头 乌海 赤峰 通辽 鄂尔多斯 呼伦贝尔 巴彦淖尔 乌兰察布 兴安 锡林郭勒 阿拉善 沈阳 大连 "
+    "鞍山 抚顺 本溪 丹东 锦州 营口 阜新 辽阳 盘锦 铁岭 朝阳 葫芦岛 长春 四平 辽源 通化 白山 松原 白城 延边 "
+    "哈尔滨 齐齐哈尔 鸡西 鹤岗 双鸭山 大庆 伊春 佳木斯 七台河 牡丹江 黑河 绥化 大兴安岭 南京 无锡 徐州 常州 "
+    "苏州 南通 连云港 淮安 盐城 扬州 镇江 泰州 宿迁 杭州 宁波 温州 嘉兴 湖州 绍兴 金华 衢州 舟山 台州 丽水 "
+    "合肥 芜湖 蚌埠 淮南 马鞍山 淮北 铜陵 安庆 黄山 滁州 阜阳 宿州 六安 亳州 池州 宣城 福州 厦门 莆田 三明 "
+    "泉州 漳州 南平 龙岩 宁德 南昌 景德镇 萍乡 九江 新余 鹰潭 赣州 吉安 宜春 抚州 上饶 济南 青岛 淄博 枣庄 "
+    "东营 烟台 潍坊 济宁 泰安 威海 日照 临沂 德州 聊城 滨州 菏泽 郑州 开封 洛阳 平顶山 安阳 鹤壁 新乡 焦作 "
+    "濮阳 许昌 漯河 三门峡 南阳 商丘 信阳 周口 驻马店 济源 武汉 黄石 十堰 宜昌 襄阳 鄂州 荆门 孝感 荆州 黄冈 "
+    "咸宁 随州 恩施 仙桃 潜江 天门 长沙 株洲 湘潭 衡阳 邵阳 岳阳 常德 张家界 益阳 郴州 永州 怀化 娄底 湘西 "
+    "广州 韶关 深圳 珠海 汕头 佛山 江门 湛江 茂名 肇庆 惠州 梅州 汕尾 河源 阳江 清远 东莞 中山 潮州 揭阳 "
+    "云浮 南宁 柳州 桂林 梧州 北海 防城港 钦州 贵港 玉林 百色 贺州 河池 来宾 崇左 海口 三亚 三沙 儋州 成都 "
+    "自贡 攀枝花 泸州 德阳 绵阳 广元 遂宁 内江 乐山 南充 眉山 宜宾 广安 达州 雅安 巴中 资阳 阿坝 甘孜 凉山 "
+    "贵阳 六盘水 遵义 安顺 毕节 铜仁 黔西南 黔东南 黔南 昆明 曲靖 玉溪 保山 昭通 丽江 普洱 临沧 楚雄 红河 "
+    "文山 西双版纳 大理 德宏 怒江 迪庆 拉萨 日喀则 昌都 林芝 山南 那曲 阿里 西安 铜川 宝鸡 咸阳 渭南 延安 "
+    "汉中 榆林 安康 商洛 兰州 嘉峪关 金昌 白银 天水 武威 张掖 平凉 酒泉 庆阳 定西 陇南 临夏 甘南 西宁 海东 "
+    "海北 黄南 果洛 玉树 海西 银川 石嘴山 吴忠 固原 中卫 乌鲁木齐 克拉玛依 吐鲁番 哈密 昌吉 博尔塔拉 巴音郭楞 "
+    "阿克苏 克孜勒苏 喀什 和田 伊犁 塔城 阿勒泰 石河子"
+)
+PREFECTURE_ENDINGS = ("自治州", "地区", "市", "州", "盟")
+
+
+def _alternation(stems: Iterable[str], endings: Iterable[str]) -> str:
+    # Longest first, so that 黑龙江 is tried before a shorter stem and 自治区 before 区.
+    stems = "|".join(sorted(set(stems), key=len, reverse=True))
+    endings = "|".join(sorted(set(endings), key=len, reverse=True))
+    return f"(?:{stems})(?:{endings})?"
+
+
+_PROVINCE_RE = re.compile(_alternation(PROVINCES, PROVINCE_ENDINGS))
+_PREFECTURE_RE = re.compile(_alternation(PREFECTURES, PREFECTURE_ENDINGS))
+# A county-level unit named by 2–3 characters: 示范县, 浦东新区, 科尔沁右翼前旗 is longer and stays.
+_COUNTY_RE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:自治县|县|区|旗)")
+_UNIT_ENDINGS = frozenset("区县旗市州盟")
+_BRACKETED = re.compile(r"\([^()]*\)")
+_NOT_WORD = re.compile(r"[\W_]+")
+# A core shorter than this is no longer a name: stripping stops before it.
+MIN_CORE = 2
+
+# Identifier queries: only code characters, and long enough to be a code rather than a name such as "3M".
+_CODE_QUERY = re.compile(r"[0-9A-Z-]{8,20}")
+_RIC_SHAPE = re.compile(r"\d{17}[\dX]|\d{15}")
+_USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
+
+# Candidate retrieval budgets (postings read per query); see the module docstring.
+POSTING_BUDGET = 3000
+COMMON_SLICE = 5000
+RERANK_CANDIDATES = 300
+MIN_SCORE = 60.0
+MAX_LIMIT = 500
+INDEX_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class SubjectHit:
+    """One search result: the subject, a score (0–100), how it matched and the name or code that matched.
+
+    ``match`` is ``uscc``, ``ric``, ``code`` (a legacy code alias), ``name`` or ``former_name``;
+    ``matched`` is that name or code (an ID number only masked).
+    """
+
+    subject: Subject
+    score: float
+    match: str
+    matched: str
+
+    @property
+    def subject_id(self) -> int:
+        return self.subject.pk
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """The search keys of one name: ``key`` (normalised, no legal-form suffix) and its ``core``."""
+
+    key: str
+    core: str
+
+    @property
+    def grams(self) -> set[int]:
+        return _grams(self.key) | _grams(self.core)
+
+
+def _strip_suffix(text: str) -> str:
+    for suffix in LEGAL_FORM_SUFFIXES:
+        if text.endswith(suffix) and len(text) - len(suffix) >= MIN_CORE:
+            if suffix == "公司" and text.endswith("分公司"):
+                return text  # a branch (某某有限公司北京分公司) keeps its ending
+            return text[: -len(suffix)]
+    return text
+
+
+def _strip_regions(text: str) -> str:
+    """Drop leading region names: a province, then a prefecture, then a county-level unit."""
+    for pattern in (_PROVINCE_RE, _PREFECTURE_RE, _COUNTY_RE):
+        found = pattern.match(text)
+        if found is None or len(text) - found.end() < MIN_CORE:
+            continue
+        if text[found.end()] in _UNIT_ENDINGS:
+            continue  # 朝阳区 is a district, not the city 朝阳: the county step takes it whole
+        text = text[found.end() :]
+    return text
+
+
+@functools.lru_cache(maxsize=65536)
+def keys_of_normalized(normalized: str) -> NameKeys:
+    """Search keys of a name already passed through ``normalize_name``."""
+    key = _NOT_WORD.sub("", _strip_suffix(normalized))
+    without_brackets = _BRACKETED.sub("", normalized)
+    core = _NOT_WORD.sub("", _strip_suffix(_strip_regions(_strip_suffix(without_brackets))))
+    if len(core) < MIN_CORE:
+        core = key
+    return NameKeys(key=key, core=core)
+
+
+def name_keys(name: str) -> NameKeys:
+    """Search keys of a name as typed or received."""
+    return keys_of_normalized(normalize_name(name))
+
+
+def _grams(text: str) -> set[int]:
+    """Character bigrams, each packed into one integer (two code points of at most 21 bits)."""
+    return {(ord(a) << 21) | ord(b) for a, b in zip(text, text[1:], strict=False)}
+
+
+def _score(query: NameKeys, name: NameKeys, *, exact: bool = False) -> float:
+    """Similarity 0–100 of a query and a name, tolerant of suffixes, regions, extra parts and one typo.
+
+    100 only for the same name (``exact``: equal lookup keys); the same name with another legal form is 99.
+    """
+    if exact:
+        return 100.0
+    if query.key == name.key:
+        return 99.0
+    score = fuzz.ratio(query.key, name.key)
+    if query.core == name.core:
+        score = max(score, 97.0)
+    else:
+        score = max(score, 0.96 * fuzz.ratio(query.core, name.core))
+    if len(query.core) >= MIN_CORE and len(query.core) < len(name.key):
+        # The query as a part of the name (a trade name typed alone): good, never as good as the whole.
+        score = max(score, 0.9 * fuzz.partial_ratio(query.core, name.key))
+    return score
+
+
+# ---------------------------------------------------------------------------------------------------
+# Index maintenance
+
+_G = SubjectNameGram._meta.db_table
+_STAT = SubjectNameGramStat._meta.db_table
+
+
+def _subject_names(ids: list[int]) -> dict[int, list[str]]:
+    """Normalised current and former names of the given organisations and 个体工商户 (not natural persons)."""
+    names: dict[int, list[str]] = {}
+    s = Subject._meta.db_table
+    for pk, kind, normalized in lookup_rows(
+        ids, select="s.id, s.kind, s.name_normalized", table=f"{s} s", match="s.id", sql_type="bigint"
+    ):
+        if kind != SubjectKind.NATURAL_PERSON:
+            names[pk] = [normalized]
+    for subject_id, normalized in lookup_rows(
+        names,
+        select="a.subject_id, a.value_normalized",
+        table=f"{SubjectAlias._meta.db_table} a",
+        match="a.subject_id",
+        where=" AND a.kind = %s",
+        params=[AliasKind.FORMER_NAME],
+        sql_type="bigint",
+    ):
+        names[subject_id].append(normalized)
+    return names
+
+
+def _names_and_grams(ids: list[int]) -> tuple[dict[int, list[str]], dict[int, set[int]]]:
+    """In one statement: the subjects' normalised names and former names (natural persons have none here)
+    and the bigrams the index holds for them."""
+    s, a = Subject._meta.db_table, SubjectAlias._meta.db_table
+    parts = (
+        f"SELECT s.id, 0, s.name_normalized, CAST(NULL AS BIGINT) FROM {s} s WHERE s.id = {{key}} AND s.kind <> %s",
+        f"SELECT a.subject_id, 1, a.value_normalized, CAST(NULL AS BIGINT) FROM {a} a WHERE a.subject_id = {{key}} AND a.kind = %s",
+        f"SELECT g.subject_id, 2, NULL, g.gram FROM {_G} g WHERE g.subject_id = {{key}}",
+    )
+    params = [SubjectKind.NATURAL_PERSON, AliasKind.FORMER_NAME]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            union = " UNION ALL ".join(p.format(key="k.v") for p in parts)
+            cursor.execute(
+                f"SELECT x.* FROM unnest(%s::bigint[]) AS k(v) CROSS JOIN LATERAL ({union}) AS x",
+                [ids, *params],
+            )
+        else:
+            # json_each first, then CROSS JOIN: SQLite keeps that order and probes the index per key.
+            union = " UNION ALL ".join(
+                p.format(key="k.value").replace("FROM ", "FROM json_each(%s) AS k CROSS JOIN ", 1)
+                for p in parts
+            )
+            keys = json.dumps(ids)
+            cursor.execute(union, [keys, params[0], keys, params[1], keys])
+        rows = cursor.fetchall()
+    names: dict[int, list[str]] = {pk: [name] for pk, part, name, _ in rows if part == 0}
+    grams: dict[int, set[int]] = defaultdict(set)
+    for pk, part, name, gram in rows:
+        if part == 2:
+            grams[pk].add(gram)
+        elif part == 1 and pk in names:
+            names[pk].append(name)
+    return names, grams
+
+
+def _grams_of(names: Iterable[str]) -> set[int]:
+    grams: set[int] = set()
+    for normalized in names:
+        grams |= keys_of_normalized(normalized).grams
+    return grams
+
+
+def _add_frequencies(deltas: dict[int, int]) -> None:
+    """Add to the document frequencies, in gram order (concurrent writers then never deadlock)."""
+    changes = sorted((gram, delta) for gram, delta in deltas.items() if delta)
+    if not changes:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {_STAT} (gram, df) SELECT g, d FROM unnest(%s::bigint[], %s::integer[]) AS t(g, d) "
+                f"ORDER BY g ON CONFLICT (gram) DO UPDATE SET df = {_STAT}.df + EXCLUDED.df",
+                [[g for g, _ in changes], [d for _, d in changes]],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {_STAT} (gram, df) VALUES (%s, %s) "
+                "ON CONFLICT (gram) DO UPDATE SET df = df + excluded.df",
+                changes,
+            )
+
+
+def _index_chunk(ids: list[int]) -> int:
+    if connection.vendor == "postgresql":
+        # Two writers re-indexing the same subject (a former name added while a batch loads) take turns.
+        # Only subjects already indexed can be touched by another transaction: a subject created in this
+        # one is invisible to the others until it commits, so new subjects cost no lock.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {Subject._meta.db_table} WHERE id IN (SELECT k.v FROM unnest(%s::bigint[]) "
+                f"AS k(v) WHERE EXISTS (SELECT 1 FROM {_G} g WHERE g.subject_id = k.v)) ORDER BY id FOR UPDATE",
+                [ids],
+            )
+    names, stored = _names_and_grams(ids)
+    wanted = {pk: _grams_of(subject_names) for pk, subject_names in names.items()}
+    deltas: dict[int, int] = defaultdict(int)
+    removed: list[tuple[int, int]] = []
+    added: list[tuple[int, int]] = []
+    for pk in ids:
+        new, old = wanted.get(pk, set()), stored.get(pk, set())
+        for gram in old - new:
+            removed.append((pk, gram))
+            deltas[gram] -= 1
+        for gram in new - old:
+            added.append((gram, pk))
+            deltas[gram] += 1
+    if removed:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {_G} WHERE subject_id = %s AND gram = %s", removed)
+    # In primary-key order: the inserts walk the (gram, subject) index once instead of jumping around it.
+    write_rows(SubjectNameGram, ("gram", "subject_id"), sorted(added))
+    _add_frequencies(deltas)
+    return len(wanted)
+
+
+def subject_search_index(*, subject_ids: Iterable[int]) -> int:
+    """(Re)index the names of these subjects for the name search, set-based; returns how many are indexed."""
+    ids = sorted({int(pk) for pk in subject_ids if pk is not None})
+    indexed = 0
+    for start in range(0, len(ids), INDEX_CHUNK):
+        with transaction.atomic():
+            indexed += _index_chunk(ids[start : start + INDEX_CHUNK])
+    return indexed
+
+
+def subject_search_reindex(*, chunk: int = 20000, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the whole name index in one transaction (searches see the old index until it commits)."""
+    total = Subject.objects.exclude(kind=SubjectKind.NATURAL_PERSON).count()
+    done = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_G}")
+        cursor.execute(f"DELETE FROM {_STAT}")
+        last = 0
+        while True:
+            ids = list(
+                Subject.objects.filter(pk__gt=last)
+                .exclude(kind=SubjectKind.NATURAL_PERSON)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:chunk]
+            )
+            if not ids:
+                break
+            rows = [
+                (gram, pk) for pk, names in _subject_names(ids).items() for gram in sorted(_grams_of(names))
+            ]
+            write_rows(SubjectNameGram, ("gram", "subject_id"), rows)
+            last = ids[-1]
+            done += len(ids)
+            if progress is not None:
+                progress(done, total)
+        cursor.execute(f"INSERT INTO {_STAT} (gram, df) SELECT gram, COUNT(*) FROM {_G} GROUP BY gram")
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        # Statistics for the planner, and the visibility map that lets posting lists be read from the
+        # index alone (VACUUM cannot run inside a transaction: skipped when called inside one).
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {_G}")
+            cursor.execute(f"VACUUM ANALYZE {_STAT}")
+    return done
+
+
+# ---------------------------------------------------------------------------------------------------
+# Search
+
+
+def _identifier_hits(code: str) -> list[SubjectHit]:
+    """Exact lookups of a code: USCC, complete 身份证 number (HMAC), legacy code aliases."""
+    hits: dict[int, SubjectHit] = {}
+    if _USCC_SHAPE.fullmatch(code):
+        for subject in Subject.objects.filter(uscc=code):
+            hits[subject.pk] = SubjectHit(subject, 100.0, "uscc", code)
+    if _RIC_SHAPE.fullmatch(code):
+        digest = ric_lookup_hash(code)
+        if digest is not None:
+            for subject in Subject.objects.filter(ric_hmac=digest):
+                hits.setdefault(subject.pk, SubjectHit(subject, 100.0, "ric", mask_ric(code)))
+    values = {code}
+    org_code = check_org_code(code)
+    if org_code.ok:
+        values.add(org_code.normalized)
+    legacy = (
+        SubjectAlias.objects.filter(value_normalized__in=values)
+        .exclude(kind=AliasKind.FORMER_NAME)
+        .select_related("subject")
+        .order_by("subject_id")
+    )
+    for alias in legacy:
+        hits.setdefault(alias.subject_id, SubjectHit(alias.subject, 100.0, "code", alias.value))
+    return list(hits.values())
+
+
+def _frequencies(grams: set[int]) -> dict[int, int]:
+    marks = ", ".join(["%s"] * len(grams))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT gram, df FROM {_STAT} WHERE gram IN ({marks})", sorted(grams))
+        found = dict(cursor.fetchall())
+    return {gram: found.get(gram, 0) for gram in grams}
+
+
+def _marks(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _weight(df: int) -> float:
+    # Rarer bigrams say more about which subject is meant.
+    return round(1.0 / math.log2(2 + df), 6)
+
+
+def _shortlist(grams: list[int], df: dict[int, int]) -> list[int]:
+    """Candidates for the final ranking, best first (see the module docstring, steps 1 and 2)."""
+    present = sorted((g for g in grams if df[g] > 0), key=lambda g: (df[g], g))
+    if not present:
+        return []
+    weights = {g: _weight(df[g]) for g in present}
+    if df[present[0]] <= POSTING_BUDGET:
+        # Candidates: the holders of the rare bigrams, rarest first while their posting lists fit the
+        # budget. Ranked by the weight of every query bigram they hold, common ones included (one probe
+        # of the (subject, gram) index per candidate, inside the database).
+        driver, spent = [], 0
+        for gram in present:
+            if driver and spent + df[gram] > POSTING_BUDGET:
+                break
+            driver.append(gram)
+            spent += df[gram]
+        when = " ".join(["WHEN %s THEN %s"] * len(present))
+        sql = (
+            f"SELECT c.subject_id FROM (SELECT DISTINCT subject_id FROM {_G} WHERE gram IN ({_marks(driver)})) c "
+            f"JOIN {_G} g ON g.subject_id = c.subject_id AND g.gram IN ({_marks(present)}) "
+            f"GROUP BY c.subject_id ORDER BY SUM(CASE g.gram {when} ELSE 0 END) DESC, c.subject_id LIMIT %s"
+        )
+        params = [*driver, *present, *(v for g in present for v in (g, weights[g])), RERANK_CANDIDATES]
+    else:
+        # Only common bigrams: the subjects holding two of the three rarest, from a bounded slice of
+        # each posting list (the same range of subject ids, so that the slices intersect).
+        driver = present[:3]
+        slices = " UNION ALL ".join(
+            [f"SELECT * FROM (SELECT subject_id FROM {_G} WHERE gram = %s ORDER BY subject_id LIMIT %s) s"]
+            * len(driver)
+        )
+        sql = (
+            f"SELECT subject_id FROM ({slices}) x GROUP BY subject_id HAVING COUNT(*) >= %s "
+            "ORDER BY COUNT(*) DESC, subject_id LIMIT %s"
+        )
+        params = [
+            *(v for g in driver for v in (g, COMMON_SLICE)),
+            min(2, len(driver)),
+            RERANK_CANDIDATES,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _name_hits(query: str, limit: int) -> list[SubjectHit]:
+    typed = normalize_name(query)
+    keys = keys_of_normalized(typed)
+    if len(keys.key) < MIN_CORE:
+        return []
+    grams = sorted(keys.grams)
+    df = _frequencies(set(grams))
+    shortlist = _shortlist(grams, df)
+    if not shortlist:
+        return []
+    # Names and former names of the shortlist in one statement; Subject objects only for the hits kept.
+    names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    s, a = Subject._meta.db_table, SubjectAlias._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, 'name', name, name_normalized FROM {s} WHERE id IN ({_marks(shortlist)}) AND kind <> %s "
+            f"UNION ALL SELECT subject_id, 'former_name', value, value_normalized FROM {a} "
+            f"WHERE subject_id IN ({_marks(shortlist)}) AND kind = %s",
+            [*shortlist, SubjectKind.NATURAL_PERSON, *shortlist, AliasKind.FORMER_NAME],
+        )
+        for pk, match, name, normalized in cursor.fetchall():
+            names[pk].append((match, name, normalized))
+    scored = []
+    for pk, entries in names.items():
+        if not any(match == "name" for match, _, _ in entries):
+            continue  # a natural person (found through a former name): never by name
+        score, match, name = max(
+            (_score(keys, keys_of_normalized(normalized), exact=normalized == typed), match, name)
+            for match, name, normalized in entries
+        )
+        if score >= MIN_SCORE:
+            scored.append((round(score, 1), match, name, pk))
+    # Equal scores: the name closest in length to the query, then the oldest registration.
+    scored.sort(key=lambda h: (-h[0], abs(len(h[2]) - len(query)), h[3]))
+    scored = scored[:limit]
+    subjects = Subject.objects.in_bulk([pk for *_, pk in scored])
+    return [
+        SubjectHit(subjects[pk], score, match, name) for score, match, name, pk in scored if pk in subjects
+    ]
+
+
+def subject_search(*, query: str, limit: int = 20) -> list[SubjectHit]:
+    """Find subjects by identifier (exact) or by name (fuzzy), best first; natural persons only by full ID."""
+    text = (query or "").strip()
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    if not text:
+        return []
+    code = normalize_code_input(text)
+    if _CODE_QUERY.fullmatch(code) and any(ch.isdigit() for ch in code):
+        return _identifier_hits(code)[:limit]
+    return _name_hits(text[:100], limit)
