@@ -188,3 +188,23 @@ def protected_field_codes(item_version: CatalogItemVersion) -> set[str]:
             codes.add(spec.get("code"))
     codes.discard(None)
     return codes
+
+
+def window_basis_display(rule: str) -> str:
+    """``window_rule`` as people read it: "ndrc-36 v1 一般" → "国家发展改革委令第36号《信用修复管理办法》 一般"."""
+    code, _, rest = (rule or "").partition(" v")
+    version, _, tail = rest.partition(" ")
+    if not code or not version.isdigit():
+        return rule or ""
+    key = (code, int(version))
+    if key not in _CITATIONS:
+        # Rule set versions are immutable: a key seen once never changes; an unknown key reloads (new version).
+        from xinyong.catalog.models import RuleSet
+
+        for row in RuleSet.objects.only("code", "version", "legal_basis", "name"):
+            _CITATIONS[(row.code, row.version)] = row.legal_basis or row.name
+    citation = _CITATIONS.get(key)
+    return f"{citation} {tail}".strip() if citation else rule
+
+
+_CITATIONS: dict[tuple[str, int], str] = {}
