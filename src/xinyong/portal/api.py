@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from xinyong.accounts.models import Department
 from xinyong.api.errors import ErrorOut, error
@@ -245,48 +245,27 @@ def _disclosures(item_code, *, department, date_from, date_to, kind, page, page_
     )
 
 
+class DisclosureFilters(Schema):
+    """Filters of the 双公示 lists (query parameters)."""
+
+    department: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    kind: str | None = None
+    page: int = 1
+    page_size: int = 20
+
+
 @router.get("/licenses", response={200: PageOut, 400: ErrorOut}, summary="行政许可公示（双公示）")
-def licenses(
-    request,
-    department: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    kind: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
-):
+def licenses(request, filters: Query[DisclosureFilters]):
     """Public licences, newest decision first; ``kind`` is a 许可类别 (普通、特许、认可、核准、登记、其他)."""
-    return _disclosures(
-        LICENSE,
-        department=department,
-        date_from=date_from,
-        date_to=date_to,
-        kind=kind,
-        page=page,
-        page_size=page_size,
-    )
+    return _disclosures(LICENSE, **filters.dict())
 
 
 @router.get("/penalties", response={200: PageOut, 400: ErrorOut}, summary="行政处罚公示（双公示）")
-def penalties(
-    request,
-    department: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    kind: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
-):
+def penalties(request, filters: Query[DisclosureFilters]):
     """Public penalties, newest decision first; ``kind`` is a 处罚类别 (罚款、警告 …)."""
-    return _disclosures(
-        PENALTY,
-        department=department,
-        date_from=date_from,
-        date_to=date_to,
-        kind=kind,
-        page=page,
-        page_size=page_size,
-    )
+    return _disclosures(PENALTY, **filters.dict())
 
 
 @router.get("/lists/{slug}", response={200: PageOut, 400: ErrorOut, 404: ErrorOut}, summary="红黑名单")
