@@ -579,7 +579,8 @@ def build_records(*, count: int, seed: int) -> dict:
         first, last = done + 1, done + batch
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute("SELECT setseed(%s)", [((seed * 7919 + first) % 10_000) / 10_000])
+            # A different random stream per chunk (the same seed would repeat the first chunk's choices).
+            cursor.execute("SELECT setseed(%s)", [random.Random(seed * 1_000 + first).random()])
             cursor.execute("DROP TABLE IF EXISTS bench_rows")
             # One row per record: every random choice made once, then reused by both inserts.
             cursor.execute(
