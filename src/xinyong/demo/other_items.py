@@ -17,11 +17,13 @@ from django.utils import timezone
 from xinyong.accounts.models import Department, User
 from xinyong.collection.services import record_submit_form
 from xinyong.core.codes import SubjectKind
+from xinyong.demo.county import UPLOADS
 from xinyong.demo.generate import add_years
 from xinyong.subjects import crypto
 from xinyong.subjects.models import LinkedPerson, Subject
 
 KIND_LABELS = dict(SubjectKind.choices)
+FORM_ABBREVIATIONS = {"court": "法", "dev-reform": "信"}  # departments that send no files (no UPLOADS entry)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,12 @@ def _party(prefix: str, subject: Subject, rng: random.Random, *, name_code: str,
     return values
 
 
+def _abbr(department: Department) -> str:
+    """The department's short form in document numbers (示法执, 示税发 …)."""
+    upload = UPLOADS.get(department.code)
+    return upload.abbr if upload else FORM_ABBREVIATIONS.get(department.code, "")
+
+
 def _values(spec: ListSpec, subject: Subject, department: Department, rng, number: int, day: dt.date) -> dict:
     """Field values of one entry, keyed by the catalog's field codes."""
     year = day.year
@@ -158,7 +166,7 @@ def _values(spec: ListSpec, subject: Subject, department: Department, rng, numbe
             SX_MDMC=spec.title,
             SX_SXXW=spec.act,
             SX_RDYJ=spec.basis,
-            SX_RDWSH=f"（{year}）示{department.code[:2].upper()}执{number:04d}号",
+            SX_RDWSH=f"（{year}）示{_abbr(department)}执{number:04d}号",
             SX_LRRQ=day.isoformat(),
             SX_YXQZI=until,
             SX_RDJG=department.name,
@@ -185,7 +193,7 @@ def _values(spec: ListSpec, subject: Subject, department: Department, rng, numbe
         values.update(
             RY_RYMC=spec.title,
             RY_RYJB="县级",
-            RY_RDWH=f"示{department.code[:2].upper()}发〔{year}〕{number}号",
+            RY_RDWH=f"示{_abbr(department)}发〔{year}〕{number}号",
             RY_RDRQ=day.isoformat(),
             RY_YXQZ=day.isoformat(),
             RY_YXQZI=until,
