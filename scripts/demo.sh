@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
+XINYONG_NO_BROWSER=1 . scripts/system-packages.sh
 xinyong demo
 exec xinyong serve "${XINYONG_ADDR:-127.0.0.1:8000}"
