@@ -4,7 +4,7 @@
 # XINYONG_NO_BROWSER=1, as for the demo).
 need=()
 [ "${XINYONG_NO_BROWSER:-0}" = 1 ] || [ -x /usr/bin/chromium ] || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -ci "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
 /sbin/ldconfig -p 2>/dev/null | grep -c "libpangoft2-1.0" >/dev/null || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
