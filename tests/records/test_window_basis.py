@@ -19,7 +19,9 @@ def rule_sets():
 def test_rule_set_code_is_replaced_by_its_legal_basis(rule_sets):
     shown = window_basis_display("ndrc-36 v1 严重")
     assert shown == "国家发展改革委令第36号《信用修复管理办法》 严重"
-    assert window_basis_display("ndrc-527 v1 一般（多种处罚取最长期限）").startswith("发改办财金〔2019〕527号 一般")
+    assert window_basis_display("ndrc-527 v1 一般（多种处罚取最长期限）").startswith(
+        "发改办财金〔2019〕527号 一般"
+    )
 
 
 @pytest.mark.parametrize("rule", ["长期公示", "有效期内公示（至 2030-01-01）", "", "ndrc-99 v1 一般", "x vz"])
