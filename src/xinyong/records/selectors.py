@@ -203,8 +203,9 @@ def window_basis_display(rule: str) -> str:
 
         for row in RuleSet.objects.only("code", "version", "legal_basis", "name"):
             _CITATIONS[(row.code, row.version)] = row.legal_basis or row.name
-    citation = _CITATIONS.get(key)
+        _CITATIONS.setdefault(key, "")  # not a rule set: remembered, so it is not looked up on every row
+    citation = _CITATIONS[key]
     return f"{citation} {tail}".strip() if citation else rule
 
 
-_CITATIONS: dict[tuple[str, int], str] = {}
+_CITATIONS: dict[tuple[str, int], str] = {}  # "" for codes that name no rule set

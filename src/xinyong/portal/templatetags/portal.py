@@ -10,8 +10,6 @@ from django.urls import NoReverseMatch, reverse
 
 register = template.Library()
 
-DEFAULT_PORTAL_NAME = "信用信息公示服务平台"
-
 
 @dataclass(frozen=True)
 class NavLink:
@@ -50,7 +48,7 @@ def nav_links(path: str) -> list[NavLink]:
 
 @register.simple_tag
 def portal_name() -> str:
-    return getattr(settings, "XINYONG_PORTAL_NAME", DEFAULT_PORTAL_NAME)
+    return settings.XINYONG_PORTAL_NAME
 
 
 @register.inclusion_tag("portal/_nav.html", takes_context=True)
