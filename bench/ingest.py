@@ -498,6 +498,35 @@ def _context():
 # 3. The bulk path
 
 
+def _server_cpu() -> tuple[float, float, int] | None:
+    """CPU seconds of this connection's PostgreSQL backend and of all PostgreSQL processes, read from /proc
+    (a server on this machine only; None elsewhere), and the backend's pid."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not Path("/proc").is_dir():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    tick = os.sysconf("SC_CLK_TCK")
+    backend_cpu, total = None, 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        if not name.startswith("postgres"):
+            continue
+        seconds = (int(rest[11]) + int(rest[12])) / tick  # utime + stime
+        total += seconds
+        if int(entry.name) == backend:
+            backend_cpu = seconds
+    return None if backend_cpu is None else (backend_cpu, total, backend)
+
+
 def run_bulk(path: Path, *, chunk: int, batch_ref: str) -> dict:
     """The collection app's batch path, as ``xinyong import`` runs it: store the file as a batch, then
     ``batch_process`` (read, validate, resolve subjects, store records; one transaction per chunk)."""
@@ -527,10 +556,12 @@ def run_bulk(path: Path, *, chunk: int, batch_ref: str) -> dict:
         raise SystemExit(f"batch not ready: {batch.status} {batch.error_code} {batch.error_message}")
     stored = time.perf_counter()
     timings: Counter = Counter()
+    server = _server_cpu()
     cpu = time.process_time()
     batch = batch_process(batch_id=batch.pk, chunk_size=chunk, timings=timings)
     cpu = time.process_time() - cpu
     seconds = time.perf_counter() - stored
+    server_after = _server_cpu()
     if batch.status != BatchStatus.DONE:
         raise SystemExit(f"batch failed: {batch.error_code} {batch.error_message}")
     return {
@@ -543,9 +574,90 @@ def run_bulk(path: Path, *, chunk: int, batch_ref: str) -> dict:
         "rows_per_s": round(batch.rows_read / seconds),
         "store_file_seconds": round(stored - started, 2),
         "load_cpu_seconds": round(cpu, 1),
+        # PostgreSQL on this machine: CPU of the loading connection's backend and of all server processes.
+        **(
+            {
+                "backend_cpu_seconds": round(server_after[0] - server[0], 1),
+                "server_cpu_seconds": round(server_after[1] - server[1], 1),
+            }
+            if server and server_after and server[2] == server_after[2]
+            else {}
+        ),
         "timings": {k: round(v, 2) for k, v in sorted(timings.items())},
         "chunk": chunk,
     }
+
+
+FLOOR_TABLES = (
+    "subjects_subject",
+    "subjects_subjectalias",
+    "subjects_subjectnamegram",
+    "records_creditrecord",
+    "records_creditrecordversion",
+)
+
+
+def run_floor() -> dict:
+    """The PostgreSQL side alone: the rows the bulk path wrote, copied into empty tables with the same columns,
+    defaults and indexes (no foreign keys: the loader checks those set-based), one COPY per table in one
+    transaction, as the loader's chunks do. No Python per row: what is left is what the database itself
+    spends to store these rows — the floor under any loader on this machine."""
+    from django.db import connection
+
+    tables = {}
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        for table in FLOOR_TABLES:
+            buffer = bytearray()
+            with raw.copy(f"COPY {table} TO STDOUT") as copy:
+                for block in copy:
+                    buffer += block
+            cursor.execute(f"DROP TABLE IF EXISTS floor_{table}")
+            cursor.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
+            tables[table] = buffer
+        result: dict[str, Any] = {"tables": {}}
+        started, server = time.perf_counter(), _server_cpu()
+        with connection.cursor() as cursor2, transaction_atomic():
+            cursor2.execute("SET LOCAL synchronous_commit = off")
+            for table, data in tables.items():
+                table_started, table_server = time.perf_counter(), _server_cpu()
+                with raw.copy(f"COPY floor_{table} FROM STDIN") as copy:
+                    view = memoryview(data)
+                    for offset in range(0, len(view), 1 << 20):
+                        copy.write(view[offset : offset + (1 << 20)])
+                after = _server_cpu()
+                result["tables"][table] = {
+                    "rows": data.count(b"\n"),
+                    "mb": round(len(data) / 1e6, 1),
+                    "seconds": round(time.perf_counter() - table_started, 2),
+                    "backend_cpu_seconds": round(after[0] - table_server[0], 2),
+                }
+        after = _server_cpu()
+        result["seconds"] = round(time.perf_counter() - started, 2)
+        result["backend_cpu_seconds"] = round(after[0] - server[0], 2)
+        result["server_cpu_seconds"] = round(after[1] - server[1], 2)
+        for table in FLOOR_TABLES:
+            cursor.execute(f"DROP TABLE floor_{table}")
+    return result
+
+
+def transaction_atomic():
+    from django.db import transaction
+
+    return transaction.atomic()
+
+
+def _print_floor(r: dict, *, rows: int) -> None:
+    parts = "，".join(
+        f"{table} {_fmt(t['rows'])} 行 {t['mb']} MB {t['backend_cpu_seconds']} s"
+        for table, t in r["tables"].items()
+    )
+    print(
+        f"[postgres] 写入下限（同样的行直接 COPY 进同结构的空表，不经 Python）：{r['seconds']} s，"
+        f"数据库连接 CPU {r['backend_cpu_seconds']} s，数据库全部进程 CPU {r['server_cpu_seconds']} s，"
+        f"即单个连接最多 {_fmt(round(rows / r['backend_cpu_seconds']))} 行/秒；{parts}",
+        flush=True,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -803,6 +915,9 @@ def orchestrate(args: argparse.Namespace) -> None:
                 _run_phase("setup", args, db_url=url, csv=str(csv_path))
                 entry["bulk"] = _run_phase("bulk", args, db_url=url, csv=str(csv_path))
                 _print_phase(kind, "批量入库（首次）", entry["bulk"])
+                if kind == "postgres" and not args.skip_floor:
+                    entry["floor"] = _run_phase("floor", args, db_url=url, csv=str(csv_path))
+                    _print_floor(entry["floor"], rows=entry["bulk"]["rows"])
                 if not args.skip_again:
                     entry["bulk_again"] = _run_phase("bulk", args, db_url=url, csv=str(csv_path))
                     _print_phase(kind, "批量入库（重复上传同一文件）", entry["bulk_again"])
@@ -849,7 +964,9 @@ def _print_phase(kind: str, label: str, r: dict) -> None:
         detail = "；" + "，".join(f"{_PHASES.get(k, k)} {v} s" for k, v in timings.items())
     print(
         f"[{kind}] {label}：{_fmt(r['rows'])} 行，{r['seconds']} s（本进程 CPU {r['cpu_seconds']} s"
-        f"{'，读取进程 CPU ' + str(r['child_cpu_seconds']) + ' s' if r.get('child_cpu_seconds') else ''}），"
+        f"{'，读取进程 CPU ' + str(r['child_cpu_seconds']) + ' s' if r.get('child_cpu_seconds') else ''}"
+        f"{'，数据库连接 CPU ' + str(r['backend_cpu_seconds']) + ' s' if 'backend_cpu_seconds' in r else ''}"
+        f"{'，数据库全部进程 CPU ' + str(r['server_cpu_seconds']) + ' s' if 'server_cpu_seconds' in r else ''}），"
         f"{'读取进程峰值内存 ' + str(round(r['child_peak_rss_mb'])) + ' MB，' if r.get('child_cpu_seconds') else ''}"
         f"{_fmt(r['rows_per_s'])} 行/秒，峰值内存 {r['peak_rss_mb']:.0f} MB；新增 {_fmt(r['created'])}，新版本 {_fmt(r['new_version'])}，"
         f"重复 {_fmt(r['duplicate'])}，拒收 {_fmt(r['rejected'])}{detail}",
@@ -873,11 +990,17 @@ def run_phase(args: argparse.Namespace) -> None:
             if args.profile:
                 import cProfile
 
+                from django.conf import settings
+
+                # One process, so that the profile covers reading and validation as well as loading.
+                settings.XINYONG_COLLECTION_PIPELINE_MIN_BYTES = -1
                 profiler = cProfile.Profile()
                 result = profiler.runcall(run_bulk, Path(args.csv), chunk=args.chunk, batch_ref="bench-bulk")
                 profiler.dump_stats(args.profile)
             else:
                 result = run_bulk(Path(args.csv), chunk=args.chunk, batch_ref="bench-bulk")
+        elif args.phase == "floor":
+            result = run_floor()
         elif args.phase == "iex":
             limit = args.iex_rows if args.iex_rows and args.iex_rows < args.rows else None
             result = run_iex(Path(args.csv), limit=limit, batch_ref="bench-iex")
@@ -910,6 +1033,9 @@ def main() -> None:
     parser.add_argument("--csv", help="use this CSV instead of generating one (generated there if missing)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--skip-again", action="store_true", help="skip the re-upload (all duplicates) run")
+    parser.add_argument(
+        "--skip-floor", action="store_true", help="skip the PostgreSQL write floor (COPY of the loaded rows)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases and the generated file")
     parser.add_argument("--profile", help="write a cProfile of the bulk phase to this file")
     parser.add_argument("--phase", help=argparse.SUPPRESS)

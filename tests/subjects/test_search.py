@@ -194,6 +194,10 @@ def test_bulk_resolution_indexes_new_and_renamed_subjects(db, as_of):
     )
     hit = subject_search(query="鹭岛海运")[0]
     assert hit.subject.name == "厦门市鹭岛远航船务有限公司" and hit.match == "former_name"
+    # New subjects are indexed from their names alone: the same index a rebuild makes.
+    incremental = _index_state()
+    subject_search_reindex()
+    assert _index_state() == incremental
 
 
 def test_common_bigrams_take_the_bounded_path(registry, monkeypatch):

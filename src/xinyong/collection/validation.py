@@ -444,6 +444,15 @@ def _compile(cond: Mapping[str, Any], schema: ItemSchema) -> Condition:
     return lambda row: not _blank(raw := row.get(code)) and bool(found := parts(raw)) and found <= targets
 
 
+def _condition_fields(cond: Mapping[str, Any]) -> set[str]:
+    """The fields a condition reads."""
+    if "all" in cond or "any" in cond:
+        return set().union(*(_condition_fields(c) for c in cond.get("all", cond.get("any"))))
+    if "not" in cond:
+        return _condition_fields(cond["not"])
+    return {cond["field"]}
+
+
 def _describe(cond: Mapping[str, Any], label: Callable[[str], str]) -> str:
     """zh-hans reading of a condition with the file's column names: “处罚类别”含“罚款”."""
     if "all" in cond:
@@ -482,6 +491,10 @@ _MEMO_KINDS = frozenset(
     {FieldType.TEXT, FieldType.CODE, FieldType.CODES, FieldType.DATE, FieldType.AMOUNT, FieldType.USCC}
 )
 _MEMO_LIMIT = 4096
+_TEXT_OR_NONE = frozenset({str, type(None)})
+# Conditions may read identifiers (a USCC equal to the no-code placeholder), which repeat only per subject.
+_CONDITION_MEMO_LIMIT = 50_000
+_NO_MEMO: dict[str, Any] = {}  # the memo of a field whose check is not memoised: always empty
 _REG_NO = re.compile(r"\d{15}")
 _RIC_SHAPE = re.compile(r"\d{15}|\d{17}[\dX]")
 
@@ -571,6 +584,13 @@ class RowValidator:
         ]
         self._always_required = frozenset(p.spec.code for p, cond in self.required if cond is None)
         self._conditional = [(p, cond) for p, cond in self.required if cond is not None]
+        # The conditions read a few cells, whose values repeat from row to row: for the conditions reading
+        # the same cells, which of them hold is remembered per value of those cells (texts only).
+        groups: dict[tuple[str, ...], list[tuple[int, Condition]]] = {}
+        for index, (plan, condition) in enumerate(self._conditional):
+            read = tuple(sorted(_condition_fields(plan.spec.required_when)))
+            groups.setdefault(read, []).append((index, condition))
+        self._condition_groups = [(read, pairs, {}) for read, pairs in groups.items()]
         self.legacy_defaults: list[tuple[str, dict[str, Any]]] = []
         file_headers = {normalize_header(h) for h in self.columns.values()}
         for rule in schema.legacy_defaults:
@@ -625,6 +645,13 @@ class RowValidator:
         )
         self._kind_of: Callable[[str], str | None] = kind_list.code_for if kind_list else (lambda v: None)
         self._role_plans = {role: self.plans.get(code) for role, code in core.items()}
+        self._name_field = core.get("subject_name")
+        self._number_field = core.get("document_number")
+        self._date_field = core.get("decision_date")
+        self._severity_field = core.get("severity")
+        self._status_field = core.get("status")
+        self._severities: dict[str, str] = {}
+        self._statuses: dict[str, str] = {}
         for role in (
             "subject_uscc",
             "subject_id_number",
@@ -916,26 +943,37 @@ class RowValidator:
         # The fields others depend on (subject kind, ID types) first, then the row's own fields.
         # The row's own fields in its order (the same for every row of a file: looked up by the keys).
         order = tuple(raw_values)
-        later = self._later.get(order)
-        if later is None:
+        sequence = self._later.get(order)
+        if sequence is None:
             steps, skip = self._steps, self._first
-            later = [steps[c] for c in order if c in steps and c not in skip]
+            all_steps = (*self._first_steps, *(steps[c] for c in order if c in steps and c not in skip))
+            memos = tuple(_NO_MEMO if memo is None else memo for _c, _p, _f, memo in all_steps)
+            sequence = (all_steps, tuple(step[0] for step in all_steps), memos)
             if len(self._later) < 64:
-                self._later[order] = later
+                self._later[order] = sequence
+        all_steps, codes, memos = sequence
+        # The cells and their remembered results, looked up for the whole row at once. A memo holds texts
+        # only, so another value finds nothing in it, as when it is only looked up for texts.
+        raws = list(map(raw_values.get, codes))
+        try:
+            hits = list(map(dict.get, memos, raws))
+        except TypeError:  # an unhashable cell (a JSON list or object)
+            hits = [
+                memo.get(raw) if raw.__class__ is str else None for memo, raw in zip(memos, raws, strict=True)
+            ]
         errors, warnings, dates = row.errors, row.warnings, row.dates
-        for code, plan, check, memo in (*self._first_steps, *later):
-            raw = raw_values.get(code)
+        for (code, plan, check, memo), raw, value in zip(all_steps, raws, hits, strict=True):
+            if value is not None:
+                present.add(code)
+                if value.__class__ is tuple:  # a date: (ISO text, date)
+                    value, dates[code] = value
+                fields[code] = value
+                if code == kind_field:
+                    row.kind = self._kind_code(value)
+                continue
             if raw is None:
                 continue
             if raw.__class__ is str:
-                if memo is not None and (value := memo.get(raw)) is not None:
-                    present.add(code)
-                    if value.__class__ is tuple:  # a date: (ISO text, date)
-                        value, dates[code] = value
-                    fields[code] = value
-                    if code == kind_field:
-                        row.kind = self._kind_code(value)
-                    continue
                 if not raw or raw.isspace():
                     continue
             elif _blank(raw):
@@ -964,14 +1002,13 @@ class RowValidator:
                 if condition is None and plan.spec.code not in present:
                     self._issue(row, "required_missing", plan, "")
                     reported_missing.add(plan.spec.code)
-        for plan, condition in self._conditional:
+        for plan in self._required_now(raw_values, present):
             code = plan.spec.code
             if code in present:
                 continue
-            if condition(raw_values):
-                text = _describe(plan.spec.required_when or {}, lambda c: plans[c].label if c in plans else c)
-                self._issue(row, "required_when_missing", plan, "", condition=text)
-                reported_missing.add(code)
+            text = _describe(plan.spec.required_when or {}, lambda c: plans[c].label if c in plans else c)
+            self._issue(row, "required_when_missing", plan, "", condition=text)
+            reported_missing.add(code)
 
         self._check_subject(row, reported_missing)
         self._check_dates(row)
@@ -979,6 +1016,32 @@ class RowValidator:
         if row.errors:
             return RowResult(number, False, row.errors, row.warnings)
         return RowResult(number, True, row.errors, row.warnings, self._subject(row), self._record(row))
+
+    def _required_now(self, raw_values: Mapping[str, Any], present: set[str]) -> list[_Plan]:
+        """The conditionally required fields whose condition holds (some may be present), in schema order."""
+        conditional = self._conditional
+        holding: list[int] = []
+        for read, pairs, memo in self._condition_groups:
+            if len(read) == 1:
+                key = raw_values.get(read[0])
+                text = key is None or key.__class__ is str
+            else:
+                key = tuple(map(raw_values.get, read))
+                text = _TEXT_OR_NONE.issuperset(map(type, key))
+            if not text:
+                found = [
+                    i
+                    for i, condition in pairs
+                    if conditional[i][0].spec.code not in present and condition(raw_values)
+                ]
+            elif (found := memo.get(key)) is None:
+                if len(memo) >= _CONDITION_MEMO_LIMIT:
+                    memo.clear()
+                found = memo[key] = tuple(i for i, condition in pairs if condition(raw_values))
+            holding += found
+        if len(holding) > 1:
+            holding.sort()
+        return [conditional[i][0] for i in holding]
 
     def validate_source(self, row: Any, mapper: Any) -> RowResult:
         """Check a :class:`~xinyong.collection.readers.SourceRow` through a mapper (``mapping_apply``):
@@ -1117,44 +1180,51 @@ class RowValidator:
     # -- outputs -------------------------------------------------------------------------------------
 
     def _subject(self, row: _Row) -> SubjectInput | None:
-        name_field = self.core.get("subject_name")
+        name_field = self._name_field
         kind = row.kind
         if kind is None or not name_field:
             return None
-        person = kind == SubjectKind.NATURAL_PERSON
-        return SubjectInput(
-            kind=kind,
-            name=row.fields.get(name_field, ""),
-            uscc=None if person else row.uscc_id,
-            ric=row.ric if person else None,
-            legacy_codes=dict(row.codes),
-        )
+        # row.codes is this row's own dict (the row state is dropped after validation): no copy needed.
+        if kind == SubjectKind.NATURAL_PERSON:
+            return SubjectInput(kind, row.fields.get(name_field, ""), None, row.ric, row.codes)
+        return SubjectInput(kind, row.fields.get(name_field, ""), row.uscc_id, None, row.codes)
 
     def _record(self, row: _Row) -> RecordInput | None:
-        core = self.core
-        number_field, date_field = core.get("document_number"), core.get("decision_date")
+        number_field, date_field = self._number_field, self._date_field
         if not number_field or not date_field or date_field not in row.dates:
             return None
+        fields = row.fields
         severity = self.severity_default
-        severity_field = core.get("severity")
-        if severity_field and severity_field in row.fields:
-            cl = self.schema.code_lists.get(self.plans[severity_field].spec.code_list or "")
-            severity = (self._code_for(cl, row.fields[severity_field]) if cl else None) or severity
+        severity_field = self._severity_field
+        if severity_field and severity_field in fields:
+            severity = self._coded(self._severities, fields[severity_field], self._severity_of)
         status = "effective"
-        status_field = core.get("status")
-        if status_field and status_field in row.fields:
-            cl = self.schema.code_lists.get(self.plans[status_field].spec.code_list or "")
-            status = _STATUS_BY_CODE.get(
-                (self._code_for(cl, row.fields[status_field]) if cl else "") or "", status
-            )
+        status_field = self._status_field
+        if status_field and status_field in fields:
+            status = self._coded(self._statuses, fields[status_field], self._status_of)
         return RecordInput(
-            number=row.number,
-            document_number=row.fields.get(number_field, ""),
-            decision_date=row.dates[date_field],
-            fields=row.fields,
-            severity=severity,
-            status=status,
+            row.number, fields.get(number_field, ""), row.dates[date_field], fields, severity, None, status
         )
+
+    @staticmethod
+    def _coded(memo: dict, value: Any, compute: Callable[[Any], str]) -> str:
+        """``compute(value)``, remembered per value (the code-list values of a field repeat)."""
+        if value.__class__ is not str:
+            return compute(value)
+        found = memo.get(value)
+        if found is None:
+            found = compute(value)
+            if len(memo) < _MEMO_LIMIT:
+                memo[value] = found
+        return found
+
+    def _severity_of(self, value: Any) -> str:
+        cl = self.schema.code_lists.get(self.plans[self._severity_field].spec.code_list or "")
+        return (self._code_for(cl, value) if cl else None) or self.severity_default
+
+    def _status_of(self, value: Any) -> str:
+        cl = self.schema.code_lists.get(self.plans[self._status_field].spec.code_list or "")
+        return _STATUS_BY_CODE.get((self._code_for(cl, value) if cl else "") or "", "effective")
 
 
 # ---------------------------------------------------------------------------------------------------

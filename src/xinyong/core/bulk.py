@@ -130,13 +130,8 @@ def write_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The driver's cursor (COPY is not in Django's API); errors mapped to Django's as for execute().
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
+            # COPY text built here, sent in large blocks: the driver's write_row adapts value by value.
+            copy_text(model, columns, [copy_line(row) + "\n" for row in rows])
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)

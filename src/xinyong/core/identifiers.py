@@ -398,6 +398,10 @@ def normalize_code_input(value: object) -> str:
     if value is None:
         return ""
     text = _float_text(value) if isinstance(value, float) else str(value)
+    if text.isascii():
+        # ASCII has no format characters, its whitespace is what split() drops, and the translation
+        # tables change only its lower-case letters: the general steps below give the same text.
+        return "".join(text.split()).upper()
     # Whitespace of any kind (U+3000, NBSP …) and invisible format characters (zero-width, BOM, soft hyphen).
     text = "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
     # Upper-case only ASCII letters: other scripts keep their length and stay visible in error messages.

@@ -356,10 +356,14 @@ class RecordPreparer:
         self.number_field = (item_version.core_fields or {}).get("document_number")
         self.windows = windows if windows is not None else WindowCalculator.load()
         self.postgres = connection.vendor == "postgresql" if postgres is None else postgres
-        self._tokens: dict[str, str] = {}
+        self._tokens: dict[tuple, str] = {}
         self._hmacs: dict[str, str] = {}
         self._texts: dict[Any, bytes] = {}  # COPY text of values that repeat (windows, dates, codes)
         self._dates: dict[dt.date, dt.date] = {}
+        # COPY text of the decision date, severity, polarity and status; of a window's dates and columns
+        # (keyed by the window's identity: the calculator returns one object per distinct window).
+        self._cores: dict[tuple, bytes] = {}
+        self._window_texts: dict[int, tuple[Window, bytes]] = {}
 
     def prepare(self, record_input: RecordInput) -> PreparedRecord:
         """Check a row as record_ingest does (RecordError with the row number) and compute its version."""
@@ -419,8 +423,16 @@ class RecordPreparer:
             stored_json = _json_bytes(stored)
             text = self._text
             document = _copy_bytes(document_number)
-            core = b"\t".join((text(decision_date), text(severity), text(polarity), text(status)))
-            dates_window = b"\t".join((text(publish_from), text(publish_until), text(window)))
+            core_key = (decision_date, severity, polarity, status)
+            core = self._cores.get(core_key)
+            if core is None:
+                if len(self._cores) >= _CACHE_LIMIT:
+                    self._cores.clear()
+                core = self._cores[core_key] = b"\t".join(map(text, core_key))
+            if record_input.publish_from is None and record_input.publish_until is None:
+                dates_window = self._window_text(window)
+            else:
+                dates_window = b"\t".join((text(publish_from), text(publish_until), text(window)))
             stored_text = stored_json
             if b"\\" in stored_text:
                 stored_text = stored_text.replace(
@@ -453,14 +465,29 @@ class RecordPreparer:
         )
 
     def _encrypt(self, secret: dict[str, str]) -> str:
-        # Same text as record_ingest encrypts; one Fernet token per distinct value (the costly step).
-        plain = json.dumps(secret, ensure_ascii=False)
-        token = self._tokens.get(plain)
+        # Same text as record_ingest encrypts; one Fernet token per distinct value (the costly step). The
+        # items (text keys and values) name the text, which is only built for a new value.
+        key = tuple(secret.items())
+        token = self._tokens.get(key)
         if token is None:
             if len(self._tokens) >= _CACHE_LIMIT:
                 self._tokens.clear()
-            token = self._tokens[plain] = crypto.encrypt(plain)
+            token = self._tokens[key] = crypto.encrypt(json.dumps(secret, ensure_ascii=False))
         return token
+
+    def _window_text(self, window: Window) -> bytes:
+        """COPY text of a window's publish_from, publish_until and columns."""
+        entry = self._window_texts.get(id(window))
+        if entry is None or entry[0] is not window:
+            if len(self._window_texts) >= _CACHE_LIMIT:
+                self._window_texts.clear()
+            text = self._text
+            # The entry keeps the window alive, so that its id is not reused while the entry exists.
+            entry = self._window_texts[id(window)] = (
+                window,
+                b"\t".join((text(window.publish_from), text(window.publish_until), text(window))),
+            )
+        return entry[1]
 
     def _keyed(self, value: str) -> str:
         digest = self._hmacs.get(value)

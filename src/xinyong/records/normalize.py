@@ -24,6 +24,7 @@ def normalize_document_number(value: str | None) -> str:
 
 
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})
+_TEXT = frozenset({str})
 
 
 def jsonable(value):
@@ -33,6 +34,9 @@ def jsonable(value):
     if kind in _PRIMITIVES:
         return value
     if kind is dict:
+        # Validated rows: text keys and primitive values, which a copy keeps as they are.
+        if _PRIMITIVES.issuperset(map(type, value.values())) and _TEXT.issuperset(map(type, value)):
+            return dict(value)
         return {
             (k if type(k) is str else str(k)): (v if type(v) in _PRIMITIVES else jsonable(v))
             for k, v in value.items()

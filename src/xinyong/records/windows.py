@@ -56,7 +56,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -89,6 +89,8 @@ FINE_KIND = "罚款"
 _CACHE_LIMIT = 200_000
 _TIERS = frozenset(SeverityTier.values)
 _TIER_LABELS = {tier.value: str(tier.label) for tier in SeverityTier}
+_TEXT_TYPES = frozenset({str, type(None)})
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ def _long_term(day: dt.date | None) -> bool:
 
 
 def _hashable(value: Any) -> Any:
+    if value.__class__ is str or value is None:  # the usual cell values: nothing to convert
+        return value
     if isinstance(value, list | tuple | set | frozenset):
         return tuple(_hashable(v) for v in value)
     if isinstance(value, dict):
@@ -203,7 +207,7 @@ class _Facts:
     fine_limits: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: WindowCalculator keeps one object per distinct shape
 class _Shape:
     """A window without dates: what the rule set, tier and penalty kinds decide."""
 
@@ -250,6 +254,9 @@ class WindowCalculator:
         self._shapes: dict[tuple, _Shape] = {}
         self._kind_sets: dict[tuple, tuple[str, ...]] = {}
         self._rule_facts: dict[_RuleSet, _Facts] = {}
+        self._sectors: dict[tuple, str | None] = {}
+        self._shape_objects: dict[tuple, _Shape] = {}
+        self._last_item: tuple | None = None
 
     @classmethod
     def load(cls) -> WindowCalculator:
@@ -263,10 +270,22 @@ class WindowCalculator:
     def _item(self, item_version) -> _ItemInfo:
         # Saved versions are immutable: their key names the content. An unsaved one is keyed by identity,
         # and the cache keeps a reference to it so that its id cannot be reused by another object.
-        key = (item_version.pk, item_version.content_hash) if item_version.pk else (id(item_version),)
+        pk = item_version.pk
+        last = self._last_item
+        # Every row of a load asks for the same version: checked against the last one first.
+        if (
+            last is not None
+            and last[0] is item_version
+            and pk
+            and last[1:3] == (pk, item_version.content_hash)
+        ):
+            return last[3]
+        key = (pk, item_version.content_hash) if pk else (id(item_version),)
         entry = self._items.get(key)
-        if entry is None or (not item_version.pk and entry[0] is not item_version):
+        if entry is None or (not pk and entry[0] is not item_version):
             entry = self._items[key] = (item_version, self._item_info(item_version))
+        if pk:
+            self._last_item = (item_version, pk, key[1], entry[1])
         return entry[1]
 
     @staticmethod
@@ -342,7 +361,11 @@ class WindowCalculator:
         if shape is None:
             if len(self._shapes) >= _CACHE_LIMIT:
                 self._shapes.clear()
-            shape = self._shapes[shape_key] = self._shape(rs, tier, kinds, department_code, fine_key, sector)
+                self._shape_objects.clear()
+            made = self._shape(rs, tier, kinds, department_code, fine_key, sector)
+            # Equal shapes share one object, so that the windows cache (keyed by the shape's identity) finds
+            # the window of an equal shape reached through another shape key.
+            shape = self._shapes[shape_key] = self._shape_objects.setdefault(astuple(made), made)
         # Second level: the dates.
         valid_key = _hashable(valid_raw) if shape.no_early_stop else None
         key = (shape, decision_date, valid_key)
@@ -415,6 +438,24 @@ class WindowCalculator:
         self, info: _ItemInfo, fields: Mapping[str, Any], department_code: str, sectors: frozenset[str]
     ) -> str | None:
         """The record's sector among ``sectors`` (item field, then department, then legal basis text)."""
+        # A function of these values, which repeat from record to record (an item's legal basis texts are a
+        # handful): remembered for text values (other types are worked out each time).
+        sector_field = info.sector_field
+        texts = (fields.get(sector_field) if sector_field else None, *map(fields.get, SECTOR_TEXT_FIELDS))
+        if not _TEXT_TYPES.issuperset(map(type, texts)):
+            return self._find_sector(info, fields, department_code, sectors)
+        key = (sector_field, department_code, sectors, texts)
+        found = self._sectors.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._find_sector(info, fields, department_code, sectors)
+            if len(self._sectors) >= _CACHE_LIMIT:
+                self._sectors.clear()
+            self._sectors[key] = found
+        return found
+
+    def _find_sector(
+        self, info: _ItemInfo, fields: Mapping[str, Any], department_code: str, sectors: frozenset[str]
+    ) -> str | None:
         if info.sector_field:
             value = normalize_value(fields.get(info.sector_field) or "")
             if value:

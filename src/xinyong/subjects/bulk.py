@@ -48,7 +48,6 @@ from xinyong.core.identifiers import (
     check_ric,
     check_uscc,
     normalize_code_input,
-    org_code_check_char,
 )
 from xinyong.core.masking import mask_ric
 from xinyong.subjects import crypto
@@ -257,6 +256,8 @@ _USCC_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}
 _SPREADSHEET_NUMBER = re.compile(r"\d+E\d+")
 _USCC_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_BASE36_VALUES = {ch: i for i, ch in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714, as org_code_check_char
 
 
 def _clean_uscc(code: str, kind: str) -> UsccResult | None:
@@ -269,8 +270,12 @@ def _clean_uscc(code: str, kind: str) -> UsccResult | None:
         return None
     if _SPREADSHEET_NUMBER.fullmatch(code):
         return None  # digits around an "E" may be a spreadsheet number: check_uscc decides
-    total = sum(_USCC_VALUES[ch] * weight for ch, weight in zip(code, _USCC_WEIGHTS, strict=False))
-    if USCC_ALPHABET[-total % 31] != code[17] or org_code_check_char(code[8:16]) != code[16]:
+    # The shape admits only characters of both alphabets: the sums need no further checks.
+    total = sum(map(operator.mul, map(_USCC_VALUES.__getitem__, code[:17]), _USCC_WEIGHTS))
+    if USCC_ALPHABET[-total % 31] != code[17]:
+        return None
+    check = 11 - sum(map(operator.mul, map(_BASE36_VALUES.__getitem__, code[8:16]), _ORG_WEIGHTS)) % 11
+    if ("X" if check == 10 else "0" if check == 11 else str(check)) != code[16]:
         return None
     category = code[:2]
     category_name = USCC_CATEGORIES.get(category)
@@ -313,10 +318,9 @@ class SubjectPreparer:
     def __init__(self, *, as_of: dt.date | None) -> None:
         self.as_of = as_of
         self._names: dict[str, str] = {}
-        self._usccs: dict[tuple[str, str], Any] = {}
+        self._checked: dict[tuple[str, str], tuple[UsccResult, tuple | None]] = {}
         self._rics: dict[str, Any] = {}
         self._hmacs: dict[str, str] = {}
-        self._categories: dict[tuple[str, str], dict[str, str]] = {}
 
     def prepare(self, item: SubjectInput) -> PreparedSubject:
         """The input checked and keyed, or rejected (``errors``)."""
@@ -358,14 +362,17 @@ class SubjectPreparer:
             return PreparedSubject.make(
                 kind, name, name_normalized, codes, warnings, "person", digest, ric=result.normalized
             )
-        if not item.uscc:
+        uscc = item.uscc
+        if not uscc:
             return _rejected(item, IdIssue("uscc_required", _uscc_required_message(kind)))
-        cache_key = (item.uscc, kind)
-        result = self._usccs.get(cache_key)
-        if result is None:
-            result = _bounded(self._usccs)[cache_key] = _clean_uscc(item.uscc, kind) or check_uscc(
-                item.uscc, subject_kind=kind
-            )
+        cache_key = (uscc, kind)
+        checked = self._checked.get(cache_key)
+        if checked is None:
+            checked = _bounded(self._checked)[cache_key] = self._check_uscc(uscc, kind)
+        result, tail = checked
+        if tail is not None and not warnings:
+            # A code seen before, no legacy-code warnings: the rest of the tuple is the code's own.
+            return tuple.__new__(PreparedSubject, (kind, name, name_normalized, codes, *tail, uscc, None, ()))
         if not result.ok:
             return _rejected(item, *result.errors)
         warnings.extend(result.warnings)
@@ -382,11 +389,8 @@ class SubjectPreparer:
             # The 工商注册号 it asks for is there: the reminder would only be noise.
             warnings[:] = [w for w in warnings if w.code != "uscc_no_code"]
             return PreparedSubject.make(
-                kind, name, name_normalized, codes, warnings, "no_code", reg_no, uscc=item.uscc
+                kind, name, name_normalized, codes, warnings, "no_code", reg_no, uscc=uscc
             )
-        category = self._categories.get(cache_key)
-        if category is None:
-            category = _bounded(self._categories)[cache_key] = _organisation_category(result, kind)
         return PreparedSubject.make(
             kind,
             name,
@@ -395,9 +399,20 @@ class SubjectPreparer:
             warnings,
             "uscc",
             result.normalized,
-            category=category,
-            uscc=item.uscc,
+            category=tail[3],
+            uscc=uscc,
         )
+
+    @staticmethod
+    def _check_uscc(uscc: str, kind: str) -> tuple[UsccResult, tuple | None]:
+        """check_uscc's result for a code, and for an accepted code other than the no-code placeholder the
+        PreparedSubject fields it fixes (warnings, mode, key, category)."""
+        result = _clean_uscc(uscc, kind) or check_uscc(uscc, subject_kind=kind)
+        if not result.ok or result.is_no_code:
+            return result, None
+        category = _organisation_category(result, kind)
+        warnings = tuple(result.warnings) if result.warnings else ()
+        return result, (warnings, "uscc", result.normalized, category or _NO_CODES)
 
 
 def _rejected(item: SubjectInput, *issues: IdIssue) -> PreparedSubject:
@@ -715,9 +730,12 @@ def _resolve(prepared: list[PreparedSubject], *, source: str, actor) -> list[Sub
     resolved = [(outcome, _resolve_one(registry, p, outcome, source=source)) for p, outcome in valid]
     counts = _write(registry, source=source, now=timezone.now())
     # Name search (subjects.search): index new organisations and those that received a former name.
+    renamed = {s.pk for s, kind, _, _ in registry.new_aliases if kind == AliasKind.FORMER_NAME}
     subject_search_index(
-        subject_ids=[s.pk for s in registry.new_subjects if s.kind != PERSON]
-        + [s.pk for s, kind, _, _ in registry.new_aliases if kind == AliasKind.FORMER_NAME]
+        subject_ids=renamed,
+        created={
+            s.pk: s.name_normalized for s in registry.new_subjects if s.kind != PERSON and s.pk not in renamed
+        },
     )
     for outcome, subject in resolved:
         outcome.subject_id = subject.pk

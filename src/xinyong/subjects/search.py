@@ -37,13 +37,13 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from rapidfuzz import fuzz
 
-from xinyong.core.bulk import lookup_rows, write_rows
+from xinyong.core.bulk import copy_text, lookup_rows, write_rows
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import check_org_code, normalize_code_input
 from xinyong.core.masking import mask_ric
@@ -350,16 +350,45 @@ def _index_chunk(ids: list[int]) -> int:
     if removed:
         with connection.cursor() as cursor:
             cursor.executemany(f"DELETE FROM {_G} WHERE subject_id = %s AND gram = %s", removed)
-    # In primary-key order: the inserts walk the (gram, subject) index once instead of jumping around it.
-    write_rows(SubjectNameGram, ("gram", "subject_id"), sorted(added))
+    _write_grams(added)
     _add_frequencies(deltas)
     return len(wanted)
 
 
-def subject_search_index(*, subject_ids: Iterable[int]) -> int:
-    """(Re)index the names of these subjects for the name search, set-based; returns how many are indexed."""
-    ids = sorted({int(pk) for pk in subject_ids if pk is not None})
+def _write_grams(rows: list[tuple[int, int]]) -> None:
+    """Append (gram, subject) rows, in primary-key order: the inserts walk the index once."""
+    rows.sort()
+    if connection.vendor == "postgresql":
+        copy_text(SubjectNameGram, ("gram", "subject_id"), [b"%d\t%d\n" % row for row in rows])
+    else:
+        write_rows(SubjectNameGram, ("gram", "subject_id"), rows)
+
+
+def _index_created(created: Mapping[int, str]) -> int:
+    """Index subjects created in the current transaction: nothing is stored for them yet and no other
+    transaction can see them, so their grams come from the name alone, without locks or reads."""
+    rows: list[tuple[int, int]] = []
+    deltas: dict[int, int] = defaultdict(int)
+    for pk, normalized in created.items():
+        for gram in keys_of_normalized(normalized).grams:
+            rows.append((gram, pk))
+            deltas[gram] += 1
+    _write_grams(rows)
+    _add_frequencies(deltas)
+    return len(created)
+
+
+def subject_search_index(*, subject_ids: Iterable[int] = (), created: Mapping[int, str] | None = None) -> int:
+    """(Re)index the names of these subjects for the name search, set-based; returns how many are indexed.
+
+    ``created``: subjects created in the current transaction that have no former names (id → normalised
+    name), indexed from that name alone.
+    """
     indexed = 0
+    if created:
+        with transaction.atomic():
+            indexed = _index_created(created)
+    ids = sorted({int(pk) for pk in subject_ids if pk is not None} - (created.keys() if created else set()))
     for start in range(0, len(ids), INDEX_CHUNK):
         with transaction.atomic():
             indexed += _index_chunk(ids[start : start + INDEX_CHUNK])
