@@ -221,7 +221,8 @@ def test_demo_command_bad_values(args, words):
     assert not Subject.objects.exists()
 
 
-def test_demo_command_prints_where_to_look(home):
+def test_demo_command_prints_where_to_look(home, monkeypatch):
+    monkeypatch.delenv("XINYONG_ADDR", raising=False)
     out = io.StringIO()
     call_command("demo", "--subjects", "40", "--as-of", "2026-06-15", stdout=out)
     text = out.getvalue()
@@ -235,9 +236,12 @@ def test_demo_command_prints_where_to_look(home):
         "Xinyong@Demo2026",
         "http://127.0.0.1:8000/console/",
         "http://127.0.0.1:8000/admin/",
+        "http://127.0.0.1:8000/    ",
         "接口密钥",
     ):
         assert words in text
     out = io.StringIO()
+    monkeypatch.setenv("XINYONG_ADDR", "0.0.0.0:9001")  # where scripts/demo.sh will serve it
     call_command("demo", stdout=out)
     assert "此前已建成" in out.getvalue() and "已上传并处理" not in out.getvalue()
+    assert "http://0.0.0.0:9001/console/" in out.getvalue() and "8000" not in out.getvalue()

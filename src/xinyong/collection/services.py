@@ -382,30 +382,37 @@ def batch_create_from_file(
     )
     _inspect(batch, sheet=sheet)
     try:
-        with transaction.atomic():
-            batch.save(force_insert=True)
-            audit_log(
-                actor=actor,
-                action=AuditAction.IMPORT,
-                obj=batch,
-                outcome=AuditOutcome.ERROR if batch.status == BatchStatus.FAILED else AuditOutcome.SUCCESS,
-                detail={
-                    "stage": "upload",
-                    "filename": filename,
-                    "size": size,
-                    "sha256": sha256,
-                    "item": item_code,
-                    "department": department.code,
-                    "channel": channel,
-                    "parent": str(parent.pk) if parent else None,
-                    "duplicate_of": str(previous.pk) if previous else None,
-                    "error_code": batch.error_code or None,
-                },
-            )
+        _save_uploaded(
+            batch,
+            actor=actor,
+            detail={
+                "filename": filename,
+                "size": size,
+                "sha256": sha256,
+                "item": item_code,
+                "department": department.code,
+                "channel": channel,
+                "parent": str(parent.pk) if parent else None,
+                "duplicate_of": str(previous.pk) if previous else None,
+            },
+        )
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
     return batch
+
+
+def _save_uploaded(batch: Batch, *, actor, detail: dict[str, Any]) -> None:
+    """Insert a new batch together with its upload audit entry (an unreadable file is audited as an error)."""
+    with transaction.atomic():
+        batch.save(force_insert=True)
+        audit_log(
+            actor=actor,
+            action=AuditAction.IMPORT,
+            obj=batch,
+            outcome=AuditOutcome.ERROR if batch.status == BatchStatus.FAILED else AuditOutcome.SUCCESS,
+            detail={"stage": "upload", **detail, "error_code": batch.error_code or None},
+        )
 
 
 def _previous_upload(*, department: Department, item_id: int, sha256: str) -> Batch | None:
@@ -1480,23 +1487,17 @@ def batch_submit_api(
         batch.error_code = problem.code
         batch.error_message = problem.message
     try:
-        with transaction.atomic():
-            batch.save(force_insert=True)
-            audit_log(
-                actor=api_client,
-                action=AuditAction.IMPORT,
-                obj=batch,
-                outcome=AuditOutcome.ERROR if batch.status == BatchStatus.FAILED else AuditOutcome.SUCCESS,
-                detail={
-                    "stage": "upload",
-                    "size": size,
-                    "sha256": body_sha,
-                    "item": item_code,
-                    "channel": BatchChannel.API,
-                    "idempotency_key": idempotency_key or None,
-                    "error_code": batch.error_code or None,
-                },
-            )
+        _save_uploaded(
+            batch,
+            actor=api_client,
+            detail={
+                "size": size,
+                "sha256": body_sha,
+                "item": item_code,
+                "channel": BatchChannel.API,
+                "idempotency_key": idempotency_key or None,
+            },
+        )
     except IntegrityError:
         # A concurrent request with the same key won the race: answer as a retry of it.
         shutil.rmtree(directory, ignore_errors=True)

@@ -108,16 +108,9 @@ EFFECTIVE = RecordStatus.EFFECTIVE.value
 # Columns written for a new version / record, in COPY order: the part known only to the chunk (ids, subject,
 # hash …), the part ``prepare`` fixes per row, and the part fixed per call (channel, batch, times …). Checked
 # against the models on first use, so that a field added to a model cannot be silently left out.
-VERSION_HEAD = ("id", "record_id", "number", "subject_id", "content_hash", "supersedes_id")
-VERSION_TAIL = (
-    "item_version_id",
-    "document_number",
-    "decision_date",
-    "severity",
-    "polarity",
-    "status",
-    "status_date",
-    "change_reason",
+# The core values and the publication window, which records and versions both carry, in the same order.
+CORE_COLUMNS = ("decision_date", "severity", "polarity", "status")
+WINDOW_COLUMNS = (
     "publish_from",
     "publish_until",
     "publishable",
@@ -125,6 +118,15 @@ VERSION_TAIL = (
     "no_early_stop",
     "window_rule",
     "rule_set_code",
+)
+VERSION_HEAD = ("id", "record_id", "number", "subject_id", "content_hash", "supersedes_id")
+VERSION_TAIL = (
+    "item_version_id",
+    "document_number",
+    *CORE_COLUMNS,
+    "status_date",
+    "change_reason",
+    *WINDOW_COLUMNS,
     "fields",
     "fields_protected",
 )
@@ -145,26 +147,12 @@ RECORD_HEAD = (
     "withdrawal_due",
     "withdrawn_at",
 )
-RECORD_TAIL = (
-    "item_version_id",
-    "document_number",
-    "document_number_key",
-    "decision_date",
-    "severity",
-    "polarity",
-    "status",
-    "publish_from",
-    "publish_until",
-    "publishable",
-    "repair_from",
-    "no_early_stop",
-    "window_rule",
-    "rule_set_code",
-)
+RECORD_TAIL = ("item_version_id", "document_number", "document_number_key", *CORE_COLUMNS, *WINDOW_COLUMNS)
 RECORD_CALL = ("item_id", "department_id", "in_publication", "created_at", "updated_at")
 RECORD_COLUMNS = RECORD_HEAD + RECORD_TAIL + RECORD_CALL
 # Columns of a known record that follow its newest version (as records.services._apply_current), plus the
 # timeliness and revocation columns record_ingest saves with them.
+_STATUS_COLUMNS = ("status_date", "withdrawal_due", "withdrawn_at")
 CURRENT_COLUMNS = (
     "current_version_id",
     "item_version_id",
@@ -172,26 +160,14 @@ CURRENT_COLUMNS = (
     "subject_kind",
     "disclosure_scope",
     "document_number",
-    "decision_date",
-    "severity",
-    "polarity",
-    "status",
-    "publish_from",
-    "publish_until",
-    "publishable",
-    "repair_from",
-    "no_early_stop",
-    "window_rule",
-    "rule_set_code",
+    *CORE_COLUMNS,
+    *WINDOW_COLUMNS,
     "lag_working_days",
     "lag_provisional",
     "is_late",
-    "status_date",
-    "withdrawal_due",
-    "withdrawn_at",
+    *_STATUS_COLUMNS,
     "updated_at",
 )
-_STATUS_COLUMNS = ("status_date", "withdrawal_due", "withdrawn_at")
 _NO_STATUS = dict.fromkeys(_STATUS_COLUMNS)  # shared, never modified: a new dict replaces it
 _PG_TYPES = {
     "current_version_id": "bigint",

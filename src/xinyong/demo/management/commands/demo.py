@@ -1,6 +1,7 @@
 """``xinyong demo``: migrate and build the demo county (safe to run again: a built county is left as it is)."""
 
 import datetime as dt
+import os
 
 from django.conf import settings
 from django.core.management import call_command
@@ -11,8 +12,11 @@ from xinyong.core.management.arguments import iso_date, positive_int, whole_numb
 from xinyong.demo.county import DEPARTMENTS
 from xinyong.demo.services import DEMO_PASSWORD, DemoReport, demo_build
 
-CONSOLE_URL = "http://127.0.0.1:8000/console/"
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+
+def site_url() -> str:
+    """Where scripts/demo.sh serves the platform: XINYONG_ADDR (host:port or a port), else 127.0.0.1:8000."""
+    addr = os.environ.get("XINYONG_ADDR", "").strip() or "127.0.0.1:8000"
+    return f"http://{'127.0.0.1:' + addr if addr.isdigit() else addr}"
 
 
 class Command(BaseCommand):
@@ -80,7 +84,8 @@ class Command(BaseCommand):
             out(
                 "  以 samr_data 登录控制台，在“上传文件”页面选择目录项“行政处罚”上传，即可看到逐行错误说明和退回文件"
             )
-        out(f"控制台：{CONSOLE_URL}    管理后台：{ADMIN_URL}")
+        site = site_url()
+        out(f"公示网站：{site}/    控制台：{site}/console/    管理后台：{site}/admin/")
         out(f"控制台账号（密码均为 {DEMO_PASSWORD}）：")
         for line in report.users:
             out(f"  {line}")
