@@ -9,7 +9,8 @@
 - ``lock_rows`` / ``unchecked_writes``: foreign-key checks done set-based by the caller instead of one
   trigger per inserted row (PostgreSQL, when the role may do so);
 - ``adapters`` / ``datetime_converter``: the conversions the ORM would do for raw statements;
-- ``bulk_session``: per-transaction settings for the above (no JIT on PostgreSQL).
+- ``bulk_session``: per-transaction settings for the above (no JIT on PostgreSQL);
+- ``index_probes``: updates of known rows by key through the index, whatever the statistics say.
 
 Raw SQL, because the ORM builds one model instance and one parameter per row and value, which is what the
 bulk loaders exist to avoid. Only PostgreSQL and SQLite are supported.
@@ -88,6 +89,33 @@ def bulk_session() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+
+
+@contextlib.contextmanager
+def index_probes() -> Iterator[None]:
+    """PostgreSQL: within the block, join through indexes (nested loops), never by hashing or merging.
+
+    ``UPDATE … FROM unnest(ids)`` touches a few thousand rows by primary key; right after a bulk load the
+    planner's statistics still describe a small table and it hashes the whole table instead, once per
+    chunk, which grows with the table. The previous settings of the transaction are restored afterwards.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+        hashjoin, mergejoin = cursor.fetchone()
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
+                [hashjoin, mergejoin],
+            )
 
 
 def reserve_ids(model, count: int) -> list[int]:

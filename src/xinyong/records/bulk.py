@@ -71,6 +71,7 @@ from xinyong.core.bulk import (
     copy_text,
     copy_value,
     datetime_converter,
+    index_probes,
     lock_rows,
     lookup_rows,
     reserve_ids,
@@ -1043,8 +1044,10 @@ def _ingest(
                     "SET current_version_id = %s WHERE id = %s",
                     [(head[2], head[0]) for _key, head, _row in record_rows],
                 )
-        _update_current(changed)
-        _update_duplicates(duplicate_counts, at_received)
+        if changed or duplicate_counts:
+            with index_probes():
+                _update_current(changed)
+                _update_duplicates(duplicate_counts, at_received)
 
     audit_log(
         actor=api_client if api_client is not None else uploader,
