@@ -527,6 +527,59 @@ def _server_cpu() -> tuple[float, float, int] | None:
     return None if backend_cpu is None else (backend_cpu, total, backend)
 
 
+class _MemorySampler:
+    """Peak memory of this process and its forked reading process together, sampled twice a second.
+
+    ru_maxrss of a forked child counts the pages it still shares with its parent (interpreter, Django,
+    modules) again; the figure that adds up is this process's RSS plus the child's private pages.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _kb(path: str, *fields: str) -> int:
+        total = 0
+        try:
+            for line in Path(path).read_text().splitlines():
+                name, _, rest = line.partition(":")
+                if name in fields:
+                    total += int(rest.split()[0])
+        except (OSError, ValueError):
+            return 0
+        return total
+
+    def _sample(self) -> None:
+        own = self._kb("/proc/self/status", "VmRSS")
+        children = 0
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                pids = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for pid in pids:
+                children += self._kb(f"/proc/{pid}/smaps_rollup", "Private_Clean", "Private_Dirty")
+        self.peak_mb = max(self.peak_mb, (own + children) / 1024)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample()
+
+    def __enter__(self):
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 def run_bulk(path: Path, *, chunk: int, batch_ref: str) -> dict:
     """The collection app's batch path, as ``xinyong import`` runs it: store the file as a batch, then
     ``batch_process`` (read, validate, resolve subjects, store records; one transaction per chunk)."""
@@ -558,7 +611,8 @@ def run_bulk(path: Path, *, chunk: int, batch_ref: str) -> dict:
     timings: Counter = Counter()
     server = _server_cpu()
     cpu = time.process_time()
-    batch = batch_process(batch_id=batch.pk, chunk_size=chunk, timings=timings)
+    with _MemorySampler() as memory:
+        batch = batch_process(batch_id=batch.pk, chunk_size=chunk, timings=timings)
     cpu = time.process_time() - cpu
     seconds = time.perf_counter() - stored
     server_after = _server_cpu()
@@ -574,6 +628,7 @@ def run_bulk(path: Path, *, chunk: int, batch_ref: str) -> dict:
         "rows_per_s": round(batch.rows_read / seconds),
         "store_file_seconds": round(stored - started, 2),
         "load_cpu_seconds": round(cpu, 1),
+        "together_peak_mb": round(memory.peak_mb, 1),
         # PostgreSQL on this machine: CPU of the loading connection's backend and of all server processes.
         **(
             {
@@ -968,7 +1023,8 @@ def _print_phase(kind: str, label: str, r: dict) -> None:
         f"{'，数据库连接 CPU ' + str(r['backend_cpu_seconds']) + ' s' if 'backend_cpu_seconds' in r else ''}"
         f"{'，数据库全部进程 CPU ' + str(r['server_cpu_seconds']) + ' s' if 'server_cpu_seconds' in r else ''}），"
         f"{'读取进程峰值内存 ' + str(round(r['child_peak_rss_mb'])) + ' MB，' if r.get('child_cpu_seconds') else ''}"
-        f"{_fmt(r['rows_per_s'])} 行/秒，峰值内存 {r['peak_rss_mb']:.0f} MB；新增 {_fmt(r['created'])}，新版本 {_fmt(r['new_version'])}，"
+        f"{_fmt(r['rows_per_s'])} 行/秒，峰值内存 {r['peak_rss_mb']:.0f} MB"
+        f"{'（两个进程合计 ' + str(round(r['together_peak_mb'])) + ' MB）' if r.get('together_peak_mb') else ''}；新增 {_fmt(r['created'])}，新版本 {_fmt(r['new_version'])}，"
         f"重复 {_fmt(r['duplicate'])}，拒收 {_fmt(r['rejected'])}{detail}",
         flush=True,
     )
