@@ -1,6 +1,7 @@
 """The public portal in chromium: search a subject by a variant of its name (traditional characters, no legal
 form), open its page, on a desktop and on a phone (no script or CSP errors, nothing wider than the phone);
-screenshots of the home and subject pages kept under test-artifacts/."""
+search by a complete ID number, which never reaches the address bar; screenshots of the home and subject
+pages kept under test-artifacts/."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from tests.browser.test_console_pages import VIEWPORTS
 from tests.portal.conftest import fixed_today, world  # noqa: F401 - fixtures: the public world, fixed "today"
+from tests.subjects.factories import RIC, RIC_MASKED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +45,14 @@ def test_search_by_name_variant_and_open_the_subject(live_server, page, world, a
         page.screenshot(path=artifacts / f"portal-subject-{label}.png", full_page=True)
 
     page.set_viewport_size(VIEWPORTS["desktop"])
+    # A complete ID number: found and shown masked, and the address bar never holds it.
+    page.goto(f"{base}/")
+    page.get_by_label("主体名称、统一社会信用代码或身份证号码").fill(RIC)
+    page.get_by_role("button", name="查询").click()
+    page.get_by_role("heading", name="查询结果").wait_for()
+    assert page.get_by_text(RIC_MASKED).first.is_visible()
+    assert RIC not in page.url and RIC not in page.content()
+
     page.goto(f"{base}/shuanggongshi/chufa/")
     page.get_by_role("heading", name="行政处罚信息公示").wait_for()
     page.screenshot(path=artifacts / "portal-penalties-desktop.png", full_page=True)

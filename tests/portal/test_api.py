@@ -44,6 +44,23 @@ def test_search_of_a_person_is_exact_and_masked(client, world):
     assert get(client, "/subjects?q=张三丰")["count"] == 0
 
 
+def test_search_with_the_query_in_the_body(client, world):
+    """POST /subjects/search: a 身份证 number in the body, never in a URL; same answers and checks."""
+    response = client.post(API + "/subjects/search", {"q": RIC}, content_type="application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert [r["id"] for r in body["results"]] == [world.person.pk] and body["results"][0][
+        "code"
+    ] == RIC_MASKED
+    assert RIC not in response.content.decode()
+    by_name = client.post(
+        API + "/subjects/search", {"q": "恆信商貿", "limit": 5}, content_type="application/json"
+    )
+    assert by_name.json()["results"][0]["id"] == world.company.pk
+    empty = client.post(API + "/subjects/search", {"q": " "}, content_type="application/json")
+    assert empty.status_code == 400 and empty.json()["code"] == "query_required"
+
+
 def test_search_parameters_are_checked(client, world):
     assert get(client, "/subjects?q=", status=400)["code"] == "query_required"
     assert get(client, "/subjects?q=恒信&limit=500", status=400)["code"] == "limit_invalid"
@@ -110,5 +127,10 @@ def test_public_api_is_rate_limited(client, world, settings):
 def test_public_api_is_documented(client, world):
     schema = client.get("/api/openapi.json").json()
     paths = set(schema["paths"])
-    for path in ("/api/public/subjects", "/api/public/subjects/{subject_id}", "/api/public/licenses"):
+    for path in (
+        "/api/public/subjects",
+        "/api/public/subjects/search",
+        "/api/public/subjects/{subject_id}",
+        "/api/public/licenses",
+    ):
         assert path in paths

@@ -90,6 +90,27 @@ def test_search_finds_a_person_only_by_full_id_and_only_with_a_public_record(cli
     assert reverse("portal:subject", args=[world.other_person.pk]) not in html
 
 
+def test_the_search_forms_post_so_an_id_number_stays_out_of_urls(client, world):
+    for name in ("portal:home", "portal:search", "portal:guidance"):
+        html = html_of(client, reverse(name))
+        assert 'method="post"' in html and 'method="get"' not in html, name
+    # A complete ID number is answered in place: no redirect, so it is in no URL, history or access log.
+    response = client.post(reverse("portal:search"), {"q": f" {RIC.lower()} "})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reverse("portal:subject", args=[world.person.pk]) in html
+    assert RIC not in html and RIC.lower() not in html and RIC_MASKED in html
+    # Any other query goes to the shareable ?q= address (303: fetched with GET), which pages as before.
+    response = client.post(reverse("portal:search"), {"q": "恒信商贸"})
+    assert response.status_code == 303
+    assert response["Location"] == reverse("portal:search") + "?q=%E6%81%92%E4%BF%A1%E5%95%86%E8%B4%B8"
+    assert "甲市恒信商贸有限公司" in html_of(client, response["Location"])
+    # No CSRF token is needed for this read-only form (the portal sets no cookies).
+    csrf_client = client.__class__(enforce_csrf_checks=True)
+    assert csrf_client.post(reverse("portal:search"), {"q": RIC}).status_code == 200
+    assert client.put(reverse("portal:search")).status_code == 405
+
+
 def test_search_results_are_paged(client, world, as_of):
     for i in range(25):
         ingest(

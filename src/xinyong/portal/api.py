@@ -1,6 +1,8 @@
 """Public read API of the portal, mounted at ``/api/public/``: no key, rate-limited per client address.
 
 - ``GET /api/public/subjects?q=`` — subject search (name, USCC, legacy code, complete 身份证 number);
+  ``POST /api/public/subjects/search`` the same with the query in a JSON body, so that a 身份证 number stays
+  out of URLs and access logs;
 - ``GET /api/public/subjects/{id}`` — a subject's public information, grouped by catalog category;
 - ``GET /api/public/licenses`` and ``GET /api/public/penalties`` — 双公示, filtered and paged;
 - ``GET /api/public/lists/{red|black|abnormal}`` — 红名单, 黑名单, 经营异常名录, paged.
@@ -165,9 +167,12 @@ def _page_args(page: int, page_size: int):
     return None
 
 
-@router.get("/subjects", response={200: SearchOut, 400: ErrorOut}, summary="主体查询")
-def search_subjects(request, q: str = "", limit: int = 20):
-    """Subjects by name (fuzzy), USCC or legacy code (exact), or complete 身份证 number (exact)."""
+class SearchIn(Schema):
+    q: str = ""
+    limit: int = 20
+
+
+def _search(q: str, limit: int):
     query = q.strip()
     if not query:
         return error(400, "query_required", "请输入主体名称、统一社会信用代码或完整的身份证号码")
@@ -188,6 +193,21 @@ def search_subjects(request, q: str = "", limit: int = 20):
         for hit in hits
     ]
     return {"count": len(results), "results": results}
+
+
+@router.get("/subjects", response={200: SearchOut, 400: ErrorOut}, summary="主体查询")
+def search_subjects(request, q: str = "", limit: int = 20):
+    """Subjects by name (fuzzy), USCC or legacy code (exact), or complete 身份证 number (exact)."""
+    return _search(q, limit)
+
+
+@router.post(
+    "/subjects/search", response={200: SearchOut, 400: ErrorOut}, summary="主体查询（查询条件在请求体中）"
+)
+def search_subjects_body(request, body: SearchIn):
+    """The same search with ``{"q": ..., "limit": ...}`` in the body: use it for 身份证 numbers, which then
+    appear in no URL, browser history or access log."""
+    return _search(body.q, body.limit)
 
 
 @router.get(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from xinyong.core.masking import mask_ric
 from xinyong.portal import guidance
@@ -104,14 +108,23 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", context)
 
 
-@require_GET
+# Read-only and public, so no CSRF token: the forms post only to keep a typed 身份证 number out of the URL.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
+    """Search page. The search forms post: a complete 身份证 number is answered here and so never appears in
+    a URL, the browser history or an access log; other queries are redirected to ``?q=`` (links, pages)."""
     as_of = today()
-    query = (request.GET.get("q") or "").strip()[:100]
+    params = request.POST if request.method == "POST" else request.GET
+    query = (params.get("q") or "").strip()[:100]
+    if request.method == "POST" and query and ric_lookup_hash(query) is None:
+        response = redirect(f"{reverse('portal:search')}?{urlencode({'q': query})}")
+        response.status_code = 303  # See Other: the browser fetches the results with GET
+        return response
     page = None
     if query:
         hits = portal_search(query=query, as_of=as_of, limit=SEARCH_LIMIT)
-        page = Paginator(hits, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(hits, SEARCH_PAGE_SIZE).get_page(params.get("page"))
         ids = [hit.subject.pk for hit in page.object_list]
         counts = dict(
             records_public(as_of=as_of)
@@ -136,7 +149,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": mask_ric(query) if is_id else query,
         "box_value": "" if is_id else query,
         "page": page,
-        "querystring": _query_without_page(request),
+        "querystring": _query_without_page(request) if request.method == "GET" else "",
         "as_of": as_of,
     }
     return render(request, "portal/search.html", context)
@@ -178,7 +191,7 @@ def _disclosures(request: HttpRequest, item_code: str) -> HttpResponse:
         "meta": meta,
         "form": form,
         "page": page,
-        "querystring": _query_without_page(request),
+        "querystring": _query_without_page(request) if request.method == "GET" else "",
         "as_of": as_of,
     }
     return render(request, "portal/disclosures.html", context)
