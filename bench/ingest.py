@@ -657,7 +657,7 @@ def run_floor() -> dict:
     defaults and indexes (no foreign keys: the loader checks those set-based), one COPY per table in one
     transaction, as the loader's chunks do. No Python per row: what is left is what the database itself
     spends to store these rows — the floor under any loader on this machine."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     tables = {}
     with connection.cursor() as cursor:
@@ -672,7 +672,7 @@ def run_floor() -> dict:
             tables[table] = buffer
         result: dict[str, Any] = {"tables": {}}
         started, server = time.perf_counter(), _server_cpu()
-        with connection.cursor() as cursor2, transaction_atomic():
+        with connection.cursor() as cursor2, transaction.atomic():
             cursor2.execute("SET LOCAL synchronous_commit = off")
             for table, data in tables.items():
                 table_started, table_server = time.perf_counter(), _server_cpu()
@@ -694,12 +694,6 @@ def run_floor() -> dict:
         for table in FLOOR_TABLES:
             cursor.execute(f"DROP TABLE floor_{table}")
     return result
-
-
-def transaction_atomic():
-    from django.db import transaction
-
-    return transaction.atomic()
 
 
 def _print_floor(r: dict, *, rows: int) -> None:
