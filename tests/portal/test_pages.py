@@ -105,6 +105,12 @@ def test_the_search_forms_post_so_an_id_number_stays_out_of_urls(client, world):
     assert response.status_code == 303
     assert response["Location"] == reverse("portal:search") + "?q=%E6%81%92%E4%BF%A1%E5%95%86%E8%B4%B8"
     assert "甲市恒信商贸有限公司" in html_of(client, response["Location"])
+    # Nor does a mistyped one (wrong check digit, hyphens): answered in place, echoed masked.
+    for typo in (RIC[:-1] + ("1" if RIC[-1] != "1" else "2"), f"{RIC[:6]}-{RIC[6:14]}-{RIC[14:]}"):
+        response = client.post(reverse("portal:search"), {"q": typo})
+        assert response.status_code == 200, typo
+        html = response.content.decode()
+        assert typo not in html and RIC[:17] not in html and "没有找到" in html
     # No CSRF token is needed for this read-only form (the portal sets no cookies).
     csrf_client = client.__class__(enforce_csrf_checks=True)
     assert csrf_client.post(reverse("portal:search"), {"q": RIC}).status_code == 200

@@ -707,3 +707,25 @@ def test_updates_of_known_records_probe_the_index_and_restore_the_settings(items
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_hashjoin')")
         assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner settings")
+def test_an_error_inside_index_probes_is_the_one_raised():
+    from django.db import DataError
+
+    from xinyong.core.bulk import index_probes
+
+    # Not "current transaction is aborted" from restoring the settings afterwards.
+    with pytest.raises(DataError), transaction.atomic(), index_probes(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 / 0")
+
+
+def test_copy_text_of_string_subclasses():
+    from django.utils.safestring import mark_safe
+
+    from xinyong.core.bulk import copy_line
+
+    assert (
+        copy_line([mark_safe("甲\t乙"), SubjectKind.ORGANISATION, None, True, 7])
+        == "甲\\t乙\torganisation\t\\N\tt\t7"
+    )

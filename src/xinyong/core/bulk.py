@@ -108,14 +108,13 @@ def index_probes() -> Iterator[None]:
         cursor.execute(
             "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
         )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
-                [hashjoin, mergejoin],
-            )
+    yield
+    # Not after an error: the transaction may be aborted (the settings end with it), and the error is the news.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
+            [hashjoin, mergejoin],
+        )
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -184,7 +183,8 @@ def copy_value(value: Any) -> str:
         return str(value)
     if isinstance(value, dt.date):  # dates and aware datetimes: ISO 8601, as PostgreSQL reads them
         return value.isoformat()
-    return copy_value(str(value))
+    # str.__str__: an exact str also for str subclasses (choices, SafeString) whose own __str__ is not one.
+    return copy_value(str.__str__(value) if isinstance(value, str) else str(value))
 
 
 def copy_line(values: Iterable[Any]) -> str:

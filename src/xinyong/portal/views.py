@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from xinyong.core.identifiers import normalize_code_input
 from xinyong.core.masking import mask_ric
 from xinyong.portal import guidance
 from xinyong.portal.forms import DisclosureFilterForm
@@ -109,6 +111,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # Read-only and public, so no CSRF token: the forms post only to keep a typed 身份证 number out of the URL.
+_ID_LIKE = re.compile(r"[0-9Xx]{14,20}")
+
+
+def _looks_like_id(query: str) -> bool:
+    """A 身份证 number or something close to one (a wrong check digit, a digit too many, hyphens): kept out of
+    URLs and shown masked like a valid one. An 18-digit USCC is answered in place too, which costs nothing."""
+    if ric_lookup_hash(query) is not None:
+        return True
+    return _ID_LIKE.fullmatch(re.sub(r"[\s\-－—_.·]", "", normalize_code_input(query))) is not None
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
@@ -117,7 +130,7 @@ def search(request: HttpRequest) -> HttpResponse:
     as_of = today()
     params = request.POST if request.method == "POST" else request.GET
     query = (params.get("q") or "").strip()[:100]
-    if request.method == "POST" and query and ric_lookup_hash(query) is None:
+    if request.method == "POST" and query and not _looks_like_id(query):
         response = redirect(f"{reverse('portal:search')}?{urlencode({'q': query})}")
         response.status_code = 303  # See Other: the browser fetches the results with GET
         return response
@@ -143,8 +156,8 @@ def search(request: HttpRequest) -> HttpResponse:
             }
             for hit in page.object_list
         ]
-    # A complete ID number is never echoed back: the page shows it masked and the box empty.
-    is_id = ric_lookup_hash(query) is not None if query else False
+    # An ID number, even a mistyped one, is never echoed back: the page shows it masked and the box empty.
+    is_id = _looks_like_id(query) if query else False
     context = {
         "query": mask_ric(query) if is_id else query,
         "box_value": "" if is_id else query,
