@@ -492,7 +492,7 @@ _MEMO_KINDS = frozenset(
 )
 _MEMO_LIMIT = 4096
 _TEXT_OR_NONE = frozenset({str, type(None)})
-# Conditions may read identifiers (a USCC equal to the no-code placeholder), which repeat only per subject.
+# Conditions may read identifiers (a USCC equal to the no-code value 00000000000000000X), which repeat only per subject.
 _CONDITION_MEMO_LIMIT = 50_000
 _NO_MEMO: dict[str, Any] = {}  # the memo of a field whose check is not memoised: always empty
 _REG_NO = re.compile(r"\d{15}")

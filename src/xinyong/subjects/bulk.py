@@ -405,8 +405,8 @@ class SubjectPreparer:
 
     @staticmethod
     def _check_uscc(uscc: str, kind: str) -> tuple[UsccResult, tuple | None]:
-        """check_uscc's result for a code, and for an accepted code other than the no-code placeholder the
-        PreparedSubject fields it fixes (warnings, mode, key, category)."""
+        """check_uscc's result for a code and, for an accepted code other than the no-code value
+        00000000000000000X, the PreparedSubject fields it fixes (warnings, mode, key, category)."""
         result = _clean_uscc(uscc, kind) or check_uscc(uscc, subject_kind=kind)
         if not result.ok or result.is_no_code:
             return result, None
