@@ -103,8 +103,15 @@ def home(request: HttpRequest) -> HttpResponse:
     as_of = today()
     context = {
         "as_of": as_of,
-        "recent_licenses": portal_recent(as_of=as_of, item_code=LICENSE),
-        "recent_penalties": portal_recent(as_of=as_of, item_code=PENALTY),
+        "recent": [
+            {
+                "slug": slug,
+                "short": DISCLOSURES[code]["short"],
+                "url_name": DISCLOSURES[code]["url_name"],
+                "rows": portal_recent(as_of=as_of, item_code=code),
+            }
+            for slug, code in (("licenses", LICENSE), ("penalties", PENALTY))
+        ],
         "lists": PUBLIC_LISTS.values(),
     }
     return render(request, "portal/home.html", context)
