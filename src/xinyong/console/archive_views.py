@@ -8,6 +8,7 @@ it; every rendering of the archive and every export is written to the audit log 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django import forms
 from django.http import Http404, HttpResponse
@@ -121,10 +122,9 @@ def archive_purpose(request, pk: int):
     return _purpose_page(request, subject, form)
 
 
-@require_GET
-@console_view(archive_can_open)
-def archive_subject(request, pk: int):
-    """The archive of one subject for the stated purpose (a missing or invalid purpose returns to the form)."""
+def _with_purpose(request, pk: int, answer: Callable[..., HttpResponse]) -> HttpResponse:
+    """Check the stated purpose, then ``answer(subject, form, as_of, **purpose)``; a missing or invalid purpose,
+    or one the service refuses, returns to the purpose form."""
     subject = _subject_or_404(request, pk)
     form = ArchivePurposeForm(request.GET)
     if not form.is_valid():
@@ -132,13 +132,13 @@ def archive_subject(request, pk: int):
     data = form.cleaned_data
     as_of = data["as_of"] or _today()
     try:
-        archive = archive_view(
+        return answer(
+            subject,
+            form,
+            as_of,
             principal=request.user,
-            subject=subject,
             purpose=data["purpose"],
             purpose_note=data["purpose_note"],
-            as_of=as_of,
-            page=_page_number(request),
             request=request,
         )
     except ArchiveSubjectNotFound as exc:
@@ -146,40 +146,36 @@ def archive_subject(request, pk: int):
     except ArchiveError as exc:
         form.add_error(None, f"{exc.message}（{exc.code}）")
         return _purpose_page(request, subject, form, status=400)
-    return render(
-        request,
-        "console/archive/archive.html",
-        {"subject": subject, "archive": archive, "form": form, "as_of": as_of},
-    )
+
+
+@require_GET
+@console_view(archive_can_open)
+def archive_subject(request, pk: int):
+    """The archive of one subject for the stated purpose."""
+
+    def show(subject, form, as_of, **purpose) -> HttpResponse:
+        archive = archive_view(subject=subject, as_of=as_of, page=_page_number(request), **purpose)
+        return render(
+            request,
+            "console/archive/archive.html",
+            {"subject": subject, "archive": archive, "form": form, "as_of": as_of},
+        )
+
+    return _with_purpose(request, pk, show)
 
 
 @require_GET
 @console_view(archive_can_open)
 def archive_export(request, pk: int):
     """The archive's records as CSV (UTF-8 with a byte order mark for Excel); audited as an export."""
-    subject = _subject_or_404(request, pk)
-    form = ArchivePurposeForm(request.GET)
-    if not form.is_valid():
-        return _purpose_page(request, subject, form, status=400)
-    data = form.cleaned_data
-    as_of = data["as_of"] or _today()
-    try:
-        text = archive_export_csv(
-            principal=request.user,
-            subject=subject,
-            purpose=data["purpose"],
-            purpose_note=data["purpose_note"],
-            as_of=as_of,
-            request=request,
-        )
-    except ArchiveSubjectNotFound as exc:
-        raise Http404(exc.message) from exc
-    except ArchiveError as exc:
-        form.add_error(None, f"{exc.message}（{exc.code}）")
-        return _purpose_page(request, subject, form, status=400)
-    response = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="archive_{subject.pk}_{as_of:%Y%m%d}.csv"'
-    return response
+
+    def export(subject, form, as_of, **purpose) -> HttpResponse:
+        text = archive_export_csv(subject=subject, as_of=as_of, **purpose)
+        response = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="archive_{subject.pk}_{as_of:%Y%m%d}.csv"'
+        return response
+
+    return _with_purpose(request, pk, export)
 
 
 def _page_number(request) -> int:
