@@ -262,18 +262,10 @@ class PreparedRecord(tuple):
     def make(cls, values) -> PreparedRecord:
         return tuple.__new__(cls, values)
 
-    def version_values(self, item_version_id: int) -> tuple:
-        """The VERSION_TAIL values (SQLite; PostgreSQL gets the COPY text ``version_tail``)."""
+    def _core_and_window(self) -> tuple[tuple, tuple]:
+        """The CORE_COLUMNS and WINDOW_COLUMNS values, which records and versions both carry."""
         window = self.window
-        return (
-            item_version_id,
-            self.document_number,
-            self.decision_date,
-            self.severity,
-            self.polarity,
-            self.status,
-            None,
-            "",
+        return (self.decision_date, self.severity, self.polarity, self.status), (
             self.publish_from,
             self.publish_until,
             window.publishable,
@@ -281,29 +273,26 @@ class PreparedRecord(tuple):
             window.no_early_stop,
             window.rule,
             window.rule_set_code,
+        )
+
+    def version_values(self, item_version_id: int) -> tuple:
+        """The VERSION_TAIL values (SQLite; PostgreSQL gets the COPY text ``version_tail``)."""
+        core, window = self._core_and_window()
+        return (
+            item_version_id,
+            self.document_number,
+            *core,
+            None,
+            "",
+            *window,
             self.stored_json,
             self.secret_token,
         )
 
     def record_values(self, item_version_id: int) -> tuple:
         """The RECORD_TAIL values (SQLite; PostgreSQL gets the COPY text ``record_tail``)."""
-        window = self.window
-        return (
-            item_version_id,
-            self.document_number,
-            self.key,
-            self.decision_date,
-            self.severity,
-            self.polarity,
-            self.status,
-            self.publish_from,
-            self.publish_until,
-            window.publishable,
-            window.repair_from,
-            window.no_early_stop,
-            window.rule,
-            window.rule_set_code,
-        )
+        core, window = self._core_and_window()
+        return (item_version_id, self.document_number, self.key, *core, *window)
 
 
 for _index, _name in enumerate(_PREPARED_FIELDS):
