@@ -657,3 +657,25 @@ def test_checks_never_raise(value):
     for result in (check_uscc(value), check_ric(value, as_of=AS_OF), check_org_code(value)):
         assert result.ok == (not result.errors)
         assert (result.normalized is None) == (not result.ok)
+
+
+@given(
+    seed=st.integers(0, 10**6), position=st.integers(0, 17), char=st.sampled_from(identifiers.USCC_ALPHABET)
+)
+def test_the_fast_uscc_test_agrees_with_check_uscc(seed, position, char):
+    """uscc_check_chars_ok (bulk paths) accepts exactly the codes whose shape and both check characters
+    check_uscc finds right."""
+    code = identifiers.generate_uscc(random.Random(seed))
+    assert identifiers.uscc_check_chars_ok(code)
+    changed = code[:position] + char + code[position + 1 :]
+    result = identifiers.check_uscc(changed)
+    shape_and_checks = {
+        "uscc_division_format",
+        "uscc_check_digit",
+        "uscc_check_digit_mismatch",
+        "uscc_org_code_check",
+    }
+    found = {issue.code for issue in (*result.errors, *result.warnings)}
+    assert identifiers.uscc_check_chars_ok(changed) == (
+        result.normalized == changed and not found & shape_and_checks
+    )

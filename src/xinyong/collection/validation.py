@@ -37,7 +37,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import mul
 from typing import Any
 
 from xinyong.catalog.spec import (
@@ -54,7 +53,6 @@ from xinyong.core.identifiers import (
     MESSAGES as ID_MESSAGES,
 )
 from xinyong.core.identifiers import (
-    USCC_ALPHABET,
     USCC_CATEGORIES,
     USCC_NO_CODE,
     IdIssue,
@@ -62,6 +60,7 @@ from xinyong.core.identifiers import (
     check_ric,
     check_uscc,
     normalize_code_input,
+    uscc_check_chars_ok,
 )
 from xinyong.core.masking import mask_ric
 from xinyong.records.bulk import RecordInput
@@ -332,22 +331,9 @@ def parse_amount(value: Any) -> Decimal:
 
 # USCC: the common case (clean text, valid, known category, consistent kind) checked without building
 # an IdResult; anything else goes through check_uscc, which gives the errors and warnings.
-_USCC_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
-_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
-_BASE36_VALUES = {ch: i for i, ch in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_USCC_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
-
-
 def _uscc_fast(code: str, kind: str | None) -> bool:
     """True when ``code`` is a clean, valid USCC that check_uscc would accept without any warning."""
-    if len(code) != 18 or not _USCC_SHAPE.fullmatch(code):
-        return False
-    total = sum(map(mul, map(_USCC_VALUES.__getitem__, code[:17]), _USCC_WEIGHTS))
-    if USCC_ALPHABET[(31 - total % 31) % 31] != code[17]:
-        return False
-    check = 11 - sum(map(mul, map(_BASE36_VALUES.__getitem__, code[8:16]), _ORG_WEIGHTS)) % 11
-    if ("X" if check == 10 else "0" if check == 11 else str(check)) != code[16]:
+    if not uscc_check_chars_ok(code):
         return False
     category = code[:2]
     if category not in USCC_CATEGORIES:

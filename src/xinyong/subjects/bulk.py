@@ -39,7 +39,6 @@ from xinyong.accounts.services import audit_log
 from xinyong.core.bulk import adapters, bulk_session, lookup_rows, reserve_ids, write_rows
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import (
-    USCC_ALPHABET,
     USCC_AUTHORITIES,
     USCC_CATEGORIES,
     USCC_NO_CODE,
@@ -48,6 +47,7 @@ from xinyong.core.identifiers import (
     check_ric,
     check_uscc,
     normalize_code_input,
+    uscc_check_chars_ok,
 )
 from xinyong.core.masking import mask_ric
 from xinyong.subjects import crypto
@@ -252,12 +252,7 @@ _R = SubjectReview._meta.db_table
 _SUBJECT_SELECT = ", ".join(f"s.{c}" for c in _SUBJECT_COLUMNS)
 
 
-_USCC_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 _SPREADSHEET_NUMBER = re.compile(r"\d+E\d+")
-_USCC_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
-_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
-_BASE36_VALUES = {ch: i for i, ch in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714, as org_code_check_char
 
 
 def _clean_uscc(code: str, kind: str) -> UsccResult | None:
@@ -266,17 +261,10 @@ def _clean_uscc(code: str, kind: str) -> UsccResult | None:
     Rows reach the bulk path validated, so nearly every code is such a code; check_uscc (several times
     slower) still handles everything else. ``tests/subjects/test_bulk.py`` checks that both agree.
     """
-    if type(code) is not str or len(code) != 18 or not _USCC_SHAPE.fullmatch(code):
+    if type(code) is not str or not uscc_check_chars_ok(code):
         return None
     if _SPREADSHEET_NUMBER.fullmatch(code):
         return None  # digits around an "E" may be a spreadsheet number: check_uscc decides
-    # The shape admits only characters of both alphabets: the sums need no further checks.
-    total = sum(map(operator.mul, map(_USCC_VALUES.__getitem__, code[:17]), _USCC_WEIGHTS))
-    if USCC_ALPHABET[-total % 31] != code[17]:
-        return None
-    check = 11 - sum(map(operator.mul, map(_BASE36_VALUES.__getitem__, code[8:16]), _ORG_WEIGHTS)) % 11
-    if ("X" if check == 10 else "0" if check == 11 else str(check)) != code[16]:
-        return None
     category = code[:2]
     category_name = USCC_CATEGORIES.get(category)
     if category_name is None or (category == "92") != (kind == IB):
