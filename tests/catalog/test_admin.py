@@ -298,3 +298,31 @@ def test_read_only_roles_see_the_content_in_chinese_without_an_editor(client, lo
         assert "<textarea" not in html and 'name="_save"' not in html, url
         for english in ("Content:", "Change note:", "Valid from:", "Entries yaml:", "Rules yaml:"):
             assert english not in html, (url, english)
+
+
+def test_an_id_number_field_cannot_be_marked_not_personal(client, loaded, operator):
+    """One definition of a personal field: ID-number types are personal, whatever the flag says."""
+    client.force_login(operator)
+    item = CatalogItem.objects.get(code="penalty")
+    url = reverse("admin:catalog_catalogitem_change", args=[item.pk])
+    content = _content_of(client.get(url))
+    data = yaml.safe_load(content)
+    for spec in data["fields"]:
+        if spec["code"] == "CF_XDR_ZJHM":
+            spec["type"] = "ric"
+            spec["personal"] = False
+            spec.pop("id_type_field", None)
+    response = client.post(url, _item_post(item, yaml.safe_dump(data, allow_unicode=True)))
+    body = response.content.decode()
+    assert "必须是个人信息字段" in body and "CF_XDR_ZJHM" in body
+    assert item.versions.count() == 1
+
+
+def test_a_stored_id_number_field_without_the_flag_is_personal():
+    from xinyong.catalog.spec import FieldSpec
+
+    assert FieldSpec.from_dict(
+        {"code": "X_SFZ", "name": "身份证号", "type": "ric", "personal": False}
+    ).personal
+    assert FieldSpec.from_dict({"code": "X_ZJHM", "name": "证件号码", "type": "id_number"}).personal
+    assert not FieldSpec.from_dict({"code": "X_MC", "name": "名称", "type": "text"}).personal

@@ -51,6 +51,9 @@ CODE_LIST_TYPES = frozenset({FieldType.CODE, FieldType.CODES})
 IDENTIFIER_TYPES = frozenset(
     {FieldType.USCC, FieldType.RIC, FieldType.ORG_CODE, FieldType.REG_NO, FieldType.ID_NUMBER}
 )
+# Field types holding personal ID numbers. Such a field is always ``personal`` (the flag cannot say otherwise:
+# catalog validation refuses it), so records (encrypted, masked) and collection (rejected rows encrypted) agree.
+PERSONAL_ID_TYPES = frozenset({FieldType.RIC, FieldType.ID_NUMBER})
 
 # Roles a catalog version may assign to its fields so that later steps (records, subjects) find the
 # subject, the document number and the dates without knowing each item's column codes.
@@ -74,6 +77,7 @@ CORE_FIELD_ROLES: dict[str, str] = {
     "severity": "失信严重程度",
     "status": "当前状态",
     "penalty_kinds": "处罚类别",
+    "publish_until": "公示截止期（数据来源单位报送）",
 }
 
 FIELD_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -299,7 +303,7 @@ class FieldSpec:
             legacy_codes=tuple(data.get("legacy_codes") or ()),
             code_list=data.get("code_list") or None,
             max_length=data.get("max_length"),
-            personal=bool(data.get("personal", False)),
+            personal=bool(data.get("personal", False)) or data.get("type") in PERSONAL_ID_TYPES,
             public=bool(data.get("public", True)),
             id_type_field=data.get("id_type_field") or None,
             description=data.get("description") or "",
@@ -579,9 +583,29 @@ class TierRule:
 
 
 RULE_SET_RULE_KEYS = frozenset(
-    {"tiers", "sector_overrides", "special_cases", "longest_period", "no_early_stop_kinds", "period_start"}
+    {
+        "tiers",
+        "sector_overrides",
+        "special_cases",
+        "longest_period",
+        "no_early_stop_kinds",
+        "period_start",
+        "applies_to",
+        "applies_to_basis",
+    }
 )
-TIER_RULE_KEYS = frozenset({"published", "min_months", "max_months", "note"})
+# What a rule set governs when it takes effect (docs/publication-rules.md, "Transition"): the decisions
+# made from its effective date on, or also the information still published on that date.
+APPLIES_TO_DECISIONS = "decisions_from_effective_date"
+APPLIES_TO_PUBLISHED = "published_on_effective_date"
+APPLIES_TO_CHOICES = {
+    APPLIES_TO_DECISIONS: "施行之日起作出的决定",
+    APPLIES_TO_PUBLISHED: "施行之日仍在公示的全部信息",
+}
+TIER_RULE_KEYS = frozenset({"published", "min_months", "max_months", "note", "published_where_required"})
+# A tier that is not published may still be published, up to its max_months, where a regulator requires it
+# (令第36号 for 轻微): by source department code or by sector.
+REQUIRED_PUBLICATION_KEYS = frozenset({"departments", "sectors", "note"})
 SECTOR_OVERRIDE_KEYS = frozenset({"sectors", "tiers", "min_months", "max_months", "note"})
 SPECIAL_CASE_KEYS = frozenset(
     {
@@ -634,6 +658,7 @@ def rule_set_rules_issues(
             lo, hi = rule.get("min_months"), rule.get("max_months")
             if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
                 issues.append(f"{where}：最短期限 {lo} 个月不能长于最长期限 {hi} 个月")
+            issues += _required_publication_issues(where, rule)
     for i, ov in enumerate(rules.get("sector_overrides") or [], 1):
         where = f"rules.sector_overrides 第 {i} 项"
         if not isinstance(ov, Mapping) or not ov.get("sectors"):
@@ -669,4 +694,34 @@ def rule_set_rules_issues(
         issues.append("rules.longest_period 必须是 true 或 false")
     if rules.get("period_start", "decision_date") != "decision_date":
         issues.append("rules.period_start 目前只支持 decision_date（自决定日期起算）")
+    applies_to = rules.get("applies_to", APPLIES_TO_DECISIONS)
+    if applies_to not in APPLIES_TO_CHOICES:
+        choices = "；".join(f"{k}（{v}）" for k, v in APPLIES_TO_CHOICES.items())
+        issues.append(f"rules.applies_to 必须是以下之一：{choices}")
+    elif applies_to == APPLIES_TO_PUBLISHED and not str(rules.get("applies_to_basis") or "").strip():
+        issues.append("rules.applies_to 为 published_on_effective_date 时必须在 applies_to_basis 中写明依据")
+    return issues
+
+
+def _required_publication_issues(where: str, rule: Mapping[str, Any]) -> list[str]:
+    """Check a tier's ``published_where_required`` (departments / sectors that must publish)."""
+    required = rule.get("published_where_required")
+    if required is None:
+        return []
+    where = f"{where}.published_where_required"
+    if not isinstance(required, Mapping):
+        return [f"{where} 必须是映射，含 departments（部门代码列表）和/或 sectors（行业领域列表）"]
+    issues = []
+    if set(required) - REQUIRED_PUBLICATION_KEYS:
+        issues.append(f"{where} 有未知的键：{', '.join(sorted(set(required) - REQUIRED_PUBLICATION_KEYS))}")
+    for key in ("departments", "sectors"):
+        value = required.get(key)
+        if value is not None and (
+            not isinstance(value, list) or not all(isinstance(v, str) and v for v in value)
+        ):
+            issues.append(f"{where}.{key} 必须是字符串列表")
+    if rule.get("published", True):
+        issues.append(f"{where} 只用于不予公示（published: false）的严重程度")
+    if rule.get("max_months") is None:
+        issues.append(f"{where} 需要该严重程度给出 max_months（主管部门要求公示时的最长公示期）")
     return issues

@@ -18,6 +18,7 @@ from xinyong.catalog.spec import (
     CODE_LIST_TYPES,
     CORE_FIELD_ROLES,
     FIELD_CODE_RE,
+    PERSONAL_ID_TYPES,
     CodeEntry,
     FieldSpec,
     FieldType,
@@ -394,6 +395,12 @@ def validate_item(
         for key in ("required", "personal", "public"):
             if key in raw and not isinstance(raw[key], bool):
                 c.add("invalid_flag", f"{key} 必须是 true 或 false", field=code)
+        if ftype in PERSONAL_ID_TYPES and raw.get("personal") is False:
+            c.add(
+                "personal_flag_conflict",
+                f"类型为 {ftype} 的字段存放个人证件号码，必须是个人信息字段：请删除 personal: false 或改为 personal: true",
+                field=code,
+            )
         for key in ("synonyms", "legacy_codes"):
             if key in raw and raw[key] is not None and not _str_list(raw[key]):
                 c.add("invalid_list", f"{key} 必须是字符串列表", field=code)

@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from xinyong.accounts.models import Department
 from xinyong.catalog.models import CatalogCategory, CatalogItemVersion
-from xinyong.catalog.spec import FieldType
+from xinyong.catalog.spec import PERSONAL_ID_TYPES, FieldType
 from xinyong.core.codes import Polarity, SeverityTier, SubjectKind
 from xinyong.core.identifiers import check_ric
 from xinyong.core.masking import mask_name, mask_ric
@@ -36,7 +36,7 @@ LICENSE = "license"
 PENALTY = "penalty"
 
 # Field types never shown on public pages, whatever the catalog says.
-HIDDEN_TYPES = frozenset({FieldType.RIC, FieldType.ID_NUMBER})
+HIDDEN_TYPES = PERSONAL_ID_TYPES
 # Core roles shown in the record header or the subject header, not repeated among the fields.
 HEADER_ROLES = (
     "subject_name",

@@ -254,9 +254,11 @@ def abnormal_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def guidance_page(request: HttpRequest) -> HttpResponse:
+    periods = guidance.publication_periods(as_of=timezone.localdate())
     context = {
-        "periods": guidance.PUBLICATION_PERIODS,
-        "period_basis": guidance.PERIOD_BASIS,
+        "periods": periods.periods,
+        "period_basis": periods.basis,
+        "period_transition": periods.transition,
         "no_early_stop": guidance.NO_EARLY_STOP_KINDS,
         "repair": guidance.REPAIR_DEADLINES,
         "objection": guidance.OBJECTION_DEADLINES,

@@ -31,14 +31,14 @@ from xinyong.accounts.permissions import (
     readable_department_ids,
 )
 from xinyong.catalog.models import CatalogItemVersion
-from xinyong.catalog.spec import FieldType
+from xinyong.catalog.spec import PERSONAL_ID_TYPES
 from xinyong.core.codes import DisclosureScope
 from xinyong.records.models import CreditRecord, CreditRecordVersion, EffectiveStatus, RecordStatus
 
 # Scopes readable by every government department (政务共享 includes what is public anyway).
 GOVERNMENT_SCOPES = (DisclosureScope.PUBLIC, DisclosureScope.SHARED)
 # Field types whose values are personal ID numbers: stored masked, the full value encrypted.
-PROTECTED_FIELD_TYPES = frozenset({FieldType.RIC, FieldType.ID_NUMBER})
+PROTECTED_FIELD_TYPES = PERSONAL_ID_TYPES
 
 
 def _is_government_principal(principal) -> bool:

@@ -1,4 +1,4 @@
-"""Publication windows (公示期限) of credit records, RULES §3.
+"""Publication windows (公示期限) of credit records (docs/publication-rules.md).
 
 Signatures (used by the bulk loader and by ``records.services``)::
 
@@ -39,6 +39,19 @@ Rules, in order:
    is in force: ``repair_from`` becomes the day after the penalty's ``valid_until`` (if later than the
    minimum period), or None when the penalty has no end (long-term) or lasts beyond the publication.
 
+7. **Transition between rule sets** (``rules.applies_to``): a rule set normally governs the decisions made
+   from its effective date on (``decisions_from_effective_date``). One marked ``published_on_effective_date``
+   also governs every record still published (under the rule set of its decision date) on its effective
+   date: the record's window is computed again under it, periods still counted from the decision date; where
+   that new period has already run out, publication stops the day before the effective date. Which reading
+   applies is the credit office's choice, written in the rule set with its basis (``applies_to_basis``).
+8. **Required publication of an unpublished tier** (``published_where_required``; 令第36号: 轻微 is not
+   published, but up to 3 months where the regulator requires it): a record of a listed source department
+   or sector is published for the tier's ``max_months``.
+9. **A publication end supplied by the source** (the item's ``publish_until`` core field, 公示截止期) ends
+   publication earlier; it never extends it beyond the rule set's maximum. Being part of the record's fields,
+   it is kept by ``xinyong publication recompute``.
+
 Month arithmetic (民法典第二百零一、二百零二条): a period of N months counted from the decision date ends on the
 day with the decision's day number N months later; when that month has no such day, on its last day
 (31 January + 1 month → 28/29 February; 29 February 2024 + 12 months → 28 February 2025).
@@ -56,13 +69,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 
-from xinyong.catalog.spec import normalize_value, split_values
+from xinyong.catalog.spec import APPLIES_TO_DECISIONS, APPLIES_TO_PUBLISHED, normalize_value, split_values
 from xinyong.core.codes import SeverityTier
 from xinyong.core.dates import DateParseError, parse_date_value
 
@@ -195,6 +208,11 @@ class _RuleSet:
     def name(self) -> str:
         return f"{self.code} v{self.version}"
 
+    @property
+    def governs_published(self) -> bool:
+        """Does it also govern information still published on its effective date (not only new decisions)?"""
+        return self.rules.get("applies_to", APPLIES_TO_DECISIONS) == APPLIES_TO_PUBLISHED
+
     def covers(self, day: dt.date) -> bool:
         return self.in_force_from <= day and (self.in_force_to is None or day <= self.in_force_to)
 
@@ -227,6 +245,7 @@ class _ItemInfo:
     default_tier: str
     kinds_field: str | None
     valid_until_field: str | None
+    publish_until_field: str | None
     sector_field: str | None
     canonical_kind: Any  # callable: raw value → canonical 处罚类别 value
 
@@ -256,6 +275,7 @@ class WindowCalculator:
         self._rule_facts: dict[_RuleSet, _Facts] = {}
         self._sectors: dict[tuple, str | None] = {}
         self._shape_objects: dict[tuple, _Shape] = {}
+        self._later: dict[_RuleSet, list[_RuleSet]] = {}
         self._last_item: tuple | None = None
 
     @classmethod
@@ -307,6 +327,7 @@ class WindowCalculator:
             default_tier=default_tier,
             kinds_field=kinds_field,
             valid_until_field=core.get("valid_until"),
+            publish_until_field=core.get("publish_until"),
             sector_field=core.get("sector"),
             canonical_kind=lambda raw: lookup.get(raw, raw),
         )
@@ -340,11 +361,13 @@ class WindowCalculator:
         info = self._item(item_version)
         fields = fields or {}
         valid_raw = fields.get(info.valid_until_field) if info.valid_until_field else None
+        supplied_raw = fields.get(info.publish_until_field) if info.publish_until_field else None
         if not info.rule_set_code:
-            key = (None, decision_date, _hashable(valid_raw))
+            key = (None, decision_date, _hashable(valid_raw), _hashable(supplied_raw))
             found = self._windows.get(key)
             if found is None:
-                found = self._remember(key, self._validity_window(decision_date, _parse_day(valid_raw)))
+                found = self._validity_window(decision_date, _parse_day(valid_raw))
+                found = self._remember(key, _with_supplied_end(found, _parse_day(supplied_raw)))
             return found
         rs = self.rule_set_for(info.rule_set_code, decision_date)
         if rs is None:
@@ -353,6 +376,36 @@ class WindowCalculator:
         department_code = department_code or ""
         kinds = self._kinds(info, fields.get(info.kinds_field) if info.kinds_field else None)
         tier = severity if severity in _TIERS else info.default_tier
+        shape = self._shape_for(rs, info, tier, kinds, department_code, fields)
+        # Later rule sets of the family that also govern what is still published when they take effect.
+        later = [
+            (rs_later, self._shape_for(rs_later, info, tier, kinds, department_code, fields))
+            for rs_later in self._transitions(rs)
+        ]
+        # Second level: the dates.
+        no_early_stop = shape.no_early_stop or any(s.no_early_stop for _, s in later)
+        valid_key = _hashable(valid_raw) if no_early_stop else None
+        key = (shape, *later, decision_date, valid_key, _hashable(supplied_raw))
+        found = self._windows.get(key)
+        if found is None:
+            valid_until = _parse_day(valid_raw) if no_early_stop else None
+            found = self._dated(shape, decision_date, valid_until)
+            for rs_later, later_shape in later:
+                if found.is_public_on(rs_later.in_force_from):
+                    found = _switched(found, rs_later, self._dated(later_shape, decision_date, valid_until))
+            found = self._remember(key, _with_supplied_end(found, _parse_day(supplied_raw)))
+        return found
+
+    def _shape_for(
+        self,
+        rs: _RuleSet,
+        info: _ItemInfo,
+        tier: str,
+        kinds: tuple[str, ...],
+        department_code: str,
+        fields: Mapping[str, Any],
+    ) -> _Shape:
+        """The shape of a decision under ``rs``, remembered per the inputs that matter for it."""
         facts = self._facts(rs)
         fine_key = fields.get(FINE_AMOUNT_FIELD) if facts.fine_limits and FINE_KIND in kinds else None
         sector = self._sector(info, fields, department_code, facts.sectors) if facts.sectors else None
@@ -366,13 +419,17 @@ class WindowCalculator:
             # Equal shapes share one object, so that the windows cache (keyed by the shape's identity) finds
             # the window of an equal shape reached through another shape key.
             shape = self._shapes[shape_key] = self._shape_objects.setdefault(astuple(made), made)
-        # Second level: the dates.
-        valid_key = _hashable(valid_raw) if shape.no_early_stop else None
-        key = (shape, decision_date, valid_key)
-        found = self._windows.get(key)
+        return shape
+
+    def _transitions(self, rs: _RuleSet) -> list[_RuleSet]:
+        """Rule sets of ``rs``'s family taking effect after it that govern information still published then."""
+        found = self._later.get(rs)
         if found is None:
-            valid_until = _parse_day(valid_raw) if shape.no_early_stop else None
-            found = self._remember(key, self._dated(shape, decision_date, valid_until))
+            found = self._later[rs] = [
+                other
+                for other in self._families[rs.family]
+                if other.in_force_from > rs.in_force_from and other.governs_published
+            ]
         return found
 
     def _remember(self, key: tuple, window: Window) -> Window:
@@ -409,6 +466,11 @@ class WindowCalculator:
             facts = self._rule_facts[rs] = _Facts(
                 sectors=frozenset(
                     s for ov in rules.get("sector_overrides") or [] for s in ov.get("sectors") or []
+                )
+                | frozenset(
+                    s
+                    for tier in (rules.get("tiers") or {}).values()
+                    for s in ((tier or {}).get("published_where_required") or {}).get("sectors") or []
                 ),
                 fine_limits=any(
                     c.get("fine_max_wan") is not None and FINE_KIND in (c.get("penalty_kinds_only") or [])
@@ -473,12 +535,20 @@ class WindowCalculator:
                     return sector
         return None
 
-    def _tier_period(self, rs: _RuleSet, tier: str, sector: str | None) -> _Period:
+    def _tier_period(self, rs: _RuleSet, tier: str, sector: str | None, department_code: str) -> _Period:
         tiers = rs.rules.get("tiers") or {}
         rule = tiers.get(tier) or tiers.get(SeverityTier.GENERAL) or {}
         label = f"{rs.name} {_TIER_LABELS.get(tier, tier)}"
         published = bool(rule.get("published", True))
         low, high = rule.get("min_months"), rule.get("max_months")
+        required = rule.get("published_where_required") or {}
+        if not published and (
+            department_code in (required.get("departments") or ())
+            or (sector is not None and sector in (required.get("sectors") or ()))
+        ):
+            # A regulator requires publication (令第36号: 轻微, at most the tier's max_months).
+            published = True
+            label += "（主管部门要求公示）"
         if sector is not None:
             for override in rs.rules.get("sector_overrides") or []:
                 if sector not in (override.get("sectors") or []):
@@ -518,7 +588,7 @@ class WindowCalculator:
         sector: str | None,
     ) -> _Shape:
         """Published?, periods and basis of a decision, independent of its date."""
-        tier_period = self._tier_period(rs, tier, sector)
+        tier_period = self._tier_period(rs, tier, sector, department_code)
         fine = _parse_amount(fine_raw)
         cases = rs.rules.get("special_cases") or []
 
@@ -588,6 +658,34 @@ class WindowCalculator:
             rule=shape.rule,
             rule_set_code=shape.rule_set_code,
         )
+
+
+def _switched(old: Window, rs: _RuleSet, new: Window) -> Window:
+    """The window of a record still published when ``rs`` takes effect and governs such information."""
+    if new.publishable and (new.publish_until is None or new.publish_until >= rs.in_force_from):
+        return replace(
+            new, rule=f"{new.rule}（{rs.in_force_from.isoformat()} 施行时仍在公示，适用新规定）"[:200]
+        )
+    # Its new period has already run out (or the new rule set does not publish it): it stops on the switch.
+    last_day = rs.in_force_from - dt.timedelta(days=1)
+    return replace(
+        old,
+        publish_until=last_day,
+        repair_from=old.repair_from if old.repair_from and old.repair_from <= last_day else None,
+        rule=f"{old.rule}；{rs.name} 施行之日起停止公示"[:200],
+        rule_set_code=rs.code,
+    )
+
+
+def _with_supplied_end(window: Window, supplied: dt.date | None) -> Window:
+    """A publication end date the source department supplied (公示截止期) shortens the window, never extends it."""
+    if supplied is None or not window.publishable:
+        return window
+    if window.publish_until is not None and supplied >= window.publish_until:
+        return window
+    return replace(
+        window, publish_until=supplied, rule=f"{window.rule}（公示截止期按数据来源单位报送）"[:200]
+    )
 
 
 def publication_window(
