@@ -88,7 +88,12 @@ from xinyong.records.models import (
     RecordStatus,
     SeverityTier,
 )
-from xinyong.records.normalize import canonical_json, jsonable, normalize_document_number
+from xinyong.records.normalize import (
+    canonical_json,
+    display_document_number,
+    jsonable,
+    normalize_document_number,
+)
 from xinyong.records.selectors import protected_field_codes
 from xinyong.records.services import (
     RecordError,
@@ -377,7 +382,7 @@ class RecordPreparer:
             publish_until = window.publish_until
         # One object per distinct date: pickled once per chunk when rows go to another process.
         decision_date = self._dates.setdefault(decision_date, decision_date)
-        document_number = document_number.strip()
+        document_number = display_document_number(document_number)
         secret_token = self._encrypt(secret) if secret else ""
         hash_prefix = self._hash_prefix(
             document_number, decision_date, severity, polarity, status, stored, secret, key
