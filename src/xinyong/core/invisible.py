@@ -24,6 +24,8 @@ written here. Visible characters are never removed: a combining accent, a privat
 replacement character stays and makes the key differ, as it makes the value look different.
 """
 
+import functools
+
 import regex
 
 # Key form: everything invisible, whitespace included.
@@ -58,6 +60,7 @@ def is_invisible(char: str) -> bool:
     return _INVISIBLE.fullmatch(char) is not None
 
 
+@functools.cache
 def invisible_ranges() -> list[tuple[int, int]]:
     """The code points :func:`strip_invisible` removes, as inclusive ranges (for SQL patterns; slow)."""
     ranges: list[list[int]] = []
