@@ -82,7 +82,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
 from xinyong.core.codes import SubjectKind
-from xinyong.core.invisible import ASCII_INVISIBLE, strip_invisible
+from xinyong.core.invisible import strip_invisible
 
 __all__ = [
     "ERROR_MESSAGES",
@@ -403,7 +403,7 @@ def normalize_code_input(value: object) -> str:
     if text.isascii():
         # ASCII's only invisible characters are whitespace and controls, and the translation tables change
         # only its lower-case letters: the general steps below give the same text.
-        return text.translate(ASCII_INVISIBLE).upper()
+        return strip_invisible(text).upper()
     # Whitespace of any kind (U+3000, NBSP …), bidi marks, zero-width and other invisible characters.
     text = strip_invisible(text)
     # Upper-case only ASCII letters: other scripts keep their length and stay visible in error messages.

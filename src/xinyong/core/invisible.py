@@ -33,14 +33,16 @@ _INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Co
 # Display form: the invisible characters that are not layout (spaces, line ends stay as received).
 _FORMAT = regex.compile(r"[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+")
 
-# ASCII: whitespace and control characters are its only invisible ones.
+# ASCII: whitespace and control characters are its only invisible ones (str.split() drops the whitespace).
 ASCII_INVISIBLE = dict.fromkeys([*range(0x21), 0x7F])
 
 
 def strip_invisible(text: str) -> str:
     """``text`` without whitespace, control, format and default-ignorable characters (key form)."""
     if text.isascii():
-        return text.translate(ASCII_INVISIBLE)
+        if not text.isprintable():  # control characters (rare): a slower table lookup per character
+            text = text.translate(ASCII_INVISIBLE)
+        return "".join(text.split())
     return _INVISIBLE.sub("", text)
 
 

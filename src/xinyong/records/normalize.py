@@ -6,13 +6,11 @@ import hashlib
 import json
 import unicodedata
 
-from xinyong.core.invisible import ASCII_INVISIBLE, strip_format_characters, strip_invisible
+from xinyong.core.invisible import strip_format_characters, strip_invisible
 
 _OPEN = "〔【〖［[{｛〈<"
 _CLOSE = "〕】〗］]}｝〉>"
 _BRACKETS = str.maketrans(_OPEN + _CLOSE, "(" * len(_OPEN) + ")" * len(_CLOSE))
-# ASCII document numbers: invisible characters dropped and brackets unified in one pass.
-_ASCII_KEY = {**ASCII_INVISIBLE, **{k: v for k, v in _BRACKETS.items() if k < 0x80}}
 
 
 def normalize_document_number(value: str | None) -> str:
@@ -25,7 +23,7 @@ def normalize_document_number(value: str | None) -> str:
     """
     text = value or ""
     if text.isascii():
-        return text.translate(_ASCII_KEY).upper()
+        return strip_invisible(text).translate(_BRACKETS).upper()
     # Before NFKC too: an invisible character between a letter and its combining mark blocks composition.
     text = unicodedata.normalize("NFKC", strip_invisible(text))
     # NFKC turns compatibility spaces (U+00A0, U+2000 …) into U+0020.
