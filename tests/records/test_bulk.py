@@ -507,6 +507,25 @@ def test_a_document_stored_meanwhile_by_another_upload_is_found_on_the_retry(
     assert CreditRecord.objects.get().duplicate_count == 1
 
 
+def test_three_uploads_colliding_in_turn_do_not_fail_the_chunk(items, dept_a, subjects, monkeypatch):
+    """Each collision means another upload committed the rows; a third upload may collide twice."""
+    ingest = dict(item_version=items["public"], department=dept_a, channel=Channel.FILE, batch_ref="b")
+    records_bulk_ingest(**ingest, rows=[row(1, "罚1号", subjects["company"])], received_at=received(1))
+    load_known = bulk._load_known
+    calls = []
+
+    def stale_reads(**kwargs):
+        calls.append(1)
+        return {} if len(calls) <= 2 else load_known(**kwargs)
+
+    monkeypatch.setattr(bulk, "_load_known", stale_reads)
+    result = records_bulk_ingest(
+        **ingest, rows=[row(1, "罚1号", subjects["company"])], received_at=received(2)
+    )
+    assert result.outcomes == ["duplicate"] and len(calls) == 3
+    assert CreditRecord.objects.count() == 1
+
+
 def test_canonical_json_is_the_documented_serialisation():
     """The content hash of stored versions depends on this text: it must never change."""
     import decimal

@@ -360,6 +360,11 @@ def batch_create_from_file(
         previous = _previous_upload(department=department, item_id=version.item_id, sha256=sha256)
         if previous is not None and not allow_duplicate:
             raise DuplicateUpload(previous)
+        if allow_duplicate and previous is None:
+            # The re-processing is confirmed also against an upload not started yet: both may load.
+            previous = _previous_upload(
+                department=department, item_id=version.item_id, sha256=sha256, waiting=True
+            )
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
@@ -415,17 +420,55 @@ def _save_uploaded(batch: Batch, *, actor, detail: dict[str, Any]) -> None:
         )
 
 
-def _previous_upload(*, department: Department, item_id: int, sha256: str) -> Batch | None:
-    """The first batch that loaded (or is loading) the same file for the department and item."""
-    # Uploads never started (abandoned at the mapping step) and unreadable files do not count.
-    loaded = Q(status__in=(BatchStatus.QUEUED, BatchStatus.LOADING, BatchStatus.DONE)) | Q(
-        status=BatchStatus.FAILED, error_code__in=RESUMABLE_ERRORS
-    )
+# Batches that loaded or are loading their file; unreadable files and batches that failed on their content
+# do not count. Uploads waiting for their mapping or their start (abandoned ones too) are checked when
+# they start (``_refuse_second_start``).
+_STARTED = Q(status__in=(BatchStatus.QUEUED, BatchStatus.LOADING, BatchStatus.DONE)) | Q(
+    status=BatchStatus.FAILED, error_code__in=RESUMABLE_ERRORS
+)
+_WAITING = Q(status__in=(BatchStatus.UPLOADED, BatchStatus.MAPPING))
+
+
+def _previous_upload(
+    *, department: Department, item_id: int, sha256: str, waiting: bool = False
+) -> Batch | None:
+    """The first batch that loaded (or is loading) the same file for the department and item; with
+    ``waiting``, also one that was uploaded and not started yet."""
     return (
-        Batch.objects.filter(loaded, department=department, item_id=item_id, file_sha256=sha256)
-        .order_by("created_at")
+        Batch.objects.filter(
+            _STARTED | _WAITING if waiting else _STARTED,
+            department=department,
+            item_id=item_id,
+            file_sha256=sha256,
+        )
+        .order_by("created_at", "id")
         .first()
     )
+
+
+def _refuse_second_start(batch: Batch) -> None:
+    """Refuse to start a batch whose file another batch of the department and item already started.
+
+    Two uploads of one file both pass the upload check while neither has started (two officers at the
+    same moment, or an upload left at its mapping step). Whichever starts second is refused here, unless
+    its uploader confirmed the re-processing (``duplicate_of``). The same-file batches are locked in one
+    order, so two starts at the same moment run this check one after the other (SQLite: the write lock
+    of the transaction).
+    """
+    if not batch.file_sha256 or batch.duplicate_of_id is not None:
+        return
+    same_file = Batch.objects.select_for_update().filter(
+        department_id=batch.department_id, item_id=batch.item_id, file_sha256=batch.file_sha256
+    )
+    locked = list(same_file.order_by("created_at", "id").values_list("pk", flat=True))
+    previous = (
+        Batch.objects.filter(_STARTED, pk__in=locked)
+        .exclude(pk=batch.pk)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if previous is not None:
+        raise DuplicateUpload(previous)
 
 
 def _saved_mapping(batch: Batch) -> dict[str, str] | None:
@@ -637,6 +680,7 @@ def batch_start(*, batch: Batch, actor) -> Batch:
     if problems:
         raise problems[0]
     with transaction.atomic():
+        _refuse_second_start(batch)
         batch.status = BatchStatus.QUEUED
         batch.save(update_fields=["status"])
         audit_log(actor=actor, action=AuditAction.IMPORT, obj=batch, detail={"stage": "queued"})

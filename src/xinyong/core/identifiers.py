@@ -75,7 +75,6 @@ import math
 import operator
 import random
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -83,6 +82,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
 from xinyong.core.codes import SubjectKind
+from xinyong.core.invisible import strip_invisible
 
 __all__ = [
     "ERROR_MESSAGES",
@@ -395,16 +395,17 @@ def _float_text(value: float) -> str:
 
 
 def normalize_code_input(value: object) -> str:
-    """Clean a typed or imported code: drop all whitespace, full-width → half-width, upper-case ASCII."""
+    """Clean a typed or imported code: drop whitespace and invisible characters (``core.invisible``),
+    full-width → half-width, upper-case ASCII."""
     if value is None:
         return ""
     text = _float_text(value) if isinstance(value, float) else str(value)
     if text.isascii():
-        # ASCII has no format characters, its whitespace is what split() drops, and the translation
-        # tables change only its lower-case letters: the general steps below give the same text.
-        return "".join(text.split()).upper()
-    # Whitespace of any kind (U+3000, NBSP …) and invisible format characters (zero-width, BOM, soft hyphen).
-    text = "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+        # ASCII's only invisible characters are whitespace and controls, and the translation tables change
+        # only its lower-case letters: the general steps below give the same text.
+        return strip_invisible(text).upper()
+    # Whitespace of any kind (U+3000, NBSP …), bidi marks, zero-width and other invisible characters.
+    text = strip_invisible(text)
     # Upper-case only ASCII letters: other scripts keep their length and stay visible in error messages.
     return text.translate(_TRANSLATION).translate(_ASCII_UPPER)
 

@@ -42,7 +42,9 @@ The call runs inside the caller's transaction (a savepoint of it) and writes one
 Concurrent uploads: the known records are read without row locks (locking thousands of rows per chunk
 costs more than the rest of the read). The unique constraints keep two uploads of the same document
 apart instead: if another upload stored the document (or a version with the number we chose) after our
-read, our insert is refused and the call is repeated once, reading the other upload's rows. Rows are
+read, our insert waits for that upload's transaction, is refused when it commits, and the call is repeated
+(a few times at most), reading the other upload's rows: each row becomes a duplicate or a new version of
+the other upload's record, never a second record. Rows are
 written in key order so that overlapping uploads wait for each other rather than deadlock.
 """
 
@@ -88,7 +90,12 @@ from xinyong.records.models import (
     RecordStatus,
     SeverityTier,
 )
-from xinyong.records.normalize import canonical_json, jsonable, normalize_document_number
+from xinyong.records.normalize import (
+    canonical_json,
+    display_document_number,
+    jsonable,
+    normalize_document_number,
+)
 from xinyong.records.selectors import protected_field_codes
 from xinyong.records.services import (
     RecordError,
@@ -204,6 +211,8 @@ _STATUSES = frozenset(RecordStatus.values)
 # the ORM does.
 _PG_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _CACHE_LIMIT = 50_000
+# Tries of a chunk whose insert collides with another upload's (see records_bulk_ingest).
+_ATTEMPTS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,7 +386,7 @@ class RecordPreparer:
             publish_until = window.publish_until
         # One object per distinct date: pickled once per chunk when rows go to another process.
         decision_date = self._dates.setdefault(decision_date, decision_date)
-        document_number = document_number.strip()
+        document_number = display_document_number(document_number)
         secret_token = self._encrypt(secret) if secret else ""
         hash_prefix = self._hash_prefix(
             document_number, decision_date, severity, polarity, status, stored, secret, key
@@ -1110,7 +1119,7 @@ def records_bulk_ingest(
             (row if isinstance(row, PreparedRecord) else preparer.prepare(row), subject_id)
             for row, subject_id in rows
         ]
-    for attempt in (1, 2):
+    for attempt in range(1, _ATTEMPTS + 1):
         try:
             with transaction.atomic():
                 return _ingest(
@@ -1125,7 +1134,9 @@ def records_bulk_ingest(
                     api_client=api_client,
                 )
         except IntegrityError:
-            # A concurrent upload stored one of these documents after our read: read again, once.
-            if attempt == 2:
+            # A concurrent upload stored one of these documents after our read: read again. Each conflict
+            # means another upload committed those documents, so the next read finds more of them; the
+            # bound only stops a conflict that is not about them (e.g. a foreign key) from repeating.
+            if attempt == _ATTEMPTS:
                 raise
     raise AssertionError("unreachable")

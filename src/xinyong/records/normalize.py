@@ -4,23 +4,38 @@ import datetime as dt
 import decimal
 import hashlib
 import json
-import re
 import unicodedata
+
+from xinyong.core.invisible import strip_format_characters, strip_invisible
 
 _OPEN = "〔【〖［[{｛〈<"
 _CLOSE = "〕】〗］]}｝〉>"
 _BRACKETS = str.maketrans(_OPEN + _CLOSE, "(" * len(_OPEN) + ")" * len(_CLOSE))
-_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
 
 def normalize_document_number(value: str | None) -> str:
-    """Dedupe form of a document number: width, brackets and whitespace unified, upper-case.
+    """Dedupe form of a document number: width, brackets, invisible characters unified, upper-case.
 
-    ``京市监罚〔2024〕12号``, ``京市监罚[2024]12号`` and ``京市监罚（２０２４）１２号`` are one document.
+    ``京市监罚〔2024〕12号``, ``京市监罚[2024]12号``, ``京市监罚（２０２４）１２号`` and the same text with a
+    bidi mark, soft hyphen or zero-width space inside (``core.invisible``) are one document. The one
+    function for every path that stores or finds a record: the bulk loader, ``record_ingest``, forms,
+    searches. See docs/collection-dedupe.md.
     """
-    text = unicodedata.normalize("NFKC", value or "")
-    text = _SPACES.sub("", text)
-    return text.translate(_BRACKETS).upper()
+    text = value or ""
+    if text.isascii():
+        return strip_invisible(text).translate(_BRACKETS).upper()
+    # Before NFKC too: an invisible character between a letter and its combining mark blocks composition.
+    text = unicodedata.normalize("NFKC", strip_invisible(text))
+    # NFKC turns compatibility spaces (U+00A0, U+2000 …) into U+0020.
+    return strip_invisible(text).translate(_BRACKETS).upper()
+
+
+def display_document_number(value: str) -> str:
+    """The document number as stored and shown: as received, without format characters or outer spaces.
+
+    A bidi override would show the number in another order than it is stored (see ``core.invisible``).
+    """
+    return strip_format_characters(value).strip()
 
 
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})

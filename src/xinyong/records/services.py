@@ -33,7 +33,13 @@ from xinyong.records.models import (
     RecordStatus,
     SeverityTier,
 )
-from xinyong.records.normalize import canonical_json, jsonable, normalize_document_number, sha256_hex
+from xinyong.records.normalize import (
+    canonical_json,
+    display_document_number,
+    jsonable,
+    normalize_document_number,
+    sha256_hex,
+)
 from xinyong.records.selectors import can_write_record, protected_field_codes, public_q
 from xinyong.records.timeliness import record_timeliness
 from xinyong.records.windows import Window, WindowCalculator
@@ -296,7 +302,7 @@ def record_ingest(
     version_values = {
         "item_version": version_of_item,
         "subject": subject,
-        "document_number": document_number.strip(),
+        "document_number": display_document_number(document_number),
         "decision_date": decision_date,
         "severity": severity,
         "polarity": polarity,

@@ -15,6 +15,8 @@ import unicodedata
 
 import opencc
 
+from xinyong.core.invisible import strip_invisible
+
 # After NFKC, full-width （） already are (); the others have no compatibility mapping.
 _OPEN_BRACKETS = "【〔〖［｛[{〈<"
 _CLOSE_BRACKETS = "】〕〗］｝]}〉>"
@@ -27,8 +29,6 @@ _BRACKETS = str.maketrans(
 _DROPPED = re.compile(r"[\"'“”‘’「」『』《》·・•‧∙⋅.。,，、;；:：!！?？]")
 # Dash variants become one ASCII hyphen.
 _DASHES = re.compile(r"[‐‑‒–—―−﹣-]+")
-# Every whitespace character, plus zero-width and byte-order marks that survive copy and paste.
-_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
 
 @functools.lru_cache(maxsize=1)
@@ -38,8 +38,9 @@ def _t2s() -> opencc.OpenCC:
 
 
 def _normalize_once(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name)
-    text = _SPACES.sub("", text)
+    # Whitespace and invisible characters (bidi marks, zero-width, soft hyphen … see core.invisible), before
+    # NFKC (they block composition) and after it (it makes spaces of compatibility spaces).
+    text = strip_invisible(unicodedata.normalize("NFKC", strip_invisible(name)))
     text = text.translate(_BRACKETS)
     text = _DROPPED.sub("", text)
     text = _DASHES.sub("-", text)
