@@ -29,6 +29,7 @@ them again.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import gc
 import hashlib
@@ -1113,13 +1114,38 @@ def _use_reading_process(table) -> bool:
     return minimum >= 0 and table.size >= minimum and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _reading_process(conn, loader: _BatchLoader, table, skip: int, chunk_size: int) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent dies, even by SIGKILL (Linux ``prctl``)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent-alive check between chunks does it
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the request was made
+
+
+def _reading_process(
+    conn, unused_end, parent_pid: int, loader: _BatchLoader, table, skip: int, chunk_size: int
+) -> None:
     """Body of the reading process: prepared chunks, pickled, into ``conn``; then an end or error marker."""
+    _die_with_parent(parent_pid)
+    # The fork copied the pipe's reading end: closed, a send fails once the parent is gone instead of
+    # waiting forever for a reader that is this process itself.
+    unused_end.close()
     # Ctrl-C reaches the whole process group: the loading process decides what happens and stops this one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker's own SIGTERM handler (finish the current task) was copied by the fork: this process has
+    # nothing to finish and stops at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         with _collect_between_chunks() as collect:
             for prepared in _prepare_all(loader, table, skip=skip, chunk_size=chunk_size):
+                if os.getppid() != parent_pid:
+                    os._exit(1)  # orphaned (where the kernel does not kill it with its parent)
                 conn.send_bytes(pickle.dumps(("chunk", prepared), protocol=pickle.HIGHEST_PROTOCOL))
                 del prepared
                 collect()
@@ -1147,8 +1173,9 @@ def _prepared_chunks(loader: _BatchLoader, table, *, skip: int, chunk_size: int)
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_reading_process,
-        args=(sender, loader, table, skip, chunk_size),
+        args=(sender, receiver, os.getpid(), loader, table, skip, chunk_size),
         name="xinyong-collection-reader",
+        daemon=True,
     )
     process.start()
     sender.close()
@@ -1173,7 +1200,10 @@ def _prepared_chunks(loader: _BatchLoader, table, *, skip: int, chunk_size: int)
         receiver.close()
         if process.is_alive():
             process.terminate()
-        process.join()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _fail(batch: Batch, *, code: str, message: str, outcome: str = AuditOutcome.ERROR) -> Batch:
