@@ -207,3 +207,39 @@ def understate_part_size(path: Path, part: str, *, declared: int) -> Path:
         struct.pack_into("<I", data, central + 24, declared)
     path.write_bytes(bytes(data))
     return path
+
+
+_ODS_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    '<office:body><office:spreadsheet><table:table table:name="处罚">'
+    '<table:table-row><table:table-cell office:value-type="string"><text:p>行政相对人名称</text:p>'
+    '</table:table-cell><table:table-cell office:value-type="string"><text:p>处罚决定书文号</text:p>'
+    "</table:table-cell></table:table-row>"
+    '<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+    'table:number-columns-repeated="{columns}" office:value-type="string"><text:p>x</text:p>'
+    "</table:table-cell></table:table-row>"
+    # The padding LibreOffice writes to the end of a sheet: empty, repeated, not counted.
+    '<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+    'table:number-columns-repeated="1024"/></table:table-row>'
+    "</table:table></office:spreadsheet></office:body></office:document-content>"
+)
+
+
+def ods_repeated(path: Path, *, rows: int, columns: int) -> Path:
+    """An ODS file whose second row, ``columns`` filled cells wide, is repeated ``rows`` times (800 bytes)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED
+        )
+        zf.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+            'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path='
+            '"/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+        )
+        zf.writestr("content.xml", _ODS_CONTENT.format(rows=rows, columns=columns))
+    return path

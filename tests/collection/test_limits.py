@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests.collection.hostile_support import (
     MiB,
     nested_json,
+    ods_repeated,
     run_bounded,
     understate_part_size,
     wide_csv,
@@ -258,3 +259,16 @@ def test_xlsx_columns_and_cell_length_are_bounded(tmp_path):
     error = refusal(path, ReadLimits(max_cell_chars=49))
     assert error.code == "cell_too_long" and error.message.startswith("第 2 行")
     assert refusal(path, ReadLimits(max_row_chars=40)).code == "row_too_long"
+
+
+def test_ods_repeating_a_filled_row_a_hundred_million_times_is_refused(tmp_path):
+    path = ods_repeated(tmp_path / "bomb.ods", rows=99_000, columns=1000)
+    assert path.stat().st_size < 2000
+    outcome = run_bounded(lambda: read_all(path))
+    assert outcome.result == "ReadError:too_many_cells"
+    assert outcome.growth < 64 * MiB
+
+
+def test_ods_with_a_few_repeated_rows_and_sheet_padding_is_read(tmp_path):
+    headers, rows = read_all(ods_repeated(tmp_path / "ok.ods", rows=3, columns=2))
+    assert headers == ["行政相对人名称", "处罚决定书文号"] and rows == [["x", "x"]] * 3

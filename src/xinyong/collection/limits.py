@@ -11,8 +11,8 @@ The readers (``collection.readers``) check these bounds as they go, so a hostile
 - ``row_too_long``: a row (CSV record, NDJSON line, JSON object) longer than ``XINYONG_FILE_MAX_ROW_CHARS``;
 - ``file_too_large_uncompressed`` / ``compression_ratio_too_high``: a zip package (XLSX, ODS) whose parts
   add up to more than ``XINYONG_FILE_MAX_UNCOMPRESSED_BYTES`` or inflate a part more than
-  ``XINYONG_FILE_MAX_COMPRESSION_RATIO`` times; a part that inflates to more than it declares is
-  ``xlsx_invalid``.
+  ``XINYONG_FILE_MAX_COMPRESSION_RATIO`` times; ``xlsx_size_mismatch``: a part that inflates to more than
+  it declares; ``too_many_cells``: an ODS sheet whose repeated cells expand beyond what can be held.
 
 Every code refuses the whole file: what the file holds is not what the department meant to send.
 """
@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from xml.parsers import expat
 
 from django.conf import settings
 from ijson.common import ObjectBuilder
@@ -40,6 +41,7 @@ __all__ = [
     "human_size",
     "inflate_part",
     "json_value",
+    "ods_cell_extent",
     "sheet_cell_extent",
 ]
 
@@ -52,6 +54,8 @@ LIMIT_CODES = frozenset(
         "row_too_long",
         "file_too_large_uncompressed",
         "compression_ratio_too_high",
+        "xlsx_size_mismatch",
+        "too_many_cells",
     }
 )
 
@@ -249,9 +253,7 @@ def _inflate(f: IO[bytes], info: zipfile.ZipInfo, *, chunk: int) -> Iterator[byt
                 data = decompressor.unconsumed_tail
             produced += len(out)
             if produced > info.file_size:
-                raise ReadError(
-                    "xlsx_invalid", detail=f"“{info.filename[:80]}”解压后的大小与文件中声明的不一致"
-                )
+                raise ReadError("xlsx_size_mismatch", member=info.filename[:80])
             if out:
                 yield out
             if decompressor is not None and decompressor.eof:
@@ -281,3 +283,62 @@ def sheet_cell_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
             rows = max(rows, int(m[2]))
         tail = text[-512:]
     return rows, columns
+
+
+def ods_cell_extent(path: Path) -> tuple[int, int]:
+    """(rows, columns) of the largest rectangle from A1 to the farthest value in an ODS file's tables.
+
+    ODS compresses repetition itself (``number-rows-repeated``, ``number-columns-repeated``): 800 bytes can
+    describe a hundred million filled cells, which calamine expands. Empty repeated cells (the usual padding
+    to the end of a sheet) do not count.
+    """
+    best = (0, 0)
+    state = {"row": 0, "row_repeat": 1, "col": 0, "rows": 0, "cols": 0, "cell_repeat": 1, "valued": False}
+
+    def attr(attrs: dict[str, str], name: str) -> int:
+        for key, value in attrs.items():
+            if key.endswith(" " + name):
+                try:
+                    return max(1, min(int(value), 1 << 24))
+                except ValueError:
+                    return 1
+        return 1
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = name.rpartition(" ")[2]
+        if local == "table":
+            state.update(row=0, col=0, rows=0, cols=0)
+        elif local == "table-row":
+            state["row_repeat"] = attr(attrs, "number-rows-repeated")
+            state["col"] = 0
+        elif local in ("table-cell", "covered-table-cell"):
+            state["cell_repeat"] = attr(attrs, "number-columns-repeated")
+            state["valued"] = any(key.endswith(" value-type") for key in attrs)
+        elif local == "p":
+            state["valued"] = True
+
+    def end(name: str) -> None:
+        nonlocal best
+        local = name.rpartition(" ")[2]
+        if local in ("table-cell", "covered-table-cell"):
+            state["col"] += state["cell_repeat"]
+            if state["valued"]:
+                state["cols"] = max(state["cols"], state["col"])
+                state["rows"] = max(state["rows"], state["row"] + state["row_repeat"])
+            state["valued"] = False
+        elif local == "table-row":
+            state["row"] += state["row_repeat"]
+        elif local == "table" and state["rows"] * state["cols"] > best[0] * best[1]:
+            best = (state["rows"], state["cols"])
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as f:
+            while chunk := f.read(1 << 20):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (KeyError, zipfile.BadZipFile, expat.ExpatError, zlib.error) as exc:
+        raise ReadError("xlsx_invalid", detail=f"ODS 文件内容已损坏：{str(exc)[:120]}") from exc
+    return best

@@ -52,6 +52,14 @@ READ_ERROR_MESSAGES: dict[str, str] = {
     "file_too_large_uncompressed": (
         "文件解压后为 {size}，超过 {limit} 的上限。请将数据拆分为多个文件后分别上传，或改用 CSV 格式。"
     ),
+    "too_many_cells": (
+        "工作表展开后有 {count} 个单元格，超过 {limit} 个的上限（表格中有大量重复或相距很远的单元格）。"
+        "请删除多余的行和列后另存为 .xlsx，或改用 CSV 格式。"
+    ),
+    "xlsx_size_mismatch": (
+        "文件中“{member}”解压后比文件中声明的大小更大，文件可能已损坏或被改动过。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传，或改用 CSV 格式。"
+    ),
     "compression_ratio_too_high": (
         "文件中“{member}”的压缩比为 {ratio} 倍，超过 {limit} 倍的上限，不像是正常导出的表格。"
         "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传，或改用 CSV 格式。"

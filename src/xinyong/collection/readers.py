@@ -74,6 +74,7 @@ from xinyong.collection.limits import (
     check_zip_package,
     inflate_part,
     json_value,
+    ods_cell_extent,
     sheet_cell_extent,
 )
 from xinyong.collection.read_errors import READ_ERROR_MESSAGES, ReadError
@@ -954,6 +955,12 @@ class XlsxTable(Table):
         else:
             if kind == "ods":
                 _verify_zip_parts(path)
+                rows, columns = ods_cell_extent(path)
+                if rows * columns > CALAMINE_MAX_CELLS:
+                    # No streaming reader for ODS: a sheet calamine cannot hold is refused.
+                    raise ReadError(
+                        "too_many_cells", count=f"{rows * columns:,}", limit=f"{CALAMINE_MAX_CELLS:,}"
+                    )
             self._open_calamine()
             self.sheet_names = list(self._calamine.sheet_names)  # type: ignore[union-attr]
         self._choose_sheet(sheet)
