@@ -260,11 +260,21 @@ def _inflate(f: IO[bytes], info: zipfile.ZipInfo, *, chunk: int) -> Iterator[byt
                 return
 
 
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+# Cell references (only cells carry ``r="<letters><digits>"``); two simple patterns are several times faster
+# than one that also tells empty cells apart, and counting a styled empty cell only ever over-estimates.
+_CELL_COLUMN = re.compile(rb"r\s*=\s*[\"']([A-Za-z]{1,3})[0-9]")
+_CELL_ROW = re.compile(rb"r\s*=\s*[\"'][A-Za-z]{1,3}([0-9]{1,9})[\"']")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ch - 64
+    return number
 
 
 def sheet_cell_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
-    """(rows, columns) of the rectangle from A1 to the farthest cell holding a value in a sheet's XML.
+    """(rows, columns) of the rectangle from A1 to the farthest cell referenced in a sheet's XML.
 
     A reader that loads a sheet as one rectangle (calamine) allocates that many cells, whatever the file
     size: a value in A1 and one in XFD1048576 make 17 billion of them.
@@ -273,15 +283,13 @@ def sheet_cell_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
     tail = b""
     for data in chunks:
         text = tail + data
-        for m in _CELL_REF.finditer(text):
-            if m[3]:
-                continue  # <c r="XFD9" s="1"/>: a styled cell without a value
-            column = 0
-            for ch in m[1]:
-                column = column * 26 + ch - 64
-            columns = max(columns, column)
-            rows = max(rows, int(m[2]))
-        tail = text[-512:]
+        letters = set(_CELL_COLUMN.findall(text))
+        if letters:
+            columns = max(columns, *(_column_number(x) for x in letters))
+        numbers = _CELL_ROW.findall(text)
+        if numbers:
+            rows = max(rows, max(map(int, numbers)))
+        tail = text[-32:]
     return rows, columns
 
 
