@@ -139,6 +139,15 @@ def test_an_endless_ndjson_line_is_refused_without_reading_it_whole(tmp_path):
     assert outcome.result == "ReadError:row_too_long"
 
 
+def test_a_json_string_of_20_mb_is_refused_before_the_parser_has_read_it(tmp_path):
+    path = tmp_path / "string.json"
+    path.write_bytes(b'[{"CF_WSH": "' + b"x" * (20 * MiB) + b'"}]')
+    outcome = run_bounded(lambda: read_all(path))
+    assert outcome.result == "ReadError:row_too_long"
+    assert outcome.seconds < 1.5  # the parser lexes a long token again for every piece of it
+    assert outcome.growth < 64 * MiB
+
+
 def _depth(value) -> int:
     if isinstance(value, dict):
         return 1 + max((_depth(v) for v in value.values()), default=0)

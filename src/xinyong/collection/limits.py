@@ -19,23 +19,24 @@ Every code refuses the whole file: what the file holds is not what the departmen
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
 
 from django.conf import settings
-from ijson.common import ObjectBuilder
 
 from xinyong.collection.read_errors import ReadError
 
 __all__ = [
     "LIMIT_CODES",
+    "ProgressGuard",
     "ReadLimits",
     "check_zip_package",
     "human_size",
@@ -152,35 +153,86 @@ def json_value(
         if value.__class__ is str and len(value) > limits.max_cell_chars:
             raise limits.cell_too_long(where, "")
         return value
-    builder = ObjectBuilder()
-    builder.event(event, value)
-    depth, keys, size, key = 1, 0, 1, ""
-    max_depth, max_cell, max_row = limits.max_depth, limits.max_cell_chars, limits.max_row_chars
+    max_depth, max_cell, max_row, max_keys = (
+        limits.max_depth,
+        limits.max_cell_chars,
+        limits.max_row_chars,
+        limits.max_columns,
+    )
+    root: Any = {} if event == "start_map" else []
+    stack = [root]
+    container = root
+    key = ""
+    keys = 0
+    size = 1
     for event, value in events:
-        if event in _OPEN:
-            depth += 1
-            if depth > max_depth:
-                raise limits.too_deep(where)
-        elif event in _CLOSE:
-            depth -= 1
-        elif event == "map_key":
-            if depth == 1:
+        if event == "map_key":
+            key = value
+            size += len(value) + 1
+            if len(stack) == 1:
                 keys += 1
-                key = value
-                if keys > limits.max_columns:
+                if keys > max_keys:
                     raise limits.too_many_columns(where, keys)
-            size += len(value)
-        elif value.__class__ is str:
-            if len(value) > max_cell:
-                raise limits.cell_too_long(where, key)
-            size += len(value)
-        size += 1
+        elif event in _OPEN:
+            if len(stack) >= max_depth:
+                raise limits.too_deep(where)
+            new: Any = {} if event == "start_map" else []
+            if container.__class__ is dict:
+                container[key] = new
+            else:
+                container.append(new)
+            stack.append(new)
+            container = new
+            size += 1
+        elif event in _CLOSE:
+            stack.pop()
+            if not stack:
+                return root
+            container = stack[-1]
+            continue
+        else:
+            if value.__class__ is str:
+                if len(value) > max_cell:
+                    raise limits.cell_too_long(where, key if len(stack) == 1 else "")
+                size += len(value)
+            size += 1
+            if container.__class__ is dict:
+                container[key] = value
+            else:
+                container.append(value)
         if size > max_row:
             raise limits.row_too_long(where)
-        builder.event(event, value)
-        if depth == 0:
-            return builder.value
     raise ReadError("json_invalid", detail="内容在一条记录的中间结束")
+
+
+class ProgressGuard(io.RawIOBase):
+    """A binary stream that cannot be read further than ``limit`` bytes past the last :meth:`mark`.
+
+    The JSON parser (yajl) lexes a token again from its start each time more of it arrives, so one string of
+    hundreds of megabytes costs minutes before any bound on cells can look at it. The reader marks the start
+    of every record; a record whose bytes run past what any allowed row can take is refused with
+    ``refuse()`` before the parser gets more of it.
+    """
+
+    def __init__(self, stream: IO[bytes], *, limit: int, refuse: Callable[[], ReadError]) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._refuse = refuse
+        self._total = 0
+        self._marked = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._total - self._marked > self._limit:
+            raise self._refuse()
+        n = self._stream.readinto(buffer) or 0
+        self._total += n
+        return n
+
+    def mark(self) -> None:
+        self._marked = self._total
 
 
 # ---------------------------------------------------------------------------------------------------

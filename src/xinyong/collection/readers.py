@@ -70,6 +70,7 @@ from xml.parsers import expat
 
 from xinyong.collection.limits import (
     LIMIT_CODES,
+    ProgressGuard,
     ReadLimits,
     check_zip_package,
     inflate_part,
@@ -124,6 +125,7 @@ _CALAMINE_OPEN_PARTS = (
 )
 
 SAMPLE_BYTES = 64 * 1024
+_IJSON_BUFFER = 64 * 1024
 _ENCODING_SCAN_LIMIT = 16 * 1024 * 1024
 _DELIMITERS = (",", "\t", ";", "|")
 
@@ -1204,7 +1206,15 @@ class JsonTable(_KeyedTable):
         limits = self.limits
         try:
             # Raw events, each record built here within the bounds (limits.json_value).
-            events = ijson.basic_parse(stream)
+            current = [0]
+            # At most a row's worth of bytes (4 per character) past the start of the record being read,
+            # plus the parser's read-ahead.
+            guard = ProgressGuard(
+                stream,
+                limit=limits.max_row_chars * 4 + 2 * _IJSON_BUFFER,
+                refuse=lambda: limits.row_too_long(f"第 {current[0]} 条记录"),
+            )
+            events = ijson.basic_parse(guard, buf_size=_IJSON_BUFFER)
             first = next(events, None)
             if first is None:
                 raise ReadError("file_empty")
@@ -1213,6 +1223,8 @@ class JsonTable(_KeyedTable):
             for number, (event, value) in enumerate(events, 1):
                 if event == "end_array":
                     break
+                current[0] = number
+                guard.mark()
                 obj = json_value(event, value, events, limits=limits, where=f"第 {number} 条记录")
                 raw = "" if isinstance(obj, dict) else json.dumps(obj, ensure_ascii=False, default=str)
                 yield number, obj, raw
