@@ -121,7 +121,14 @@ class ReadLimits:
 
 
 def _column_name(headers: list[str], index: int) -> str:
-    return headers[index] if index < len(headers) and headers[index] else f"第 {index + 1} 列"
+    """The header of a column, or its letter as the spreadsheet shows it (A, B, … AA)."""
+    if index < len(headers) and headers[index]:
+        return headers[index]
+    letters, number = "", index + 1
+    while number:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def human_size(size: int) -> str:
