@@ -71,6 +71,7 @@ from xinyong.collection.models import (
     IssueKind,
     RejectedRow,
 )
+from xinyong.collection.read_errors import READ_ERROR_MESSAGES
 from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
 from xinyong.collection.selectors import can_upload_for
 from xinyong.collection.validation import RowIssue, RowResult, RowValidator, row_validate
@@ -471,8 +472,22 @@ def _inspect(batch: Batch, *, sheet: str | None) -> None:
     batch.status = BatchStatus.MAPPING if batch_mapping_problems(batch) else BatchStatus.UPLOADED
 
 
+def batch_width_problem(batch: Batch) -> CollectionError | None:
+    """A batch stored before columns were bounded may name more columns than can be mapped: refused."""
+    limit = settings.XINYONG_FILE_MAX_COLUMNS
+    if len(batch.headers or ()) <= limit:
+        return None
+    message = READ_ERROR_MESSAGES["too_many_columns"].format(
+        where="文件第一行", count=f"{len(batch.headers):,}", limit=f"{limit:,}"
+    )
+    return CollectionError("too_many_columns", message)
+
+
 def batch_mapping_problems(batch: Batch, mapping: dict[str, str] | None = None) -> list[CollectionError]:
     """``mapping_problems`` of a batch's mapping (or of ``mapping`` for it)."""
+    too_wide = batch_width_problem(batch)
+    if too_wide is not None:
+        return [too_wide]
     return mapping_problems(
         batch.mapping if mapping is None else mapping,
         schema=catalog_version_schema(batch.item_version),
@@ -543,6 +558,9 @@ def batch_preview(*, batch: Batch, rows: int = 10) -> Preview:
     """The first ``rows`` rows of a batch's file, the mapping proposal and the validation of those rows."""
     if not batch.headers and batch.status == BatchStatus.FAILED:
         raise CollectionError(batch.error_code or "file_unreadable", batch.error_message or "文件无法读取")
+    too_wide = batch_width_problem(batch)
+    if too_wide is not None:
+        raise too_wide
     proposal = _proposal(batch, saved=_saved_mapping(batch))
     schema = catalog_version_schema(batch.item_version)
     mapping = batch.mapping or _proposal_mapping(proposal)
