@@ -13,6 +13,8 @@ Everything that differs between a laptop demo and production comes from the envi
   ``xinyong db_worker``, which ``xinyong serve`` starts) or ``immediate`` (run in the calling process).
 - ``XINYONG_UPLOAD_MAX_BYTES``, ``XINYONG_API_MAX_BODY_BYTES``, ``XINYONG_API_SYNC_MAX_ROWS``: collection
   limits (uploaded file size, API body size, rows an API request loads before answering).
+- ``XINYONG_RECORD_MAX_DEPTH``, ``XINYONG_API_BODY_MAX_DEPTH``, ``XINYONG_FILE_MAX_*``: bounds on what an
+  uploaded file or request may expand to (``docs/limits.md``).
 - ``XINYONG_SITE_URL``: the public address printed on credit reports rendered outside a request (QR code).
 - ``XINYONG_PUBLIC_API_RATE``: rate limit of the public API and report pages per client address (``120/m``).
 - ``XINYONG_PORTAL_NAME``: the public portal's name (default 信用信息公示服务平台), e.g. 信用示范县.
@@ -192,6 +194,20 @@ XINYONG_UPLOAD_MAX_BYTES = int(os.environ.get("XINYONG_UPLOAD_MAX_BYTES", str(10
 XINYONG_API_MAX_BODY_BYTES = int(os.environ.get("XINYONG_API_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
 # API submissions up to this many rows are loaded in the request; larger ones in the background.
 XINYONG_API_SYNC_MAX_ROWS = int(os.environ.get("XINYONG_API_SYNC_MAX_ROWS", "5000"))
+# What a file or request may expand to (docs/limits.md): refused with an error code before it is read.
+# Nesting depth of one record in JSON / NDJSON (the record object is 1; one more level for a list value).
+XINYONG_RECORD_MAX_DEPTH = int(os.environ.get("XINYONG_RECORD_MAX_DEPTH", "3"))
+# Nesting depth of the JSON body of the other API endpoints (the outermost object or array is 1).
+XINYONG_API_BODY_MAX_DEPTH = int(os.environ.get("XINYONG_API_BODY_MAX_DEPTH", "16"))
+XINYONG_FILE_MAX_COLUMNS = int(os.environ.get("XINYONG_FILE_MAX_COLUMNS", "1000"))
+# 32,767 characters is what one Excel cell can hold.
+XINYONG_FILE_MAX_CELL_CHARS = int(os.environ.get("XINYONG_FILE_MAX_CELL_CHARS", "32767"))
+XINYONG_FILE_MAX_ROW_CHARS = int(os.environ.get("XINYONG_FILE_MAX_ROW_CHARS", str(1024 * 1024)))
+# XLSX / ODS are zip packages: bounds on their uncompressed size and on the compression ratio of a part.
+XINYONG_FILE_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("XINYONG_FILE_MAX_UNCOMPRESSED_BYTES", str(4 * 1024 * 1024 * 1024))
+)
+XINYONG_FILE_MAX_COMPRESSION_RATIO = int(os.environ.get("XINYONG_FILE_MAX_COMPRESSION_RATIO", "200"))
 # Uploads above Django's in-memory threshold are streamed to temporary files, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

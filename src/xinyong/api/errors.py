@@ -81,6 +81,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error_response(api, request, 422, "request_invalid", validation_message(exc.errors))
 
     def on_http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, CodedError):
+            # ninja wraps what the body parser raises ("Cannot parse request body"): answer the cause.
+            cause = exc.__cause__
+            return error_response(api, request, cause.status, cause.code, cause.message)
         code = getattr(exc, "code", None) or f"http_{exc.status_code}"
         return error_response(api, request, exc.status_code, code, exc.message)
 

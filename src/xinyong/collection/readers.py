@@ -56,6 +56,7 @@ import mmap
 import re
 import tempfile
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -67,6 +68,19 @@ from typing import IO, Any
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from xinyong.collection.limits import (
+    LIMIT_CODES,
+    ProgressGuard,
+    ReadLimits,
+    check_zip_package,
+    inflate_part,
+    json_value,
+    ods_cell_extent,
+    sheet_cell_extent,
+)
+from xinyong.collection.read_errors import READ_ERROR_MESSAGES, ReadError
+from xinyong.core.jsondepth import json_depth_exceeds
+
 __all__ = [
     "CALAMINE_MAX_SHEET_BYTES",
     "FORMATS",
@@ -74,6 +88,7 @@ __all__ = [
     "READ_ERROR_MESSAGES",
     "REJECTION_COLUMNS",
     "ReadError",
+    "ReadLimits",
     "SourceRow",
     "Table",
     "open_table",
@@ -93,50 +108,29 @@ CALAMINE_MAX_SHEET_BYTES = 64 * 1024 * 1024
 #: Shared-string tables larger than this (uncompressed XML) are kept in a temporary file, not in memory.
 SHARED_STRINGS_SPILL_BYTES = 64 * 1024 * 1024
 
+#: calamine loads a sheet as one rectangle from A1 to its farthest value: sheets whose rectangle holds more
+#: cells than this are streamed (a value in A1 and one in XFD1048576 would make 17 billion cells).
+CALAMINE_MAX_CELLS = 5_000_000
+
+#: XLSX parts read whole into memory (workbook, relationships, styles) may not be larger than this.
+XLSX_METADATA_MAX_BYTES = 32 * 1024 * 1024
+
+#: The parts calamine reads when it opens a workbook, checked first (see ``limits.inflate_part``).
+_CALAMINE_OPEN_PARTS = (
+    "[Content_Types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "xl/sharedStrings.xml",
+)
+
 SAMPLE_BYTES = 64 * 1024
+_IJSON_BUFFER = 64 * 1024
 _ENCODING_SCAN_LIMIT = 16 * 1024 * 1024
-_CSV_FIELD_LIMIT = 16 * 1024 * 1024
 _DELIMITERS = (",", "\t", ";", "|")
 
 #: Columns appended to a rejection file.
 REJECTION_COLUMNS = ("错误代码", "错误说明")
-
-READ_ERROR_MESSAGES: dict[str, str] = {
-    "file_empty": "文件是空的（没有任何数据）。请检查是否选错了文件，或导出时是否漏掉了数据。",
-    "file_format_unknown": (
-        "无法识别文件“{name}”的格式。请上传 CSV（.csv）、Excel（.xlsx、.xls）、JSON（.json）或 NDJSON（.ndjson）文件。"
-    ),
-    "encoding_unknown": (
-        "无法识别文件的字符编码。请在 Excel 或 WPS 中将文件另存为“CSV UTF-8（逗号分隔）”后重新上传。"
-    ),
-    "header_missing": (
-        "文件第一行看起来是数据而不是列标题（{cells}）。请在第一行填写列标题，如“行政相对人名称”或“CF_XDR_MC”。"
-    ),
-    "csv_invalid": "CSV 文件在第 {line} 行附近格式错误（{detail}）。请用 Excel 或 WPS 打开后重新另存为 CSV。",
-    "xlsx_invalid": (
-        "无法读取该 Excel 文件（{detail}）。文件可能已损坏、有密码保护或不是 Excel 格式，"
-        "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
-    ),
-    "sheet_not_found": "文件中没有名为“{sheet}”的工作表。文件中的工作表有：{names}。",
-    "sheet_empty": "工作表“{sheet}”中没有数据。请选择有数据的工作表。",
-    "json_invalid": (
-        "JSON 内容格式错误（{detail}）。文件应是一个对象数组，如 "
-        '[{{"CF_WSH": "某市监罚〔2024〕1号", "CF_XDR_MC": "某某有限公司"}}]。'
-    ),
-    "json_not_array": (
-        "JSON 文件的最外层应是数组（以“[”开头），每个元素是一条记录。"
-        "如果每行是一条记录，请使用 .ndjson 扩展名上传。"
-    ),
-}
-
-
-class ReadError(Exception):
-    """A file cannot be read as a table: a stable ``code`` and a zh-hans ``message`` saying what to do."""
-
-    def __init__(self, code: str, message: str | None = None, **params: Any) -> None:
-        self.code = code
-        self.message = message if message is not None else READ_ERROR_MESSAGES[code].format(**params)
-        super().__init__(self.message)
 
 
 @dataclass(slots=True)
@@ -320,8 +314,9 @@ class Table(ABC):
     encoding: str | None = None
     delimiter: str | None = None
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
         self.path = path
+        self.limits = limits
         self.size = path.stat().st_size
         self.sheet_names: list[str] = []
         self.sheet: str | None = None
@@ -357,20 +352,30 @@ class Table(ABC):
 
 
 @contextmanager
-def open_table(path: Path | str, *, filename: str | None = None, sheet: str | None = None) -> Iterator[Table]:
-    """Open an uploaded file as a :class:`Table` (format from the content and the file name)."""
+def open_table(
+    path: Path | str,
+    *,
+    filename: str | None = None,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
+) -> Iterator[Table]:
+    """Open an uploaded file as a :class:`Table` (format from the content and the file name).
+
+    ``limits`` bound what the file may expand to (``collection.limits``; the configured ones by default).
+    """
     path = Path(path)
     name = filename or path.name
+    limits = limits or ReadLimits.from_settings()
     kind = _detect_format(path, name)
     table: Table
     if kind == "csv":
-        table = CsvTable(path)
+        table = CsvTable(path, limits)
     elif kind in ("xlsx", "xls", "ods"):
-        table = XlsxTable(path, sheet=sheet, zipped=kind == "xlsx")
+        table = XlsxTable(path, limits, sheet=sheet, kind=kind)
     elif kind == "json":
-        table = JsonTable(path)
+        table = JsonTable(path, limits)
     else:
-        table = NdjsonTable(path)
+        table = NdjsonTable(path, limits)
     try:
         yield table
     finally:
@@ -391,14 +396,28 @@ def _count_replace(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("xinyong_count_replace", _count_replace)
-csv.field_size_limit(_CSV_FIELD_LIMIT)
+
+
+class _RecordTooLong(Exception):
+    """Raised by the line source of the CSV reader: the record being read passed the row length bound."""
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+
+
+def _width(cells: list[Any]) -> int:
+    """Cells up to the last non-blank one."""
+    width = len(cells)
+    while width and _is_blank(cells[width - 1]):
+        width -= 1
+    return width
 
 
 class CsvTable(Table):
     format = "csv"
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
+        super().__init__(path, limits)
         with path.open("rb") as f:
             self.encoding = _detect_encoding(f)
             sample_bytes = f.read(SAMPLE_BYTES)
@@ -415,21 +434,53 @@ class CsvTable(Table):
         _check_header(self.headers)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
-        """Non-empty records with their record number (blank records count, as rows in Excel do)."""
+        """Non-empty records with their record number (blank records count, as rows in Excel do).
+
+        Lines are read at most ``max_row_chars`` at a time and a record (which may span lines) is refused
+        as soon as it passes that bound, so one endless line never has to fit in memory; cells are bounded
+        by the csv module's field size limit.
+        """
+        limits = self.limits
         raw = self.path.open("rb")
         self._closers.append(raw.close)
         text = io.TextIOWrapper(raw, encoding=self.encoding, errors="xinyong_count_replace", newline="")
         self._position = raw.tell
-        reader = csv.reader(text, delimiter=self.delimiter or ",", quotechar='"', doublequote=True)
+        # Process-wide in the csv module; every reader sets the configured bound.
+        csv.field_size_limit(limits.max_cell_chars)
+        record_chars = 0
+
+        def lines() -> Iterator[str]:
+            nonlocal record_chars
+            limit = limits.max_row_chars
+            while line := text.readline(limit + 1):
+                record_chars += len(line)
+                if record_chars > limit:
+                    raise _RecordTooLong(line)
+                yield line
+
+        delimiter = self.delimiter or ","
+        reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True)
         number = 0
         try:
             for cells in reader:
                 number += 1
+                record_chars = 0
+                if len(cells) > limits.max_columns and _width(cells) > limits.max_columns:
+                    raise limits.too_many_columns(f"第 {number} 行", _width(cells))
                 joined = "".join(cells)
                 if not joined or joined.isspace() or joined == "\ufeff":
                     continue
                 yield number, cells
+        except _RecordTooLong as exc:
+            where = f"第 {number + 1} 行"
+            separators = exc.line.count(delimiter)
+            if separators >= limits.max_columns:
+                # A header of a million columns is one endless line: say what it is.
+                raise limits.too_many_columns(where, separators + 1) from None
+            raise limits.row_too_long(where) from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise limits.cell_too_long(f"第 {number + 1} 行", "") from exc
             raise ReadError("csv_invalid", line=reader.line_num, detail=str(exc)) from exc
         finally:
             text.detach()
@@ -587,13 +638,19 @@ class _XlsxPackage:
 
     NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
+        self.path = path
+        self.limits = limits
         try:
             self.zf = zipfile.ZipFile(path)
+            for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"):
+                if self.part_size(name) > XLSX_METADATA_MAX_BYTES:
+                    raise ReadError("xlsx_invalid", detail=f"“{name}”异常庞大，不像是正常导出的表格")
             workbook = ElementTree.fromstring(self.zf.read("xl/workbook.xml"))
             rels = ElementTree.fromstring(self.zf.read("xl/_rels/workbook.xml.rels"))
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
             raise ReadError("xlsx_invalid", detail=f"文件结构不完整：{exc}") from exc
+        self._verified: set[str] = set()
         targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
         self.sheets: list[tuple[str, str, bool]] = []  # name, part, visible
         self.date1904 = False
@@ -614,6 +671,30 @@ class _XlsxPackage:
         except KeyError:
             return 0
 
+    def calamine_can_load(self, part: str) -> bool:
+        """May calamine load this sheet? Only when what it will inflate is what the parts declare, and the
+        sheet's rectangle of cells is small (calamine holds it all in memory)."""
+        if self.part_size(part) > CALAMINE_MAX_SHEET_BYTES:
+            return False
+        if self.part_size("xl/sharedStrings.xml") > SHARED_STRINGS_SPILL_BYTES:
+            return False  # calamine holds every shared string in memory
+        for name in (*_CALAMINE_OPEN_PARTS, part):
+            if name in self._verified:
+                continue
+            try:
+                info = self.zf.getinfo(name)
+            except KeyError:
+                continue
+            if name == part:
+                rows, columns = sheet_cell_extent(inflate_part(self.path, info))
+                if rows * columns > CALAMINE_MAX_CELLS:
+                    return False
+            else:
+                for _chunk in inflate_part(self.path, info):
+                    pass
+            self._verified.add(name)
+        return True
+
     @property
     def styles(self) -> tuple[frozenset[int], frozenset[int]]:
         if self._styles is None:
@@ -633,13 +714,15 @@ class _XlsxPackage:
             return store
         parser = expat.ParserCreate(namespace_separator="}")
         parser.buffer_text = True
-        state = {"depth_rph": 0, "in_t": False}
+        state = {"depth_rph": 0, "in_t": False, "chars": 0}
         parts: list[str] = []
+        max_chars = self.limits.max_cell_chars
 
         def start(name: str, _attrs: dict[str, str]) -> None:
             tag = _local(name)
             if tag == "si":
                 parts.clear()
+                state["chars"] = 0
             elif tag == "rPh":
                 state["depth_rph"] += 1
             elif tag == "t" and not state["depth_rph"]:
@@ -656,15 +739,25 @@ class _XlsxPackage:
 
         def chars(data: str) -> None:
             if state["in_t"]:
+                state["chars"] += len(data)
+                if state["chars"] > max_chars:
+                    raise self.limits.cell_too_long("共享字符串表中", "")
                 parts.append(data)
 
         parser.StartElementHandler = start
         parser.EndElementHandler = end
         parser.CharacterDataHandler = chars
-        with self.zf.open(part) as f:
-            while chunk := f.read(1 << 20):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
+        try:
+            with self.zf.open(part) as f:
+                while chunk := f.read(1 << 20):
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+        except (zipfile.BadZipFile, expat.ExpatError, zlib.error) as exc:
+            store.close()
+            raise ReadError("xlsx_invalid", detail=f"共享字符串表已损坏：{str(exc)[:120]}") from exc
+        except ReadError:
+            store.close()
+            raise
         store.finish()
         return store
 
@@ -710,6 +803,8 @@ def _xlsx_stream_rows(package: _XlsxPackage, part: str) -> Iterator[tuple[int, l
     """(0-based row index, cells from column A) for every row of a sheet, parsed as a stream."""
     dates, times = package.styles
     strings = package.strings
+    limits = package.limits
+    max_chars, max_columns = limits.max_cell_chars, limits.max_columns
     epoch = dt.datetime(1904, 1, 1) if package.date1904 else dt.datetime(1899, 12, 30)
     parser = expat.ParserCreate()
     parser.buffer_text = True
@@ -724,9 +819,10 @@ def _xlsx_stream_rows(package: _XlsxPackage, part: str) -> Iterator[tuple[int, l
     style = 0
     collect = False
     phonetic = 0
+    chars_in_cell = 0
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, col, kind, style, collect, phonetic
+        nonlocal row, col, kind, style, collect, phonetic, chars_in_cell
         code = tags.get(name)
         if code is None:
             code = _tag_code(tags, name)
@@ -743,6 +839,7 @@ def _xlsx_stream_rows(package: _XlsxPackage, part: str) -> Iterator[tuple[int, l
             kind = attrs.get("t", "n")
             style = int(attrs.get("s", 0))
             text.clear()
+            chars_in_cell = 0
         elif code == 2:
             collect = not phonetic
         elif code == 3:
@@ -776,9 +873,13 @@ def _xlsx_stream_rows(package: _XlsxPackage, part: str) -> Iterator[tuple[int, l
             else:
                 value = ""
             n = len(cells)
-            if col == n:
+            if col == n and col < max_columns:
                 cells.append(value)
             else:
+                if col >= max_columns:
+                    if value == "" or value is None:
+                        return  # a styled empty cell far to the right is not a column
+                    raise limits.too_many_columns(f"第 {row + 1} 行", col + 1)
                 if col > n:
                     cells.extend([""] * (col - n + 1))
                 cells[col] = value
@@ -790,19 +891,26 @@ def _xlsx_stream_rows(package: _XlsxPackage, part: str) -> Iterator[tuple[int, l
             phonetic -= 1
 
     def chars(data: str) -> None:
+        nonlocal chars_in_cell
         if collect:
+            chars_in_cell += len(data)
+            if chars_in_cell > max_chars:
+                raise limits.cell_too_long(f"第 {row + 1} 行", _column_letter(col + 1))
             text.append(data)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    with package.zf.open(part) as f:
-        while chunk := f.read(1 << 17):
-            parser.Parse(chunk, False)
-            if done:
-                yield from done
-                done.clear()
-        parser.Parse(b"", True)
+    try:
+        with package.zf.open(part) as f:
+            while chunk := f.read(1 << 17):
+                parser.Parse(chunk, False)
+                if done:
+                    yield from done
+                    done.clear()
+            parser.Parse(b"", True)
+    except (zipfile.BadZipFile, expat.ExpatError, zlib.error) as exc:
+        raise ReadError("xlsx_invalid", detail=f"工作表已损坏：{str(exc)[:120]}") from exc
     yield from done
 
 
@@ -818,11 +926,20 @@ def _serial_to_date(serial: float, epoch: dt.datetime, with_time: bool) -> Any:
     return moment
 
 
+def _verify_zip_parts(path: Path) -> None:
+    """Inflate every part of a small zip package (ODS) once: refused when one inflates beyond its declared size."""
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    for info in infos:
+        for _chunk in inflate_part(path, info):
+            pass
+
+
 class XlsxTable(Table):
     format = "xlsx"
 
-    def __init__(self, path: Path, *, sheet: str | None, zipped: bool) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, limits: ReadLimits, *, sheet: str | None, kind: str) -> None:
+        super().__init__(path, limits)
         self._package: _XlsxPackage | None = None
         self._calamine = None
         self._sheet_obj = None
@@ -830,11 +947,22 @@ class XlsxTable(Table):
         self._start = (0, 0)
         self._merges: list[tuple[int, int, int, int]] = []
         self._data_after = 0  # 0-based index of the last header row
-        if zipped:
-            self._package = _XlsxPackage(path)
+        if kind in ("xlsx", "ods"):
+            # Zip packages: refused before any part is opened when they would inflate beyond the bounds.
+            check_zip_package(path, limits=limits)
+        if kind == "xlsx":
+            self._package = _XlsxPackage(path, limits)
             self._closers.append(self._package.close)
             self.sheet_names = [name for name, _part, _visible in self._package.sheets]
         else:
+            if kind == "ods":
+                _verify_zip_parts(path)
+                rows, columns = ods_cell_extent(path)
+                if rows * columns > CALAMINE_MAX_CELLS:
+                    # No streaming reader for ODS: a sheet calamine cannot hold is refused.
+                    raise ReadError(
+                        "too_many_cells", count=f"{rows * columns:,}", limit=f"{CALAMINE_MAX_CELLS:,}"
+                    )
             self._open_calamine()
             self.sheet_names = list(self._calamine.sheet_names)  # type: ignore[union-attr]
         self._choose_sheet(sheet)
@@ -876,7 +1004,9 @@ class XlsxTable(Table):
         for name in self._visible_order():
             try:
                 loaded = self._load(name)
-            except ReadError:
+            except ReadError as exc:
+                if exc.code in LIMIT_CODES:
+                    raise
                 continue  # a chart sheet or a damaged sheet: look at the next one
             if loaded:
                 if len(self.headers) >= 2:
@@ -892,7 +1022,7 @@ class XlsxTable(Table):
         if self._package is not None:
             part = next(p for n, p, _v in self._package.sheets if n == name)
             self._part = part
-            if self._package.part_size(part) > CALAMINE_MAX_SHEET_BYTES:
+            if not self._package.calamine_can_load(part):
                 self._sheet_obj = None
                 used = self._package.dimension(part)
                 self._start = used[:2] if used else (0, 0)
@@ -932,6 +1062,7 @@ class XlsxTable(Table):
     def _read_header(self) -> bool:
         peeked: list[tuple[int, list[Any]]] = []
         for index, cells in self._raw_rows():
+            self.limits.check_cells(cells, where=f"第 {index + 1} 行", headers=[])
             if all(_cell_blank(c) for c in cells):
                 continue
             peeked.append((index, cells))
@@ -963,9 +1094,11 @@ class XlsxTable(Table):
     def _rows(self) -> Iterator[SourceRow]:
         width = len(self.headers)
         after = self._data_after
+        check = self.limits.check_cells
         for index, cells in self._raw_rows():
             if index <= after:
                 continue
+            check(cells, where=f"第 {index + 1} 行", headers=self.headers)
             if all(_cell_blank(c) for c in cells):
                 continue
             yield SourceRow(index + 1, _shape(list(cells), width))
@@ -1008,12 +1141,18 @@ class _KeyedTable(Table):
     def _objects(self) -> Iterator[tuple[int, Any, str]]:
         """(row number, parsed value, raw text when the value is not an object) for every record."""
 
+    def _where(self, number: int) -> str:
+        return f"第 {number} 行" if self.format == "ndjson" else f"第 {number} 条记录"
+
     def _scan_headers(self) -> None:
         seen: dict[str, None] = {}
-        for count, (_number, obj, _raw) in enumerate(self._objects(), 1):
+        limit = self.limits.max_columns
+        for count, (number, obj, _raw) in enumerate(self._objects(), 1):
             if isinstance(obj, dict):
                 for key in obj:
                     seen.setdefault(str(key), None)
+                if len(seen) > limit:
+                    raise self.limits.too_many_columns(f"截至{self._where(number)}，各记录", len(seen))
             if count >= JSON_HEADER_SCAN:
                 break
         self.headers = list(seen)
@@ -1031,6 +1170,8 @@ class _KeyedTable(Table):
                 i = index.get(key)
                 if i is None:
                     i = index[key] = len(self.headers)
+                    if i >= self.limits.max_columns:
+                        raise self.limits.too_many_columns(f"截至{self._where(number)}，各记录", i + 1)
                     self.headers.append(key)
                     values.append(None)
                 values[i] = value
@@ -1040,8 +1181,8 @@ class _KeyedTable(Table):
 class JsonTable(_KeyedTable):
     format = "json"
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
+        super().__init__(path, limits)
         with path.open("rb") as f:
             self.encoding = _detect_encoding(f)
         self._scan_headers()
@@ -1062,54 +1203,88 @@ class JsonTable(_KeyedTable):
         import ijson
 
         stream = self._binary()
+        limits = self.limits
         try:
-            events = ijson.parse(stream)
+            # Raw events, each record built here within the bounds (limits.json_value).
+            current = [0]
+            # At most a row's worth of bytes (4 per character) past the start of the record being read,
+            # plus the parser's read-ahead.
+            guard = ProgressGuard(
+                stream,
+                limit=limits.max_row_chars * 4 + 2 * _IJSON_BUFFER,
+                refuse=lambda: limits.row_too_long(f"第 {current[0]} 条记录"),
+            )
+            events = ijson.basic_parse(guard, buf_size=_IJSON_BUFFER)
             first = next(events, None)
             if first is None:
                 raise ReadError("file_empty")
-            if first[1] != "start_array":
+            if first[0] != "start_array":
                 raise ReadError("json_not_array")
-            for number, obj in enumerate(ijson.items(_prepend(first, events), "item"), 1):
+            for number, (event, value) in enumerate(events, 1):
+                if event == "end_array":
+                    break
+                current[0] = number
+                guard.mark()
+                obj = json_value(event, value, events, limits=limits, where=f"第 {number} 条记录")
                 raw = "" if isinstance(obj, dict) else json.dumps(obj, ensure_ascii=False, default=str)
                 yield number, obj, raw
+            for _event in events:
+                pass  # anything after the array is reported as an error
         except ijson.JSONError as exc:
             raise ReadError("json_invalid", detail=_json_detail(exc)) from exc
         finally:
             stream.close()
 
 
-def _prepend(first: Any, events: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from events
-
-
 class NdjsonTable(_KeyedTable):
     format = "ndjson"
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
+        super().__init__(path, limits)
         with path.open("rb") as f:
             self.encoding = _detect_encoding(f)
         self._scan_headers()
         if not self.headers and not any(True for _ in self._objects()):
             raise ReadError("file_empty")
 
+    def _check_record(self, obj: dict[str, Any], number: int) -> None:
+        limits = self.limits
+        if len(obj) > limits.max_columns:
+            raise limits.too_many_columns(f"第 {number} 行", len(obj))
+        for key, value in obj.items():
+            if value.__class__ is str and len(value) > limits.max_cell_chars:
+                raise limits.cell_too_long(f"第 {number} 行", str(key))
+
     def _objects(self) -> Iterator[tuple[int, Any, str]]:
         raw = self.path.open("rb")
         self._closers.append(raw.close)
         self._position = raw.tell
         text = io.TextIOWrapper(raw, encoding=self.encoding, errors="replace", newline=None)
+        limits = self.limits
+        limit = limits.max_row_chars
+        number = 0
         try:
-            for number, line in enumerate(text, 1):
+            # At most one row's worth of text at a time: an endless line is refused, not read.
+            while line := text.readline(limit + 1):
+                number += 1
+                if len(line) > limit and not line.endswith("\n"):
+                    raise limits.row_too_long(f"第 {number} 行")
                 stripped = line.strip().lstrip("\ufeff")
                 if not stripped:
                     continue
+                if json_depth_exceeds(stripped, limits.max_depth):
+                    # Checked on the text: json.loads recurses once per level.
+                    raise limits.too_deep(f"第 {number} 行")
                 try:
                     obj = json.loads(stripped, parse_float=Decimal)
                 except ValueError:
                     yield number, None, stripped
                     continue
-                yield number, obj, "" if isinstance(obj, dict) else stripped
+                if isinstance(obj, dict):
+                    self._check_record(obj, number)
+                    yield number, obj, ""
+                else:
+                    yield number, obj, stripped
         finally:
             text.detach()
             raw.close()

@@ -29,6 +29,7 @@ them again.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import gc
 import hashlib
@@ -70,6 +71,7 @@ from xinyong.collection.models import (
     IssueKind,
     RejectedRow,
 )
+from xinyong.collection.read_errors import READ_ERROR_MESSAGES
 from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
 from xinyong.collection.selectors import can_upload_for
 from xinyong.collection.validation import RowIssue, RowResult, RowValidator, row_validate
@@ -513,8 +515,22 @@ def _inspect(batch: Batch, *, sheet: str | None) -> None:
     batch.status = BatchStatus.MAPPING if batch_mapping_problems(batch) else BatchStatus.UPLOADED
 
 
+def batch_width_problem(batch: Batch) -> CollectionError | None:
+    """A batch stored before columns were bounded may name more columns than can be mapped: refused."""
+    limit = settings.XINYONG_FILE_MAX_COLUMNS
+    if len(batch.headers or ()) <= limit:
+        return None
+    message = READ_ERROR_MESSAGES["too_many_columns"].format(
+        where="文件第一行", count=f"{len(batch.headers):,}", limit=f"{limit:,}"
+    )
+    return CollectionError("too_many_columns", message)
+
+
 def batch_mapping_problems(batch: Batch, mapping: dict[str, str] | None = None) -> list[CollectionError]:
     """``mapping_problems`` of a batch's mapping (or of ``mapping`` for it)."""
+    too_wide = batch_width_problem(batch)
+    if too_wide is not None:
+        return [too_wide]
     return mapping_problems(
         batch.mapping if mapping is None else mapping,
         schema=catalog_version_schema(batch.item_version),
@@ -585,6 +601,9 @@ def batch_preview(*, batch: Batch, rows: int = 10) -> Preview:
     """The first ``rows`` rows of a batch's file, the mapping proposal and the validation of those rows."""
     if not batch.headers and batch.status == BatchStatus.FAILED:
         raise CollectionError(batch.error_code or "file_unreadable", batch.error_message or "文件无法读取")
+    too_wide = batch_width_problem(batch)
+    if too_wide is not None:
+        raise too_wide
     proposal = _proposal(batch, saved=_saved_mapping(batch))
     schema = catalog_version_schema(batch.item_version)
     mapping = batch.mapping or _proposal_mapping(proposal)
@@ -1157,13 +1176,38 @@ def _use_reading_process(table) -> bool:
     return minimum >= 0 and table.size >= minimum and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _reading_process(conn, loader: _BatchLoader, table, skip: int, chunk_size: int) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent dies, even by SIGKILL (Linux ``prctl``)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent-alive check between chunks does it
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the request was made
+
+
+def _reading_process(
+    conn, unused_end, parent_pid: int, loader: _BatchLoader, table, skip: int, chunk_size: int
+) -> None:
     """Body of the reading process: prepared chunks, pickled, into ``conn``; then an end or error marker."""
+    _die_with_parent(parent_pid)
+    # The fork copied the pipe's reading end: closed, a send fails once the parent is gone instead of
+    # waiting forever for a reader that is this process itself.
+    unused_end.close()
     # Ctrl-C reaches the whole process group: the loading process decides what happens and stops this one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker's own SIGTERM handler (finish the current task) was copied by the fork: this process has
+    # nothing to finish and stops at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         with _collect_between_chunks() as collect:
             for prepared in _prepare_all(loader, table, skip=skip, chunk_size=chunk_size):
+                if os.getppid() != parent_pid:
+                    os._exit(1)  # orphaned (where the kernel does not kill it with its parent)
                 conn.send_bytes(pickle.dumps(("chunk", prepared), protocol=pickle.HIGHEST_PROTOCOL))
                 del prepared
                 collect()
@@ -1191,8 +1235,9 @@ def _prepared_chunks(loader: _BatchLoader, table, *, skip: int, chunk_size: int)
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_reading_process,
-        args=(sender, loader, table, skip, chunk_size),
+        args=(sender, receiver, os.getpid(), loader, table, skip, chunk_size),
         name="xinyong-collection-reader",
+        daemon=True,
     )
     process.start()
     sender.close()
@@ -1217,7 +1262,10 @@ def _prepared_chunks(loader: _BatchLoader, table, *, skip: int, chunk_size: int)
         receiver.close()
         if process.is_alive():
             process.terminate()
-        process.join()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _fail(batch: Batch, *, code: str, message: str, outcome: str = AuditOutcome.ERROR) -> Batch:

@@ -418,6 +418,8 @@ def batch_mapping_check(request, pk: uuid.UUID):
     batch = _visible_batch(request, pk)
     if not _may_submit_for(request.user, batch.department):
         raise PermissionDenied("只能确认本部门批次的列映射")
+    if services.batch_width_problem(batch) is not None:
+        return redirect("collection:batch_detail", pk=batch.pk)
     schema = catalog_version_schema(batch.item_version)
     form = MappingForm(request.POST, headers=list(batch.headers), schema=schema, initial_mapping={})
     mapping = form.mapping() if form.is_valid() else {}
