@@ -22,10 +22,9 @@ TABLE = AuditEntry._meta.db_table
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def checkpoint_dir(settings, tmp_path):
-    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
-    return settings.AUDIT_CHECKPOINT_DIR
+@pytest.fixture
+def checkpoint_dir(settings):
+    return settings.AUDIT_CHECKPOINT_DIR  # a temporary directory (tests/accounts/conftest.py)
 
 
 def raw(sql: str, params=()) -> None:
