@@ -170,3 +170,12 @@ def test_genesis_is_written_once_and_not_over_a_gap():
     # The head still says 3 entries were written: a new genesis would hide the deletion.
     assert audit_genesis_ensure() is None
     assert not audit_verify().ok
+
+
+def test_a_restart_does_not_give_a_deleted_log_a_new_genesis_entry():
+    write_entries(2)
+    raw("DELETE FROM {table}")
+    AuditChainHead.objects.all().delete()
+    call_command("migrate", verbosity=0)  # what `xinyong serve` runs at every start
+    assert not AuditEntry.objects.exists()
+    assert audit_verify().problem == "audit_genesis_missing"

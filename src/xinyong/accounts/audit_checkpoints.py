@@ -155,14 +155,18 @@ def checkpoints_read(path: str | Path) -> list[AuditCheckpoint]:
     return sorted(found, key=lambda c: (c.seq, c.created_at))
 
 
-def checkpoint_append(checkpoint: AuditCheckpoint, *, path: str | Path) -> Path:
-    """Append the checkpoint's line to ``path`` (a file, or a directory holding ``checkpoints.jsonl``)."""
-    path = Path(path)
-    if path.is_dir() or not path.suffix:
-        path.mkdir(parents=True, exist_ok=True)
-        path = path / CHECKPOINT_FILE_NAME
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+def checkpoint_file(*, out: str | Path | None = None, directory: str | Path | None = None) -> Path:
+    """The file a checkpoint is appended to: ``out`` (a file, or a directory), else ``checkpoints.jsonl`` in
+    ``directory`` or the configured checkpoint directory."""
+    if out is not None:
+        out = Path(out)
+        return out / CHECKPOINT_FILE_NAME if out.is_dir() else out
+    return Path(directory or checkpoint_directory()) / CHECKPOINT_FILE_NAME
+
+
+def checkpoint_append(checkpoint: AuditCheckpoint, *, path: Path) -> Path:
+    """Append the checkpoint's line to the file ``path`` (created with its directory when missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:
         out.write(checkpoint.line() + "\n")
     return path

@@ -27,7 +27,7 @@ from xinyong.accounts.audit_checkpoints import (
     AuditCheckpoint,
     CheckpointError,
     checkpoint_append,
-    checkpoint_directory,
+    checkpoint_file,
     checkpoints_read,
 )
 from xinyong.accounts.models import (
@@ -447,7 +447,7 @@ def audit_checkpoint_write(
     the log no longer reaches the newest earlier checkpoint in the target, or differs from it: run
     ``xinyong audit verify`` to see what is missing.
     """
-    target = Path(out) if out else Path(directory) if directory else checkpoint_directory()
+    target = checkpoint_file(out=out, directory=directory)
     earlier: list[AuditCheckpoint] = []
     if target.exists():
         try:

@@ -37,8 +37,18 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
     )
 
 
-def audit_genesis_after_migrate(sender, *, using, verbosity=1, **kwargs) -> None:
-    """Start the audit log of a new database with its genesis entry (connected in AccountsConfig.ready)."""
+def audit_genesis_after_migrate(sender, *, using, plan=None, verbosity=1, **kwargs) -> None:
+    """Start the audit log of a new database with its genesis entry (connected in AccountsConfig.ready).
+
+    Only when the database is new: this ``migrate`` created the accounts tables, or ``flush`` emptied every
+    table. A log deleted from a running platform must not get a fresh genesis entry from the next
+    ``xinyong serve`` (which migrates at every start): ``audit verify`` reports it instead.
+    """
+    if plan is not None and not any(
+        migration.app_label == "accounts" and migration.name == "0001_initial" and not backwards
+        for migration, backwards in plan
+    ):
+        return
     if using != router.db_for_write(AuditEntry) or not database_migrated(using):
         return
     entry = audit_genesis_ensure(using=using)

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import router
 from django.utils import timezone
 
-from xinyong.accounts.services import audit_genesis_ensure
 from xinyong.catalog.models import CatalogItem
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.signals import database_migrated
@@ -23,7 +22,7 @@ def catalog_load_after_migrate(sender, *, using, verbosity=1, **kwargs) -> None:
         return
     if using != router.db_for_write(CatalogItem) or not database_migrated(using):
         return
-    audit_genesis_ensure(using=using)  # the log starts with its genesis entry, before the catalog's entries
+    # accounts comes before catalog in INSTALLED_APPS, so a new log has its genesis entry by now.
     report = catalog_load_fixtures(as_of=timezone.localdate(), only_missing=True)
     if verbosity >= 1 and report.changed:
         print(
