@@ -46,6 +46,10 @@ ENCRYPTION_KEY = os.environ.get("XINYONG_ENCRYPTION_KEY", DEV_ENCRYPTION_KEY)
 HMAC_KEY = os.environ.get("XINYONG_HMAC_KEY", DEV_HMAC_KEY)
 # Optional separate key for the audit log's hash chain, so HMAC_KEY can be managed on its own.
 AUDIT_HMAC_KEY = os.environ.get("XINYONG_AUDIT_HMAC_KEY") or None
+# `migrate` loads the shipped catalog items, code lists and rule sets a database does not have yet.
+CATALOG_LOAD_ON_MIGRATE = True
+# Signed checkpoints of the audit log's head are appended here (keep a copy off this machine too).
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("XINYONG_AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")
 
 if PRODUCTION:
     _weak = [

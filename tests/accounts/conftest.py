@@ -13,6 +13,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def own_checkpoint_directory(settings, tmp_path):
+    """`audit verify` compares the configured checkpoints: never those of a local var/."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+
+
 def valid_uscc(seed: int, category: str = "11") -> str:
     return generate_uscc(random.Random(seed), category=category, division="350100")
 

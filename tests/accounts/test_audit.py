@@ -56,8 +56,15 @@ def test_entries_chain(users, dept_a):
         ip="10.0.0.8",
     )
     second = audit_log(actor=None, action="export", obj=Department)
-    assert (first.seq, second.seq) == (1, 2)
-    assert first.prev_hash == GENESIS_HASH
+    # Entry 1 is the genesis entry `migrate` wrote; everything after it chains to it.
+    genesis = AuditEntry.objects.get(seq=1)
+    assert (genesis.action, genesis.prev_hash, genesis.actor_kind) == (
+        "audit_genesis",
+        GENESIS_HASH,
+        "system",
+    )
+    assert (first.seq, second.seq) == (2, 3)
+    assert first.prev_hash == genesis.hash
     assert second.prev_hash == first.hash
     assert first.actor_name == "do_a" and first.actor_department_id == dept_a.id
     assert (first.object_type, first.object_id, first.object_repr) == (
@@ -73,7 +80,7 @@ def test_entries_chain(users, dept_a):
         "",
     )
     head = AuditChainHead.objects.get()
-    assert (head.seq, head.hash) == (2, second.hash)
+    assert (head.seq, head.hash) == (3, second.hash)
     # What was stored hashes to what was written, after the database round trip.
     for entry in AuditEntry.objects.all():
         assert entry_hash(entry) == entry.hash
@@ -94,7 +101,7 @@ def test_values_that_databases_rewrite_still_verify():
         ip="2001:DB8:0:0:0:0:0:1",
         purpose="x" * 500,
     )
-    entry = AuditEntry.objects.get()
+    entry = AuditEntry.objects.get(action="query")
     assert entry.ip == "2001:db8::1"
     assert entry.detail["nul"] == "ab"
     assert len(entry.purpose) == 200
@@ -146,7 +153,7 @@ def test_orm_refuses_update_and_delete():
     # Entries are written through audit_log() only, which chains them.
     with pytest.raises(AuditLogImmutable):
         AuditEntry.objects.create(seq=2, action="view", outcome="success", actor_kind="system")
-    assert AuditEntry.objects.get().purpose == "核查 0"
+    assert AuditEntry.objects.get(action="query").purpose == "核查 0"
     assert audit_verify().ok
 
 
@@ -155,13 +162,14 @@ def test_verify_passes_on_intact_chain(capsys):
     write_entries(5)
     call_command("audit", "verify", "--chunk-size", "2")
     out = capsys.readouterr().out
-    assert "校验通过" in out and "5" in out and "seq 5" in out
+    assert "校验通过" in out and "共 6 条" in out and "seq 6" in out
 
 
 @pytest.mark.django_db
-def test_verify_passes_on_empty_log(capsys):
+def test_verify_passes_on_a_fresh_database(capsys):
+    # A migrated database holds the genesis entry only.
     call_command("audit", "verify")
-    assert "共 0 条" in capsys.readouterr().out
+    assert "共 1 条" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
@@ -210,7 +218,7 @@ def test_verify_names_the_deleted_entry():
 def test_verify_detects_deleted_first_entry():
     write_entries(3)
     raw("DELETE FROM {table} WHERE seq = 1")
-    verify_fails_at(1)
+    assert "audit_genesis_missing" in verify_fails_at(1)
 
 
 @pytest.mark.django_db
@@ -236,11 +244,11 @@ def test_verify_detects_inserted_entry():
     entries = write_entries(2)
     raw(
         "INSERT INTO {table} (seq, created_at, actor_kind, actor_name, action, object_type, object_id, object_repr,"
-        " purpose, outcome, detail, prev_hash, hash) VALUES (3, %s, 'system', '系统', 'view', '', '', '', '',"
+        " purpose, outcome, detail, prev_hash, hash) VALUES (4, %s, 'system', '系统', 'view', '', '', '', '',"
         " 'success', '{}', %s, %s)",
         ["2026-06-15 00:00:00+00:00", entries[-1].hash, "f" * 64],
     )
-    message = verify_fails_at(3)
+    message = verify_fails_at(4)
     assert "audit_entry_inserted" in message
 
 
@@ -259,7 +267,7 @@ def test_chain_resumes_after_head_is_rebuilt():
     entries = write_entries(2)
     AuditChainHead.objects.all().delete()
     third = audit_log(actor=None, action="view")
-    assert (third.seq, third.prev_hash) == (3, entries[-1].hash)
+    assert (third.seq, third.prev_hash) == (4, entries[-1].hash)
     assert audit_verify().ok
 
 
@@ -270,8 +278,8 @@ def test_audit_log_joins_the_callers_transaction():
     with pytest.raises(RuntimeError), transaction.atomic():
         audit_log(actor=None, action="create")
         raise RuntimeError("the caller's work failed")
-    assert not AuditEntry.objects.exists()
-    assert audit_log(actor=None, action="create").seq == 1
+    assert not AuditEntry.objects.filter(action="create").exists()
+    assert audit_log(actor=None, action="create").seq == 2
 
 
 @pytest.mark.django_db
@@ -311,7 +319,7 @@ def test_verify_streams_in_chunks_and_counts_everything(django_assert_max_num_qu
     write_entries(25)
     with django_assert_max_num_queries(20):
         result = audit_verify(chunk_size=4)
-    assert result.ok and result.checked == 25 and result.last_seq == 25
+    assert result.ok and result.checked == 26 and result.last_seq == 26
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers by itself")
@@ -340,7 +348,7 @@ def test_concurrent_writers_do_not_fork_the_chain():
     for thread in threads:
         thread.join()
     assert not errors
-    assert list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True)) == list(range(1, 41))
+    assert list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True)) == list(range(1, 42))
     assert audit_verify().ok
 
 

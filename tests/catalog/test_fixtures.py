@@ -128,7 +128,16 @@ def test_load_creates_every_item_code_list_and_rule_set(loaded):
         "serious_dishonesty",
     ]
     assert CatalogItemVersion.objects.count() == 7
-    assert all(v.number == 1 and v.valid_from == LOAD_DAY for v in CatalogItemVersion.objects.all())
+    # Each version is in force from the day its legal basis took effect, not from the day it was loaded.
+    assert {v.item.code: (v.number, v.valid_from) for v in CatalogItemVersion.objects.all()} == {
+        "abnormal_operations": (1, dt.date(2014, 10, 1)),
+        "commitment": (1, dt.date(2020, 11, 5)),
+        "honour": (1, dt.date(2019, 7, 9)),
+        "license": (1, dt.date(2019, 7, 9)),
+        "penalty": (1, dt.date(2021, 7, 15)),
+        "registration": (1, dt.date(2022, 3, 1)),
+        "serious_dishonesty": (1, dt.date(2022, 2, 1)),
+    }
     assert CodeList.objects.count() == len(loaded.code_lists_created) >= 6
     assert sorted(RuleSet.objects.values_list("code", flat=True)) == ["ndrc-36", "ndrc-527", "ndrc-58"]
     assert loaded.changed

@@ -134,7 +134,8 @@ def test_small_demo_loads_department_files_as_batches(home):
     pending = report.pending_file
     assert pending.parent == home / "demo" / PENDING_DIR and pending.suffix == ".xlsx"
     assert not Batch.objects.filter(file_sha256=hashlib.sha256(pending.read_bytes()).hexdigest()).exists()
-    assert len(list((home / "demo").glob("*/*.*"))) == len(batches) + 1
+    assert len(list((home / "demo").glob("*/*.*"))) == len(batches) + 2  # and the API example's body
+    assert report.api_example == home / "demo" / "api" / "penalty.json"
 
     # Built once: a second run (whatever its settings) adds nothing and issues a fresh key.
     counts = (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count())
@@ -142,7 +143,7 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert not again.built
     assert (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count()) == counts
     assert again.outcomes == outcomes and again.error_batch == batch and again.pending_file == pending
-    assert ApiClient.objects.filter(revoked_at__isnull=True).count() == 1
+    assert ApiClient.objects.filter(revoked_at__isnull=True).count() == 3  # one key per use, reissued
     assert apiclient_authenticate(key=again.api_key)
     with pytest.raises(Exception):  # noqa: B017 - the accounts error type is covered by its own tests
         apiclient_authenticate(key=report.api_key)

@@ -7,4 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户与审计"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from xinyong.accounts import checks, signals  # noqa: F401  (registers checks and receivers)
+
+        post_migrate.connect(
+            signals.audit_genesis_after_migrate, sender=self, dispatch_uid="accounts_audit_genesis"
+        )

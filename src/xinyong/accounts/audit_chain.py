@@ -22,7 +22,10 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+# ``prev_hash`` of the first entry. The first entry itself is the genesis entry (action ``audit_genesis``)
+# that ``migrate`` writes into a new database, so that an empty log always means a deleted one.
 GENESIS_HASH = "0" * 64
+GENESIS_ACTION = "audit_genesis"
 # Bump when the canonical form changes; part of every hashed payload.
 CHAIN_FORMAT = 1
 
@@ -46,7 +49,8 @@ HASHED_FIELDS = (
 )
 
 
-def _key() -> bytes:
+def audit_key() -> bytes:
+    """The key of the chain's HMAC and of checkpoint signatures."""
     key = getattr(settings, "AUDIT_HMAC_KEY", None) or settings.HMAC_KEY
     return key.encode() if isinstance(key, str) else key
 
@@ -105,4 +109,4 @@ def entry_payload(entry) -> bytes:
 
 def entry_hash(entry) -> str:
     """The hex HMAC-SHA256 of the entry's canonical payload."""
-    return hmac.new(_key(), entry_payload(entry), hashlib.sha256).hexdigest()
+    return hmac.new(audit_key(), entry_payload(entry), hashlib.sha256).hexdigest()

@@ -8,6 +8,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -16,10 +17,18 @@ from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from xinyong.accounts.audit_chain import (
+    GENESIS_ACTION,
     GENESIS_HASH,
     canonical_detail,
     canonical_ip,
     entry_hash,
+)
+from xinyong.accounts.audit_checkpoints import (
+    AuditCheckpoint,
+    CheckpointError,
+    checkpoint_append,
+    checkpoint_file,
+    checkpoints_read,
 )
 from xinyong.accounts.models import (
     ActorKind,
@@ -399,6 +408,94 @@ def audit_log(
         head.seq, head.hash = entry.seq, entry.hash
         head.save(using=using, update_fields=["seq", "hash"])
     return entry
+
+
+def audit_genesis_ensure(*, using: str | None = None) -> AuditEntry | None:
+    """Write the genesis entry (seq 1) into a log that has never had an entry; returns it, or None.
+
+    Called after ``migrate``: from then on an empty log, or one without entry 1, is a deleted log, which
+    ``audit verify`` reports. A log that already has entries (a database from before genesis entries)
+    keeps its own first entry as the start of the chain.
+    """
+    using = using or router.db_for_write(AuditEntry)
+    with transaction.atomic(using=using):
+        if AuditEntry.objects.using(using).exists():
+            return None
+        head = AuditChainHead.objects.using(using).select_for_update().filter(pk=1).first()
+        if head is not None and head.seq > 0:
+            return None  # entries were written and removed: leave the gap for `audit verify` to report
+        entry = audit_log(
+            actor=None,
+            action=GENESIS_ACTION,
+            detail={"note": "审计日志起点：此后每一条日志都链接到本条；日志为空或本条缺失即说明日志被删除过"},
+        )
+    return entry
+
+
+class AuditCheckpointRefused(ServiceError):
+    """The log no longer matches an earlier checkpoint: signing its head would hide the loss."""
+
+
+def audit_checkpoint_write(
+    *, out: str | Path | None = None, directory: str | Path | None = None, now: dt.datetime | None = None
+) -> tuple[AuditCheckpoint, Path]:
+    """Append a signed checkpoint of the audit log's head to a file; returns it and the file written.
+
+    The daily sweep calls this with no arguments (file ``checkpoints.jsonl`` in
+    ``settings.AUDIT_CHECKPOINT_DIR``). The checkpoint itself is logged first (action
+    ``audit_checkpoint``), so the checkpoint covers that entry. Refused (``AuditCheckpointRefused``) when
+    the log no longer reaches the newest earlier checkpoint in the target, or differs from it: run
+    ``xinyong audit verify`` to see what is missing.
+    """
+    target = checkpoint_file(out=out, directory=directory)
+    earlier: list[AuditCheckpoint] = []
+    if target.exists():
+        try:
+            earlier = checkpoints_read(target)
+        except CheckpointError as exc:
+            raise AuditCheckpointRefused(exc.code, exc.message) from exc
+    try:
+        entry, genesis = _audit_checkpoint_entry(target=target, earlier=earlier, now=now)
+    except AuditCheckpointRefused as exc:
+        audit_log(
+            actor=None,
+            action="audit_checkpoint",
+            outcome=AuditOutcome.ERROR,
+            detail={"file": str(target), "code": exc.code},
+            at=now,
+        )
+        raise
+    checkpoint = AuditCheckpoint(
+        seq=entry.seq, hash=entry.hash, genesis_hash=genesis, created_at=entry.created_at
+    ).signed()
+    return checkpoint, checkpoint_append(checkpoint, path=target)
+
+
+def _audit_checkpoint_entry(
+    *, target: Path, earlier: list[AuditCheckpoint], now: dt.datetime | None
+) -> tuple[AuditEntry, str]:
+    """Log the checkpoint and return the entry with the genesis hash, after comparing the newest earlier one."""
+    using = router.db_for_write(AuditEntry)
+    with transaction.atomic(using=using):
+        entry = audit_log(actor=None, action="audit_checkpoint", detail={"file": str(target)}, at=now)
+        genesis = AuditEntry.objects.using(using).filter(seq=1).values_list("hash", flat=True).first()
+        if genesis is None:
+            raise AuditCheckpointRefused(
+                "audit_genesis_missing",
+                "审计日志缺少第 1 条（创世条目），日志被删除过；请先执行 xinyong audit verify",
+            )
+        if earlier:
+            last = earlier[-1]
+            stored = (
+                AuditEntry.objects.using(using).filter(seq=last.seq).values_list("hash", flat=True).first()
+            )
+            if last.genesis_hash != genesis or stored != last.hash:
+                raise AuditCheckpointRefused(
+                    "audit_checkpoint_mismatch",
+                    f"审计日志与上一个检查点（第 {last.seq} 条，{last.source}）不一致，日志被截断或改动过；"
+                    "未生成新检查点，请执行 xinyong audit verify 查明缺失的日志",
+                )
+    return entry, genesis
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
-"""Audit entries for console logins, logouts and failed logins (Django auth signals)."""
+"""Audit entries for console logins, logouts and failed logins (Django auth signals), and the genesis entry
+written after ``migrate``."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import router
 from django.dispatch import receiver
 
-from xinyong.accounts.models import AuditAction, AuditOutcome
-from xinyong.accounts.services import audit_log
+from xinyong.accounts.models import AuditAction, AuditEntry, AuditOutcome
+from xinyong.accounts.services import audit_genesis_ensure, audit_log
+from xinyong.core.signals import database_migrated
 
 
 @receiver(user_logged_in, dispatch_uid="xinyong_audit_login")
@@ -32,3 +35,22 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
         detail={"username": username},
         request=request,
     )
+
+
+def audit_genesis_after_migrate(sender, *, using, plan=None, verbosity=1, **kwargs) -> None:
+    """Start the audit log of a new database with its genesis entry (connected in AccountsConfig.ready).
+
+    Only when the database is new: this ``migrate`` created the accounts tables, or ``flush`` emptied every
+    table. A log deleted from a running platform must not get a fresh genesis entry from the next
+    ``xinyong serve`` (which migrates at every start): ``audit verify`` reports it instead.
+    """
+    if plan is not None and not any(
+        migration.app_label == "accounts" and migration.name == "0001_initial" and not backwards
+        for migration, backwards in plan
+    ):
+        return
+    if using != router.db_for_write(AuditEntry) or not database_migrated(using):
+        return
+    entry = audit_genesis_ensure(using=using)
+    if entry is not None and verbosity >= 1:
+        print(f"  审计日志：已写入创世条目（第 1 条，摘要 {entry.hash}）")

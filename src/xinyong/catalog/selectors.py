@@ -34,6 +34,39 @@ def catalog_item_current_version(code: str, *, on: dt.date | None = None) -> Cat
     return version
 
 
+def catalog_item_unknown_error(code: str, *, on: dt.date | None = None) -> tuple[str, str]:
+    """(error code, zh-hans message) for an item code with no version in force on ``on``, saying what to do.
+
+    ``item_unknown`` lists the item codes that exist; ``item_not_in_force`` names the day the item takes
+    effect when ``on`` is before its first version.
+    """
+    first = (
+        CatalogItemVersion.objects.filter(item__code=code, item__is_active=True)
+        .select_related("item")
+        .order_by("valid_from")
+        .first()
+    )
+    if first is not None and on is not None and on < first.valid_from:
+        return (
+            "item_not_in_force",
+            f"目录项“{first.item.name}”（{code}）自 {first.valid_from} 起施行，{on} 尚无有效版本；"
+            "请核对校验基准日（as-of）或记录的接收日期",
+        )
+    known = [
+        f"{item.code}（{item.name}）"
+        for item in catalog_items_active().filter(versions__isnull=False).distinct()
+    ]
+    if not known:
+        return (
+            "item_unknown",
+            "信用信息目录还是空的：请先执行 xinyong catalog load 载入目录（新库执行 xinyong migrate 时会自动载入）",
+        )
+    return (
+        "item_unknown",
+        f"信用信息目录中没有代码为“{code}”的目录项；请使用以下目录项代码之一：{'、'.join(known)}",
+    )
+
+
 def catalog_item_versions(item: CatalogItem) -> QuerySet[CatalogItemVersion]:
     """Every version of an item, newest first."""
     return item.versions.order_by("-number")

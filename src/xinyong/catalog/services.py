@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -466,10 +466,67 @@ def _save_rule_set(*, spec: RuleSetSpec, actor: Any) -> RuleSet | None:
     return rs
 
 
-def catalog_load_fixtures(*, path: str | Path | None = None, as_of: dt.date, actor: Any = None) -> LoadReport:
-    """Load catalog fixtures idempotently: new items, versions, code lists and rule sets only where content changed."""
+def _fixture_valid_from(*, spec: ItemSpec, latest: CatalogItemVersion | None, as_of: dt.date) -> dt.date:
+    """The date a version loaded from a fixture is in force from.
+
+    A fixture's ``valid_from`` is the day the legal basis of that content took effect: it dates the item's
+    first version, and a later version when it names a later day (new law). Content changed without a new
+    date (a synonym added, say) takes effect on the load day (``as_of``).
+    """
+    if spec.valid_from is None:
+        return as_of
+    if latest is None or spec.valid_from > latest.valid_from:
+        return spec.valid_from
+    return as_of
+
+
+def _backdate_first_version(*, spec: ItemSpec, latest: CatalogItemVersion | None, actor: Any) -> None:
+    """Give a first version dated by its load day the legal date its (unchanged) fixture now carries.
+
+    Catalogs loaded before fixtures carried dates were in force only from the load day, so files checked
+    ``--as-of`` an earlier day found no item. Moving an only version's start earlier changes no record:
+    none can have been validated on a day before it.
+    """
+    if (
+        latest is None
+        or latest.number != 1
+        or spec.valid_from is None
+        or spec.valid_from >= latest.valid_from
+        or latest.content_hash != version_hash(spec.payload, _snapshot(spec.payload))
+    ):
+        return
+    CatalogItemVersion.objects.filter(pk=latest.pk).update(valid_from=spec.valid_from)
+    audit_log(
+        actor=actor,
+        action="catalog_version_backdate",
+        obj=latest,
+        detail={"item": latest.item.code, "from": latest.valid_from, "to": spec.valid_from},
+    )
+
+
+def _missing_only(bundle: FixtureBundle) -> FixtureBundle:
+    """``bundle`` without the code lists and rule sets the database already has."""
+    known_lists = set(CodeList.objects.values_list("code", flat=True))
+    known_rule_sets = set(RuleSet.objects.values_list("code", flat=True))
+    return replace(
+        bundle,
+        code_lists={c: s for c, s in bundle.code_lists.items() if c not in known_lists},
+        rule_sets={c: s for c, s in bundle.rule_sets.items() if c not in known_rule_sets},
+    )
+
+
+def catalog_load_fixtures(
+    *, path: str | Path | None = None, as_of: dt.date, actor: Any = None, only_missing: bool = False
+) -> LoadReport:
+    """Load catalog fixtures idempotently: new items, versions, code lists and rule sets only where content changed.
+
+    With ``only_missing`` (what ``migrate`` does) only items, code lists and rule sets the database does not
+    have yet are loaded: an operator's edits are never replaced by the shipped content behind their back.
+    """
     bundle = catalog_check_fixtures(path=path)
     report = LoadReport()
+    if only_missing:
+        bundle = _missing_only(bundle)
     with transaction.atomic():
         changed_lists: set[str] = set()
         for spec in bundle.code_lists.values():
@@ -486,18 +543,24 @@ def catalog_load_fixtures(*, path: str | Path | None = None, as_of: dt.date, act
                 report.rule_sets_created.append(rs)
 
         for spec in bundle.items.values():
+            if only_missing and CatalogItemVersion.objects.filter(item__code=spec.code).exists():
+                item = CatalogItem.objects.get(code=spec.code)
+                _backdate_first_version(spec=spec, latest=_latest_version(item), actor=actor)
+                report.items_unchanged.append(spec.code)
+                continue
             item = _upsert_item_meta(spec=spec, actor=actor, report=report)
-            is_new = not item.versions.exists()
-            note = spec.change_note or (f"从 {spec.file} 载入" if is_new else f"从 {spec.file} 更新")
+            latest = _latest_version(item)
+            note = spec.change_note or (f"从 {spec.file} 载入" if latest is None else f"从 {spec.file} 更新")
             version = _create_version(
                 item=item,
                 payload=spec.payload,
-                valid_from=spec.valid_from or as_of,
+                valid_from=_fixture_valid_from(spec=spec, latest=latest, as_of=as_of),
                 change_note=note,
                 actor=actor,
             )
             if version is None:
                 report.items_unchanged.append(item.code)
+                _backdate_first_version(spec=spec, latest=latest, actor=actor)
             else:
                 report.versions_created.append(version)
 

@@ -59,7 +59,11 @@ from django.utils import timezone
 from xinyong.accounts.models import ApiClient, AuditAction, AuditOutcome, Department
 from xinyong.accounts.services import audit_log
 from xinyong.catalog.models import CatalogItemVersion
-from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
+from xinyong.catalog.selectors import (
+    catalog_item_current_version,
+    catalog_item_unknown_error,
+    catalog_version_schema,
+)
 from xinyong.catalog.spec import FieldType, ItemSchema, is_empty
 from xinyong.collection.mapping import MappingProposal, mapping_apply, mapping_suggest, platform_filled_fields
 from xinyong.collection.models import (
@@ -172,9 +176,7 @@ def _item_version(item_code: str, *, on: dt.date, department: Department) -> Cat
     try:
         version = catalog_item_current_version(item_code, on=on)
     except CatalogItemVersion.DoesNotExist as exc:
-        raise CollectionError(
-            "item_unknown", f"信用信息目录中没有代码为“{item_code}”的有效目录项，请核对目录项代码"
-        ) from exc
+        raise CollectionError(*catalog_item_unknown_error(item_code, on=on)) from exc
     if version.source_departments and department.code not in version.source_departments:
         raise CollectionError(
             "department_not_source",

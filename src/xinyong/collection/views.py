@@ -581,18 +581,24 @@ def form_entry(request):
 def form_entry_item(request, item_code: str):
     """A form generated from the item's fields; the record is validated like an uploaded row, then stored."""
     own = _submitting_department(request)
-    if item_code not in {code for code, _ in _submittable_items(own, as_of=_today())}:
+    # One day for the form shown and the validation behind it, so both use the same catalog version.
+    today = _today()
+    if item_code not in {code for code, _ in _submittable_items(own, as_of=today)}:
         raise Http404("没有这个目录项，或本部门不报送该目录项")
     department = own
     if department is None:
         department = get_object_or_404(_active_departments(), pk=request.GET.get("department") or 0)
-    version = catalog_item_current_version(item_code, on=_today())
+    version = catalog_item_current_version(item_code, on=today)
     schema = catalog_version_schema(version)
     form = RecordEntryForm(request.POST or None, schema=schema)
     if request.method == "POST" and form.is_valid():
         try:
             result = services.record_submit_form(
-                department=department, item_code=item_code, values=form.values(), actor=request.user
+                department=department,
+                item_code=item_code,
+                values=form.values(),
+                actor=request.user,
+                as_of=today,
             )
         except services.CollectionError as exc:
             form.add_error(None, _error_text(exc))

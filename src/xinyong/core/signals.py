@@ -21,3 +21,13 @@ def seed_calendar_after_migrate(sender, *, using, apps=None, verbosity=1, **kwar
         print(
             f"  工作日历：已从 chinese-calendar 导入 {report.years[0]}–{report.years[-1]} 年（{report.created} 天）"
         )
+
+
+def database_migrated(using: str) -> bool:
+    """True when every migration is applied on ``using``: post_migrate handlers that write through the
+    current models must not run after a partial ``migrate app 0001``."""
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[using])
+    return not executor.migration_plan(executor.loader.graph.leaf_nodes())

@@ -9,7 +9,7 @@ them one with rejected rows and its rejection file; a file with typical mistakes
 ``var/demo/待上传/`` for the user to upload. A few decisions are then revoked through the records service.
 
 Deterministic for a seed. Idempotent: once the demo's batches are there, nothing is generated again (the
-accounts are checked and a fresh API key is issued). The load is one transaction, so an interrupted run
+accounts are checked and fresh API keys are issued). The load is one transaction, so an interrupted run
 leaves no half-built county behind.
 """
 
@@ -29,8 +29,8 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from xinyong.accounts.models import ApiClient, Department, Role, User
-from xinyong.accounts.services import apiclient_create, apiclient_revoke, department_create, user_create
+from xinyong.accounts.models import Department, Role, User
+from xinyong.accounts.services import department_create, user_create
 from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
 from xinyong.catalog.services import catalog_load_fixtures
@@ -44,8 +44,8 @@ from xinyong.collection.services import (
 from xinyong.core.identifiers import generate_uscc
 from xinyong.core.services import calendar_seed
 from xinyong.core.workdays import load_work_calendar
+from xinyong.demo.api_keys import DemoKey, demo_api_example, demo_api_keys
 from xinyong.demo.county import (
-    DEMO_API_CLIENT,
     DEMO_PASSWORD,
     DEPARTMENTS,
     FORM_OFFICERS,
@@ -87,7 +87,8 @@ class DemoReport:
     departments: int = 0  # created by this run
     users: list[str] = field(default_factory=list)  # platform staff: "username（role，department）"
     officers: list[tuple[str, str]] = field(default_factory=list)  # (username, department short name)
-    api_key: str = ""
+    api_keys: list[DemoKey] = field(default_factory=list)  # one per use the README shows
+    api_example: Path | None = None  # body of the README's collection API example
     built: bool = False  # False: the county was already there and nothing was generated
     subjects: int = 0
     batches: int = 0
@@ -103,6 +104,11 @@ class DemoReport:
     rejection_file: Path | None = None
     pending_file: Path | None = None
     seconds: float = 0.0
+
+    @property
+    def api_key(self) -> str:
+        """The read key (market regulator, ``records:read subjects:read``)."""
+        return next(k.key for k in self.api_keys if k.use.use == "read")
 
 
 class DemoError(RuntimeError):
@@ -146,18 +152,6 @@ def _users(departments: dict[str, Department], report: DemoReport) -> dict[str, 
     report.officers = [(username, shorts[dept]) for username, _, dept, _ in officers]
     by_name = {u.username: u for u in User.objects.filter(username__in=[o[0] for o in officers])}
     return {dept: by_name[username] for username, _, dept, _ in officers}
-
-
-def _api_client(departments: dict[str, Department], report: DemoReport, now: dt.datetime) -> None:
-    # A key is shown only once, so each run replaces the demo client's key with a fresh one.
-    for client in ApiClient.objects.filter(name=DEMO_API_CLIENT, revoked_at__isnull=True):
-        apiclient_revoke(client=client, now=now)
-    _, report.api_key = apiclient_create(
-        name=DEMO_API_CLIENT,
-        department=departments["samr"],
-        scopes=["records:read", "subjects:read"],
-        now=now,
-    )
 
 
 def demo_directory() -> Path:
@@ -282,7 +276,10 @@ def demo_build(
     with transaction.atomic():
         departments = _departments(report)
         officers = _users(departments, report)
-        _api_client(departments, report, timezone.now())
+        report.api_keys = demo_api_keys(departments=departments, now=timezone.now())
+    report.api_example = demo_api_example(
+        directory=report.directory, authority=departments["samr"], as_of=as_of
+    )
     demo_batches = Batch.objects.filter(uploaded_by__in=list(officers.values()), channel=BatchChannel.FILE)
     pending_dir = report.directory / PENDING_DIR
     if demo_batches.exists():

@@ -19,7 +19,7 @@ from django.utils import timezone
 from xinyong.accounts.models import ApiClient, Department
 from xinyong.accounts.services import audit_log
 from xinyong.catalog.models import CatalogItemVersion
-from xinyong.catalog.selectors import catalog_item_current_version
+from xinyong.catalog.selectors import catalog_item_current_version, catalog_item_unknown_error
 from xinyong.core.codes import DisclosureScope
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
@@ -75,9 +75,7 @@ def _resolve_item_version(
         # The version in force when the record is received is the one it is validated against.
         return catalog_item_current_version(item_code, on=on)
     except CatalogItemVersion.DoesNotExist as exc:
-        raise RecordError(
-            "item_unknown", f"信用信息目录中没有代码为“{item_code}”的有效目录项，请核对目录项代码"
-        ) from exc
+        raise RecordError(*catalog_item_unknown_error(item_code, on=on)) from exc
 
 
 def _check_choice(value: str, choices, code: str, label: str, *, blank: bool = False) -> None:

@@ -123,7 +123,8 @@ class Command(BaseCommand):
         department = Department.objects.filter(code=options["department"]).first()
         if department is None:
             raise self._fail(
-                f"没有代码为“{options['department']}”的部门；可在管理控制台的“部门”中查看部门代码"
+                f"没有代码为“{options['department']}”的部门；现有部门见 xinyong department list，"
+                "新部门用 xinyong department add 创建"
             )
         actor = self._user(options["user"])
         as_of = self._date(options["as_of"])

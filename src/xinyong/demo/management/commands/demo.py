@@ -93,4 +93,8 @@ class Command(BaseCommand):
         out("  各部门数据报送员（用户名为“部门代码_data”）：")
         for start in range(0, len(officers), 5):
             out("    " + "、".join(officers[start : start + 5]))
-        out(f"接口密钥（市场监管局，records:read subjects:read；本次运行新生成）：{report.api_key}")
+        out("接口密钥（本次运行新生成，此前的演示密钥已吊销；README 的接口示例用对应的密钥）：")
+        for key in report.api_keys:
+            out(f"  {key.use.label}（{' '.join(key.use.scopes)}）：{key.key}")
+        if report.api_example:
+            out(f"  报送接口示例的请求体：{report.api_example}")
