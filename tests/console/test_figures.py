@@ -55,9 +55,14 @@ def received_batch(department, officer, rows, *, received_at: dt.datetime, name:
 
 @pytest.fixture
 def today(monkeypatch) -> dt.date:
-    """Both screens compute their period for AS_OF, whatever the wall clock says."""
-    monkeypatch.setattr("xinyong.console.views._today", lambda: AS_OF)
-    monkeypatch.setattr("xinyong.collection.views._today", lambda: AS_OF)
+    """Both screens compute their period for AS_OF, whatever the wall clock says (dates of given times
+    are still converted as usual)."""
+    convert = timezone.localdate
+
+    def localdate(value=None, timezone=None):
+        return AS_OF if value is None else convert(value, timezone)
+
+    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
     return AS_OF
 
 
