@@ -643,9 +643,10 @@ def _form_success_message(request, result) -> None:
     text = (
         f"记录已提交：{outcome}（文书号 {result.record.document_number}，批次 {str(result.batch.pk)[:8]}）。"
     )
-    notes = list(dict.fromkeys(w.message for w in result.warnings))  # the same warning may come twice
+    # The same warning may come twice; a message's own full stop would double the separator (“。；”).
+    notes = list(dict.fromkeys(_form_wording(w.message).rstrip("。；") for w in result.warnings))
     if notes:
-        text += " 提示：" + "；".join(notes)
+        text += " 提示：" + "；".join(notes) + "。"
     messages.success(request, text)
 
 
