@@ -124,8 +124,8 @@ def received_between_q(*, date_from: dt.date, date_to: dt.date, prefix: str = ""
 
 
 def batches_received_between(
-    batches: QuerySet[Batch] | None = None,
     *,
+    batches: QuerySet[Batch] | None = None,
     date_from: dt.date,
     date_to: dt.date,
     department: Department | None = None,
@@ -168,7 +168,7 @@ class BatchTotals:
         return _rate(self.rejected, self.rows_read)
 
 
-def batch_totals(batches: QuerySet[Batch]) -> BatchTotals:
+def batch_totals(*, batches: QuerySet[Batch]) -> BatchTotals:
     """The outcome counts of ``batches`` in one aggregate query."""
     agg = batches.aggregate(
         batches=Count("pk"),
@@ -254,16 +254,24 @@ def quality_by_department(
     out = []
     for department_id, data in rows.items():
         dept = departments[department_id]
-        accepted = data["created"] + data["new_version"]
+        totals = BatchTotals(
+            batches=data["batches"],
+            rows_read=data["rows_read"],
+            created=data["created"],
+            new_version=data["new_version"],
+            duplicate=data["duplicate"],
+            rejected=data["rejected"],
+            departments=1,
+        )
         out.append(
             {
                 **data,
                 "department_code": dept.code,
                 "department_name": dept.name,
-                "accepted": accepted,
-                "acceptance_rate": _rate(data["rows_read"] - data["rejected"], data["rows_read"]),
-                "duplicate_rate": _rate(data["duplicate"], data["rows_read"]),
-                "rejection_rate": _rate(data["rejected"], data["rows_read"]),
+                "accepted": totals.accepted,
+                "acceptance_rate": totals.acceptance_rate,
+                "duplicate_rate": totals.duplicate_rate,
+                "rejection_rate": totals.rejection_rate,
                 "late_rate": _rate(data["late"], data["with_deadline"]),
             }
         )

@@ -120,7 +120,7 @@ def _error_text(exc: Exception) -> str:
     return f"{message}（{code}）" if code else message
 
 
-def _duplicate_text(exc) -> str:
+def _duplicate_text(exc: services.DuplicateUpload) -> str:
     """The refusal of an identical file, in the console's terms (the service's message names the CLI's --force)."""
     previous = exc.previous
     when = timezone.localtime(previous.received_at).strftime("%Y-%m-%d %H:%M")
@@ -689,7 +689,9 @@ def quality(request):
     form, rows, date_from, date_to, department = _quality(request)
     # The same selectors as the console home page: one definition of the period and of each figure.
     totals = selectors.batch_totals(
-        selectors.batches_received_between(date_from=date_from, date_to=date_to, department=department)
+        batches=selectors.batches_received_between(
+            date_from=date_from, date_to=date_to, department=department
+        )
     )
     late = sum(row["late"] for row in rows)
     errors = Counter()

@@ -38,7 +38,7 @@ class Overview:
 def _overview(user, *, as_of: dt.date) -> tuple[QuerySet[Batch], Overview]:
     since, until = recent_period(as_of=as_of)
     visible = batches_visible_to(user)
-    window = batches_received_between(visible, date_from=since, date_to=until)
+    window = batches_received_between(batches=visible, date_from=since, date_to=until)
     states = visible.aggregate(
         awaiting=Count("pk", filter=Q(status__in=[BatchStatus.UPLOADED, BatchStatus.MAPPING])),
         running=Count("pk", filter=Q(status__in=[BatchStatus.QUEUED, BatchStatus.LOADING])),
@@ -51,7 +51,7 @@ def _overview(user, *, as_of: dt.date) -> tuple[QuerySet[Batch], Overview]:
     overview = Overview(
         since=since,
         until=until,
-        totals=batch_totals(window),
+        totals=batch_totals(batches=window),
         recent=recent,
         awaiting_mapping=states["awaiting"] or 0,
         in_progress=states["running"] or 0,
