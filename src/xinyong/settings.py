@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -187,6 +188,8 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date style (2026-11-18 08:48) and thousands separators for counts: xinyong/formats/zh_Hans/formats.py.
+FORMAT_MODULE_PATH = ["xinyong.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -246,6 +246,44 @@ def test_timeline_has_dated_decisions_receipts_windows_and_status_changes(
     assert [e.on for e in timeline] == sorted((e.on for e in timeline), reverse=True)
 
 
+def test_sweep_entries_are_dated_by_the_window_not_by_the_first_sweep(
+    items, dept_a, ingest, officer_a, company
+):
+    """A platform loaded with older records runs its first sweep today: the records entered publication when
+    their window started (or when they were received, if later), not on the day of that sweep."""
+    from django.utils import timezone
+
+    from xinyong.records.services import record_publication_sweep
+
+    received_2024 = timezone.make_aware(dt.datetime(2024, 3, 12, 9, 30))
+    on_time = ingest(
+        items["public"],
+        dept_a,
+        "甲罚2024-1号",
+        decision_date=dt.date(2024, 3, 8),
+        publish_from=dt.date(2024, 3, 15),
+        publish_until=dt.date(2027, 3, 7),
+        received_at=received_2024,
+    ).record
+    late = ingest(
+        items["public"],
+        dept_a,
+        "甲罚2024-2号",
+        decision_date=dt.date(2024, 1, 5),
+        publish_from=dt.date(2024, 1, 5),
+        publish_until=dt.date(2026, 6, 10),
+        received_at=received_2024,
+    ).record
+    record_publication_sweep(as_of=dt.date(2026, 6, 1))  # the first sweep: both enter
+    record_publication_sweep(as_of=AS_OF)  # the second: the late one's window has ended
+    events = [e for e in view(officer_a, company).timeline if e.kind.startswith("publication_")]
+    entered = {e.record_id: e.on for e in events if e.kind == "publication_entered"}
+    assert entered == {on_time.pk: dt.date(2024, 3, 15), late.pk: dt.date(2024, 3, 12)}
+    left = {e.record_id: e.on for e in events if e.kind == "publication_left"}
+    assert left == {late.pk: dt.date(2026, 6, 11)}
+    assert all(e.label in ("纳入公示", "停止公示") for e in events)
+
+
 def test_records_are_grouped_by_catalog_category_and_paginated(records, ingest, dept_a, operator, company):
     honour = item_version("honour-x", scope="public", polarity="positive")
     CatalogItem.objects.filter(pk=honour.item_id).update(category="honour")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -13,6 +14,8 @@ from xinyong.accounts.permissions import has_role, is_platform_wide
 from xinyong.collection.models import Batch, BatchIssueCount, BatchStatus, IssueKind
 
 TOP_ERROR_CODES = 5
+#: The console's default period (home page and 质量与及时性): the last 30 calendar days, today included.
+RECENT_DAYS = 30
 
 
 def can_upload_for(actor, department: Department | None) -> bool:
@@ -94,6 +97,91 @@ def _rate(part: int | None, whole: int | None) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+# ---------------------------------------------------------------------------------------------------
+# Batch figures. One definition for every screen that counts batches (the console home, 质量与及时性):
+# a batch belongs to the local day (Asia/Shanghai) of its ``received_at`` — when the platform received
+# the submission, which is also what the lists and the batch page show as 接收时间.
+
+
+def recent_period(*, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The default period of the console's figures: ``RECENT_DAYS`` days ending on ``as_of``."""
+    return as_of - dt.timedelta(days=RECENT_DAYS - 1), as_of
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in the platform's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def received_between_q(*, date_from: dt.date, date_to: dt.date, prefix: str = "") -> Q:
+    """Filter: received on a local day in [date_from, date_to] (``prefix`` reaches the batch, e.g. ``batch__``)."""
+    return Q(
+        **{
+            f"{prefix}received_at__gte": local_day_start(date_from),
+            f"{prefix}received_at__lt": local_day_start(date_to + dt.timedelta(days=1)),
+        }
+    )
+
+
+def batches_received_between(
+    *,
+    batches: QuerySet[Batch] | None = None,
+    date_from: dt.date,
+    date_to: dt.date,
+    department: Department | None = None,
+) -> QuerySet[Batch]:
+    """The batches (of ``batches``, default all) received in [date_from, date_to], optionally of one department."""
+    qs = (Batch.objects.all() if batches is None else batches).filter(
+        received_between_q(date_from=date_from, date_to=date_to)
+    )
+    return qs if department is None else qs.filter(department=department)
+
+
+@dataclass(frozen=True)
+class BatchTotals:
+    """Outcome counts of a set of batches; rows read = created + new version + duplicate + rejected."""
+
+    batches: int = 0
+    rows_read: int = 0
+    created: int = 0
+    new_version: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    departments: int = 0
+
+    @property
+    def accepted(self) -> int:
+        """Rows stored: new records and new versions (入库，含新版本)."""
+        return self.created + self.new_version
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """入库率 = (rows read − rejected) ÷ rows read: every row that passed validation, duplicates included."""
+        return _rate(self.rows_read - self.rejected, self.rows_read)
+
+    @property
+    def duplicate_rate(self) -> float | None:
+        return _rate(self.duplicate, self.rows_read)
+
+    @property
+    def rejection_rate(self) -> float | None:
+        return _rate(self.rejected, self.rows_read)
+
+
+def batch_totals(*, batches: QuerySet[Batch]) -> BatchTotals:
+    """The outcome counts of ``batches`` in one aggregate query."""
+    agg = batches.aggregate(
+        batches=Count("pk"),
+        rows_read=Sum("rows_read"),
+        created=Sum("created"),
+        new_version=Sum("new_version"),
+        duplicate=Sum("duplicate"),
+        rejected=Sum("rejected"),
+        departments=Count("department", distinct=True),
+    )
+    return BatchTotals(**{key: value or 0 for key, value in agg.items()})
+
+
 def quality_by_department(
     *, date_from: dt.date, date_to: dt.date, department: Department | None = None
 ) -> list[dict[str, Any]]:
@@ -101,13 +189,16 @@ def quality_by_department(
     late rates and the most frequent error codes; computed with aggregate queries only."""
     from xinyong.records.models import CreditRecord
 
-    batches = Batch.objects.filter(received_at__date__gte=date_from, received_at__date__lte=date_to)
-    records = CreditRecord.objects.filter(created_at__date__gte=date_from, created_at__date__lte=date_to)
+    batches = batches_received_between(date_from=date_from, date_to=date_to, department=department)
+    # A record's created_at is the received_at of its first submission: the same local days as the batches.
+    records = CreditRecord.objects.filter(
+        created_at__gte=local_day_start(date_from),
+        created_at__lt=local_day_start(date_to + dt.timedelta(days=1)),
+    )
     issues = BatchIssueCount.objects.filter(
-        kind=IssueKind.ERROR, batch__received_at__date__gte=date_from, batch__received_at__date__lte=date_to
+        received_between_q(date_from=date_from, date_to=date_to, prefix="batch__"), kind=IssueKind.ERROR
     )
     if department is not None:
-        batches = batches.filter(department=department)
         records = records.filter(department=department)
         issues = issues.filter(batch__department=department)
 
@@ -163,16 +254,24 @@ def quality_by_department(
     out = []
     for department_id, data in rows.items():
         dept = departments[department_id]
-        accepted = data["created"] + data["new_version"]
+        totals = BatchTotals(
+            batches=data["batches"],
+            rows_read=data["rows_read"],
+            created=data["created"],
+            new_version=data["new_version"],
+            duplicate=data["duplicate"],
+            rejected=data["rejected"],
+            departments=1,
+        )
         out.append(
             {
                 **data,
                 "department_code": dept.code,
                 "department_name": dept.name,
-                "accepted": accepted,
-                "acceptance_rate": _rate(data["rows_read"] - data["rejected"], data["rows_read"]),
-                "duplicate_rate": _rate(data["duplicate"], data["rows_read"]),
-                "rejection_rate": _rate(data["rejected"], data["rows_read"]),
+                "accepted": totals.accepted,
+                "acceptance_rate": totals.acceptance_rate,
+                "duplicate_rate": totals.duplicate_rate,
+                "rejection_rate": totals.rejection_rate,
                 "late_rate": _rate(data["late"], data["with_deadline"]),
             }
         )

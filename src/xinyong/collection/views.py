@@ -17,6 +17,7 @@ from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -48,6 +49,7 @@ from xinyong.collection.forms import (
     too_large_message,
     upload_max_bytes,
 )
+from xinyong.collection.issue_labels import issue_label
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
 from xinyong.console.access import can_read_collection, can_submit_collection, console_view
 from xinyong.core.masking import mask_ric
@@ -56,7 +58,6 @@ BATCHES_PER_PAGE = 25
 REJECTED_ROWS_PER_PAGE = 20
 PREVIEW_ROWS = 10
 TOP_ERRORS = 10
-QUALITY_DEFAULT_DAYS = 30
 # htmx polls the progress of a running batch this often.
 POLL_SECONDS = 2
 
@@ -119,6 +120,17 @@ def _error_text(exc: Exception) -> str:
     return f"{message}（{code}）" if code else message
 
 
+def _duplicate_text(exc: services.DuplicateUpload) -> str:
+    """The refusal of an identical file, in the console's terms (the service's message names the CLI's --force)."""
+    previous = exc.previous
+    when = timezone.localtime(previous.received_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"该文件已于 {when} 上传过（批次 {str(previous.pk)[:8]}，{previous.get_status_display()}）。"
+        "同一文件无需重复报送，请在该批次页面查看结果；如确需重新处理，请勾选“确认重新处理同一文件”，"
+        f"再次选择该文件后提交（{exc.code}）"
+    )
+
+
 def _request_too_large(request) -> bool:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -173,7 +185,9 @@ def batch_list(request):
             batches = batches.filter(received_at__date__lte=data["date_to"])
         if data["q"]:
             batches = batches.filter(_search(data["q"].strip()))
-    page = Paginator(batches.order_by("-created_at"), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(batches.order_by("-received_at", "-created_at"), BATCHES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "collection/batch_list.html",
@@ -266,7 +280,7 @@ def upload(request):
                 allow_duplicate=form.cleaned_data["allow_duplicate"],
             )
         except services.DuplicateUpload as exc:
-            form.add_error("file", _error_text(exc))
+            form.add_error("file", _duplicate_text(exc))
             context["duplicate_of"] = exc.previous
         except services.CollectionError as exc:
             form.add_error("file" if exc.code.startswith("file") else None, _error_text(exc))
@@ -313,6 +327,9 @@ def batch_reupload(request, pk: uuid.UUID):
             parent=parent,
             allow_duplicate=form.cleaned_data["allow_duplicate"],
         )
+    except services.DuplicateUpload as exc:
+        messages.error(request, _duplicate_text(exc))
+        return redirect("collection:batch_detail", pk=parent.pk)
     except services.CollectionError as exc:
         messages.error(request, _error_text(exc))
         return redirect("collection:batch_detail", pk=parent.pk)
@@ -634,9 +651,10 @@ def _form_success_message(request, result) -> None:
     text = (
         f"记录已提交：{outcome}（文书号 {result.record.document_number}，批次 {str(result.batch.pk)[:8]}）。"
     )
-    notes = list(dict.fromkeys(w.message for w in result.warnings))  # the same warning may come twice
+    # The same warning may come twice; a message's own full stop would double the separator (“。；”).
+    notes = list(dict.fromkeys(_form_wording(w.message).rstrip("。；") for w in result.warnings))
     if notes:
-        text += " 提示：" + "；".join(notes)
+        text += " 提示：" + "；".join(notes) + "。"
     messages.success(request, text)
 
 
@@ -648,7 +666,8 @@ def _quality(request):
     """The filter form and the per-department quality rows for the user's scope."""
     as_of = _today()
     platform = is_platform_wide(request.user)
-    default = {"date_from": as_of - dt.timedelta(days=QUALITY_DEFAULT_DAYS - 1), "date_to": as_of}
+    period_from, period_to = selectors.recent_period(as_of=as_of)
+    default = {"date_from": period_from, "date_to": period_to}
     data = request.GET if "date_from" in request.GET else None
     form = QualityFilterForm(data, initial=default, departments=_active_departments() if platform else None)
     if form.is_bound and form.is_valid():
@@ -676,15 +695,18 @@ def _pct_text(rate: float | None) -> str:
 def quality(request):
     """Per department: volume, acceptance, duplicate and late rates, top error codes — with bar charts."""
     form, rows, date_from, date_to, department = _quality(request)
-    totals = Counter()
+    # The same selectors as the console home page: one definition of the period and of each figure.
+    totals = selectors.batch_totals(
+        batches=selectors.batches_received_between(
+            date_from=date_from, date_to=date_to, department=department
+        )
+    )
+    late = sum(row["late"] for row in rows)
     errors = Counter()
     for row in rows:
-        totals.update(
-            {k: row[k] for k in ("rows_read", "accepted", "duplicate", "rejected", "with_deadline", "late")}
-        )
         errors.update({e["code"]: e["rows"] for e in row["top_errors"]})
     charts = {
-        "volume": [(r["department_name"], r["rows_read"], str(r["rows_read"])) for r in rows],
+        "volume": [(r["department_name"], r["rows_read"], intcomma(r["rows_read"])) for r in rows],
         "acceptance": [
             (r["department_name"], _percent(r["acceptance_rate"]), _pct_text(r["acceptance_rate"]))
             for r in rows
@@ -694,7 +716,9 @@ def quality(request):
             for r in rows
         ],
         "late": [(r["department_name"], _percent(r["late_rate"]), _pct_text(r["late_rate"])) for r in rows],
-        "errors": [(code, count, str(count)) for code, count in errors.most_common(TOP_ERRORS)],
+        "errors": [
+            (issue_label(code), count, intcomma(count)) for code, count in errors.most_common(TOP_ERRORS)
+        ],
     }
     return render(
         request,
@@ -704,6 +728,7 @@ def quality(request):
             "rows": rows,
             "charts": charts,
             "totals": totals,
+            "late": late,
             "date_from": date_from,
             "date_to": date_to,
             "department": department,

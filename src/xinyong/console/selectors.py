@@ -1,4 +1,8 @@
-"""Figures for the console home page, read through the collection selectors (department scope included)."""
+"""Figures for the console home page, read through the collection selectors (department scope included).
+
+The period and the totals are the collection's own definitions (``recent_period``, ``batches_received_between``,
+``batch_totals``), the same the page 质量与及时性 uses, so both screens give the same figures.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +10,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
 from xinyong.collection.models import Batch, BatchStatus
-from xinyong.collection.selectors import batches_visible_to
+from xinyong.collection.selectors import (
+    BatchTotals,
+    batch_totals,
+    batches_received_between,
+    batches_visible_to,
+    recent_period,
+)
 
-# The home page looks back this many calendar days.
-RECENT_DAYS = 30
 RECENT_BATCHES = 8
-
-
-@dataclass
-class BatchTotals:
-    batches: int = 0
-    rows_read: int = 0
-    accepted: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    departments: int = 0
-
-    @property
-    def acceptance_percent(self) -> float | None:
-        return round(100 * self.accepted / self.rows_read, 1) if self.rows_read else None
-
-    @property
-    def rejection_percent(self) -> float | None:
-        return round(100 * self.rejected / self.rows_read, 1) if self.rows_read else None
 
 
 @dataclass
 class Overview:
     since: dt.date
+    until: dt.date
     totals: BatchTotals
     recent: list[Batch]
     awaiting_mapping: int
@@ -45,52 +35,27 @@ class Overview:
     busiest: list[dict] = field(default_factory=list)
 
 
-def day_start(day: dt.date) -> dt.datetime:
-    """The first instant of ``day`` in the platform's time zone."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _totals(qs: QuerySet[Batch]) -> BatchTotals:
-    agg = qs.aggregate(
-        batches=Count("pk"),
-        rows_read=Sum("rows_read"),
-        created=Sum("created"),
-        new_version=Sum("new_version"),
-        duplicate=Sum("duplicate"),
-        rejected=Sum("rejected"),
-        departments=Count("department", distinct=True),
-    )
-    return BatchTotals(
-        batches=agg["batches"] or 0,
-        rows_read=agg["rows_read"] or 0,
-        accepted=(agg["created"] or 0) + (agg["new_version"] or 0),
-        duplicate=agg["duplicate"] or 0,
-        rejected=agg["rejected"] or 0,
-        departments=agg["departments"] or 0,
-    )
-
-
 def _overview(user, *, as_of: dt.date) -> tuple[QuerySet[Batch], Overview]:
-    since = as_of - dt.timedelta(days=RECENT_DAYS)
+    since, until = recent_period(as_of=as_of)
     visible = batches_visible_to(user)
-    window = visible.filter(
-        created_at__gte=day_start(since), created_at__lt=day_start(as_of + dt.timedelta(days=1))
-    )
+    window = batches_received_between(batches=visible, date_from=since, date_to=until)
     states = visible.aggregate(
         awaiting=Count("pk", filter=Q(status__in=[BatchStatus.UPLOADED, BatchStatus.MAPPING])),
         running=Count("pk", filter=Q(status__in=[BatchStatus.QUEUED, BatchStatus.LOADING])),
-        failed=Count("pk", filter=Q(status=BatchStatus.FAILED) & Q(created_at__gte=day_start(since))),
     )
     recent = list(
-        visible.select_related("item", "department", "uploaded_by").order_by("-created_at")[:RECENT_BATCHES]
+        visible.select_related("item", "department", "uploaded_by").order_by("-received_at", "-created_at")[
+            :RECENT_BATCHES
+        ]
     )
     overview = Overview(
         since=since,
-        totals=_totals(window),
+        until=until,
+        totals=batch_totals(batches=window),
         recent=recent,
         awaiting_mapping=states["awaiting"] or 0,
         in_progress=states["running"] or 0,
-        failed=states["failed"] or 0,
+        failed=window.filter(status=BatchStatus.FAILED).count(),
     )
     return window, overview
 

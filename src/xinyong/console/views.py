@@ -25,10 +25,15 @@ class ConsoleLogoutView(auth_views.LogoutView):
     next_page = "console:login"
 
 
+def _today():
+    """The day the home page's figures are computed for (the platform's local date)."""
+    return timezone.localdate()
+
+
 @console_view()
 def home(request):
     """What needs attention: a department's recent batches, or platform-wide figures for operators."""
-    as_of = timezone.localdate()
+    as_of = _today()
     role = effective_role(request.user)
     context = {"role": role, "as_of": as_of, "can_submit": can_submit_collection(request.user)}
     if role in (Role.DATA_OFFICER, Role.REVIEWER):

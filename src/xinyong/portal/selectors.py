@@ -140,6 +140,15 @@ def subject_display_code(subject: Subject) -> str:
     return subject.uscc or ""
 
 
+CODE_LABEL = "统一社会信用代码"
+ID_LABEL = "身份证号码"
+
+
+def subject_code_label(subject: Subject) -> str:
+    """The name of the code ``subject_display_code`` shows."""
+    return ID_LABEL if subject.kind == SubjectKind.NATURAL_PERSON else CODE_LABEL
+
+
 def _field_specs(version: CatalogItemVersion) -> list[dict]:
     return [spec for spec in (version.fields or []) if isinstance(spec, dict) and spec.get("code")]
 
@@ -245,6 +254,11 @@ class RecordRow:
         return {Polarity.NEGATIVE: "negative", Polarity.POSITIVE: "positive"}.get(self.record.polarity, "")
 
     @property
+    def code_label(self) -> str:
+        """What the code column holds for this row: a natural person has a (masked) 身份证号码, not a USCC."""
+        return subject_code_label(self.record.subject)
+
+    @property
     def severity_label(self) -> str:
         """失信严重程度, for records published by tier (penalties under a publication rule set)."""
         if not self.record.severity or not self.record.rule_set_code:
@@ -277,12 +291,19 @@ def _public(as_of: dt.date) -> QuerySet[CreditRecord]:
 
 @dataclass
 class Slice:
-    """One page of a list: its rows, its number, whether there is a next page."""
+    """One page of a list: its rows, its number, whether there is a next page; ``total`` where counted."""
 
     rows: list
     number: int
     page_size: int
     has_next: bool
+    total: int | None = None
+
+    @property
+    def code_header(self) -> str:
+        """Header of the code column: it names 身份证号码 too as soon as a natural person is on the page."""
+        labels = {row.code_label for row in self.rows}
+        return f"{CODE_LABEL}/{ID_LABEL}" if ID_LABEL in labels else CODE_LABEL
 
     @property
     def has_previous(self) -> bool:
@@ -461,10 +482,17 @@ def portal_disclosures(
 
 
 def portal_list(*, public_list: PublicList, as_of: dt.date, page: int = 1, page_size: int = 20) -> Slice:
-    """One page of a red / black / abnormal-operations list, newest decision first."""
-    records = _public(as_of).filter(item__category=public_list.category).order_by("-decision_date", "-id")
-    rows, has_next = slice_of(records, page=page, page_size=page_size)
-    return Slice([record_row(r) for r in rows], max(1, min(page, MAX_PAGE)), page_size, has_next)
+    """One page of a red / black / abnormal-operations list, newest decision first, with the list's total
+    (lists are counted: they hold thousands of entries, not the millions of 双公示 records)."""
+    records = _public(as_of).filter(item__category=public_list.category)
+    rows, has_next = slice_of(records.order_by("-decision_date", "-id"), page=page, page_size=page_size)
+    return Slice(
+        [record_row(r) for r in rows],
+        max(1, min(page, MAX_PAGE)),
+        page_size,
+        has_next,
+        total=records.order_by().count(),
+    )
 
 
 def subjects_with_public_records(subject_ids: Iterable[int], *, as_of: dt.date) -> set[int]:

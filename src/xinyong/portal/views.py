@@ -36,6 +36,9 @@ from xinyong.records.selectors import records_public
 from xinyong.subjects.selectors import ric_lookup_hash
 
 SEARCH_LIMIT = 100
+# A name search whose best hit scores this is a full name typed exactly (subjects.search: 100 for the same
+# name, 99 for the same name with another legal form): it needs no “more complete name”.
+EXACT_NAME_SCORE = 99.0
 SEARCH_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20
 
@@ -142,8 +145,11 @@ def search(request: HttpRequest) -> HttpResponse:
         response.status_code = 303  # See Other: the browser fetches the results with GET
         return response
     page = None
+    exact = capped = False
     if query:
         hits = portal_search(query=query, as_of=as_of, limit=SEARCH_LIMIT)
+        exact = bool(hits) and hits[0].score >= EXACT_NAME_SCORE
+        capped = len(hits) >= SEARCH_LIMIT
         page = Paginator(hits, SEARCH_PAGE_SIZE).get_page(params.get("page"))
         ids = [hit.subject.pk for hit in page.object_list]
         counts = dict(
@@ -169,6 +175,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": mask_ric(query) if is_id else query,
         "box_value": "" if is_id else query,
         "page": page,
+        "exact": exact,
+        "capped": capped,
         "querystring": _query_without_page(request) if request.method == "GET" else "",
         "as_of": as_of,
     }

@@ -656,13 +656,19 @@ def archive_timeline(
         "publish_until",
         "duplicate_count",
         "last_duplicate_at",
+        "created_at",
         *optional,
     )
     labels: dict[int, tuple[str, str]] = {}
+    windows: dict[int, tuple[dt.date, dt.date | None]] = {}
     for row in rows:
         label = _record_label(row["item__name"], row["document_number"])
         department = row["department__name"]
         labels[row["pk"]] = (label, department)
+        # A record is public from its window's start, but not before the platform received it.
+        received_on = timezone.localdate(row["created_at"])
+        start = max(row["publish_from"], received_on) if row["publish_from"] else received_on
+        windows[row["pk"]] = (start, row["publish_until"])
 
         def add(on, kind: str, text: str, detail: str = "", *, row=row, label=label, department=department):
             if on is None:
@@ -739,16 +745,26 @@ def archive_timeline(
                 upcoming=on > as_of,
             )
         )
-    events += _publication_events(records, labels=labels, as_of=as_of, limit=limit)
+    events += _publication_events(records, labels=labels, windows=windows, as_of=as_of, limit=limit)
     events.sort(key=lambda e: (e.on, e.record_id), reverse=True)
     truncated = len(events) > limit
     return events[:limit], truncated
 
 
 def _publication_events(
-    records: QuerySet[CreditRecord], *, labels: dict[int, tuple[str, str]], as_of: dt.date, limit: int
+    records: QuerySet[CreditRecord],
+    *,
+    labels: dict[int, tuple[str, str]],
+    windows: dict[int, tuple[dt.date, dt.date | None]],
+    as_of: dt.date,
+    limit: int,
 ) -> list[TimelineEvent]:
-    """Entries into and exits from publication recorded by the nightly sweep, when that table exists."""
+    """Entries into and exits from publication recorded by the nightly sweep, when that table exists.
+
+    The sweep notes a change on the day it runs; an entry because the window started, or an exit because it
+    ended, is dated by the window itself (its start, or the day after its end), so that the first sweep of
+    a platform loaded with older records does not date them all on the day it ran.
+    """
     try:
         model = apps.get_model("records", "PublicationChange")
     except LookupError:
@@ -763,19 +779,34 @@ def _publication_events(
     events = []
     for row in rows:
         label, department = labels.get(row["record_id"], ("", ""))
+        on = _publication_change_day(row, windows.get(row["record_id"]))
         events.append(
             TimelineEvent(
-                on=row["on_date"],
+                on=on,
                 kind=f"publication_{row['change']}",
                 label=str(changes.get(row["change"], row["change"])),
                 record_id=row["record_id"],
                 record_label=label,
                 department_name=department,
                 detail=str(reasons.get(row["reason"], row["reason"])),
-                upcoming=row["on_date"] > as_of,
+                upcoming=on > as_of,
             )
         )
     return events
+
+
+def _publication_change_day(row: dict, window: tuple[dt.date, dt.date | None] | None) -> dt.date:
+    """The day a recorded publication change happened: the window's start or end where that was the cause,
+    never later than the sweep that noticed it; other changes on the day they were noticed."""
+    noticed = row["on_date"]
+    if window is None:
+        return noticed
+    start, until = window
+    if row["change"] == "entered" and row["reason"] == "window_started":
+        return min(start, noticed)
+    if row["change"] == "left" and row["reason"] == "window_ended" and until is not None:
+        return min(until + dt.timedelta(days=1), noticed)
+    return noticed
 
 
 def _audit_scope(principal) -> Q:

@@ -325,7 +325,10 @@ def _sections(records: Iterable[CreditRecord], masker: _Masker, *, public: bool)
 # Subject
 
 
-def _subject_block(subject: Subject, masker: _Masker, *, public: bool, as_of: dt.date) -> dict[str, Any]:
+def _subject_block(
+    subject: Subject, masker: _Masker, *, public: bool, as_of: dt.date, records: list[CreditRecord]
+) -> dict[str, Any]:
+    """What the registry knows about the subject (shown under 基础信息), with its name and code for the head."""
     person = subject.kind == SubjectKind.NATURAL_PERSON
     name = mask_name(subject.name) if (public and person) else subject.name
     details: list[list[str]] = [["名称" if not person else "姓名", name]]
@@ -339,7 +342,10 @@ def _subject_block(subject: Subject, masker: _Masker, *, public: bool, as_of: dt
             details.append(["组织类型", subject.get_org_type_display()])
         if subject.uscc_category_name and subject.uscc_category_name != subject.get_org_type_display():
             details.append(["机构类别", subject.uscc_category_name])
-        for label, value in _linked_persons(subject, as_of=as_of):
+        linked = _linked_persons(subject, as_of=as_of)
+        if not linked:
+            linked = _representative_on_record(subject, records, public=public)
+        for label, value in linked:
             details.append([label, masker.text(value)])
         former = list(
             subject.aliases.filter(kind=AliasKind.FORMER_NAME)
@@ -364,6 +370,31 @@ def _subject_block(subject: Subject, masker: _Masker, *, public: bool, as_of: dt
         "code": subject.display_code,
         "details": details,
     }
+
+
+def _field_shown(item_version, code: str, *, public: bool) -> bool:
+    """False for a field the catalog keeps out of the public version (not public, or personal)."""
+    if not public:
+        return True
+    spec = next((f for f in item_version.fields or [] if isinstance(f, dict) and f.get("code") == code), {})
+    return spec.get("public", True) is not False and not spec.get("personal")
+
+
+def _representative_on_record(
+    subject: Subject, records: list[CreditRecord], *, public: bool
+) -> list[tuple[str, str]]:
+    """The legal representative (经营者 of a 个体工商户) named by the newest record that names one, when the
+    registry has no linked person: the record columns leave that field out because 基础信息 shows it."""
+    label = "经营者" if subject.kind == SubjectKind.INDIVIDUAL_BUSINESS else "法定代表人（负责人）"
+    for record in records:  # newest decision first
+        code = (record.item_version.core_fields or {}).get("legal_representative")
+        if not code or not _field_shown(record.item_version, code, public=public):
+            continue
+        version = record.current_version
+        value = _display((version.fields or {}).get(code)) if version is not None else ""
+        if value:
+            return [(label, value)]
+    return []
 
 
 def _linked_persons(subject: Subject, *, as_of: dt.date) -> list[tuple[str, str]]:
@@ -437,7 +468,7 @@ def report_content_build(
         "kind_label": ReportKind(kind).label,
         "issuer": issuer,
         "as_of": as_of.isoformat(),
-        "subject": _subject_block(subject, masker, public=public, as_of=as_of),
+        "subject": _subject_block(subject, masker, public=public, as_of=as_of, records=rows),
         "authorisation": None,
         "summary": [[s["title"], s["count"]] for s in sections if s["code"] != "basic"],
         "sections": sections,

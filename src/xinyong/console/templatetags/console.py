@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from xinyong.accounts.models import Role
+from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.console.access import (
     can_read_audit,
     can_read_collection,
@@ -168,6 +169,27 @@ def batch_status_badge(batch):
     if batch.status == "done" and batch.rejected:
         tone, label = "badge-warn", f"{label}（有退回）"
     return format_html('<span class="badge {}">{}</span>', tone, label)
+
+
+@register.filter
+def issue_label(code) -> str:
+    """The short zh-hans name of an error or warning code (``amount_unit_yuan`` → 金额应以万元为单位)."""
+    return _issue_label(str(code or ""))
+
+
+@register.simple_tag
+def issue_badge(code, tone: str = "err"):
+    """An error or warning code as its Chinese name in a badge, the stable code beside it in small type."""
+    code = str(code or "")
+    if not code:
+        return ""
+    return format_html(
+        '<span class="badge badge-{}" title="{}">{}</span> <span class="mono small muted">{}</span>',
+        tone,
+        code,
+        _issue_label(code),
+        code,
+    )
 
 
 @register.filter
