@@ -548,8 +548,9 @@ def _reason(reason: str, *, code: str, what: str) -> str:
     return text
 
 
-def _confirmable_code(uscc: str) -> str:
-    """The normalised code, if it is well formed and only its check character is wrong."""
+def confirmed_code_check(uscc: str) -> str:
+    """The normalised code, if it is well formed and only its check character is wrong; else
+    ConfirmedCodeError (for forms that check before they confirm)."""
     result = check_uscc(uscc, confirmed=lambda code: USCC_CONFIRMED_BY_OPERATOR)
     if result.errors:
         raise ConfirmedCodeError(result.errors[0].code, result.errors[0].message)
@@ -566,7 +567,7 @@ def confirmed_code_add(*, uscc: str, reason: str, actor, at: dt.datetime | None 
     """Confirm a USCC whose check character is wrong, after checking its registration certificate; audited."""
     if not _may_confirm(actor):
         raise PermissionDenied("只有平台管理员可以确认统一社会信用代码")
-    code = _confirmable_code(uscc)
+    code = confirmed_code_check(uscc)
     text = _reason(reason, code="confirmed_code_reason_required", what="确认")
     if ConfirmedCode.objects.select_for_update().filter(uscc=code, revoked_at__isnull=True).exists():
         raise ConfirmedCodeError("confirmed_code_exists", f"统一社会信用代码 {code} 已确认，无需重复确认。")
