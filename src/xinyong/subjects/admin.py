@@ -282,8 +282,15 @@ class ConfirmedCodeAddForm(forms.ModelForm):
 
 
 @admin.register(ConfirmedCode)
-class ConfirmedCodeAdmin(admin.ModelAdmin):
+class ConfirmedCodeAdmin(AuditedModelAdmin):
     """Confirmed codes: added with a reason, revoked with a reason (the services write the audit log)."""
+
+    # The services write the audit entry of each confirmation and revocation: not a second one here.
+    def log_addition(self, request, obj, message):
+        return admin.ModelAdmin.log_addition(self, request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return admin.ModelAdmin.log_change(self, request, obj, message)
 
     list_display = ("uscc", "source", "reason", "confirmed_by", "department", "confirmed_at", "revoked_at")
     list_filter = ("source", ("revoked_at", admin.EmptyFieldListFilter))
