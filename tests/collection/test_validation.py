@@ -714,3 +714,9 @@ def test_fast_uscc_path_agrees_with_check_uscc(code, kind):
         assert result.ok and not result.warnings and result.normalized == code
     else:
         assert not (result.ok and not result.warnings and result.normalized == code)
+
+
+def test_every_warning_code_has_a_chinese_message_addressed_to_the_department():
+    for code in WARNING_CODES:
+        template = ROW_ISSUE_MESSAGES[code]
+        assert template.startswith("第 {row} 行") and re.search(r"[\u4e00-\u9fff]", template), code
