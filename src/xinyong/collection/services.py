@@ -729,8 +729,8 @@ class _PreparedChunk:
     """A chunk after everything that needs no database: validated, subjects and records prepared.
 
     ``valid`` holds, per row that passed validation, (number, values as read, warnings of the validation
-    as ``WarningEntry`` tuples, PreparedSubject, PreparedRecord — or the RecordError preparing it raised). ``rejected`` holds
-    the rows validation refused, ready to store. Built by ``_BatchLoader.prepare``, in this process or in the
+    as ``WarningEntry`` tuples, PreparedSubject, PreparedRecord — or the RecordError preparing it raised).
+    ``rejected`` holds the rows validation refused, ready to store. Built by ``_BatchLoader.prepare``, in this process or in the
     reading process (``_prepared_chunks``), and pickled between them.
     """
 

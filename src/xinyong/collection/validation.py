@@ -24,6 +24,9 @@ Legacy (2016) columns: code-list ``legacy_values`` are accepted only from a colu
 code, and the catalog's ``legacy_defaults`` apply when their column is in the file (``CF_XDR_SFZ`` → 证件类型
 身份证). 数据来源单位 and its USCC, when empty, are filled from the uploading department.
 
+A USCC whose check character is wrong is rejected (``uscc_check_digit``) unless the validator's ``confirmed``
+codes vouch for it (docs/identifiers.md): then it is accepted with a warning.
+
 Auxiliary codes — 组织机构代码 and a 工商注册号 the row does not depend on — are never a reason to reject a
 record: their problems are warnings (the record keeps the value, the subject registry does not take it as an
 alias). A 工商注册号 the row depends on (个体工商户 with the no-code USCC) must be 15 digits.
