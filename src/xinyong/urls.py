@@ -10,6 +10,7 @@ admin.site.index_title = "管理控制台"
 urlpatterns = [
     path("console/collection/", include("xinyong.collection.urls")),
     path("console/reports/", include("xinyong.reports.console_urls")),
+    path("console/identifiers/", include("xinyong.subjects.console_urls")),
     path("console/", include("xinyong.console.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

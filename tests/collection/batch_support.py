@@ -75,7 +75,7 @@ def typo_uscc(code: str) -> str:
 
 
 def pilot_uscc(code: str) -> str:
-    """A USCC whose last character is off but whose organisation code checks: loads with a warning."""
+    """A USCC whose last character is off but whose organisation code checks: rejected unless confirmed."""
     return broken_check_digit(code)
 
 

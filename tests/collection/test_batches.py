@@ -39,6 +39,7 @@ from xinyong.collection.services import (
     rejected_row_values,
 )
 from xinyong.records.models import CreditRecord, CreditRecordVersion
+from xinyong.subjects.services import confirmed_code_add
 
 pytestmark = pytest.mark.django_db
 
@@ -64,10 +65,11 @@ def load(batch: Batch, actor) -> Batch:
 
 
 @pytest.fixture
-def mixed_csv(tmp_path):
-    """10 valid rows (one with an early pilot USCC: a warning), a blank line, one row per kind of mistake."""
+def mixed_csv(tmp_path, db):
+    """10 valid rows (one with a confirmed early USCC: a warning), a blank line, one row per kind of mistake."""
     rows = valid_rows(N_VALID)
     rows[3]["统一社会信用代码"] = pilot_uscc(rows[3]["统一社会信用代码"])
+    confirmed_code_add(uscc=rows[3]["统一社会信用代码"], reason="已核对登记证书原件", actor=None)
     rows += [dict.fromkeys(HEADERS, "")] + list(bad_rows().values())
     return write_csv(tmp_path / "处罚2026年6月.csv", rows)
 
@@ -88,7 +90,11 @@ def test_upload_preview_confirm_and_load_a_mixed_file(catalog, officer_a, dept_a
     preview = batch_preview(batch=batch, rows=5)
     assert preview.headers == HEADERS and len(preview.sample_rows) == 5
     assert preview.sample_rows[0].number == 2  # the header is line 1
-    assert all(result.ok for result in preview.results)
+    assert all(result.ok for result in preview.results[:5])
+    # Validation goes beyond the rows shown: the whole small file, with its warnings by row number.
+    assert len(preview.results) == N_VALID + len(bad_rows())
+    assert [r.number for r in preview.results if r.warnings] == [5]
+    assert sum(not r.ok for r in preview.results) == len(bad_rows())
     assert not preview.proposal.missing_required
 
     batch = load(batch, officer_a)
@@ -103,7 +109,15 @@ def test_upload_preview_confirm_and_load_a_mixed_file(catalog, officer_a, dept_a
         len(bad),
     )
     assert batch.rows_committed == N_VALID + len(bad)  # the blank line is neither read nor counted
-    assert batch.warnings == {"uscc_check_digit_mismatch": 1}
+    assert batch.warnings == {"uscc_check_digit_confirmed": 1}
+    # Every warning is kept with its row, column, value and message.
+    (warning,) = batch.row_warnings.all()
+    assert (warning.number, warning.code, warning.column) == (
+        5,
+        "uscc_check_digit_confirmed",
+        "统一社会信用代码",
+    )
+    assert warning.value and warning.value in warning.message and warning.message.startswith("第 5 行")
     # Every bad row is kept with its line number and what is wrong with it.
     rejected = {r.number: r for r in batch.rejected_rows.all()}
     first_bad_line = 2 + N_VALID + 1

@@ -253,3 +253,19 @@ def test_serve_refuses_a_port_in_use():
             call_command("serve", f"127.0.0.1:{port}", "--no-migrate")
         assert "已被占用" in str(caught.value)
     assert not port_in_use(f"127.0.0.1:{port}")
+
+
+def test_import_summary_names_the_warned_rows(catalog, dept_a, tmp_path):
+    rows = valid_rows(25)
+    for i in (2, 23):
+        rows[i]["罚款金额（万元）"] = "200000"  # probably in 元: warning amount_unit_suspect
+    path = write_csv(tmp_path / "处罚.csv", rows)
+    out, _err = run(path, *BASE)
+    assert "提示：amount_unit_suspect 2 行" in out
+    assert "提示明细（前 2 条，共 2 条；这些行已入库，请核对）" in out
+    # Row numbers and the Chinese message, not only the code: data row 3 is line 4 of the file.
+    assert "[amount_unit_suspect] 第 4 行“罚款金额（万元）”为 200000 万元" in out
+    assert "[amount_unit_suspect] 第 25 行“罚款金额（万元）”" in out
+    listing = Path(out.split("提示清单：")[1].splitlines()[0].strip())
+    lines = read_csv(listing)
+    assert [line["行号"] for line in lines] == ["4", "25"] and lines[0]["提示代码"] == "amount_unit_suspect"

@@ -40,7 +40,14 @@ from xinyong.collection.validation import (
     _uscc_fast,
     row_validate,
 )
-from xinyong.core.identifiers import USCC_NO_CODE, check_uscc, generate_uscc, org_code_check_char
+from xinyong.core.identifiers import (
+    USCC_CONFIRMED_BY_OPERATOR,
+    USCC_NO_CODE,
+    UsccConfirmations,
+    check_uscc,
+    generate_uscc,
+    org_code_check_char,
+)
 
 PENALTY = schema("penalty")
 LICENSE = schema("license")
@@ -285,10 +292,41 @@ def test_source_department_is_filled_from_the_department():
 
 
 def test_warnings_do_not_block():
-    result = check(penalty_row(CF_XDR_SHXYM=uscc_pilot(COMPANY_USCC), CF_NR_FK="200000"))
+    pilot = uscc_pilot(COMPANY_USCC)
+    confirmed = UsccConfirmations({pilot: USCC_CONFIRMED_BY_OPERATOR})
+    result = check(penalty_row(CF_XDR_SHXYM=pilot, CF_NR_FK="200000"), confirmed=confirmed)
     assert result.ok
-    assert {w.code for w in result.warnings} == {"uscc_check_digit_mismatch", "amount_unit_suspect"}
-    assert result.record is not None and result.subject.uscc == uscc_pilot(COMPANY_USCC)
+    assert {w.code for w in result.warnings} == {"uscc_check_digit_confirmed", "amount_unit_suspect"}
+    assert result.record is not None and result.subject.uscc == pilot
+
+
+def test_a_wrong_check_character_is_rejected_unless_confirmed():
+    """Positions 9–17 pass their own check after a typo in position 18: the row is rejected all the same."""
+    pilot = uscc_pilot(COMPANY_USCC)
+    result = check(penalty_row(CF_XDR_SHXYM=pilot))
+    assert not result.ok and result.record is None
+    (issue,) = result.errors
+    assert issue.code == "uscc_check_digit" and issue.column == "统一社会信用代码"
+    assert "第 5 行" in issue.message and "申请确认" in issue.message
+
+
+def test_department_codes_in_rows_follow_the_same_rule():
+    pilot = uscc_pilot(AUTHORITY_USCC)
+    result = check(penalty_row(CF_CFJGDM=pilot))
+    assert "uscc_check_digit" in codes(result) and not result.ok
+    confirmed = UsccConfirmations({pilot: USCC_CONFIRMED_BY_OPERATOR})
+    assert check(penalty_row(CF_CFJGDM=pilot), confirmed=confirmed).ok
+
+
+def test_the_registration_authority_vouches_only_for_the_subject_code():
+    """A 登记注册 row from its registration authority: its subject's code is accepted, with a warning;
+    another USCC column of the row is not."""
+    pilot = uscc_pilot(COMPANY_USCC)
+    confirmed = UsccConfirmations(registration_authority=True)
+    result = check(penalty_row(CF_XDR_SHXYM=pilot), confirmed=confirmed)
+    assert result.ok and "uscc_check_digit_registered" in codes(result)
+    result = check(penalty_row(CF_CFJGDM=uscc_pilot(AUTHORITY_USCC)), confirmed=confirmed)
+    assert not result.ok and "uscc_check_digit" in codes(result)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -408,7 +446,14 @@ PRODUCERS = {
     "org_code_check_digit": lambda: check(
         penalty_row(CF_XDR_ZZJG=ORG[:8] + ("1" if org_code_check_char(ORG[:8]) != "1" else "2"))
     ),
-    "uscc_check_digit_mismatch": lambda: check(penalty_row(CF_XDR_SHXYM=uscc_pilot(COMPANY_USCC))),
+    "uscc_check_digit_confirmed": lambda: check(
+        penalty_row(CF_XDR_SHXYM=uscc_pilot(COMPANY_USCC)),
+        confirmed=UsccConfirmations({uscc_pilot(COMPANY_USCC): USCC_CONFIRMED_BY_OPERATOR}),
+    ),
+    "uscc_check_digit_registered": lambda: check(
+        penalty_row(CF_XDR_SHXYM=uscc_pilot(COMPANY_USCC)),
+        confirmed=UsccConfirmations(registration_authority=True),
+    ),
     "uscc_org_code_check": lambda: check(penalty_row(CF_XDR_SHXYM=uscc_org_code_broken(COMPANY_USCC))),
     "uscc_no_code": lambda: check(
         penalty_row(CF_XDR_LB="个体工商户", CF_XDR_SHXYM=USCC_NO_CODE, CF_FRDB=None)
@@ -669,3 +714,9 @@ def test_fast_uscc_path_agrees_with_check_uscc(code, kind):
         assert result.ok and not result.warnings and result.normalized == code
     else:
         assert not (result.ok and not result.warnings and result.normalized == code)
+
+
+def test_every_warning_code_has_a_chinese_message_addressed_to_the_department():
+    for code in WARNING_CODES:
+        template = ROW_ISSUE_MESSAGES[code]
+        assert template.startswith("第 {row} 行") and re.search(r"[\u4e00-\u9fff]", template), code

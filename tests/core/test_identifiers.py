@@ -176,22 +176,78 @@ def test_uscc_division_must_be_digits():
     assert "第 7 位" in result.errors[0].message
 
 
-def test_uscc_pilot_code_is_accepted_with_a_warning():
-    # Position 17 (GB 11714) holds, position 18 does not.
+def test_uscc_wrong_position_18_is_rejected_even_when_positions_9_to_17_check():
+    # Position 17 (GB 11714) holds, position 18 does not: a typo in position 18 looks exactly like this.
     result = check_uscc("91350100M000100Y44")
-    assert result.ok
-    assert result.normalized == "91350100M000100Y44"
-    assert result.codes == ("uscc_check_digit_mismatch",)
-    assert "应为 3，实为 4" in result.warnings[0].message
-
-
-def test_uscc_both_checks_failing_is_an_error():
-    # Change position 17 as well: now nothing vouches for the code.
-    result = check_uscc("91350100M000100Y54")
-    assert not result.ok
+    assert not result.ok and result.normalized is None
     assert result.codes == ("uscc_check_digit",)
     message = result.errors[0].message
-    assert "第 18 位校验码错误" in message and "实为 4" in message and "请核对原始证照" in message
+    assert "应为 3，实为 4" in message
+    # The department learns how to have a genuine early code confirmed.
+    assert "申请确认" in message and "登记证书" in message and "信用办" in message
+
+
+def test_uscc_typo_in_the_division_is_rejected():
+    # 91350100M000100Y43 with position 5 mistyped: positions 9–17 still pass their own check.
+    result = check_uscc("91350200M000100Y43")
+    assert result.codes == ("uscc_check_digit",)
+
+
+def test_uscc_confirmed_by_an_operator_is_accepted_with_a_warning():
+    confirmed = {"91350100M000100Y44": identifiers.USCC_CONFIRMED_BY_OPERATOR}
+    result = check_uscc("91350100m000100y44", confirmed=confirmed.get)
+    assert result.ok and result.normalized == "91350100M000100Y44"
+    assert result.codes == ("uscc_check_digit_confirmed",)
+    assert "应为 3，实为 4" in result.warnings[0].message and "确认该代码" in result.warnings[0].message
+
+
+def test_uscc_reported_by_the_registration_authority_is_accepted_with_a_warning():
+    confirmed = {"91350100M000100Y44": identifiers.USCC_CONFIRMED_BY_REGISTRATION}
+    result = check_uscc("91350100M000100Y44", confirmed=confirmed.get)
+    assert result.ok and result.codes == ("uscc_check_digit_registered",)
+    assert "登记机关" in result.warnings[0].message
+
+
+def test_uscc_confirmation_is_asked_only_for_a_wrong_check_character():
+    asked: list[str] = []
+
+    def confirmed(code: str) -> str | None:
+        asked.append(code)
+        return identifiers.USCC_CONFIRMED_BY_OPERATOR
+
+    assert check_uscc("91350100M000100Y43", confirmed=confirmed).codes == ()
+    assert check_uscc("913501OOM000100Y43", confirmed=confirmed).codes == ("uscc_invalid_char",)
+    assert asked == []
+
+
+@given(
+    seed=st.integers(0, 10**6),
+    position=st.sampled_from([*range(8), 17]),
+    char=st.sampled_from(identifiers.USCC_ALPHABET),
+    confirm=st.booleans(),
+)
+def test_every_substitution_in_positions_1_to_8_or_18_is_rejected_unless_confirmed(
+    seed, position, char, confirm
+):
+    """Positions 9–17 are untouched, so their own check still holds: only position 18 can tell."""
+    code = identifiers.generate_uscc(random.Random(seed))
+    if code[position] == char or (2 <= position < 8 and not char.isdigit()):
+        char = USCC_ALPHABET_DIGIT_SWAP[code[position]]  # a different digit (positions 3–8 are digits)
+    changed = code[:position] + char + code[position + 1 :]
+    assert changed != code
+    confirmations = {changed: identifiers.USCC_CONFIRMED_BY_OPERATOR} if confirm else {}
+    result = check_uscc(changed, confirmed=confirmations.get)
+    if confirm:
+        assert result.ok and "uscc_check_digit_confirmed" in result.codes
+    else:
+        # An all-digit code ending in 000 reads as a spreadsheet number: rejected as such.
+        assert not result.ok and result.codes[0] in ("uscc_check_digit", "excel_truncated")
+    # The original code is not confirmed by confirming the typo.
+    assert check_uscc(code, confirmed=confirmations.get).codes == ()
+
+
+# A digit other than the given character (a digit or a letter), for substitutions.
+USCC_ALPHABET_DIGIT_SWAP = {c: "1" if c == "0" else "0" for c in identifiers.USCC_ALPHABET}
 
 
 def test_uscc_position_17_failing_alone_is_a_warning():
@@ -486,7 +542,8 @@ EVERY_CODE_EXAMPLE = [
     (check_uscc, "91350100M000100Y54", {}),
     (check_uscc, "00000000000000000X", {"subject_kind": ORG}),
     (check_uscc, "000000000000000001", {"subject_kind": IB}),
-    (check_uscc, "91350100M000100Y44", {}),
+    (check_uscc, "91350100M000100Y44", {"confirmed": {"91350100M000100Y44": "operator"}.get}),
+    (check_uscc, "91350100M000100Y44", {"confirmed": {"91350100M000100Y44": "registration"}.get}),
     (check_uscc, make_uscc("91", "350100", "M000100Y", pos17="5"), {}),
     (check_uscc, "00000000000000000X", {"subject_kind": IB}),
     (check_uscc, make_uscc("94", "350100", "M000100Y"), {}),
@@ -672,7 +729,6 @@ def test_the_fast_uscc_test_agrees_with_check_uscc(seed, position, char):
     shape_and_checks = {
         "uscc_division_format",
         "uscc_check_digit",
-        "uscc_check_digit_mismatch",
         "uscc_org_code_check",
     }
     found = {issue.code for issue in (*result.errors, *result.warnings)}

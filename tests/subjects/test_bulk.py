@@ -13,7 +13,12 @@ from xinyong.core.codes import SubjectKind
 from xinyong.subjects import crypto
 from xinyong.subjects.bulk import SubjectInput, subjects_resolve_bulk
 from xinyong.subjects.models import AliasKind, Subject, SubjectAlias, SubjectReview
-from xinyong.subjects.services import SubjectError, subject_resolve, subject_review_resolve
+from xinyong.subjects.services import (
+    SubjectError,
+    confirmed_code_add,
+    subject_resolve,
+    subject_review_resolve,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +125,7 @@ def _registry(as_of):
     subject_resolve(kind=ORG, name="已核查同名公司", uscc=uscc(5), as_of=as_of)
     review = subject_resolve(kind=ORG, name="已核查同名公司", uscc=uscc(6), as_of=as_of).review_flag
     subject_review_resolve(review=review, actor=user("op", Role.OPERATOR), note="两家不同的公司")
+    confirmed_code_add(uscc="91350100M000100Y42", reason="已核对登记证书原件", actor=None)
 
 
 def _chunk():
@@ -159,7 +165,8 @@ def _chunk():
             legacy_codes={AliasKind.ORG_CODE: "D2143569X", AliasKind.TAX_NO: "350100D2143569X"},
         ),
         SubjectInput(ORG, "孙九建材有限公司", uscc=uscc(20), legacy_codes={AliasKind.ORG_CODE: "123"}),
-        SubjectInput(ORG, "试点公司", uscc="91350100M000100Y42"),  # pilot code: warning
+        SubjectInput(ORG, "试点公司", uscc="91350100M000100Y42"),  # confirmed early code: warning
+        SubjectInput(ORG, "录错公司", uscc="91350100M000100Y41"),  # positions 9–17 check, 18 does not
         # Rejections.
         SubjectInput(ORG, "坏代码公司", uscc="91350100M000101Y43"),
         SubjectInput(ORG, "无代码公司", uscc=""),
@@ -188,7 +195,7 @@ def test_bulk_outcomes_equal_subject_resolve(as_of):
         "subject_uscc_assigned",
         "subject_kind_mismatch",
         "ric_upgraded_from_15",
-        "uscc_check_digit_mismatch",
+        "uscc_check_digit_confirmed",
     } <= codes
     errors = {code for _s, errors, _w in bulk["outcomes"] for code, _m in errors}
     assert {
@@ -236,8 +243,9 @@ def test_queries_do_not_grow_with_the_chunk(as_of):
 
     small_reads, _ = reads(_chunk(), "batch:1")
     large_reads, large_total = reads(large + _chunk(), "batch:2")
-    # Seven registry reads, plus those of the name-search indexing (subjects.search) of the new subjects.
-    assert small_reads <= 12 and large_reads == small_reads
+    # Seven registry reads, the confirmed codes (one read, when no preparer is given), plus those of the
+    # name-search indexing (subjects.search) of the new subjects.
+    assert small_reads <= 13 and large_reads == small_reads
     # Writes are batched (SQLite allows 999 parameters per statement, so a few inserts per table).
     assert large_total < 40
 

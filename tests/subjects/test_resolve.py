@@ -17,6 +17,7 @@ from xinyong.subjects.models import (
 from xinyong.subjects.selectors import subject_get_by_ric, subjects_by_name
 from xinyong.subjects.services import (
     SubjectError,
+    confirmed_code_add,
     linked_person_add,
     subject_resolve,
     subject_reveal_ric,
@@ -153,10 +154,14 @@ def test_invalid_uscc_is_rejected_with_its_issue(value, code):
     assert not Subject.objects.exists()
 
 
-def test_pilot_code_is_accepted_with_a_warning():
-    # Position 18 wrong, position 17 (GB 11714) right: an early pilot code (RULES §1).
+def test_a_wrong_check_character_is_rejected_unless_confirmed():
+    # Position 18 wrong, position 17 (GB 11714) right: a typo in position 18, or an early code.
+    with pytest.raises(SubjectError) as excinfo:
+        subject_resolve(kind=ORG, name="试点公司", uscc="91350100M000100Y42")
+    assert codes(excinfo.value.issues) == ["uscc_check_digit"]
+    confirmed_code_add(uscc="91350100M000100Y42", reason="已核对登记证书原件", actor=None)
     result = subject_resolve(kind=ORG, name="试点公司", uscc="91350100M000100Y42")
-    assert result.created and codes(result.warnings) == ["uscc_check_digit_mismatch"]
+    assert result.created and codes(result.warnings) == ["uscc_check_digit_confirmed"]
 
 
 def test_empty_name_is_rejected():

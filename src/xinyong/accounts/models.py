@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -33,6 +34,21 @@ DEPARTMENT_ROLES = frozenset({Role.DATA_OFFICER, Role.REVIEWER, Role.WINDOW_CLER
 REGION_CODE_RE = re.compile(r"^[0-9]{6}$")
 # A corrupted tree must not hang a request: no real administrative hierarchy is this deep.
 MAX_DEPARTMENT_DEPTH = 32
+
+
+def _uscc_confirmation(code: str) -> str | None:
+    """How a department's USCC with a wrong check character is confirmed, if it is (docs/identifiers.md).
+
+    The confirmed codes are kept by the subjects app, a layer above this one: looked up through the app
+    registry, not imported. Without that app (a reduced set-up) no code is confirmed.
+    """
+    try:
+        confirmed = apps.get_model("subjects", "ConfirmedCode")
+    except LookupError:
+        return None
+    return (
+        confirmed.objects.filter(uscc=code, revoked_at__isnull=True).values_list("source", flat=True).first()
+    )
 
 
 class Department(models.Model):
@@ -94,7 +110,7 @@ class Department(models.Model):
 
         errors: dict[str, list[ValidationError]] = {}
         if self.uscc:
-            result = check_uscc(self.uscc, subject_kind="organisation")
+            result = check_uscc(self.uscc, subject_kind="organisation", confirmed=_uscc_confirmation)
             if result.ok:
                 self.uscc = result.normalized
             else:

@@ -47,9 +47,11 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 # Models a role does not get even though it is granted their app: window clerks look subjects up, but the
-# review queue of suspected duplicates is back-office work for operators.
+# review queue of suspected duplicates is back-office work for operators; so is the list of confirmed codes.
 ROLE_EXCLUDED_MODELS: dict[str, frozenset[tuple[str, str]]] = {
-    Role.WINDOW_CLERK: frozenset({("subjects", "subjectreview")}),
+    Role.WINDOW_CLERK: frozenset({("subjects", "subjectreview"), ("subjects", "confirmedcode")}),
+    Role.DATA_OFFICER: frozenset({("subjects", "confirmedcode")}),
+    Role.REVIEWER: frozenset({("subjects", "confirmedcode")}),
 }
 
 # Models whose rows nobody may add, change or delete through permissions, whatever the table says.

@@ -7,6 +7,8 @@ is loaded in one transaction together with its rejected rows and the updated cou
 (``xinyong.collection.services.batch_process``). ``rows_committed`` is the resume point: the number of data
 rows of the source consumed by committed chunks.
 
+A ``RowWarning`` keeps one warning about a row that loaded (row, column, value, message).
+
 A ``RejectedRow`` keeps an invalid row with its original values (keyed by the header in the file) and its
 errors, so that a rejection file can be written for the officer to fix and re-upload. Values of personal
 identifier columns (身份证号码 …) are stored encrypted, as in the records.
@@ -218,6 +220,34 @@ class RejectedRow(models.Model):
 
     def __str__(self) -> str:
         return f"第 {self.number} 行"
+
+
+class RowWarning(models.Model):
+    """One warning about a row that passed validation (the row loads; the department should check it).
+
+    Stored like the errors of a rejected row, one row per warning, so that the batch page, the warning list
+    and the command line can name the row, the column and the value. A personal identifier is stored
+    masked: the message never needs the full number.
+    """
+
+    batch = models.ForeignKey(
+        Batch, verbose_name="批次", on_delete=models.CASCADE, related_name="row_warnings"
+    )
+    number = models.PositiveIntegerField("行号", help_text="文件中的行号（表头为第 1 行）或接口数据的序号")
+    code = models.CharField("提示代码", max_length=60)
+    field = models.CharField("字段代码", max_length=60, blank=True)
+    column = models.CharField("列", max_length=255, blank=True)
+    value = models.TextField("值", blank=True)
+    message = models.TextField("说明")
+
+    class Meta:
+        verbose_name = "提示行"
+        verbose_name_plural = "提示行"
+        ordering = ["batch", "number", "id"]
+        indexes = [models.Index(fields=["batch", "number"], name="collection_row_warning")]
+
+    def __str__(self) -> str:
+        return f"第 {self.number} 行：{self.code}"
 
 
 class BatchIssueCount(models.Model):

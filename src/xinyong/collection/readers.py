@@ -1347,8 +1347,12 @@ def write_rejection_file(
     encoding: str | None,
     headers: list[str],
     rows: Iterable[tuple[list[Any], list[Any]]],
+    issue_columns: tuple[str, str] = REJECTION_COLUMNS,
+    sheet_title: str = "未通过校验的数据",
 ) -> None:
     """Write rejected rows back in the upload's format: original columns + 错误代码 + 错误说明.
+
+    The warning lists use the same writer with other ``issue_columns`` (提示代码, 提示说明) and ``sheet_title``.
 
     CSV: UTF-8 with BOM (GB18030 for GBK/GB18030 uploads) so that Excel opens it; digit strings of 12 or
     more digits (USCC, 身份证) and numbers with leading zeros are written with a leading tab so Excel keeps
@@ -1362,7 +1366,7 @@ def write_rejection_file(
     if format == "csv":
         with path.open("w", encoding=_csv_encoding(encoding), errors="replace", newline="") as f:
             writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
-            writer.writerow([*headers, *REJECTION_COLUMNS])
+            writer.writerow([*headers, *issue_columns])
             for values, issues in rows:
                 parts = [_issue_parts(i) for i in issues]
                 aligned = [*values[:width], *[None] * (width - len(values))]
@@ -1375,7 +1379,7 @@ def write_rejection_file(
                     ]
                 )
     elif format == "xlsx":
-        _write_rejection_xlsx(path, headers, rows)
+        _write_rejection_xlsx(path, headers, rows, issue_columns=issue_columns, sheet_title=sheet_title)
     elif format in ("json", "ndjson"):
         with path.open("w", encoding="utf-8") as f:
             if format == "json":
@@ -1405,7 +1409,12 @@ def write_rejection_file(
 
 
 def _write_rejection_xlsx(
-    path: Path, headers: list[str], rows: Iterable[tuple[list[Any], list[Any]]]
+    path: Path,
+    headers: list[str],
+    rows: Iterable[tuple[list[Any], list[Any]]],
+    *,
+    issue_columns: tuple[str, str] = REJECTION_COLUMNS,
+    sheet_title: str = "未通过校验的数据",
 ) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -1413,7 +1422,7 @@ def _write_rejection_xlsx(
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("未通过校验的数据")
+    ws = wb.create_sheet(sheet_title)
     width = len(headers)
     ws.column_dimensions[_column_letter(width + 1)].width = 24
     ws.column_dimensions[_column_letter(width + 2)].width = 80
@@ -1438,7 +1447,7 @@ def _write_rejection_xlsx(
             c.alignment = alignment
         return c
 
-    ws.append([cell(h, font=bold) for h in [*headers, *REJECTION_COLUMNS]])
+    ws.append([cell(h, font=bold) for h in [*headers, *issue_columns]])
     for values, issues in rows:
         parts = [_issue_parts(i) for i in issues]
         aligned = [*values[:width], *[None] * (width - len(values))]

@@ -11,11 +11,30 @@ from django.utils import timezone
 
 from xinyong.accounts.models import ApiClient, ApiScope, Department, Role
 from xinyong.accounts.permissions import has_role, is_platform_wide
+from xinyong.catalog.models import CatalogCategory, CatalogItemVersion
 from xinyong.collection.models import Batch, BatchIssueCount, BatchStatus, IssueKind
+from xinyong.core.identifiers import UsccConfirmations
+from xinyong.subjects.selectors import uscc_confirmations
 
 TOP_ERROR_CODES = 5
 #: The console's default period (home page and 质量与及时性): the last 30 calendar days, today included.
 RECENT_DAYS = 30
+
+
+def uscc_confirmations_for(
+    *, item_version: CatalogItemVersion, department: Department | None
+) -> UsccConfirmations:
+    """The USCCs with a wrong check character that rows of this item from this department may carry.
+
+    The confirmed codes, and for a 登记注册 item submitted by a department the catalog names as its source
+    (the registration authority), the code it reports for the subject (docs/identifiers.md).
+    """
+    registration_authority = (
+        department is not None
+        and item_version.item.category == CatalogCategory.REGISTRATION
+        and department.code in (item_version.source_departments or [])
+    )
+    return uscc_confirmations(registration_authority=registration_authority)
 
 
 def can_upload_for(actor, department: Department | None) -> bool:

@@ -74,10 +74,12 @@ from xinyong.collection.models import (
     ColumnMapping,
     IssueKind,
     RejectedRow,
+    RowWarning,
 )
 from xinyong.collection.read_errors import READ_ERROR_MESSAGES
 from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
-from xinyong.collection.selectors import can_upload_for
+from xinyong.collection.row_warnings import WarningEntry, row_warnings_build, warning_entry
+from xinyong.collection.selectors import can_upload_for, uscc_confirmations_for
 from xinyong.collection.validation import RowIssue, RowResult, RowValidator, row_validate
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
@@ -87,6 +89,7 @@ from xinyong.records.normalize import jsonable, normalize_document_number
 from xinyong.records.services import RecordError
 from xinyong.subjects import crypto
 from xinyong.subjects.bulk import PreparedSubject, SubjectPreparer, subjects_resolve_bulk
+from xinyong.subjects.services import confirmed_codes_record_registered
 
 logger = logging.getLogger(__name__)
 
@@ -594,13 +597,19 @@ class Preview:
     headers: list[str]
     proposal: MappingProposal  # what the catalog and the department's saved mapping suggest
     sample_rows: list[SourceRow]
-    results: list[RowResult] = field(default_factory=list)  # validation of the sample rows with ``mapping``
+    # Validation with ``mapping`` of the first rows (the sample rows and more: PREVIEW_VALIDATE_ROWS).
+    results: list[RowResult] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)  # the batch's current mapping
     total_rows: int | None = None
 
 
-def batch_preview(*, batch: Batch, rows: int = 10) -> Preview:
-    """The first ``rows`` rows of a batch's file, the mapping proposal and the validation of those rows."""
+#: The preview validates this many first rows (bounded: the page answers in about a second).
+PREVIEW_VALIDATE_ROWS = 300
+
+
+def batch_preview(*, batch: Batch, rows: int = 10, validate_rows: int = PREVIEW_VALIDATE_ROWS) -> Preview:
+    """The first ``rows`` rows of a batch's file, the mapping proposal and the validation of the first
+    ``validate_rows`` rows (at least ``rows``)."""
     if not batch.headers and batch.status == BatchStatus.FAILED:
         raise CollectionError(batch.error_code or "file_unreadable", batch.error_message or "文件无法读取")
     too_wide = batch_width_problem(batch)
@@ -614,13 +623,20 @@ def batch_preview(*, batch: Batch, rows: int = 10) -> Preview:
             batch_file_path(batch), filename=batch.original_filename, sheet=batch.sheet or None
         ) as table:
             stream = table.rows()
-            sample = list(islice(stream, max(rows, 0)))
+            checked = list(islice(stream, max(rows, validate_rows, 0)))
             stream.close()  # before the table closes its file
             mapper = mapping_apply(table.headers, mapping, schema=schema)
             validator = RowValidator(
-                schema=schema, department=batch.department, as_of=batch.as_of, columns=mapper.columns
+                schema=schema,
+                department=batch.department,
+                as_of=batch.as_of,
+                columns=mapper.columns,
+                confirmed=uscc_confirmations_for(
+                    item_version=batch.item_version, department=batch.department
+                ),
             )
-            results = [validator.validate_source(row, mapper) for row in sample]
+            results = [validator.validate_source(row, mapper) for row in checked]
+            sample = checked[: max(rows, 0)]
     except ReadError as exc:
         raise CollectionError(exc.code, exc.message) from exc
     return Preview(
@@ -766,18 +782,20 @@ class _ChunkOutcome:
     rejected: list[tuple[int, dict[str, Any], str, list[dict]]] = field(default_factory=list)
     warnings: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
+    row_warnings: list[tuple[int, WarningEntry]] = field(default_factory=list)
+    registered: set[str] = field(default_factory=set)  # codes a registration authority reported
 
 
-_NO_CODES: frozenset[str] = frozenset()
+_NO_WARNINGS: tuple[WarningEntry, ...] = ()
 
 
 @dataclass
 class _PreparedChunk:
     """A chunk after everything that needs no database: validated, subjects and records prepared.
 
-    ``valid`` holds, per row that passed validation, (number, values as read, warning codes of the
-    validation, PreparedSubject, PreparedRecord — or the RecordError preparing it raised). ``rejected`` holds
-    the rows validation refused, ready to store. Built by ``_BatchLoader.prepare``, in this process or in the
+    ``valid`` holds, per row that passed validation, (number, values as read, warnings of the validation
+    as ``WarningEntry`` tuples, PreparedSubject, PreparedRecord — or the RecordError preparing it raised).
+    ``rejected`` holds the rows validation refused, ready to store. Built by ``_BatchLoader.prepare``, in this process or in the
     reading process (``_prepared_chunks``), and pickled between them.
     """
 
@@ -848,14 +866,21 @@ class _BatchLoader:
         self.schema = catalog_version_schema(batch.item_version)
         # The mapper keeps a reference to table.headers: JSON keys first seen late are picked up.
         self.mapper = mapping_apply(table.headers, batch.mapping or {}, schema=self.schema)
+        # Read once per run: a code confirmed or revoked meanwhile counts from the next batch on.
+        self.confirmed = uscc_confirmations_for(item_version=batch.item_version, department=batch.department)
         self.validator = RowValidator(
-            schema=self.schema, department=batch.department, as_of=batch.as_of, columns=self.mapper.columns
+            schema=self.schema,
+            department=batch.department,
+            as_of=batch.as_of,
+            columns=self.mapper.columns,
+            confirmed=self.confirmed,
         )
-        self.subjects = SubjectPreparer(as_of=batch.as_of)
+        self.subjects = SubjectPreparer(as_of=batch.as_of, confirmed=self.confirmed)
         self.records = RecordPreparer(item_version=batch.item_version, department=batch.department)
         self.keys = header_keys(list(batch.headers))
         self.personal_fields = {spec.code for spec in self.schema.fields if spec.personal}
         self._personal: dict[str, bool] = {}
+        self.subject_uscc_field = (batch.item_version.core_fields or {}).get("subject_uscc", "")
         self.channel = RECORD_CHANNEL[batch.channel]
         self.source = f"batch:{batch.pk}"
         self.position = 0
@@ -938,7 +963,11 @@ class _BatchLoader:
                 record: Any = prepare_record(result.record)
             except RecordError as exc:
                 record = exc  # reported after the subject is resolved, as record_ingest would fail
-            warnings = frozenset(w.code for w in result.warnings) if result.warnings else _NO_CODES
+            warnings = (
+                tuple(warning_entry(w, personal_fields=self.personal_fields) for w in result.warnings)
+                if result.warnings
+                else _NO_WARNINGS
+            )
             chunk.valid.append((row.number, row.values, warnings, prepare_subject(result.subject), record))
         chunk.seconds = time.process_time() - started
         chunk.pid = os.getpid()
@@ -1014,10 +1043,18 @@ class _BatchLoader:
         kinds: dict[int, str] = {}
         failed: list[tuple] = []
         for (number, cells, warnings, subject_input, record), subject in zip(valid, resolved, strict=True):
-            # Counted once per row and code: the subject registry repeats some identifier warnings.
-            outcome.warnings.update(
-                warnings | {w.code for w in subject.warnings} if subject.warnings else warnings
-            )
+            if subject.warnings:
+                warnings = self._with_subject_warnings(warnings, subject.warnings, subject_input)
+            if warnings:
+                # Counted once per row and code, like the errors of rejected rows.
+                outcome.warnings.update({entry[0] for entry in warnings})
+                outcome.row_warnings.extend((number, entry) for entry in warnings)
+                if subject.subject_id is not None and subject_input.mode == "uscc":
+                    outcome.registered.update(
+                        subject_input.key
+                        for entry in warnings
+                        if entry[0] == "uscc_check_digit_registered" and entry[1] == self.subject_uscc_field
+                    )
             if subject.errors or subject.subject_id is None:
                 issues = [self._subject_issue(e, subject_input) for e in subject.errors] or [
                     {
@@ -1059,7 +1096,28 @@ class _BatchLoader:
         for number, cells, exc in failed:
             issue = {"code": exc.code, "field": "", "column": "", "value": None, "message": exc.message}
             outcome.rejected.append(self._rejected(number, cells, [issue]))
+        if outcome.registered:
+            # Accepted for every item from now on, as the rule says (docs/identifiers.md).
+            confirmed_codes_record_registered(
+                codes=outcome.registered,
+                department=self.batch.department,
+                origin=self.source,
+                actor=_actor_of(self.batch),
+            )
         self._lap("records", started)
+
+    def _with_subject_warnings(
+        self, warnings: tuple[WarningEntry, ...], issues, subject_input
+    ) -> tuple[WarningEntry, ...]:
+        """The row's warnings plus those of the subject registry it does not already have (the registry
+        repeats some identifier warnings of the validation)."""
+        seen = {entry[0] for entry in warnings}
+        extra = []
+        for issue in issues:
+            if issue.code not in seen:
+                seen.add(issue.code)
+                extra.append(warning_entry(self._subject_issue(issue, subject_input)))
+        return (*warnings, *extra) if extra else warnings
 
     def _ingest(self, rows: list[tuple[PreparedRecord, int]], kinds: dict[int, str]):
         return records_bulk_ingest(
@@ -1083,6 +1141,8 @@ class _BatchLoader:
             )
             outcome.errors.update({issue["code"] for issue in issues})
         RejectedRow.objects.bulk_create(rejected_rows)
+        if outcome.row_warnings:
+            RowWarning.objects.bulk_create(row_warnings_build(locked, outcome.row_warnings), batch_size=2000)
         locked.rows_read += outcome.rows_read
         locked.created += outcome.created
         locked.new_version += outcome.new_version
@@ -1691,6 +1751,7 @@ def record_submit_form(
     version = _item_version(item_code, on=as_of, department=department)
     schema = catalog_version_schema(version)
     columns = {spec.code: spec.name for spec in schema.fields}
+    confirmed = uscc_confirmations_for(item_version=version, department=department)
     result = row_validate(
         number=1,
         values={code: value for code, value in values.items() if code in columns},
@@ -1698,12 +1759,19 @@ def record_submit_form(
         department=department,
         as_of=as_of,
         columns=columns,
+        confirmed=confirmed,
     )
     if not result.ok:
         return FormResult(ok=False, errors=list(result.errors), warnings=list(result.warnings))
     warnings = list(result.warnings)
     with transaction.atomic():
-        resolved = subjects_resolve_bulk([result.subject], source="form", as_of=as_of, actor=actor)[0]
+        resolved = subjects_resolve_bulk(
+            [result.subject],
+            source="form",
+            as_of=as_of,
+            actor=actor,
+            preparer=SubjectPreparer(as_of=as_of, confirmed=confirmed),
+        )[0]
         if resolved.errors or resolved.subject_id is None:
             transaction.set_rollback(True)
             return FormResult(
@@ -1752,6 +1820,22 @@ def record_submit_form(
         batch.warnings = dict(Counter(w.code for w in warnings))
         batch.save()
         _add_issue_counts(batch, IssueKind.WARNING, Counter(w.code for w in warnings))
+        personal = {spec.code for spec in schema.fields if spec.personal}
+        # The subject registry repeats some identifier warnings of the validation: one per code.
+        unique = {w.code: w for w in reversed(warnings)}
+        RowWarning.objects.bulk_create(
+            row_warnings_build(
+                batch,
+                [(1, warning_entry(w, personal_fields=personal)) for w in warnings if unique[w.code] is w],
+            )
+        )
+        subject_field = (version.core_fields or {}).get("subject_uscc", "")
+        if result.subject.uscc and any(
+            w.code == "uscc_check_digit_registered" and w.field == subject_field for w in warnings
+        ):
+            confirmed_codes_record_registered(
+                codes=[result.subject.uscc], department=department, origin=f"batch:{batch.pk}", actor=actor
+            )
         record = CreditRecord.objects.get(
             item_id=version.item_id,
             department=department,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("batches/<uuid:pk>/mapping/check/", views.batch_mapping_check, name="batch_mapping_check"),
     path("batches/<uuid:pk>/progress/", views.batch_progress, name="batch_progress"),
     path("batches/<uuid:pk>/rejections/", views.batch_rejection_file, name="batch_rejection_file"),
+    path("batches/<uuid:pk>/warnings/", views.batch_warning_file, name="batch_warning_file"),
     path("batches/<uuid:pk>/reupload/", views.batch_reupload, name="batch_reupload"),
     path("batches/<uuid:pk>/resume/", views.batch_resume, name="batch_resume"),
     path("form/", views.form_entry, name="form_entry"),

@@ -24,6 +24,9 @@ Legacy (2016) columns: code-list ``legacy_values`` are accepted only from a colu
 code, and the catalog's ``legacy_defaults`` apply when their column is in the file (``CF_XDR_SFZ`` → 证件类型
 身份证). 数据来源单位 and its USCC, when empty, are filled from the uploading department.
 
+A USCC whose check character is wrong is rejected (``uscc_check_digit``) unless the validator's ``confirmed``
+codes vouch for it (docs/identifiers.md): then it is accepted with a warning.
+
 Auxiliary codes — 组织机构代码 and a 工商注册号 the row does not depend on — are never a reason to reject a
 record: their problems are warnings (the record keeps the value, the subject registry does not take it as an
 alias). A 工商注册号 the row depends on (个体工商户 with the no-code USCC) must be 15 digits.
@@ -56,6 +59,7 @@ from xinyong.core.identifiers import (
     USCC_CATEGORIES,
     USCC_NO_CODE,
     IdIssue,
+    UsccConfirmations,
     check_org_code,
     check_ric,
     check_uscc,
@@ -171,7 +175,8 @@ WARNING_CODES = frozenset(
     {
         "amount_unit_suspect",
         "source_department_mismatch",
-        "uscc_check_digit_mismatch",
+        "uscc_check_digit_confirmed",
+        "uscc_check_digit_registered",
         "uscc_org_code_check",
         "uscc_no_code",
         "uscc_unknown_category",
@@ -534,8 +539,13 @@ class RowValidator:
         as_of: dt.date,
         columns: Mapping[str, str],
         severity_default: str = "",
+        confirmed: UsccConfirmations | None = None,
     ) -> None:
         self.schema = schema
+        # Which USCCs with a wrong check character are accepted (with a warning): the confirmed codes, and
+        # for the subject of a 登记注册 record, whatever its registration authority reports. None: none.
+        self.confirmed = confirmed or UsccConfirmations()
+        self._confirmed_other = self.confirmed.without_registration()
         self.department = department
         self.as_of = as_of
         self.columns = dict(columns)
@@ -814,7 +824,8 @@ class RowValidator:
             cache = None if is_subject else self.code_cache[plan.spec.code]
             result = cache.get(raw) if cache is not None and isinstance(raw, str) else None
             if result is None:
-                result = check_uscc(raw, subject_kind=kind)
+                confirmed = self.confirmed if is_subject else self._confirmed_other
+                result = check_uscc(raw, subject_kind=kind, confirmed=confirmed)
                 if cache is not None and isinstance(raw, str) and len(cache) < 4096:
                     cache[raw] = result
             if result.errors:
@@ -1228,8 +1239,10 @@ def row_validate(
     as_of: dt.date,
     columns: dict[str, str],
     severity_default: str = "",
+    confirmed: UsccConfirmations | None = None,
 ) -> RowResult:
     """Validate one row (``{field_code: raw value}``); the validator for the same arguments is reused."""
+    confirmed = confirmed or UsccConfirmations()
     key = (
         id(schema),
         schema.item_code,
@@ -1240,6 +1253,8 @@ def row_validate(
         as_of,
         frozenset(columns.items()),
         severity_default,
+        frozenset(confirmed.codes.items()),
+        confirmed.registration_authority,
     )
     validator = _VALIDATORS.get(key)
     if validator is None or validator.schema is not schema:
@@ -1251,5 +1266,6 @@ def row_validate(
             as_of=as_of,
             columns=columns,
             severity_default=severity_default,
+            confirmed=confirmed,
         )
     return validator.validate(number, values)

@@ -38,7 +38,7 @@ from xinyong.catalog.selectors import (
     catalog_items_active,
     catalog_version_schema,
 )
-from xinyong.collection import selectors, services
+from xinyong.collection import row_warnings, selectors, services
 from xinyong.collection.forms import (
     BatchFilterForm,
     MappingForm,
@@ -56,7 +56,10 @@ from xinyong.core.masking import mask_ric
 
 BATCHES_PER_PAGE = 25
 REJECTED_ROWS_PER_PAGE = 20
+WARNING_ROWS_PER_PAGE = 20
 PREVIEW_ROWS = 10
+# Rows with problems listed under the preview table (the preview validates more rows than it shows).
+PREVIEW_ISSUE_ROWS = 50
 TOP_ERRORS = 10
 # htmx polls the progress of a running batch this often.
 POLL_SECONDS = 2
@@ -385,7 +388,7 @@ def batch_mapping(request, pk: uuid.UUID):
                 )
             ),
             "status": _mapping_status(mapping, schema),
-            "issues": [r for r in preview.results if r.errors or r.warnings],
+            **_preview_issues(preview),
             "problems": problems,
             "platform_filled": [
                 f"{schema.field(code).name}（{code}）"
@@ -393,6 +396,18 @@ def batch_mapping(request, pk: uuid.UUID):
             ],
         },
     )
+
+
+def _preview_issues(preview) -> dict:
+    """The rows of the preview with errors or warnings (the first ones), and what was checked."""
+    with_issues = [r for r in preview.results if r.errors or r.warnings]
+    return {
+        "issues": with_issues[:PREVIEW_ISSUE_ROWS],
+        "issues_more": max(len(with_issues) - PREVIEW_ISSUE_ROWS, 0),
+        "checked_rows": len(preview.results),
+        "error_rows": sum(1 for r in preview.results if r.errors),
+        "warning_rows": sum(1 for r in preview.results if r.warnings and not r.errors),
+    }
 
 
 def _mapping_columns(form, preview, schema) -> list[dict]:
@@ -456,6 +471,9 @@ def batch_detail(request, pk: uuid.UUID):
     rejected = Paginator(batch.rejected_rows.order_by("number", "pk"), REJECTED_ROWS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    warning_rows = Paginator(batch.row_warnings.order_by("number", "pk"), WARNING_ROWS_PER_PAGE).get_page(
+        request.GET.get("wpage")
+    )
     context = {
         "batch": batch,
         "progress": selectors.batch_progress(batch),
@@ -465,6 +483,7 @@ def batch_detail(request, pk: uuid.UUID):
         "resumable": may_submit and services.batch_is_resumable(batch) and batch.status == BatchStatus.FAILED,
         "top_errors": _top_errors(batch),
         "warnings": sorted((batch.warnings or {}).items(), key=lambda kv: (-kv[1], kv[0])),
+        "warning_rows": warning_rows,
         "rejected": rejected,
         "rejected_lines": _rejected_lines(rejected),
         "corrections": list(batch.corrections.order_by("created_at")),
@@ -472,6 +491,8 @@ def batch_detail(request, pk: uuid.UUID):
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "rejected":
         return render(request, "collection/_rejected_rows.html", context)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "row-warnings":
+        return render(request, "collection/_row_warnings.html", context)
     return render(request, "collection/batch_detail.html", context)
 
 
@@ -551,6 +572,17 @@ def batch_rejection_file(request, pk: uuid.UUID):
         batch.original_filename.rsplit(".", 1)[0] if batch.original_filename else str(batch.pk)[:8]
     ) or "batch"
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}_退回{path.suffix}")
+
+
+@require_GET
+@console_view(can_read_collection)
+def batch_warning_file(request, pk: uuid.UUID):
+    """Download the warning list (提示清单): row, column, value, code and message of every warning."""
+    batch = _visible_batch(request, pk)
+    if not batch.row_warnings.exists():
+        raise Http404("该批次没有逐行保存的提示")
+    path = row_warnings.batch_warning_file(batch=batch, actor=request.user)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=row_warnings.warning_file_name(batch))
 
 
 @require_POST

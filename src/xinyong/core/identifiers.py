@@ -26,7 +26,11 @@ Errors
 ``uscc_division_format``
     Positions 3–8 (登记管理机关行政区划码) are not all digits.
 ``uscc_check_digit``
-    Position 18 is wrong *and* the GB 11714 check of positions 9–17 fails too.
+    Position 18 (the GB 32100 check character) is wrong. Positions 9–17 carry their own GB 11714 check,
+    but a typing error in positions 1–8 or 18 leaves them untouched, so that check cannot tell such a typo
+    from an early code: a record published under a code that does not exist misses the real subject, so
+    the code is refused unless ``confirmed`` vouches for it (see ``uscc_check_digit_confirmed``). The
+    message tells the department how to have a genuine early code confirmed (docs/identifiers.md).
 ``uscc_no_code_not_allowed``
     The no-code value ``00000000000000000X`` (or another 17-zero prefix) for a subject that is not a
     个体工商户, or whose kind is unknown.
@@ -44,12 +48,11 @@ Errors
 
 Warnings
 --------
-``uscc_check_digit_mismatch``
-    Position 18 is wrong but the GB 11714 check of positions 9–17 holds. Early pilot codes, issued before the
-    standard settled, look exactly like this: their 9–17 part is a real 组织机构代码, so its own check holds,
-    while position 18 was computed differently. A random mistake fails the position-17 check with
-    probability 10/11, so requiring it to hold keeps most typing errors out; the price is that a slip in
-    position 18 alone cannot be told from a pilot code, hence the warning for an operator to review.
+``uscc_check_digit_confirmed``, ``uscc_check_digit_registered``
+    Position 18 is wrong, but the caller's ``confirmed`` lookup vouches for the code: an operator confirmed
+    it against the registration certificate (:data:`USCC_CONFIRMED_BY_OPERATOR`), or the registration
+    authority itself reported it in a 登记注册 record (:data:`USCC_CONFIRMED_BY_REGISTRATION`). Some real
+    early codes, issued before the standard settled, fail the check; they are accepted, flagged.
 ``uscc_org_code_check``
     Position 18 holds but positions 9–17 fail the GB 11714 check. Any single wrong character in positions
     1–17 breaks position 18 (31 is prime), so this is an issued code whose subject identifier is not a
@@ -75,6 +78,7 @@ import math
 import operator
 import random
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -91,7 +95,11 @@ __all__ = [
     "USCC_ALPHABET",
     "USCC_AUTHORITIES",
     "USCC_CATEGORIES",
+    "USCC_CONFIRMED_BY_OPERATOR",
+    "USCC_CONFIRMED_BY_REGISTRATION",
     "USCC_NO_CODE",
+    "UsccConfirmation",
+    "UsccConfirmations",
     "WARNING_MESSAGES",
     "IdIssue",
     "IdResult",
@@ -131,8 +139,10 @@ ERROR_MESSAGES: dict[str, str] = {
         "请对照原始证照更正。"
     ),
     "uscc_check_digit": (
-        "统一社会信用代码第 18 位校验码错误：应为 {expected}，实为 {actual}；第 9–17 位组织机构代码的校验也不通过。"
-        "代码中可能有录入错误，请核对原始证照。"
+        "统一社会信用代码第 18 位校验码错误：按第 1–17 位计算应为 {expected}，实为 {actual}。"
+        "代码中可能有录入错误（任何一位录错都会使校验码不符），请对照营业执照等登记证书核对全部 18 位后重新报送。"
+        "如核对无误——少数早期赋予的代码不符合校验规则——请持登记证书（或加盖公章的复印件）联系平台运营单位"
+        "（本级信用办）申请确认该代码；确认后原样重新报送即可入库（文件报送的，将退回文件中的该行重新上传）。"
     ),
     "uscc_no_code_not_allowed": (
         "占位码 {value} 只能用于尚无统一社会信用代码的个体工商户，当前行政相对人类别为“{kind}”。"
@@ -173,13 +183,17 @@ ERROR_MESSAGES: dict[str, str] = {
 }
 
 WARNING_MESSAGES: dict[str, str] = {
-    "uscc_check_digit_mismatch": (
-        "统一社会信用代码第 18 位校验码不符（按规则应为 {expected}，实为 {actual}），但第 9–17 位组织机构代码校验正确，"
-        "可能是标准施行前赋予的早期试点代码。已接收，请运维人员对照原始证照复核。"
+    "uscc_check_digit_confirmed": (
+        "统一社会信用代码 {value} 的第 18 位校验码不符合国家标准（按规则应为 {expected}，实为 {actual}），"
+        "平台运营单位已对照登记证书确认该代码真实有效。已接收，无需处理。"
+    ),
+    "uscc_check_digit_registered": (
+        "统一社会信用代码 {value} 的第 18 位校验码不符合国家标准（按规则应为 {expected}，实为 {actual}），"
+        "但登记机关在登记注册信息中报送了该代码。已接收，请确认与登记证书一致。"
     ),
     "uscc_org_code_check": (
         "统一社会信用代码第 18 位校验正确，但第 9–17 位不符合组织机构代码校验规则（第 17 位按规则应为 {expected}，"
-        "实为 {actual}）。已接收，请运维人员对照原始证照复核。"
+        "实为 {actual}）。已接收，请对照原始证照核对该代码，如有录入错误请更正后重新报送。"
     ),
     "uscc_no_code": (
         "统一社会信用代码为个体工商户占位码 00000000000000000X，表示该个体工商户尚无统一社会信用代码。"
@@ -205,6 +219,40 @@ MESSAGES: dict[str, str] = {**ERROR_MESSAGES, **WARNING_MESSAGES}
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_NO_CODE = "0" * 17 + "X"
+
+#: What a ``confirmed`` lookup of :func:`check_uscc` answers for a code that fails its check character:
+#: an operator confirmed it, or the registration authority reported it; ``None`` otherwise.
+USCC_CONFIRMED_BY_OPERATOR = "operator"
+USCC_CONFIRMED_BY_REGISTRATION = "registration"
+UsccConfirmation = Callable[[str], str | None]
+_CONFIRMED_WARNINGS = {
+    USCC_CONFIRMED_BY_OPERATOR: "uscc_check_digit_confirmed",
+    USCC_CONFIRMED_BY_REGISTRATION: "uscc_check_digit_registered",
+}
+
+
+@dataclass(frozen=True)
+class UsccConfirmations:
+    """A ``confirmed`` lookup for :func:`check_uscc` from a snapshot of the confirmed codes.
+
+    ``codes`` maps a code to how it was confirmed; ``registration_authority`` vouches for every code, for
+    the subject of a 登记注册 record submitted by its registration authority. A batch reads the snapshot
+    once (it is plain data, so it also travels to the process that validates a large file).
+    """
+
+    codes: Mapping[str, str] = field(default_factory=dict)
+    registration_authority: bool = False
+
+    def __call__(self, code: str) -> str | None:
+        found = self.codes.get(code)
+        if found is None and self.registration_authority:
+            return USCC_CONFIRMED_BY_REGISTRATION
+        return found
+
+    def without_registration(self) -> UsccConfirmations:
+        """The same codes, for USCC fields other than the subject's (a department's own code …)."""
+        return UsccConfirmations(codes=self.codes) if self.registration_authority else self
+
 
 #: GB 32100-2015 position 1: 登记管理部门.
 USCC_AUTHORITIES: dict[str, str] = {
@@ -523,8 +571,15 @@ def _check_uscc_no_code(result: UsccResult, subject_kind: str | None) -> UsccRes
     return result
 
 
-def check_uscc(value: object, *, subject_kind: str | None = None) -> UsccResult:
-    """Check a 统一社会信用代码 (GB 32100-2015) with the real-life exceptions of RULES §1."""
+def check_uscc(
+    value: object, *, subject_kind: str | None = None, confirmed: UsccConfirmation | None = None
+) -> UsccResult:
+    """Check a 统一社会信用代码 (GB 32100-2015) with the real-life exceptions of docs/identifiers.md.
+
+    ``confirmed`` is asked only about a well-formed code whose check character is wrong; it answers
+    :data:`USCC_CONFIRMED_BY_OPERATOR`, :data:`USCC_CONFIRMED_BY_REGISTRATION` or ``None`` (this module
+    knows no database: the subjects app keeps the confirmed codes).
+    """
     if subject_kind is not None:
         subject_kind = SubjectKind(subject_kind)  # a wrong kind is a programming error: ValueError
     cleaned = normalize_code_input(value)
@@ -561,14 +616,18 @@ def check_uscc(value: object, *, subject_kind: str | None = None) -> UsccResult:
     expected18 = stdnum_uscc.calc_check_digit(cleaned[:17])
     expected17 = org_code_check_char(cleaned[8:16])
     if cleaned[17] != expected18:
-        if _excel_mangled(value, cleaned, check_fails=True, allow_short_float=False):
-            result.errors.append(_issue("excel_truncated", label="统一社会信用代码", value=cleaned))
+        # Whatever positions 9–17 say: see ``uscc_check_digit`` in the module docstring. A confirmed code
+        # is real, so it is asked about before the spreadsheet heuristic.
+        vouched = confirmed(cleaned) if confirmed is not None else None
+        if vouched not in _CONFIRMED_WARNINGS:
+            if _excel_mangled(value, cleaned, check_fails=True, allow_short_float=False):
+                result.errors.append(_issue("excel_truncated", label="统一社会信用代码", value=cleaned))
+            else:
+                result.errors.append(_issue("uscc_check_digit", expected=expected18, actual=cleaned[17]))
             return result
-        if cleaned[16] != expected17:
-            result.errors.append(_issue("uscc_check_digit", expected=expected18, actual=cleaned[17]))
-            return result
-        # Early pilot code: see ``uscc_check_digit_mismatch`` in the module docstring.
-        result.warnings.append(_issue("uscc_check_digit_mismatch", expected=expected18, actual=cleaned[17]))
+        result.warnings.append(
+            _issue(_CONFIRMED_WARNINGS[vouched], value=cleaned, expected=expected18, actual=cleaned[17])
+        )
     elif cleaned[16] != expected17:
         result.warnings.append(_issue("uscc_org_code_check", expected=expected17, actual=cleaned[16]))
 

@@ -19,11 +19,30 @@ from xinyong.accounts.permissions import is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import SubjectKind
 from xinyong.core.masking import mask_ric
-from xinyong.subjects.models import LinkedPerson, ReviewStatus, Subject, SubjectAlias, SubjectReview
+from xinyong.subjects.models import (
+    ConfirmedCode,
+    LinkedPerson,
+    ReviewStatus,
+    Subject,
+    SubjectAlias,
+    SubjectReview,
+)
 from xinyong.subjects.names import normalize_name
 from xinyong.subjects.search import subject_search_index
-from xinyong.subjects.selectors import ric_lookup_hash, subject_search_filter, subjects_visible_to
-from xinyong.subjects.services import subject_reveal_ric, subject_review_resolve
+from xinyong.subjects.selectors import (
+    confirmed_code_active,
+    ric_lookup_hash,
+    subject_search_filter,
+    subjects_visible_to,
+)
+from xinyong.subjects.services import (
+    ConfirmedCodeError,
+    confirmed_code_add,
+    confirmed_code_check,
+    confirmed_code_revoke,
+    subject_reveal_ric,
+    subject_review_resolve,
+)
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -243,3 +262,78 @@ class SubjectReviewAdmin(AuditedModelAdmin):
                 return
             done += 1
         self.message_user(request, f"已处理 {done} 条主体核查", messages.SUCCESS)
+
+
+class ConfirmedCodeAddForm(forms.ModelForm):
+    class Meta:
+        model = ConfirmedCode
+        fields = ("uscc", "reason")
+
+    def clean_uscc(self) -> str:
+        try:
+            code = confirmed_code_check(self.cleaned_data["uscc"])
+        except ConfirmedCodeError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        if confirmed_code_active(uscc=code):
+            raise forms.ValidationError(
+                f"统一社会信用代码 {code} 已确认，无需重复确认。", code="confirmed_code_exists"
+            )
+        return code
+
+
+@admin.register(ConfirmedCode)
+class ConfirmedCodeAdmin(AuditedModelAdmin):
+    """Confirmed codes: added with a reason, revoked with a reason (the services write the audit log)."""
+
+    # The services write the audit entry of each confirmation and revocation: not a second one here.
+    def log_addition(self, request, obj, message):
+        return admin.ModelAdmin.log_addition(self, request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return admin.ModelAdmin.log_change(self, request, obj, message)
+
+    list_display = ("uscc", "source", "reason", "confirmed_by", "department", "confirmed_at", "revoked_at")
+    list_filter = ("source", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("uscc",)
+    list_select_related = ("confirmed_by", "department", "revoked_by")
+    readonly_fields = (
+        "uscc",
+        "source",
+        "reason",
+        "department",
+        "origin",
+        "confirmed_by",
+        "confirmed_at",
+        "revoked_by",
+        "revoked_at",
+    )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ConfirmedCodeAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("uscc", "reason")
+        return (*self.readonly_fields, "revoke_reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # A revoked confirmation is history: nothing changes any more.
+        return (*self.readonly_fields, "revoke_reason") if obj.revoked_at else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # The form checked the code; the service confirms it and writes the audit log.
+            saved = confirmed_code_add(uscc=obj.uscc, reason=obj.reason, actor=request.user)
+            obj.pk, obj.confirmed_at, obj.confirmed_by = saved.pk, saved.confirmed_at, saved.confirmed_by
+        elif obj.revoke_reason.strip() and obj.revoked_at is None:
+            try:
+                confirmed_code_revoke(uscc=obj.uscc, reason=obj.revoke_reason, actor=request.user)
+            except ConfirmedCodeError as exc:
+                self.message_user(request, exc.message, messages.ERROR)

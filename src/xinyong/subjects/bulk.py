@@ -43,6 +43,7 @@ from xinyong.core.identifiers import (
     USCC_CATEGORIES,
     USCC_NO_CODE,
     IdIssue,
+    UsccConfirmations,
     UsccResult,
     check_ric,
     check_uscc,
@@ -54,6 +55,7 @@ from xinyong.subjects import crypto
 from xinyong.subjects.models import AliasKind, ReviewStatus, Subject, SubjectAlias, SubjectReview
 from xinyong.subjects.names import normalize_name
 from xinyong.subjects.search import subject_search_index
+from xinyong.subjects.selectors import uscc_confirmations
 from xinyong.subjects.services import _normalize_legacy_codes, _organisation_category
 
 KINDS = frozenset(SubjectKind.values)
@@ -303,8 +305,10 @@ class SubjectPreparer:
     run in another process than the resolution.
     """
 
-    def __init__(self, *, as_of: dt.date | None) -> None:
+    def __init__(self, *, as_of: dt.date | None, confirmed: UsccConfirmations | None = None) -> None:
         self.as_of = as_of
+        # A snapshot (plain data, no database): ``prepare`` may run in the reading process.
+        self.confirmed = uscc_confirmations() if confirmed is None else confirmed
         self._names: dict[str, str] = {}
         self._checked: dict[tuple[str, str], tuple[UsccResult, tuple | None]] = {}
         self._rics: dict[str, Any] = {}
@@ -391,11 +395,10 @@ class SubjectPreparer:
             uscc=uscc,
         )
 
-    @staticmethod
-    def _check_uscc(uscc: str, kind: str) -> tuple[UsccResult, tuple | None]:
+    def _check_uscc(self, uscc: str, kind: str) -> tuple[UsccResult, tuple | None]:
         """check_uscc's result for a code and, for an accepted code other than the no-code value
         00000000000000000X, the PreparedSubject fields it fixes (warnings, mode, key, category)."""
-        result = _clean_uscc(uscc, kind) or check_uscc(uscc, subject_kind=kind)
+        result = _clean_uscc(uscc, kind) or check_uscc(uscc, subject_kind=kind, confirmed=self.confirmed)
         if not result.ok or result.is_no_code:
             return result, None
         category = _organisation_category(result, kind)

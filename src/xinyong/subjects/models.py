@@ -240,3 +240,71 @@ class SubjectNameGramStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gram}:{self.df}"
+
+
+class ConfirmationSource(models.TextChoices):
+    OPERATOR = "operator", "平台运营单位确认"
+    REGISTRATION = "registration", "登记机关报送"
+
+
+class ConfirmedCode(models.Model):
+    """A USCC whose check character is wrong but which is real: accepted with a warning while active.
+
+    Some early codes, issued before GB 32100 settled, fail the check. An operator confirms one against its
+    registration certificate, or the registration authority reports it in a 登记注册 record; revoking keeps
+    the row (who, when, why) and a later confirmation is a new row. Every change is in the audit log.
+    """
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
+    source = models.CharField("确认方式", max_length=20, choices=ConfirmationSource.choices)
+    reason = models.TextField("确认理由", help_text="如：已核对登记证书原件，证书编号……")
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name="报送的登记机关",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    origin = models.CharField("来源", max_length=200, blank=True, help_text="登记注册信息所在的批次等")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField("确认时间", default=timezone.now)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoke_reason = models.TextField("撤销理由", blank=True)
+
+    class Meta:
+        verbose_name = "已确认代码"
+        verbose_name_plural = "已确认代码"
+        ordering = ["-confirmed_at", "-id"]
+        constraints = [
+            # At most one active confirmation per code; revoked ones stay as history.
+            models.UniqueConstraint(
+                fields=["uscc"], condition=Q(revoked_at__isnull=True), name="subjects_confirmed_code_active"
+            ),
+            models.CheckConstraint(
+                name="subjects_confirmed_code_revoke_reason",
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.uscc
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from xinyong.core.codes import SubjectKind
-from xinyong.core.identifiers import check_org_code, check_ric, normalize_code_input
+from xinyong.core.identifiers import UsccConfirmations, check_org_code, check_ric, normalize_code_input
 from xinyong.subjects import crypto
-from xinyong.subjects.models import AliasKind, Subject
+from xinyong.subjects.models import AliasKind, ConfirmedCode, Subject
 from xinyong.subjects.names import normalize_name
 
 
@@ -83,3 +83,46 @@ def subjects_visible_to(principal) -> QuerySet[Subject]:
         return subjects
     visible_records = records_visible_to(principal).filter(subject_id=OuterRef("pk"))
     return subjects.filter(~Q(kind=SubjectKind.NATURAL_PERSON) | Exists(visible_records))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Confirmed codes (USCCs whose check character is wrong but which are real; docs/identifiers.md)
+
+
+def uscc_confirmations(*, registration_authority: bool = False) -> UsccConfirmations:
+    """The active confirmed codes now, as the ``confirmed`` lookup of ``check_uscc`` (one query).
+
+    ``registration_authority``: the caller validates the subject of a 登记注册 record submitted by its
+    registration authority, which vouches for the code it reports.
+    """
+    codes = dict(ConfirmedCode.objects.filter(revoked_at__isnull=True).values_list("uscc", "source"))
+    return UsccConfirmations(codes=codes, registration_authority=registration_authority)
+
+
+def uscc_confirmation(code: str) -> str | None:
+    """How a normalised code is confirmed now ("operator" / "registration"), or None: one query per call,
+    for single checks (``check_uscc(…, confirmed=uscc_confirmation)``); batches use ``uscc_confirmations``."""
+    return (
+        ConfirmedCode.objects.filter(uscc=code, revoked_at__isnull=True)
+        .values_list("source", flat=True)
+        .first()
+    )
+
+
+def confirmed_code_active(*, uscc: str) -> ConfirmedCode | None:
+    """The active confirmation of a code, if any."""
+    code = normalize_code_input(uscc)
+    return ConfirmedCode.objects.filter(uscc=code, revoked_at__isnull=True).first() if code else None
+
+
+def confirmed_codes_list(*, q: str = "", state: str = "") -> QuerySet[ConfirmedCode]:
+    """Confirmations, newest first; ``q`` a code or part of one, ``state`` "active", "revoked" or "" for all."""
+    rows = ConfirmedCode.objects.select_related("confirmed_by", "revoked_by", "department")
+    code = normalize_code_input(q)
+    if code:
+        rows = rows.filter(uscc__contains=code)
+    if state == "active":
+        rows = rows.filter(revoked_at__isnull=True)
+    elif state == "revoked":
+        rows = rows.filter(revoked_at__isnull=False)
+    return rows

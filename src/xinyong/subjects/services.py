@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -10,13 +11,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from xinyong.accounts.models import AuditAction
 from xinyong.accounts.permissions import has_role, is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import SubjectKind
 from xinyong.core.errors import CodedError
 from xinyong.core.identifiers import (
+    USCC_CONFIRMED_BY_OPERATOR,
     USCC_NO_CODE,
     IdIssue,
+    UsccConfirmation,
     UsccResult,
     check_org_code,
     check_ric,
@@ -27,6 +31,8 @@ from xinyong.core.masking import mask_ric
 from xinyong.subjects import crypto
 from xinyong.subjects.models import (
     AliasKind,
+    ConfirmationSource,
+    ConfirmedCode,
     LinkedPerson,
     LinkedRole,
     OrganisationType,
@@ -37,6 +43,7 @@ from xinyong.subjects.models import (
 )
 from xinyong.subjects.names import normalize_name
 from xinyong.subjects.search import subject_search_index
+from xinyong.subjects.selectors import uscc_confirmation
 
 LEGACY_CODE_KINDS = (
     AliasKind.REG_NO,
@@ -261,7 +268,14 @@ def _resolve_person(
 
 
 def _resolve_organisation(
-    *, kind: str, name: str, uscc: str | None, codes: dict[str, str], source: str, warnings: list[IdIssue]
+    *,
+    kind: str,
+    name: str,
+    uscc: str | None,
+    codes: dict[str, str],
+    source: str,
+    warnings: list[IdIssue],
+    confirmed: UsccConfirmation,
 ) -> tuple[Subject, bool]:
     if not uscc:
         if kind == SubjectKind.INDIVIDUAL_BUSINESS:
@@ -271,7 +285,7 @@ def _resolve_organisation(
         else:
             message = "法人及非法人组织须填写统一社会信用代码"
         raise SubjectError([IdIssue("uscc_required", message)])
-    result = check_uscc(uscc, subject_kind=kind)
+    result = check_uscc(uscc, subject_kind=kind, confirmed=confirmed)
     if not result.ok:
         raise SubjectError(result.errors)
     warnings.extend(result.warnings)
@@ -357,8 +371,12 @@ def subject_resolve(
     source: str = "",
     actor=None,
     as_of: dt.date | None = None,
+    confirmed: UsccConfirmation | None = None,
 ) -> SubjectResolution:
-    """Find or create the subject a record is about, recording aliases, warnings and review flags."""
+    """Find or create the subject a record is about, recording aliases, warnings and review flags.
+
+    ``confirmed`` says which USCCs with a wrong check character are accepted (default: the confirmed codes).
+    """
     if kind not in SubjectKind.values:
         raise SubjectError(
             [IdIssue("subject_kind_invalid", "主体类别应为：法人及非法人组织、个体工商户或自然人")]
@@ -377,7 +395,13 @@ def subject_resolve(
         warnings.extend(id_warnings)
     else:
         subject, created = _resolve_organisation(
-            kind=kind, name=name, uscc=uscc, codes=codes, source=source, warnings=warnings
+            kind=kind,
+            name=name,
+            uscc=uscc,
+            codes=codes,
+            source=source,
+            warnings=warnings,
+            confirmed=uscc_confirmation if confirmed is None else confirmed,
         )
 
     if created:
@@ -498,3 +522,143 @@ def subject_review_resolve(*, review: SubjectReview, actor, note: str) -> Subjec
         actor=actor, action="update", obj=review, detail={"status": ReviewStatus.RESOLVED, "note": note}
     )
     return review
+
+
+# ---------------------------------------------------------------------------------------------------
+# Confirmed codes (docs/identifiers.md): USCCs whose check character is wrong but which are real
+
+CONFIRMED_CODE_REASON_MAX = 1000
+
+
+class ConfirmedCodeError(CodedError):
+    """A confirmation or revocation that cannot be made; the message says why and what to do."""
+
+
+def _may_confirm(actor) -> bool:
+    # None is the command line on the server (``xinyong identifiers``), recorded as the system.
+    return actor is None or has_role(actor, "operator") or bool(getattr(actor, "is_superuser", False))
+
+
+def _reason(reason: str, *, code: str, what: str) -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise ConfirmedCodeError(code, f"请填写{what}理由，如“已核对登记证书原件，证书编号……”")
+    if len(text) > CONFIRMED_CODE_REASON_MAX:
+        raise ConfirmedCodeError(code, f"{what}理由最多 {CONFIRMED_CODE_REASON_MAX} 个字，请精简")
+    return text
+
+
+def confirmed_code_check(uscc: str) -> str:
+    """The normalised code, if it is well formed and only its check character is wrong; else
+    ConfirmedCodeError (for forms that check before they confirm)."""
+    result = check_uscc(uscc, confirmed=lambda code: USCC_CONFIRMED_BY_OPERATOR)
+    if result.errors:
+        raise ConfirmedCodeError(result.errors[0].code, result.errors[0].message)
+    if not result.has("uscc_check_digit_confirmed"):
+        raise ConfirmedCodeError(
+            "confirmed_code_not_needed",
+            f"统一社会信用代码 {result.normalized} 的校验码正确，平台直接接收，无需确认。",
+        )
+    return result.normalized
+
+
+@transaction.atomic
+def confirmed_code_add(*, uscc: str, reason: str, actor, at: dt.datetime | None = None) -> ConfirmedCode:
+    """Confirm a USCC whose check character is wrong, after checking its registration certificate; audited."""
+    if not _may_confirm(actor):
+        raise PermissionDenied("只有平台管理员可以确认统一社会信用代码")
+    code = confirmed_code_check(uscc)
+    text = _reason(reason, code="confirmed_code_reason_required", what="确认")
+    if ConfirmedCode.objects.select_for_update().filter(uscc=code, revoked_at__isnull=True).exists():
+        raise ConfirmedCodeError("confirmed_code_exists", f"统一社会信用代码 {code} 已确认，无需重复确认。")
+    try:
+        with transaction.atomic():
+            confirmation = ConfirmedCode.objects.create(
+                uscc=code,
+                source=ConfirmationSource.OPERATOR,
+                reason=text,
+                confirmed_by=actor,
+                confirmed_at=at or timezone.now(),
+            )
+    except IntegrityError as exc:  # confirmed at the same moment by someone else
+        raise ConfirmedCodeError(
+            "confirmed_code_exists", f"统一社会信用代码 {code} 已确认，无需重复确认。"
+        ) from exc
+    audit_log(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=confirmation,
+        detail={"uscc": code, "source": ConfirmationSource.OPERATOR, "reason": text},
+        at=confirmation.confirmed_at,
+    )
+    return confirmation
+
+
+@transaction.atomic
+def confirmed_code_revoke(*, uscc: str, reason: str, actor, at: dt.datetime | None = None) -> ConfirmedCode:
+    """Revoke the active confirmation of a code: from now on it is rejected again; audited."""
+    if not _may_confirm(actor):
+        raise PermissionDenied("只有平台管理员可以撤销统一社会信用代码的确认")
+    code = normalize_code_input(uscc)
+    text = _reason(reason, code="confirmed_code_reason_required", what="撤销")
+    confirmation = (
+        ConfirmedCode.objects.select_for_update().filter(uscc=code, revoked_at__isnull=True).first()
+    )
+    if confirmation is None:
+        raise ConfirmedCodeError(
+            "confirmed_code_unknown", f"统一社会信用代码 {code} 没有生效中的确认，请核对代码。"
+        )
+    confirmation.revoked_at = at or timezone.now()
+    confirmation.revoked_by = actor
+    confirmation.revoke_reason = text
+    confirmation.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    audit_log(
+        actor=actor,
+        action=AuditAction.REVOKE,
+        obj=confirmation,
+        detail={"uscc": code, "reason": text},
+        at=confirmation.revoked_at,
+    )
+    return confirmation
+
+
+def confirmed_codes_record_registered(*, codes: Iterable[str], department, origin: str, actor) -> int:
+    """Remember the codes a registration authority reported in 登记注册 records (accepted for every item
+    from then on); one audit entry for the call. Returns how many were new."""
+    wanted = sorted({normalize_code_input(c) for c in codes} - {""})
+    if not wanted:
+        return 0
+    known = set(
+        ConfirmedCode.objects.filter(uscc__in=wanted, revoked_at__isnull=True).values_list("uscc", flat=True)
+    )
+    now = timezone.now()
+    reason = f"登记机关“{department.name}”在登记注册信息中报送了该代码"
+    new = [
+        ConfirmedCode(
+            uscc=code,
+            source=ConfirmationSource.REGISTRATION,
+            reason=reason,
+            department=department,
+            origin=origin[:200],
+            confirmed_at=now,
+        )
+        for code in wanted
+        if code not in known
+    ]
+    if not new:
+        return 0
+    with transaction.atomic():
+        # A code confirmed meanwhile by an operator keeps that confirmation.
+        ConfirmedCode.objects.bulk_create(new, ignore_conflicts=True)
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=ConfirmedCode,
+            detail={
+                "source": ConfirmationSource.REGISTRATION,
+                "department": department.code,
+                "origin": origin,
+                "uscc": [c.uscc for c in new],
+            },
+        )
+    return len(new)

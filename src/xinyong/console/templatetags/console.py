@@ -20,6 +20,7 @@ from xinyong.console.access import (
 )
 from xinyong.records.archive import archive_can_open
 from xinyong.reports.access import can_read_reports
+from xinyong.subjects.permissions import can_manage_confirmed_codes
 
 register = template.Library()
 
@@ -54,6 +55,8 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用档案", _url("console:archive_search")))
     if can_read_reports(user):
         entries.append(("信用报告", _url("reports_console:list")))
+    if can_manage_confirmed_codes(user):
+        entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_read_audit(user):
         entries.append(("审计", _url("admin:accounts_auditentry_changelist")))
     if user.is_staff:

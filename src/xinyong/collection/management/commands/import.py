@@ -2,7 +2,7 @@
 
 The file is stored and processed as a batch (channel "命令行导入") exactly like a console upload, but
 synchronously in this process, printing progress (rows/s, ETA) every few seconds and then a summary with
-the counts and the path of the rejection file.
+the counts, the first warnings with their rows, and the paths of the rejection file and the warning list.
 
 Column mapping: the department's saved mapping and the catalog's headers, codes, synonyms and 2016 names;
 ``--mapping FILE.json`` ({"表头": "字段代码"}) overrides it and is remembered for the department.
@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from xinyong.accounts.models import Department, User
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
+from xinyong.collection.row_warnings import batch_warning_file
 from xinyong.collection.selectors import batch_progress
 from xinyong.collection.services import (
     CollectionError,
@@ -38,6 +39,8 @@ from xinyong.collection.services import (
 )
 
 EXIT_NOT_PROCESSED = 2
+# Warnings printed with their row in the summary; the warning list holds them all.
+SUMMARY_WARNINGS = 20
 EXIT_INTERRUPTED = 130
 
 
@@ -230,6 +233,14 @@ class Command(BaseCommand):
         )
         if batch.warnings:
             out.write("  提示：" + "，".join(f"{code} {n:,} 行" for code, n in batch.warnings.items()))
+            total = batch.row_warnings.count()
+            if total:
+                shown = min(total, SUMMARY_WARNINGS)
+                out.write(f"  提示明细（前 {shown:,} 条，共 {total:,} 条；这些行已入库，请核对）：")
+                for warning in batch.row_warnings.order_by("number", "pk")[:SUMMARY_WARNINGS]:
+                    out.write(f"    [{warning.code}] {warning.message}")
+                path = batch_warning_file(batch=batch, actor=batch.uploaded_by)
+                out.write(f"  提示清单：{path}")
         if batch.rejected:
             out.write("  退回原因：" + "，".join(f"{code} {n:,} 行" for code, n in batch.errors.items()))
             path = batch_rejection_file(batch=batch, actor=batch.uploaded_by)
