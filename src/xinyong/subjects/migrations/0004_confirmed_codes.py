@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_authorisation'),
-        ('subjects', '0002_name_search'),
+        ('subjects', '0003_name_keys_invisible'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
