@@ -47,6 +47,8 @@ ISSUE_LABELS: dict[str, str] = {
     "uscc_division_format": "统一社会信用代码行政区划码错误",
     "uscc_check_digit": "统一社会信用代码校验位错误",
     "uscc_check_digit_mismatch": "统一社会信用代码校验位不符（疑似早期代码）",
+    "uscc_check_digit_confirmed": "校验位不符，已确认的早期代码",
+    "uscc_check_digit_registered": "校验位不符，登记机关报送的代码",
     "uscc_org_code_check": "统一社会信用代码主体标识码未通过校验",
     "uscc_no_code": "个体工商户无统一社会信用代码",
     "uscc_no_code_format": "无代码占位值格式错误",
@@ -79,6 +81,15 @@ ISSUE_LABELS: dict[str, str] = {
     "sheet_empty": "工作表没有数据",
     "json_invalid": "JSON 格式错误",
     "json_not_array": "JSON 最外层不是数组",
+    # -- limits on what a file may expand to (docs/limits.md)
+    "cell_too_long": "单元格内容过长",
+    "row_too_long": "行内容过长",
+    "too_many_columns": "列数超过上限",
+    "too_many_cells": "单元格数超过上限",
+    "json_too_deep": "JSON 嵌套层级过深",
+    "file_too_large_uncompressed": "解压后文件过大",
+    "compression_ratio_too_high": "压缩比异常",
+    "xlsx_size_mismatch": "文件大小与声明不符",
 }
 
 
