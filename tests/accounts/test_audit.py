@@ -234,7 +234,9 @@ def test_verify_detects_renumbered_chain():
     # Entry 3 removed and the later ones renumbered to hide the gap: the link breaks at the new seq 3.
     write_entries(5)
     raw("DELETE FROM {table} WHERE seq = 3")
-    raw("UPDATE {table} SET seq = seq - 1 WHERE seq > 3")
+    # In two steps: PostgreSQL checks the primary key row by row, in no particular order.
+    raw("UPDATE {table} SET seq = seq + 1000 WHERE seq > 3")
+    raw("UPDATE {table} SET seq = seq - 1001 WHERE seq > 1000")
     message = verify_fails_at(3)
     assert "audit_chain_broken" in message
 

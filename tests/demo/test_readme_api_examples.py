@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import random
 import shlex
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from django.conf import settings
 
 from xinyong.catalog.services import catalog_load_fixtures
-from xinyong.core.identifiers import generate_uscc
+from xinyong.core.identifiers import generate_ric, generate_uscc
 from xinyong.demo.api_keys import demo_api_example, demo_api_keys
 from xinyong.demo.management.commands.demo import Command as DemoCommand
 from xinyong.demo.services import DemoReport, _departments, demo_directory
@@ -102,9 +103,32 @@ def test_readme_collection_example_loads_with_the_demo_collection_key(client, de
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
 
 
-def test_readme_read_and_report_examples_answer_with_the_demo_keys(client, demo_keys):
-    changes = readme_command("/api/records/changes")
-    assert send(client, as_request(changes, demo_keys)).status_code == 200
+def test_readme_read_and_report_examples_answer_with_the_demo_keys(client, demo_keys, settings):
+    settings.XINYONG_CHANGE_FEED_SETTLE_SECONDS = 0  # serve what was just written
+    # A penalty on a natural person is not public: reading it needs the purpose the example states.
+    person = json.loads((demo_directory() / "api" / "penalty.json").read_text(encoding="utf-8"))[0]
+    person.update(
+        CF_XDR_MC="张三",
+        CF_XDR_LB="自然人",
+        CF_XDR_SHXYM="",
+        CF_FRDB="",
+        CF_XDR_ZJLX="身份证",
+        CF_XDR_ZJHM=generate_ric(random.Random(3), birth_date=dt.date(1980, 5, 17), sex="M"),
+        CF_WSH="示范市监罚〔2026〕接口示例9号",
+    )
+    stored = client.post(
+        "/api/collection/penalty/records",
+        [person],
+        content_type="application/json",
+        HTTP_X_API_KEY=demo_keys["collection"],
+    )
+    assert stored.status_code == 200 and stored.json()["created"] == 1, stored.content.decode()
+    request = as_request(readme_command("/api/records/changes"), demo_keys)
+    response = send(client, request)
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["changes"]
+    del request["headers"]["X-Purpose"]
+    assert send(client, request).json()["code"] == "purpose_required"
 
     company = subject_resolve(
         kind="organisation", name="示范县某公司", uscc=generate_uscc(random.Random(5))
