@@ -188,6 +188,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # Collection (归集): uploaded files are kept under MEDIA_ROOT/batches/<batch id>/.
 XINYONG_UPLOAD_MAX_BYTES = int(os.environ.get("XINYONG_UPLOAD_MAX_BYTES", str(1024 * 1024 * 1024)))
+# Days the files of a batch (upload, rejection file) are kept after it was received; encrypted meanwhile.
+XINYONG_UPLOAD_RETENTION_DAYS = int(os.environ.get("XINYONG_UPLOAD_RETENTION_DAYS", "90"))
 # JSON / NDJSON bodies of POST /api/collection/{item}/records; larger submissions go as files.
 XINYONG_API_MAX_BODY_BYTES = int(os.environ.get("XINYONG_API_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
 # API submissions up to this many rows are loaded in the request; larger ones in the background.
