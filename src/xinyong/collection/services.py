@@ -73,6 +73,7 @@ from xinyong.collection.models import (
 from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
 from xinyong.collection.selectors import can_upload_for
 from xinyong.collection.storage import (
+    FileTampered,
     StoredFilesPurged,
     batch_dir,
     open_stored,
@@ -571,7 +572,7 @@ def batch_preview(*, batch: Batch, rows: int = 10) -> Preview:
                 schema=schema, department=batch.department, as_of=batch.as_of, columns=mapper.columns
             )
             results = [validator.validate_source(row, mapper) for row in sample]
-    except ReadError as exc:
+    except (ReadError, FileTampered, StoredFilesPurged) as exc:
         raise CollectionError(exc.code, exc.message) from exc
     return Preview(
         headers=list(batch.headers),
@@ -1301,6 +1302,8 @@ def batch_process(
             code=exc.code,
             message=f"读取到第 {batch.rows_committed + 1} 个数据行附近时出错：{exc.message}",
         )
+    except (FileTampered, StoredFilesPurged) as exc:
+        return _fail(batch, code=exc.code, message=exc.message)
     except _Superseded:
         logger.info("batch %s is being processed by another worker; this run stops", batch.pk)
         return Batch.objects.get(pk=batch.pk)

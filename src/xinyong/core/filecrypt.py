@@ -216,16 +216,16 @@ class DecryptedReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         if self._pos >= self._size:
-            # An empty file is still checked, so a truncated-to-header file is refused.
-            if self._size == 0:
-                self._plain_segment(0)
+            # End of file: the last segment is checked (it carries the "last" flag), so a file cut short or
+            # extended is refused even when its last bytes were never asked for.
+            self._plain_segment(self._segments - 1)
             return 0
         index, offset = divmod(self._pos, self._segment)
-        plain = self._plain_segment(index)
-        chunk = plain[offset : offset + len(buffer)]
-        buffer[: len(chunk)] = chunk
-        self._pos += len(chunk)
-        return len(chunk)
+        plain = memoryview(self._plain_segment(index))
+        count = min(len(buffer), len(plain) - offset)
+        buffer[:count] = plain[offset : offset + count]
+        self._pos += count
+        return count
 
     def readall(self) -> bytes:
         parts = []

@@ -115,9 +115,8 @@ class SafeCsvWriter:
             return ""
         if isinstance(value, dt.date):
             return value.isoformat()
-        if isinstance(value, str):
-            return neutralise(value)
-        return value  # numbers are written as numbers (str() of a number is a plain number)
+        # A finite number's text is a plain number and stays one; "-inf" and the like are quoted.
+        return neutralise(value if isinstance(value, str) else str(value))
 
     def writerow(self, row: Iterable[Any]) -> Any:
         return self._writer.writerow([self.cell(value) for value in row])
