@@ -13,6 +13,7 @@ Everything that differs between a laptop demo and production comes from the envi
   ``xinyong db_worker``, which ``xinyong serve`` starts) or ``immediate`` (run in the calling process).
 - ``XINYONG_UPLOAD_MAX_BYTES``, ``XINYONG_API_MAX_BODY_BYTES``, ``XINYONG_API_SYNC_MAX_ROWS``: collection
   limits (uploaded file size, API body size, rows an API request loads before answering).
+- ``XINYONG_UPLOAD_RETENTION_DAYS``: days a batch's stored files are kept (default 90; docs/files-at-rest.md).
 - ``XINYONG_SITE_URL``: the public address printed on credit reports rendered outside a request (QR code).
 - ``XINYONG_PUBLIC_API_RATE``: rate limit of the public API and report pages per client address (``120/m``).
 - ``XINYONG_PORTAL_NAME``: the public portal's name (default 信用信息公示服务平台), e.g. 信用示范县.

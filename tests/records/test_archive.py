@@ -379,9 +379,10 @@ def test_export_carries_no_formula(records, officer_a, company, ingest, items, d
     company.refresh_from_db()
     ingest(items["public"], dept_a, "-2+3+cmd|' /C calc'!A0")
     ingest(items["public"], dept_a, "@SUM(1)")
+    ingest(items["public"], dept_a, "＝1+1")  # full-width forms are formulas too in a Chinese Excel
     text = archive_export_csv(principal=officer_a, subject=company, purpose="信用修复", as_of=AS_OF)
     rows = list(csv.reader(io.StringIO(text)))
     cells = [cell for row in rows for cell in row]
     assert rows[0][1] == "'" + company.name
-    assert {"'-2+3+cmd|' /C calc'!A0", "'@SUM(1)"} <= set(cells)
+    assert {"'-2+3+cmd|' /C calc'!A0", "'@SUM(1)", "'＝1+1"} <= set(cells)
     assert all(formula_safe(cell) for cell in cells)

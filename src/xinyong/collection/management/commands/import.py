@@ -2,7 +2,8 @@
 
 The file is stored and processed as a batch (channel "命令行导入") exactly like a console upload, but
 synchronously in this process, printing progress (rows/s, ETA) every few seconds and then a summary with
-the counts and the path of the rejection file.
+the counts and the path of the rejection file (a readable copy written next to the imported file, or into
+``--rejections DIR``; the platform's own copy is stored encrypted).
 
 Column mapping: the department's saved mapping and the catalog's headers, codes, synonyms and 2016 names;
 ``--mapping FILE.json`` ({"表头": "字段代码"}) overrides it and is remembered for the department.
