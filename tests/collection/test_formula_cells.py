@@ -7,6 +7,10 @@ import csv
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tests.collection.batch_support import (
     AS_OF,
@@ -19,8 +23,9 @@ from tests.collection.batch_support import (
     write_csv,
 )
 from xinyong.collection.models import Batch, BatchStatus
+from xinyong.collection.readers import write_rejection_file
 from xinyong.collection.services import batch_confirm_mapping, batch_create_from_file, batch_start
-from xinyong.core.spreadsheet import formula_safe
+from xinyong.core.spreadsheet import formula_safe, restore
 from xinyong.records.models import CreditRecord
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +154,37 @@ def test_a_quote_in_a_file_the_platform_did_not_issue_is_kept(catalog, dept_a, o
     assert batch.created == 1
     fields = CreditRecord.objects.get().current_version.fields
     assert "'=1+1 按原文" in fields.values()
+
+
+# Texts made mostly of the characters that matter, so that the interesting cases are found quickly.
+cell_texts = st.text(
+    alphabet=st.sampled_from(list("=+-@＝＋－＠'\t\r\n 　\u200b0123456789.Ab中|!")), min_size=1, max_size=10
+)
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(cell_texts, min_size=1, max_size=4), st.sampled_from(["utf-8", "gb18030"]))
+def test_rejection_writer_csv_cells_are_inert_and_restore_to_the_original(tmp_path, values, encoding):
+    path = tmp_path / f"rejected-{encoding}.csv"
+    headers = [f"列{i}" for i in range(len(values))]
+    write_rejection_file(path, format="csv", encoding=encoding, headers=headers, rows=[(values, [])])
+    with path.open(encoding="utf-8-sig" if encoding == "utf-8" else "gb18030", newline="") as fh:
+        written = list(csv.reader(fh))[1][: len(values)]
+    assert all(formula_safe(cell) for cell in written)
+    # What the reader does with a corrected file: the digits' text marker (tab) and the added quote go.
+    assert [
+        restore(cell[1:] if cell[:1] == "\t" and cell[1:].isdigit() else cell) for cell in written
+    ] == values
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(cell_texts, min_size=1, max_size=4))
+def test_rejection_writer_xlsx_cells_are_text_with_the_original_value(tmp_path, values):
+    path = tmp_path / "rejected.xlsx"
+    headers = [f"列{i}" for i in range(len(values))]
+    write_rejection_file(path, format="xlsx", encoding=None, headers=headers, rows=[(values, [])])
+    row = openpyxl.load_workbook(path).worksheets[0][2][: len(values)]
+    assert all(cell.data_type == "s" for cell in row)
+    # XML itself turns a carriage return into a line feed.
+    expected = [ILLEGAL_CHARACTERS_RE.sub("", v).replace("\r\n", "\n").replace("\r", "\n") for v in values]
+    assert [cell.value for cell in row] == expected

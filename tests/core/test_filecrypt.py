@@ -44,7 +44,7 @@ def test_round_trip_at_segment_boundaries(size):
     data = os.urandom(size)
     blob = encrypt(data)
     assert decrypt(blob) == data
-    assert data == b"" or data not in blob
+    assert len(data) < 16 or data not in blob  # a short random string may occur by chance
 
 
 @hsettings(max_examples=60, deadline=None)
