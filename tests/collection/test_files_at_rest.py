@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import tempfile
+import time
 from pathlib import Path
 
 import openpyxl
@@ -249,3 +251,15 @@ def test_purge_command(rejected_batch):
     out = _Out()
     call_command("batches", "purge", "--as-of", as_of, stdout=out)
     assert "已清除 0 个批次的文件" in out.text
+
+
+def test_the_daily_purge_removes_plaintext_copies_a_killed_process_left(private_tmp, db):
+    left = private_tmp / "xinyong-plain-abc123"
+    left.mkdir()
+    (left / "plain.csv").write_text("张三,110105198005170391")
+    fresh = private_tmp / "xinyong-plain-def456"
+    fresh.mkdir()
+    old = time.time() - 2 * 24 * 3600
+    os.utime(left, (old, old))
+    batch_files_purge(as_of=AS_OF)
+    assert not left.exists() and fresh.exists()  # a copy being read right now stays

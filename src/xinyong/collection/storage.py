@@ -49,6 +49,7 @@ __all__ = [
     "retention_days",
     "store_chunks",
     "store_generated",
+    "stale_plaintext_remove",
     "stored_files_encrypt",
 ]
 
@@ -108,10 +109,15 @@ def open_stored(path: Path) -> IO[bytes]:
     return open_decrypted(path)
 
 
+_TEMP_PREFIX = "xinyong-plain-"
+# A plaintext copy older than this was left by a killed process (loads take minutes, not days).
+_STALE_AFTER = dt.timedelta(days=1)
+
+
 @contextlib.contextmanager
 def _private_tempdir() -> Iterator[Path]:
     # mkdtemp creates the directory readable by this user only (0700).
-    directory = Path(tempfile.mkdtemp(prefix="xinyong-"))
+    directory = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
     try:
         yield directory
     finally:
@@ -153,6 +159,18 @@ class PurgeResult:
     bytes: int = 0
 
 
+def stale_plaintext_remove(*, now: dt.datetime | None = None) -> int:
+    """Delete plaintext copies that a process killed while reading left in the temporary directory."""
+    limit = (now or timezone.now()).timestamp() - _STALE_AFTER.total_seconds()
+    removed = 0
+    for directory in Path(tempfile.gettempdir()).glob(_TEMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if directory.is_dir() and directory.stat().st_mtime < limit:
+                shutil.rmtree(directory, ignore_errors=True)
+                removed += 1
+    return removed
+
+
 def _directory_size(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else 0
 
@@ -162,8 +180,10 @@ def batch_files_purge(*, as_of: dt.date, dry_run: bool = False, actor=None) -> P
 
     One audit entry per purged batch. Idempotent: a purged batch carries ``files_purged_at`` and is
     skipped. Batches still queued or loading are left for a later day. The daily sweep calls this with
-    today's date.
+    today's date. Plaintext copies left in the temporary directory by a killed process are removed too.
     """
+    if not dry_run:
+        stale_plaintext_remove()
     cutoff = as_of - dt.timedelta(days=retention_days())
     # received_at is compared in local days; the first instant after the cutoff day bounds it.
     limit = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time.min))
@@ -174,7 +194,7 @@ def batch_files_purge(*, as_of: dt.date, dry_run: bool = False, actor=None) -> P
         .order_by("received_at", "pk")
     )
     result = PurgeResult(as_of=as_of, cutoff=cutoff, dry_run=dry_run)
-    for batch_id in due.values_list("pk", flat=True).iterator(chunk_size=500):
+    for batch_id in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
             batch = (
                 Batch.objects.select_for_update(of=("self",))
