@@ -120,7 +120,12 @@ def test_xlsx_rejection_file_has_text_cells_only(catalog, dept_a, officer_a, tmp
         assert values[header].quotePrefix  # … and Excel keeps it text even when the cell is edited
 
 
-def test_fixed_csv_rejection_file_loads_the_original_values(catalog, dept_a, officer_a, tmp_path):
+@pytest.mark.parametrize("reading_process", [False, True], ids=["one process", "reading process"])
+def test_fixed_csv_rejection_file_loads_the_original_values(
+    catalog, dept_a, officer_a, tmp_path, settings, reading_process
+):
+    # With a reading process, the chunks are prepared in a forked process that must not query the database.
+    settings.XINYONG_COLLECTION_PIPELINE_MIN_BYTES = 0 if reading_process else -1
     batch = rejected_batch(tmp_path, dept_a, officer_a)
     path = rejection_copy(batch, tmp_path / "out")
     with path.open(encoding="utf-8-sig", newline="") as fh:

@@ -217,9 +217,9 @@ def _open_source(batch: Batch, *, sheet: str | None = None) -> Iterator[Any]:
         yield table
 
 
-def _restore_rows(batch: Batch, rows: list[SourceRow]) -> list[SourceRow]:
+def _restore_rows(rows: list[SourceRow], *, enabled: bool) -> list[SourceRow]:
     """Undo the quotes the rejection-file writer put before formula-like cells (corrected CSV files only)."""
-    if _restores_quotes(batch):
+    if enabled:
         for row in rows:
             row.values = [restore(v) for v in row.values]
     return rows
@@ -565,7 +565,7 @@ def batch_preview(*, batch: Batch, rows: int = 10) -> Preview:
     try:
         with _open_source(batch, sheet=batch.sheet or None) as table:
             stream = table.rows()
-            sample = _restore_rows(batch, list(islice(stream, max(rows, 0))))
+            sample = _restore_rows(list(islice(stream, max(rows, 0))), enabled=_restores_quotes(batch))
             stream.close()  # before the table closes its file
             mapper = mapping_apply(table.headers, mapping, schema=schema)
             validator = RowValidator(
@@ -804,6 +804,8 @@ class _BatchLoader:
         self.subjects = SubjectPreparer(as_of=batch.as_of)
         self.records = RecordPreparer(item_version=batch.item_version, department=batch.department)
         self.keys = header_keys(list(batch.headers))
+        # Decided here: the reading process that prepares chunks never touches the database.
+        self.restore_quotes = _restores_quotes(batch)
         self.personal_fields = {spec.code for spec in self.schema.fields if spec.personal}
         self._personal: dict[str, bool] = {}
         self.channel = RECORD_CHANNEL[batch.channel]
@@ -1112,7 +1114,7 @@ def _prepare_all(loader: _BatchLoader, table, *, skip: int, chunk_size: int) -> 
             pass
         width = len(table.headers)
         for chunk in _chunks(rows, chunk_size):
-            prepared = loader.prepare(_restore_rows(loader.batch, chunk))
+            prepared = loader.prepare(_restore_rows(chunk, enabled=loader.restore_quotes))
             prepared.position = table.position
             if len(table.headers) != width:
                 width = len(table.headers)
