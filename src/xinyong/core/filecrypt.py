@@ -31,7 +31,6 @@ import io
 import os
 import shutil
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -271,10 +270,3 @@ def decrypt_to(source: Path, dest: IO[bytes]) -> None:
     """Write the plaintext of the encrypted ``source`` to ``dest``, streaming (every segment checked)."""
     with open_decrypted(source) as src:
         shutil.copyfileobj(src, dest, _COPY)
-
-
-def iter_decrypted(source: Path, *, chunk_size: int = _COPY) -> Iterator[bytes]:
-    """The plaintext of ``source`` in chunks (for streaming responses)."""
-    with open_decrypted(source) as src:
-        while chunk := src.read(chunk_size):
-            yield chunk
