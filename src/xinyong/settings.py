@@ -15,6 +15,7 @@ Everything that differs between a laptop demo and production comes from the envi
   limits (uploaded file size, API body size, rows an API request loads before answering).
 - ``XINYONG_RECORD_MAX_DEPTH``, ``XINYONG_API_BODY_MAX_DEPTH``, ``XINYONG_FILE_MAX_*``: bounds on what an
   uploaded file or request may expand to (``docs/limits.md``).
+- ``XINYONG_UPLOAD_RETENTION_DAYS``: days a batch's stored files are kept (default 90; docs/files-at-rest.md).
 - ``XINYONG_SITE_URL``: the public address printed on credit reports rendered outside a request (QR code).
 - ``XINYONG_PUBLIC_API_RATE``: rate limit of the public API and report pages per client address (``120/m``).
 - ``XINYONG_PORTAL_NAME``: the public portal's name (default 信用信息公示服务平台), e.g. 信用示范县.
@@ -197,6 +198,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # Collection (归集): uploaded files are kept under MEDIA_ROOT/batches/<batch id>/.
 XINYONG_UPLOAD_MAX_BYTES = int(os.environ.get("XINYONG_UPLOAD_MAX_BYTES", str(1024 * 1024 * 1024)))
+# Days the files of a batch (upload, rejection file) are kept after it was received; encrypted meanwhile.
+XINYONG_UPLOAD_RETENTION_DAYS = int(os.environ.get("XINYONG_UPLOAD_RETENTION_DAYS", "90"))
 # JSON / NDJSON bodies of POST /api/collection/{item}/records; larger submissions go as files.
 XINYONG_API_MAX_BODY_BYTES = int(os.environ.get("XINYONG_API_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
 # API submissions up to this many rows are loaded in the request; larger ones in the background.

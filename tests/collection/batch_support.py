@@ -18,6 +18,8 @@ from tests.subjects.factories import PASSWORD
 from xinyong.accounts.models import Department, User
 from xinyong.accounts.services import apiclient_create
 from xinyong.collection.models import Batch
+from xinyong.collection.readers import rejection_filename
+from xinyong.collection.services import batch_rejection_file_export
 from xinyong.core.identifiers import check_uscc, generate_ric, generate_uscc
 
 AS_OF = dt.date(2026, 6, 15)
@@ -183,3 +185,9 @@ def run_db_worker(monkeypatch) -> None:
 
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
+
+
+def rejection_copy(batch: Batch, directory: Path, *, actor=None) -> Path:
+    """The batch's rejection file in clear, in ``directory`` (the platform stores it encrypted)."""
+    name = rejection_filename(batch.original_filename or "upload", format=batch.format or "csv")
+    return batch_rejection_file_export(batch=batch, actor=actor, dest=directory / name)

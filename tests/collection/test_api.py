@@ -11,6 +11,7 @@ from tests.collection.batch_support import (
     bad_rows,
     ndjson,
     penalty_row,
+    rejection_copy,
     run_db_worker,
     valid_rows,
 )
@@ -212,9 +213,7 @@ def test_the_api_docs_describe_the_body_and_the_idempotency_key(client, db):
     assert "/api/collection/batches/{batch_id}/rejections" in paths
 
 
-def test_a_line_that_is_not_json_is_one_rejected_row(client, client_a, catalog):
-    from xinyong.collection.services import batch_rejection_file
-
+def test_a_line_that_is_not_json_is_one_rejected_row(client, client_a, catalog, tmp_path):
     person = valid_rows(5)[4]  # about a natural person: 证件号码 is personal
     person["处罚类别"] = "打板子"
     body = ndjson(valid_rows(2)) + b"{not json\n" + ndjson([person])
@@ -225,7 +224,7 @@ def test_a_line_that_is_not_json_is_one_rejected_row(client, client_a, catalog):
     stored = batch.rejected_rows.get(number=4)
     assert "*" in stored.values["证件号码"] and person["证件号码"] not in json.dumps(stored.values)
 
-    lines = batch_rejection_file(batch=batch).read_text(encoding="utf-8").splitlines()
+    lines = rejection_copy(batch, tmp_path).read_text(encoding="utf-8").splitlines()
     first, second = (json.loads(line) for line in lines)
     assert first["_raw"] == "{not json" and first["_errors"][0]["code"] == "json_line_invalid"
     assert second["证件号码"] == person["证件号码"]  # the officer gets the original back to fix it

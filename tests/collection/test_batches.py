@@ -19,6 +19,7 @@ from tests.collection.batch_support import (
     penalty_row,
     pilot_uscc,
     read_csv,
+    rejection_copy,
     run_db_worker,
     valid_rows,
     write_csv,
@@ -33,7 +34,6 @@ from xinyong.collection.services import (
     batch_create_from_file,
     batch_preview,
     batch_process,
-    batch_rejection_file,
     batch_start,
     record_submit_form,
     rejected_row_values,
@@ -151,7 +151,7 @@ def test_personal_id_numbers_of_rejected_rows_are_encrypted(processed):
 def test_rejection_file_fixed_and_uploaded_again_loads_only_the_fixed_rows(
     processed, officer_a, dept_a, tmp_path
 ):
-    path = batch_rejection_file(batch=processed, actor=officer_a)
+    path = rejection_copy(processed, tmp_path, actor=officer_a)
     rows = read_csv(path)
     assert len(rows) == processed.rejected
     assert list(rows[0])[: len(HEADERS)] == HEADERS
@@ -187,7 +187,7 @@ def test_gbk_upload_gets_a_gb18030_rejection_file(catalog, officer_a, dept_a, tm
     path = write_csv(tmp_path / "gbk.csv", valid_rows(2) + [bad_rows()["code_unknown"]], encoding="gbk")
     batch = load(upload(path, department=dept_a, actor=officer_a), officer_a)
     assert batch.encoding in ("gbk", "gb18030") and (batch.created, batch.rejected) == (2, 1)
-    rows = read_csv(batch_rejection_file(batch=batch), encoding="gb18030")
+    rows = read_csv(rejection_copy(batch, tmp_path), encoding="gb18030")
     assert rows[0]["处罚类别"] == "打板子" and rows[0]["错误代码"]
 
 
@@ -310,7 +310,7 @@ def test_xlsx_upload_with_numbers_and_dates(catalog, officer_a, dept_a, tmp_path
     assert batch.format == "xlsx" and batch.sheet == "处罚" and batch.rows_total == 4
     batch = load(batch, officer_a)
     assert (batch.created, batch.rejected) == (3, 1)
-    rejection = batch_rejection_file(batch=batch)
+    rejection = rejection_copy(batch, tmp_path)
     assert rejection.suffix == ".xlsx"
     from openpyxl import load_workbook
 

@@ -26,6 +26,7 @@ from xinyong.collection.services import (
     batch_resume,
     batches_resume_interrupted,
 )
+from xinyong.collection.storage import plaintext_copy
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Subject
 
@@ -169,7 +170,10 @@ def test_a_stale_worker_cannot_commit_a_chunk_twice(catalog, source, dept_a, off
     batch = ready_batch(source, dept_a, officer_a)
     Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.LOADING)
     batch.refresh_from_db()
-    with open_table(batch_file_path(batch), filename=batch.original_filename) as table:
+    with (
+        plaintext_copy(batch_file_path(batch)) as plain,
+        open_table(plain, filename=batch.original_filename) as table,
+    ):
         rows = list(table.rows())[:CHUNK]
         first = _BatchLoader(batch, table)
         second = _BatchLoader(batch, table)

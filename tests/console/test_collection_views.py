@@ -20,9 +20,11 @@ from tests.collection.batch_support import (
     penalty_row,
     valid_rows,
 )
-from xinyong.accounts.models import AuditEntry
+from xinyong.accounts.models import AuditEntry, Department
 from xinyong.collection.models import Batch, BatchStatus, ColumnMapping
 from xinyong.collection.services import batch_create_from_file
+from xinyong.collection.storage import batch_files_purge
+from xinyong.core.spreadsheet import formula_safe
 from xinyong.records.models import CreditRecord
 
 pytestmark = pytest.mark.django_db
@@ -654,3 +656,40 @@ def test_quality_filters_by_date(login, finished):
         .content.decode()
     )
     assert "所选期间没有归集数据" in html
+
+
+# ---------------------------------------------------------------------------------------------------
+# Files at rest: formulas neutralised in exports, retention on the batch page
+
+
+def test_quality_csv_carries_no_formula(login, catalog, users):
+    evil = Department.objects.create(code="evil", name='=HYPERLINK("http://evil.example","甲市某局")')
+    officer = users["data_officer"]
+    officer.department = evil
+    officer.save(update_fields=["department"])
+    loaded_batch(evil, officer, valid_rows(1))
+    today = timezone.localdate().isoformat()
+    response = login("operator").get(
+        reverse("collection:quality_export"), {"date_from": today, "date_to": today}
+    )
+    cells = [cell for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig"))) for cell in row]
+    assert "'" + evil.name in cells
+    assert all(formula_safe(cell) for cell in cells)
+
+
+def test_batch_page_tells_how_long_files_are_kept_and_when_they_were_purged(login, finished):
+    client = login("data_officer")
+    url = reverse("collection:batch_detail", args=[finished.pk])
+    kept_until = timezone.localdate(finished.received_at) + dt.timedelta(days=90)
+    html = client.get(url).content.decode()
+    assert f"文件保存至 {kept_until.isoformat()}" in html
+    assert reverse("collection:batch_rejection_file", args=[finished.pk]) in html
+
+    batch_files_purge(as_of=kept_until)
+    finished.refresh_from_db()
+    purged_on = timezone.localdate(finished.files_purged_at).isoformat()
+    html = client.get(url).content.decode()
+    assert f"已于 {purged_on} 按保存期限（90 天）清除" in html
+    assert reverse("collection:batch_rejection_file", args=[finished.pk]) not in html
+    response = client.get(reverse("collection:batch_rejection_file", args=[finished.pk]), follow=True)
+    assert "batch_files_purged" in response.content.decode()

@@ -22,7 +22,7 @@ from xinyong.core.services import calendar_seed
 from xinyong.core.workdays import load_work_calendar
 from xinyong.demo.county import FORM_OFFICERS, UPLOADS
 from xinyong.demo.generate import PENDING_DIR, demo_subjects, generate_county
-from xinyong.demo.services import DemoReport, _departments, demo_build
+from xinyong.demo.services import REJECTIONS_DIR, DemoReport, _departments, demo_build
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.subjects.models import Subject
 
@@ -134,8 +134,11 @@ def test_small_demo_loads_department_files_as_batches(home):
     pending = report.pending_file
     assert pending.parent == home / "demo" / PENDING_DIR and pending.suffix == ".xlsx"
     assert not Batch.objects.filter(file_sha256=hashlib.sha256(pending.read_bytes()).hexdigest()).exists()
-    assert len(list((home / "demo").glob("*/*.*"))) == len(batches) + 2  # and the API example's body
+    # The departments' files, the pending one, the API example's body and a readable copy of the rejection
+    # file (stored encrypted).
     assert report.api_example == home / "demo" / "api" / "penalty.json"
+    assert report.rejection_file.parent == home / "demo" / REJECTIONS_DIR
+    assert len(list((home / "demo").glob("*/*.*"))) == len(batches) + 3
 
     # Built once: a second run (whatever its settings) adds nothing and issues a fresh key.
     counts = (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count())

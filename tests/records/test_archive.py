@@ -16,6 +16,7 @@ from xinyong.accounts.models import ApiScope, AuditEntry, Role
 from xinyong.catalog.models import CatalogItem
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import check_ric
+from xinyong.core.spreadsheet import formula_safe
 from xinyong.records.archive import (
     ArchiveError,
     ArchivePurpose,
@@ -30,6 +31,7 @@ from xinyong.records.archive import (
 from xinyong.records.models import EffectiveStatus
 from xinyong.records.selectors import record_versions_visible_to
 from xinyong.records.services import record_change_status
+from xinyong.subjects.models import Subject
 from xinyong.subjects.services import subject_resolve
 
 pytestmark = pytest.mark.django_db
@@ -408,3 +410,17 @@ def test_search_works_with_and_without_the_name_index(
     ]
     assert [s.id for s in archive_subject_search(principal=operator, query=RIC)] == [person.pk]
     assert archive_subject_search(principal=operator, query="张三") == []
+
+
+def test_export_carries_no_formula(records, officer_a, company, ingest, items, dept_a):
+    Subject.objects.filter(pk=company.pk).update(name='=HYPERLINK("http://evil.example","甲市某某科技")')
+    company.refresh_from_db()
+    ingest(items["public"], dept_a, "-2+3+cmd|' /C calc'!A0")
+    ingest(items["public"], dept_a, "@SUM(1)")
+    ingest(items["public"], dept_a, "＝1+1")  # full-width forms are formulas too in a Chinese Excel
+    text = archive_export_csv(principal=officer_a, subject=company, purpose="信用修复", as_of=AS_OF)
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in rows for cell in row]
+    assert rows[0][1] == "'" + company.name
+    assert {"'-2+3+cmd|' /C calc'!A0", "'@SUM(1)", "'＝1+1"} <= set(cells)
+    assert all(formula_safe(cell) for cell in cells)

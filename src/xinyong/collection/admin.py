@@ -111,6 +111,7 @@ class BatchAdmin(ReadOnlyAdminMixin, DepartmentScopedAdminMixin, AuditedModelAdm
                     "format",
                     "encoding",
                     "sheet",
+                    "files_purged_at",
                     "headers",
                     "mapping",
                     "mapping_confirmed_at",

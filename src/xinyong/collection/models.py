@@ -81,6 +81,12 @@ class Batch(models.Model):
     encoding = models.CharField("文字编码", max_length=20, blank=True)
     sheet = models.CharField("工作表", max_length=100, blank=True)
     headers = models.JSONField("表头", default=list, blank=True)
+    files_purged_at = models.DateTimeField(
+        "文件清除时间",
+        null=True,
+        blank=True,
+        help_text="上传文件和退回文件按保存期限清除的时间（批次和已入库的记录保留）",
+    )
 
     mapping = models.JSONField("列映射", default=dict, blank=True, help_text="{表头: 字段代码}")
     mapping_confirmed_at = models.DateTimeField("映射确认时间", null=True, blank=True)

@@ -80,6 +80,7 @@ from xinyong.collection.limits import (
 )
 from xinyong.collection.read_errors import READ_ERROR_MESSAGES, ReadError
 from xinyong.core.jsondepth import json_depth_exceeds
+from xinyong.core.spreadsheet import neutralise, xlsx_text_cell
 
 __all__ = [
     "CALAMINE_MAX_SHEET_BYTES",
@@ -1311,7 +1312,8 @@ _LONG_DIGITS = re.compile(r"\d{12,}|0\d+")
 
 
 def _csv_cell(value: Any) -> str:
-    """Text for a CSV cell; digit strings Excel would turn into numbers get a leading tab (kept as text)."""
+    """Text for a CSV cell: formulas neutralised (``'=…``); digit strings Excel would turn into numbers get a
+    leading tab (kept as text)."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -1321,7 +1323,7 @@ def _csv_cell(value: Any) -> str:
     text = str(value)
     if _LONG_DIGITS.fullmatch(text):
         return "\t" + text
-    return text
+    return neutralise(text)
 
 
 def _csv_encoding(encoding: str | None) -> str:
@@ -1356,8 +1358,11 @@ def write_rejection_file(
 
     CSV: UTF-8 with BOM (GB18030 for GBK/GB18030 uploads) so that Excel opens it; digit strings of 12 or
     more digits (USCC, 身份证) and numbers with leading zeros are written with a leading tab so Excel keeps
-    them as text — the tab is invisible in Excel and stripped again when the file is uploaded. XLSX: text
-    cells (long codes stay text), error columns appended. JSON / NDJSON: each object with an ``_errors``
+    them as text — the tab is invisible in Excel and stripped again when the file is uploaded. A text that a
+    spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) gets a leading single quote
+    (``xinyong.core.spreadsheet``; removed again when the corrected file is uploaded on the batch page).
+    XLSX: text cells, never formulas (long codes stay text; formula-like texts keep their value with
+    Excel's quote prefix), error columns appended. JSON / NDJSON: each object with an ``_errors``
     list (a line that was not JSON comes back as ``{"_raw": …, "_errors": […]}``). Cells beyond the headers
     (``row_extra_cells``) follow the error columns so nothing is lost.
     """
@@ -1366,7 +1371,7 @@ def write_rejection_file(
     if format == "csv":
         with path.open("w", encoding=_csv_encoding(encoding), errors="replace", newline="") as f:
             writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
-            writer.writerow([*headers, *issue_columns])
+            writer.writerow([_csv_cell(h) for h in [*headers, *issue_columns]])
             for values, issues in rows:
                 parts = [_issue_parts(i) for i in issues]
                 aligned = [*values[:width], *[None] * (width - len(values))]
@@ -1434,7 +1439,7 @@ def _write_rejection_xlsx(
             value = str(value)
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        c = WriteOnlyCell(ws, value=value)
+        c = xlsx_text_cell(WriteOnlyCell(ws, value=value))
         if isinstance(value, str):
             c.number_format = "@"  # text: long codes are not turned into numbers when edited
         elif isinstance(value, dt.datetime):

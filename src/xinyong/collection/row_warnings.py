@@ -12,12 +12,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
 from xinyong.collection.models import Batch, RowWarning
 from xinyong.collection.readers import write_rejection_file
+from xinyong.collection.storage import batch_dir, store_generated
 from xinyong.core.masking import mask_ric
 from xinyong.records.normalize import jsonable
 
@@ -56,10 +55,13 @@ def warning_file_format(batch: Batch) -> str:
     return _WARNING_FILE_FORMATS.get(batch.format or "", "csv")
 
 
-def batch_warning_file(*, batch: Batch, actor=None) -> Path:
-    """Write the warnings of a batch (行号, 列, 值, 提示代码, 提示说明), in the upload's format; audited."""
+def batch_warning_file(*, batch: Batch, actor=None, dest: Path | None = None) -> Path:
+    """Write the warnings of a batch (行号, 列, 值, 提示代码, 提示说明), in the upload's format; audited.
+
+    Stored encrypted in the batch directory like the rejection file (read it with ``storage.open_stored``),
+    or written in clear to ``dest`` (the command line's copy for its operator).
+    """
     fmt = warning_file_format(batch)
-    path = Path(settings.MEDIA_ROOT) / "batches" / str(batch.pk) / f"warnings.{fmt}"
 
     def rows() -> Iterator[tuple[list[Any], list[dict[str, str]]]]:
         for warning in batch.row_warnings.order_by("number", "pk").iterator(chunk_size=2000):
@@ -68,18 +70,23 @@ def batch_warning_file(*, batch: Batch, actor=None) -> Path:
                 [{"code": warning.code, "message": warning.message}],
             )
 
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    write_rejection_file(
-        tmp,
-        format=fmt,
-        encoding=batch.encoding or None,
-        headers=WARNING_FILE_HEADERS,
-        rows=rows(),
-        issue_columns=WARNING_FILE_ISSUE_COLUMNS,
-        sheet_title="提示清单",
-    )
-    tmp.replace(path)
+    def write(target: Path) -> None:
+        write_rejection_file(
+            target,
+            format=fmt,
+            encoding=batch.encoding or None,
+            headers=WARNING_FILE_HEADERS,
+            rows=rows(),
+            issue_columns=WARNING_FILE_ISSUE_COLUMNS,
+            sheet_title="提示清单",
+        )
+
+    if dest is None:
+        path = store_generated(batch_dir(batch.pk) / f"warnings.{fmt}", write)
+    else:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        write(dest)
+        path = dest
     audit_log(
         actor=actor,
         action=AuditAction.EXPORT,

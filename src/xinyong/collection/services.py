@@ -80,9 +80,19 @@ from xinyong.collection.read_errors import READ_ERROR_MESSAGES
 from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
 from xinyong.collection.row_warnings import WarningEntry, row_warnings_build, warning_entry
 from xinyong.collection.selectors import can_upload_for, uscc_confirmations_for
+from xinyong.collection.storage import (
+    FileTampered,
+    StoredFilesPurged,
+    batch_dir,
+    open_stored,
+    plaintext_copy,
+    store_chunks,
+    store_generated,
+)
 from xinyong.collection.validation import RowIssue, RowResult, RowValidator, row_validate
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
+from xinyong.core.spreadsheet import restore
 from xinyong.records.bulk import PreparedRecord, RecordPreparer, records_bulk_ingest
 from xinyong.records.models import Channel, CreditRecord
 from xinyong.records.normalize import jsonable, normalize_document_number
@@ -189,13 +199,37 @@ def _item_version(item_code: str, *, on: dt.date, department: Department) -> Cat
     return version
 
 
-def _batch_dir(batch_id: uuid.UUID | str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "batches" / str(batch_id)
-
-
 def batch_file_path(batch: Batch) -> Path:
-    """Absolute path of the stored source file of a batch."""
+    """Absolute path of the stored (encrypted) source file of a batch."""
     return Path(settings.MEDIA_ROOT) / batch.file_path
+
+
+def _restores_quotes(batch: Batch) -> bool:
+    """Is the file a corrected CSV rejection file, whose formula-like cells the platform quoted (``'=…``)?"""
+    return batch.parent_id is not None and (batch.parent.format or "csv") == "csv"
+
+
+@contextlib.contextmanager
+def _open_source(batch: Batch, *, sheet: str | None = None) -> Iterator[Any]:
+    """The batch's stored file opened as a table (decrypted for the readers; quoted formulas restored)."""
+    if batch.files_purged_at is not None:
+        raise StoredFilesPurged(batch)
+    with (
+        plaintext_copy(batch_file_path(batch)) as plain,
+        open_table(plain, filename=batch.original_filename, sheet=sheet) as table,
+    ):
+        if _restores_quotes(batch):
+            # In place: the column mapper keeps a reference to this list.
+            table.headers[:] = [restore(h) for h in table.headers]
+        yield table
+
+
+def _restore_rows(rows: list[SourceRow], *, enabled: bool) -> list[SourceRow]:
+    """Undo the quotes the rejection-file writer put before formula-like cells (corrected CSV files only)."""
+    if enabled:
+        for row in rows:
+            row.values = [restore(v) for v in row.values]
+    return rows
 
 
 def _human_size(size: int) -> str:
@@ -204,23 +238,6 @@ def _human_size(size: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size} B"
-
-
-def _copy_limited(
-    chunks: Iterable[bytes], dest: Path, *, limit: int, too_large: CollectionError
-) -> tuple[int, str]:
-    """Write ``chunks`` to ``dest``; returns (size, sha256). Raises ``too_large`` past ``limit`` bytes."""
-    digest = hashlib.sha256()
-    size = 0
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with dest.open("wb") as out:
-        for chunk in chunks:
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            digest.update(chunk)
-            out.write(chunk)
-    return size, digest.hexdigest()
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
@@ -254,7 +271,7 @@ def _estimate_rows(path: Path, *, fmt: str, size: int) -> int | None:
     """Data rows of a text file estimated from its first MiB (refined from the bytes read while loading)."""
     if fmt not in ("csv", "ndjson") or size == 0:
         return None
-    with path.open("rb") as fh:
+    with open_stored(path) as fh:
         sample = fh.read(_COPY_BUFFER)
     lines = sample.count(b"\n") + (0 if sample.endswith(b"\n") else 1)
     header = 1 if fmt == "csv" else 0
@@ -356,14 +373,14 @@ def batch_create_from_file(
     filename = Path(str(filename)).name[:255]
 
     batch_id = uuid.uuid4()
-    directory = _batch_dir(batch_id)
+    directory = batch_dir(batch_id)
     stored = directory / _stored_name(filename)
     limit = settings.XINYONG_UPLOAD_MAX_BYTES
     too_large = CollectionError(
         "file_too_large", f"文件超过 {_human_size(limit)} 的上限；请拆分为多个文件后分别上传", status=413
     )
     try:
-        size, sha256 = _copy_limited(chunks, stored, limit=limit, too_large=too_large)
+        size, sha256 = store_chunks(chunks, stored, limit=limit, too_large=too_large)
         previous = _previous_upload(department=department, item_id=version.item_id, sha256=sha256)
         if previous is not None and not allow_duplicate:
             raise DuplicateUpload(previous)
@@ -499,7 +516,7 @@ def _inspect(batch: Batch, *, sheet: str | None) -> None:
     """Read the header of the stored file: format, encoding, sheet, headers, row estimate, proposed mapping."""
     path = batch_file_path(batch)
     try:
-        with open_table(path, filename=batch.original_filename, sheet=sheet) as table:
+        with _open_source(batch, sheet=sheet) as table:
             batch.format = table.format or ""
             batch.encoding = table.encoding or ""
             batch.sheet = table.sheet or ""
@@ -619,11 +636,11 @@ def batch_preview(*, batch: Batch, rows: int = 10, validate_rows: int = PREVIEW_
     schema = catalog_version_schema(batch.item_version)
     mapping = batch.mapping or _proposal_mapping(proposal)
     try:
-        with open_table(
-            batch_file_path(batch), filename=batch.original_filename, sheet=batch.sheet or None
-        ) as table:
+        with _open_source(batch, sheet=batch.sheet or None) as table:
             stream = table.rows()
-            checked = list(islice(stream, max(rows, validate_rows, 0)))
+            checked = _restore_rows(
+                list(islice(stream, max(rows, validate_rows, 0))), enabled=_restores_quotes(batch)
+            )
             stream.close()  # before the table closes its file
             mapper = mapping_apply(table.headers, mapping, schema=schema)
             validator = RowValidator(
@@ -637,7 +654,7 @@ def batch_preview(*, batch: Batch, rows: int = 10, validate_rows: int = PREVIEW_
             )
             results = [validator.validate_source(row, mapper) for row in checked]
             sample = checked[: max(rows, 0)]
-    except ReadError as exc:
+    except (ReadError, FileTampered, StoredFilesPurged) as exc:
         raise CollectionError(exc.code, exc.message) from exc
     return Preview(
         headers=list(batch.headers),
@@ -878,6 +895,8 @@ class _BatchLoader:
         self.subjects = SubjectPreparer(as_of=batch.as_of, confirmed=self.confirmed)
         self.records = RecordPreparer(item_version=batch.item_version, department=batch.department)
         self.keys = header_keys(list(batch.headers))
+        # Decided here: the reading process that prepares chunks never touches the database.
+        self.restore_quotes = _restores_quotes(batch)
         self.personal_fields = {spec.code for spec in self.schema.fields if spec.personal}
         self._personal: dict[str, bool] = {}
         self.subject_uscc_field = (batch.item_version.core_fields or {}).get("subject_uscc", "")
@@ -1222,7 +1241,7 @@ def _prepare_all(loader: _BatchLoader, table, *, skip: int, chunk_size: int) -> 
             pass
         width = len(table.headers)
         for chunk in _chunks(rows, chunk_size):
-            prepared = loader.prepare(chunk)
+            prepared = loader.prepare(_restore_rows(chunk, enabled=loader.restore_quotes))
             prepared.position = table.position
             if len(table.headers) != width:
                 width = len(table.headers)
@@ -1413,9 +1432,7 @@ def batch_process(
         )
     batch.refresh_from_db()
     try:
-        with open_table(
-            batch_file_path(batch), filename=batch.original_filename, sheet=batch.sheet or None
-        ) as table:
+        with _open_source(batch, sheet=batch.sheet or None) as table:
             if [("" if h is None else str(h)) for h in table.headers] != list(batch.headers):
                 return _fail(batch, code="file_changed", message="存储的文件与上传时不一致，请重新上传")
             loader = _BatchLoader(batch, table)
@@ -1443,6 +1460,8 @@ def batch_process(
             code=exc.code,
             message=f"读取到第 {batch.rows_committed + 1} 个数据行附近时出错：{exc.message}",
         )
+    except (FileTampered, StoredFilesPurged) as exc:
+        return _fail(batch, code=exc.code, message=exc.message)
     except _Superseded:
         logger.info("batch %s is being processed by another worker; this run stops", batch.pk)
         return Batch.objects.get(pk=batch.pk)
@@ -1501,11 +1520,17 @@ def rejected_row_values(row: RejectedRow) -> dict[str, Any]:
 
 
 def batch_rejection_file(*, batch: Batch, actor=None) -> Path:
-    """Write the rejected rows of a batch (original columns + error columns, same format as uploaded); audited."""
+    """Write the rejected rows of a batch (original columns + error columns, same format as uploaded); audited.
+
+    The file is stored encrypted in the batch directory (read it with ``storage.open_stored``); it can be
+    written until the batch's files are purged at the end of the retention period.
+    """
     if batch.channel == BatchChannel.FORM:
         raise CollectionError("no_rejection_file", "在线填报的记录没有退回文件")
+    if batch.files_purged_at is not None:
+        raise StoredFilesPurged(batch)
     fmt = batch.format or "csv"
-    path = _batch_dir(batch.pk) / f"rejected{EXTENSIONS.get(fmt, '.csv')}"
+    path = batch_dir(batch.pk) / f"rejected{EXTENSIONS.get(fmt, '.csv')}"
     keys = header_keys(list(batch.headers))
     known = set(keys)
     # Keys of JSON objects first seen late become further columns; cells beyond a CSV row's headers
@@ -1536,16 +1561,16 @@ def batch_rejection_file(*, batch: Batch, actor=None) -> Path:
             cells = [values.get(k) for k in columns] + [values.get(k) for k in extra] if values else []
             yield cells, issues
 
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    write_rejection_file(
-        tmp,
-        format=fmt,
-        encoding=batch.encoding or None,
-        headers=[*batch.headers, *late],
-        rows=rows(),
+    store_generated(
+        path,
+        lambda plain: write_rejection_file(
+            plain,
+            format=fmt,
+            encoding=batch.encoding or None,
+            headers=[*batch.headers, *late],
+            rows=rows(),
+        ),
     )
-    tmp.replace(path)
     audit_log(
         actor=actor,
         action=AuditAction.EXPORT,
@@ -1553,6 +1578,15 @@ def batch_rejection_file(*, batch: Batch, actor=None) -> Path:
         detail={"stage": "rejection_file", "rejected": batch.rejected, "format": fmt},
     )
     return path
+
+
+def batch_rejection_file_export(*, batch: Batch, dest: Path, actor=None) -> Path:
+    """Write the rejection file of a batch in clear to ``dest`` (the command line's copy for its operator)."""
+    stored = batch_rejection_file(batch=batch, actor=actor)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open_stored(stored) as src, dest.open("wb") as out:
+        shutil.copyfileobj(src, out, _COPY_BUFFER)
+    return dest
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1593,7 +1627,7 @@ def batch_submit_api(
     sync_max_rows = settings.XINYONG_API_SYNC_MAX_ROWS if sync_max_rows is None else sync_max_rows
 
     batch_id = uuid.uuid4()
-    directory = _batch_dir(batch_id)
+    directory = batch_dir(batch_id)
     filename = f"request{EXTENSIONS[content_format]}"
     stored = directory / filename
     too_large = CollectionError(
@@ -1602,7 +1636,7 @@ def batch_submit_api(
         status=413,
     )
     try:
-        size, body_sha = _copy_limited(_stream_chunks(stream), stored, limit=limit, too_large=too_large)
+        size, body_sha = store_chunks(_stream_chunks(stream), stored, limit=limit, too_large=too_large)
         request_sha = hashlib.sha256(f"{item_code}\n{content_format}\n{body_sha}".encode()).hexdigest()
         if idempotency_key:
             previous = Batch.objects.filter(api_client=api_client, idempotency_key=idempotency_key).first()
@@ -1668,7 +1702,7 @@ def batch_submit_api(
 def _count_rows(batch: Batch) -> None:
     """Exact row count of an API body (one streaming pass), so small requests can be answered at once."""
     try:
-        with open_table(batch_file_path(batch), filename=batch.original_filename) as table:
+        with _open_source(batch) as table:
             count = sum(1 for _ in table.rows())
     except ReadError as exc:
         batch.status = BatchStatus.FAILED

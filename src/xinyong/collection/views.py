@@ -8,7 +8,6 @@ decides whose batches a user sees — another department's batch is a 404), ever
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -51,8 +50,11 @@ from xinyong.collection.forms import (
 )
 from xinyong.collection.issue_labels import issue_label
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
+from xinyong.collection.storage import open_stored, retention_days
 from xinyong.console.access import can_read_collection, can_submit_collection, console_view
+from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
+from xinyong.core.spreadsheet import SafeCsvWriter
 
 BATCHES_PER_PAGE = 25
 REJECTED_ROWS_PER_PAGE = 20
@@ -488,6 +490,8 @@ def batch_detail(request, pk: uuid.UUID):
         "rejected_lines": _rejected_lines(rejected),
         "corrections": list(batch.corrections.order_by("created_at")),
         "reupload_form": ReuploadForm() if may_submit and batch.rejected else None,
+        "retention_days": retention_days(),
+        "files_kept_until": timezone.localdate(batch.received_at) + dt.timedelta(days=retention_days()),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "rejected":
         return render(request, "collection/_rejected_rows.html", context)
@@ -565,13 +569,14 @@ def batch_rejection_file(request, pk: uuid.UUID):
         raise Http404("该批次没有退回行")
     try:
         path = services.batch_rejection_file(batch=batch, actor=request.user)
-    except services.CollectionError as exc:
+        stored = open_stored(path)  # decrypted while it streams; a damaged file is refused here
+    except CodedError as exc:  # purged at the end of the retention period, or damaged
         messages.error(request, _error_text(exc))
         return redirect("collection:batch_detail", pk=batch.pk)
     stem = (
         batch.original_filename.rsplit(".", 1)[0] if batch.original_filename else str(batch.pk)[:8]
     ) or "batch"
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}_退回{path.suffix}")
+    return FileResponse(stored, as_attachment=True, filename=f"{stem}_退回{path.suffix}")
 
 
 @require_GET
@@ -581,8 +586,13 @@ def batch_warning_file(request, pk: uuid.UUID):
     batch = _visible_batch(request, pk)
     if not batch.row_warnings.exists():
         raise Http404("该批次没有逐行保存的提示")
-    path = row_warnings.batch_warning_file(batch=batch, actor=request.user)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=row_warnings.warning_file_name(batch))
+    try:
+        path = row_warnings.batch_warning_file(batch=batch, actor=request.user)
+        stored = open_stored(path)  # decrypted while it streams
+    except CodedError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("collection:batch_detail", pk=batch.pk)
+    return FileResponse(stored, as_attachment=True, filename=row_warnings.warning_file_name(batch))
 
 
 @require_POST
@@ -795,7 +805,7 @@ def quality_export(request):
     """The quality figures as CSV, UTF-8 with a byte order mark so that Excel opens it correctly."""
     _, rows, date_from, date_to, department = _quality(request)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)  # error codes and names come from departments' data: no formulas
     writer.writerow([label for _, label in QUALITY_CSV_COLUMNS])
     for row in rows:
         line = []

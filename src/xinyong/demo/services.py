@@ -35,11 +35,12 @@ from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
+from xinyong.collection.readers import rejection_filename
 from xinyong.collection.services import (
     batch_confirm_mapping,
     batch_create_from_file,
     batch_process,
-    batch_rejection_file,
+    batch_rejection_file_export,
 )
 from xinyong.core.identifiers import generate_uscc
 from xinyong.core.services import calendar_seed
@@ -154,6 +155,10 @@ def _users(departments: dict[str, Department], report: DemoReport) -> dict[str, 
     return {dept: by_name[username] for username, _, dept, _ in officers}
 
 
+#: Folder of ``var/demo`` holding a readable copy of the demo's rejection file.
+REJECTIONS_DIR = "退回文件"
+
+
 def demo_directory() -> Path:
     """Where the demo writes the departments' files: ``var/demo``, next to the uploads in ``var/media``."""
     return Path(settings.MEDIA_ROOT).parent / "demo"
@@ -204,7 +209,14 @@ def _load(
         rows += batch.rows_read
         if demo_file.purpose == "errors":
             report.error_batch = batch
-            report.rejection_file = batch_rejection_file(batch=batch, actor=officer)
+            # A readable copy next to the department's files (the platform's own copy is encrypted).
+            report.rejection_file = batch_rejection_file_export(
+                batch=batch,
+                actor=officer,
+                dest=demo_directory()
+                / REJECTIONS_DIR
+                / rejection_filename(batch.original_filename, format=batch.format or "csv"),
+            )
         if index % step == 0 or index == total:
             say(f"  已上传并处理 {index}/{total} 个文件，{rows:,} 行（接收日期至 {received}）")
 
@@ -291,7 +303,7 @@ def demo_build(
         return report
 
     say(f"正在生成演示数据：主体 {subjects:,} 个，{HISTORY_YEARS} 年的行政许可和行政处罚（随机种子 {seed}）…")
-    for name in (*UPLOADS, PENDING_DIR):  # files of an earlier build with other settings
+    for name in (*UPLOADS, PENDING_DIR, REJECTIONS_DIR):  # files of an earlier build with other settings
         shutil.rmtree(report.directory / name, ignore_errors=True)
     plan = generate_county(
         seed=seed,

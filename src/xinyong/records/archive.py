@@ -14,7 +14,6 @@ run credit checks instead and get no archive), and API clients holding ``records
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -36,6 +35,7 @@ from xinyong.core.codes import DisclosureScope, SubjectKind
 from xinyong.core.errors import CodedError
 from xinyong.core.identifiers import check_ric, normalize_code_input
 from xinyong.core.masking import mask_ric
+from xinyong.core.spreadsheet import SafeCsvWriter
 from xinyong.records.models import (
     Channel,
     CreditRecord,
@@ -984,15 +984,6 @@ EXPORT_COLUMNS = (
     ("publish_until", "公示截止日期"),
     ("version", "当前版本"),
 )
-# A spreadsheet would evaluate cells starting with these as formulas.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
 def archive_export_csv(
@@ -1023,8 +1014,8 @@ def archive_export_csv(
         request=request,
     )
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["主体名称", _cell(subject.name), "主体代码", subject.display_code, "状态基准日", as_of])
+    writer = SafeCsvWriter(buffer)  # cells that a spreadsheet would run as formulas are neutralised
+    writer.writerow(["主体名称", subject.name, "主体代码", subject.display_code, "状态基准日", as_of])
     writer.writerow([label for _, label in EXPORT_COLUMNS])
     for record in records:
         effective = record_effective_status(record, as_of=as_of)
@@ -1042,5 +1033,5 @@ def archive_export_csv(
             "publish_until": record.publish_until,
             "version": record.current_version.number if record.current_version_id else "",
         }
-        writer.writerow([_cell(_mask_text(row[key], as_of=as_of)) for key, _ in EXPORT_COLUMNS])
+        writer.writerow([_mask_text(row[key], as_of=as_of) for key, _ in EXPORT_COLUMNS])
     return buffer.getvalue()

@@ -2,7 +2,9 @@
 
 The file is stored and processed as a batch (channel "命令行导入") exactly like a console upload, but
 synchronously in this process, printing progress (rows/s, ETA) every few seconds and then a summary with
-the counts, the first warnings with their rows, and the paths of the rejection file and the warning list.
+the counts, the first warnings with their rows, and the paths of the rejection file (a readable copy written
+next to the imported file, or into ``--rejections DIR``; the platform's own copy is stored encrypted) and of
+the warning list.
 
 Column mapping: the department's saved mapping and the catalog's headers, codes, synonyms and 2016 names;
 ``--mapping FILE.json`` ({"表头": "字段代码"}) overrides it and is remembered for the department.
@@ -26,7 +28,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from xinyong.accounts.models import Department, User
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
-from xinyong.collection.row_warnings import batch_warning_file
+from xinyong.collection.readers import rejection_filename
+from xinyong.collection.row_warnings import batch_warning_file, warning_file_name
 from xinyong.collection.selectors import batch_progress
 from xinyong.collection.services import (
     CollectionError,
@@ -35,7 +38,7 @@ from xinyong.collection.services import (
     batch_is_resumable,
     batch_mapping_problems,
     batch_process,
-    batch_rejection_file,
+    batch_rejection_file_export,
 )
 
 EXIT_NOT_PROCESSED = 2
@@ -89,6 +92,11 @@ class Command(BaseCommand):
         parser.add_argument("--resume", metavar="BATCH_ID", help="继续处理被中断的批次（不需要 FILE）")
         parser.add_argument("--chunk-size", type=int, default=2000, help="每个事务处理的行数，默认 2000")
         parser.add_argument(
+            "--rejections",
+            metavar="DIR",
+            help="退回文件的保存目录（默认为导入文件所在目录；--resume 时为当前目录）",
+        )
+        parser.add_argument(
             "--progress-interval",
             type=float,
             default=5.0,
@@ -111,7 +119,8 @@ class Command(BaseCommand):
             f"批次 {batch.pk}：{batch.original_filename}（{batch.format} {batch.encoding}）".rstrip()
         )
         batch = self._run(batch, chunk_size=options["chunk_size"], interval=options["progress_interval"])
-        self._summary(batch)
+        default = Path(options["file"]).parent if options["file"] and not options["resume"] else Path.cwd()
+        self._summary(batch, rejections=Path(options["rejections"]) if options["rejections"] else default)
 
     # -- steps
 
@@ -223,7 +232,7 @@ class Command(BaseCommand):
             raise self._fail(f"批次 {batch.pk} 失败：{batch.error_message}（{batch.error_code}）")
         return batch
 
-    def _summary(self, batch: Batch) -> None:
+    def _summary(self, batch: Batch, *, rejections: Path) -> None:
         p = batch_progress(batch)
         rate = f"，{p['rows_per_second']:,.0f} 行/秒" if p["rows_per_second"] else ""
         out = self.stdout
@@ -239,11 +248,18 @@ class Command(BaseCommand):
                 out.write(f"  提示明细（前 {shown:,} 条，共 {total:,} 条；这些行已入库，请核对）：")
                 for warning in batch.row_warnings.order_by("number", "pk")[:SUMMARY_WARNINGS]:
                     out.write(f"    [{warning.code}] {warning.message}")
-                path = batch_warning_file(batch=batch, actor=batch.uploaded_by)
+                path = batch_warning_file(
+                    batch=batch, actor=batch.uploaded_by, dest=rejections / warning_file_name(batch)
+                )
                 out.write(f"  提示清单：{path}")
         if batch.rejected:
             out.write("  退回原因：" + "，".join(f"{code} {n:,} 行" for code, n in batch.errors.items()))
-            path = batch_rejection_file(batch=batch, actor=batch.uploaded_by)
+            # The stored copy is encrypted; the operator gets a readable one in their own directory.
+            path = batch_rejection_file_export(
+                batch=batch,
+                actor=batch.uploaded_by,
+                dest=rejections / rejection_filename(batch.original_filename, format=batch.format or "csv"),
+            )
             out.write(f"  退回文件：{path}")
             out.write("  修正退回文件后重新导入（只会入库修正的行）：")
             out.write(
