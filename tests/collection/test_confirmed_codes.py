@@ -25,7 +25,7 @@ from xinyong.collection.models import Batch, BatchStatus
 from xinyong.collection.services import (
     batch_confirm_mapping,
     batch_create_from_file,
-    batch_rejection_file,
+    batch_rejection_file_export,
     batch_start,
     record_submit_form,
 )
@@ -73,7 +73,7 @@ def test_a_typo_in_position_18_is_rejected_and_the_row_loads_once_the_code_is_co
     # The department asks; the operator checks the certificate and confirms the code.
     confirmed_code_add(uscc=typo, reason="已核对营业执照原件（早期赋码）", actor=operator)
     # The rejection file, sent back unchanged, now loads the row (with a warning).
-    path = batch_rejection_file(batch=batch, actor=officer_a)
+    path = batch_rejection_file_export(batch=batch, actor=officer_a, dest=tmp_path / "退回.csv")
     (line,) = read_csv(path)
     assert line["错误代码"] == "uscc_check_digit"
     again = load_file(path, department=dept_a, actor=officer_a, parent=batch)

@@ -40,6 +40,8 @@ PARENT = textwrap.dedent(
                 yield SourceRow(number, ["甲"])
 
     class Loader:
+        restore_quotes = False
+
         def prepare(self, rows):
             return services._PreparedChunk(rows_consumed=len(rows))
 
