@@ -281,3 +281,23 @@ def test_ods_repeating_a_filled_row_a_hundred_million_times_is_refused(tmp_path)
 def test_ods_with_a_few_repeated_rows_and_sheet_padding_is_read(tmp_path):
     headers, rows = read_all(ods_repeated(tmp_path / "ok.ods", rows=3, columns=2))
     assert headers == ["行政相对人名称", "处罚决定书文号"] and rows == [["x", "x"]] * 3
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["calamine", "streamed"])
+def test_xlsx_from_excel_with_shared_strings_is_bounded_either_way(tmp_path, monkeypatch, streamed):
+    from openpyxl import Workbook
+
+    from xinyong.collection import readers
+
+    if streamed:
+        monkeypatch.setattr(readers, "CALAMINE_MAX_SHEET_BYTES", 0)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["行政相对人名称", "处罚决定书文号"])
+    sheet.append(["甲" * 60, "甲罚〔2024〕1号"])
+    path = tmp_path / "shared.xlsx"
+    workbook.save(path)
+    assert read_all(path, ReadLimits(max_cell_chars=60))[1] == [["甲" * 60, "甲罚〔2024〕1号"]]
+    error = refusal(path, ReadLimits(max_cell_chars=59))
+    assert error.code == "cell_too_long"
+    assert refusal(path, ReadLimits(max_columns=1)).code == "too_many_columns"

@@ -1261,7 +1261,11 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent(parent_pid: int) -> None:
-    """Have the kernel kill this process when its parent dies, even by SIGKILL (Linux ``prctl``)."""
+    """Have the kernel kill this process when its parent dies, even by SIGKILL (Linux ``prctl``).
+
+    Strictly, when the parent's thread that forked it ends: that thread waits in ``_prepared_chunks`` until
+    this process has ended.
+    """
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
