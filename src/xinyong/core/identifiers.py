@@ -451,7 +451,7 @@ def normalize_code_input(value: object) -> str:
     if text.isascii():
         # ASCII's only invisible characters are whitespace and controls, and the translation tables change
         # only its lower-case letters: the general steps below give the same text.
-        return strip_invisible(text).upper()
+        return ("".join(text.split()) if text.isprintable() else strip_invisible(text)).upper()
     # Whitespace of any kind (U+3000, NBSP …), bidi marks, zero-width and other invisible characters.
     text = strip_invisible(text)
     # Upper-case only ASCII letters: other scripts keep their length and stay visible in error messages.

@@ -25,6 +25,7 @@ replacement character stays and makes the key differ, as it makes the value look
 """
 
 import functools
+import re
 
 import regex
 
@@ -34,15 +35,29 @@ _INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Co
 _FORMAT = regex.compile(r"[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]+")
 
 # ASCII: whitespace and control characters are its only invisible ones (str.split() drops the whitespace).
-ASCII_INVISIBLE = dict.fromkeys([*range(0x21), 0x7F])
+_ASCII_INVISIBLE = dict.fromkeys([*range(0x21), 0x7F])
+# Fast path: most values hold nothing to remove. str.isprintable() is false for every control, format,
+# separator (other than the ASCII space) and unassigned code point; what it accepts of the removed set is
+# the ASCII space and these default-ignorable combining marks, letters and symbol. A test checks the list
+# against the properties.
+_PRINTABLE_IGNORABLE = re.compile(
+    "[ \u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
+
+
+def _clean(text: str) -> bool:
+    """Whether a non-ASCII text certainly holds no invisible character (quick check)."""
+    return text.isprintable() and _PRINTABLE_IGNORABLE.search(text) is None
 
 
 def strip_invisible(text: str) -> str:
     """``text`` without whitespace, control, format and default-ignorable characters (key form)."""
     if text.isascii():
         if not text.isprintable():  # control characters (rare): a slower table lookup per character
-            text = text.translate(ASCII_INVISIBLE)
+            text = text.translate(_ASCII_INVISIBLE)
         return "".join(text.split())
+    if _clean(text):
+        return text
     return _INVISIBLE.sub("", text)
 
 
@@ -52,7 +67,7 @@ def strip_format_characters(text: str) -> str:
     For values shown to people (a document number on the public portal): a bidi override would display
     the characters in another order than they are stored, and nothing invisible belongs in them.
     """
-    if text.isascii():
+    if text.isascii() or _clean(text):
         return text
     return _FORMAT.sub("", text)
 

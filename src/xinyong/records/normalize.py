@@ -25,9 +25,11 @@ def normalize_document_number(value: str | None) -> str:
     if text.isascii():
         return strip_invisible(text).translate(_BRACKETS).upper()
     # Before NFKC too: an invisible character between a letter and its combining mark blocks composition.
-    text = unicodedata.normalize("NFKC", strip_invisible(text))
-    # NFKC turns compatibility spaces (U+00A0, U+2000 …) into U+0020.
-    return strip_invisible(text).translate(_BRACKETS).upper()
+    stripped = strip_invisible(text)
+    text = unicodedata.normalize("NFKC", stripped)
+    if text is not stripped:  # NFKC returns its argument when nothing changes (the usual case)
+        text = strip_invisible(text)  # it turns compatibility spaces (U+00A0, U+2000 …) into U+0020
+    return text.translate(_BRACKETS).upper()
 
 
 def display_document_number(value: str) -> str:
