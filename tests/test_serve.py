@@ -24,17 +24,38 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.http import HttpResponse
 from django.templatetags.static import static
 from django.test import RequestFactory
+from django_tasks_db.models import DBTaskResult
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from tests.collection.batch_support import (
+    AS_OF,
+    AUTHORITY,
+    AUTHORITY_USCC,
+    DB_QUEUE,
+    make_user,
+    valid_rows,
+    write_csv,
+)
 from xinyong import scheduled, serve
+from xinyong.accounts.models import Department, Role
+from xinyong.catalog.services import catalog_load_fixtures
+from xinyong.collection.models import Batch, BatchStatus
+from xinyong.collection.services import (
+    CHUNK_SIZE,
+    batch_confirm_mapping,
+    batch_create_from_file,
+    batch_start,
+)
 from xinyong.core.management.commands import serve as serve_command
 from xinyong.records import scheduled as records_scheduled
+from xinyong.records.models import CreditRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILDREN = "tests.serve_support.children"
@@ -323,8 +344,12 @@ def server_database_url() -> str:
 
 
 @pytest.fixture
-def server_env(request, tmp_path) -> dict[str, str]:
-    """Environment of a ``xinyong serve`` subprocess: its own home, this run's database, small pools."""
+def server_env(request, tmp_path, transactional_db) -> dict[str, str]:
+    """Environment of a ``xinyong serve`` subprocess: its own home, this run's database, small pools.
+
+    On PostgreSQL the server uses this run's test database, and sees what the test commits
+    (``transactional_db``); on SQLite, whose test database is in memory, a migrated copy of its own.
+    """
     env = {
         **os.environ,
         "XINYONG_HOME": str(tmp_path),
@@ -335,7 +360,6 @@ def server_env(request, tmp_path) -> dict[str, str]:
         "XINYONG_DEBUG": "1",  # WhiteNoise reads the apps' folders: no collectstatic (tested above)
     }
     if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
         env["DATABASE_URL"] = server_database_url()
     else:
         env.pop("DATABASE_URL", None)
@@ -434,3 +458,45 @@ def test_serve_dev_runs_runserver_and_its_children_die_with_it(start_server):
     os.kill(server.process.pid, signal.SIGKILL)
     server.process.wait()
     wait_until(lambda: not alive(tree), timeout=15, step=0.2)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the server's worker must see the batch this test uploads: the SQLite test database is in memory "
+    "(tests/collection/test_worker_stop.py covers the stop at a chunk boundary on both databases)",
+)
+def test_sigterm_to_serve_while_the_worker_loads_a_batch(start_server, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "var" / "media"  # the server's media folder (XINYONG_HOME=tmp_path)
+    settings.TASKS = DB_QUEUE
+    catalog_load_fixtures(as_of=AS_OF)
+    department = Department.objects.create(code="samr", name=AUTHORITY, uscc=AUTHORITY_USCC)
+    officer = make_user("officer", Role.DATA_OFFICER, department)
+    rows = 20_000  # over 4 MB: read and validated in the worker's forked reading process
+    source = write_csv(tmp_path / "处罚.csv", valid_rows(rows))
+    batch = batch_create_from_file(
+        department=department,
+        item_code="penalty",
+        uploaded_file=SimpleUploadedFile(source.name, source.read_bytes()),
+        actor=officer,
+        as_of=AS_OF,
+    )
+    batch = batch_start(
+        batch=batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=officer), actor=officer
+    )
+
+    server = start_server()
+    server.wait_ready(children=5)
+    wait_until(lambda: Batch.objects.get(pk=batch.pk).rows_committed >= CHUNK_SIZE, timeout=180, step=0.1)
+    tree = descendants(server.process.pid)
+    started = time.monotonic()
+    os.kill(server.process.pid, signal.SIGTERM)
+    assert server.process.wait(timeout=60) == 0
+    assert time.monotonic() - started < 12, server.log.read_text()
+    wait_until(lambda: not alive(tree), timeout=5)
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.QUEUED  # queued again for the next start
+    assert 0 < batch.rows_committed < rows and batch.rows_committed % CHUNK_SIZE == 0
+    assert CreditRecord.objects.count() == batch.rows_committed  # whole chunks only
+    # The next worker continues it (tests/collection/test_worker_stop.py loads the rest).
+    assert DBTaskResult.objects.filter(status="READY", args_kwargs__args=[str(batch.pk)]).exists()
