@@ -152,6 +152,7 @@ def captured_specs(monkeypatch):
 
     monkeypatch.setattr(serve_command, "Supervisor", Recorder)
     monkeypatch.setattr(serve_command, "port_in_use", lambda addrport: False)
+    monkeypatch.setattr(serve_command, "static_files_collect", lambda *, out: specs.append("collectstatic"))
     return specs
 
 
@@ -159,7 +160,8 @@ def test_serve_runs_gunicorn_the_worker_and_the_daily_jobs(db, settings, capture
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     out = io.StringIO()
     call_command("serve", "127.0.0.1:8107", "--no-migrate", "--workers", "3", "--threads", "2", stdout=out)
-    web, worker, daily = captured_specs
+    collected, web, worker, daily = captured_specs  # DEBUG is off in tests: static files collected first
+    assert collected == "collectstatic"
     assert web.module == "gunicorn" and web.essential and web.reload_signal == signal.SIGHUP
     assert web.args[:2] == ("-c", "python:xinyong.gunicorn_config")
     assert web.args[2:4] == ("--bind", "127.0.0.1:8107") and "3" in web.args and "2" in web.args
@@ -168,7 +170,8 @@ def test_serve_runs_gunicorn_the_worker_and_the_daily_jobs(db, settings, capture
     assert "3 个工作进程 × 2 个线程" in out.getvalue()
 
 
-def test_serve_dev_runs_the_development_server(db, captured_specs):
+def test_serve_dev_runs_the_development_server(db, settings, captured_specs):
+    settings.DEBUG = True  # pages link the plain names: nothing to collect
     call_command("serve", "8107", "--dev", "--no-migrate", stdout=io.StringIO())
     assert (captured_specs[0].module, captured_specs[0].args) == ("xinyong.cli", ("runserver", "8107"))
 
@@ -176,7 +179,7 @@ def test_serve_dev_runs_the_development_server(db, captured_specs):
 def test_serve_without_a_queue_starts_no_worker(db, settings, captured_specs):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     call_command("serve", "--no-migrate", stdout=io.StringIO())
-    assert [spec.args[0] for spec in captured_specs[1:]] == ["daily"]
+    assert [spec.args[0] for spec in captured_specs[2:]] == ["daily"]
 
 
 def test_serve_refuses_a_port_in_use():
