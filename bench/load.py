@@ -16,8 +16,12 @@ connection per client), one target after the other, each after a short warm-up:
   fuzzy name search runs, not only the exact match);
 - ``API``: ``GET /api/public/subjects/<id>``.
 
-Prints per target requests/s, latency p50 / p95 / p99 and errors (answers other than 200, connection
-resets, timeouts), then stops the server with SIGTERM and reports how long that took. Exits 1 on any error.
+``--close`` opens a new connection for every request instead of keeping one per client. ``--dev`` measures ``xinyong serve --dev`` (Django's development server, ``runserver``) the same way, for
+comparison.
+
+Prints per target requests/s, latency p50 / p95 / p99, the CPU time the server's processes used (warm-up
+included; on a shared machine the figure that busy neighbours do not inflate) and errors (answers other
+than 200, connection resets, timeouts), then stops the server with SIGTERM and reports how long that took. Exits 1 on any error.
 The public API's per-address rate limit is lifted for the run: all clients come from one address.
 """
 
@@ -138,9 +142,9 @@ async def client(session, base: str, urls: list[str], start: int, until: float, 
 
 
 async def load(
-    base: str, urls: list[str], *, clients: int, seconds: float, warmup: float
+    base: str, urls: list[str], *, clients: int, seconds: float, warmup: float, close: bool
 ) -> tuple[Outcome, float]:
-    connector = aiohttp.TCPConnector(limit=clients)
+    connector = aiohttp.TCPConnector(limit=clients, force_close=close)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         until = time.perf_counter() + warmup
@@ -150,6 +154,27 @@ async def load(
         until = started + seconds
         await asyncio.gather(*(client(session, base, urls, n * 7, until, outcome) for n in range(clients)))
         return outcome, time.perf_counter() - started
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by the processes below ``pid`` (the server's children)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    below, todo, ticks = set(), [pid], 0
+    while todo:
+        parent = todo.pop()
+        for child, (ppid, used) in stats.items():
+            if ppid == parent and child not in below:
+                below.add(child)
+                todo.append(child)
+                ticks += used
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wait_ready(process: subprocess.Popen, url: str, *, timeout: float) -> None:
@@ -184,6 +209,12 @@ def main() -> int:
     parser.add_argument("--subjects", type=int, default=300, help="subjects sampled for the targets")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", action="append", help="run only this target (repeatable)")
+    parser.add_argument(
+        "--dev", action="store_true", help="measure `serve --dev` (Django's runserver) instead"
+    )
+    parser.add_argument(
+        "--close", action="store_true", help="a new connection for every request (no keep-alive)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -201,6 +232,8 @@ def main() -> int:
         command += ["--workers", str(args.workers)]
     if args.threads:
         command += ["--threads", str(args.threads)]
+    if args.dev:
+        command.append("--dev")
     log = args.home / "serve.log"
     with log.open("wb") as log_file:
         server = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
@@ -208,13 +241,26 @@ def main() -> int:
     results = {}
     try:
         wait_ready(server, base + "/bench/bare/", timeout=600)
-        print(log.read_text(encoding="utf-8", errors="replace").splitlines()[0], flush=True)
+        banner = [line for line in log.read_text(encoding="utf-8").splitlines() if "信用平台:" in line]
+        print(banner[0] if banner else "", flush=True)
         print(f"{args.clients} clients, {args.seconds:.0f} s per target (after {args.warmup:.0f} s warm-up)")
-        print(f"{'target':<15} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} errors")
+        print(
+            f"{'target':<15} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+            f"{'server CPU s':>12} errors"
+        )
         for name, urls in targets.items():
+            cpu_before = server_cpu_seconds(server.pid)
             outcome, elapsed = asyncio.run(
-                load(base, urls, clients=args.clients, seconds=args.seconds, warmup=args.warmup)
+                load(
+                    base,
+                    urls,
+                    clients=args.clients,
+                    seconds=args.seconds,
+                    warmup=args.warmup,
+                    close=args.close,
+                )
             )
+            cpu = server_cpu_seconds(server.pid) - cpu_before  # warm-up included, as its requests
             ordered = sorted(outcome.latencies)
             figures = {
                 "requests": len(ordered),
@@ -222,13 +268,15 @@ def main() -> int:
                 "p50_ms": round(percentile(ordered, 0.50) * 1000, 1),
                 "p95_ms": round(percentile(ordered, 0.95) * 1000, 1),
                 "p99_ms": round(percentile(ordered, 0.99) * 1000, 1),
+                "server_cpu_s": round(cpu, 1),
                 "errors": sum(outcome.errors.values()),
                 "error_kinds": outcome.errors,
             }
             results[name] = figures
             print(
                 f"{name:<15} {figures['requests']:>9} {figures['requests_per_s']:>8} {figures['p50_ms']:>8} "
-                f"{figures['p95_ms']:>8} {figures['p99_ms']:>8} {figures['errors']} {outcome.errors or ''}",
+                f"{figures['p95_ms']:>8} {figures['p99_ms']:>8} {figures['server_cpu_s']:>12} "
+                f"{figures['errors']} {outcome.errors or ''}",
                 flush=True,
             )
     finally:

@@ -4,7 +4,7 @@
 deployment that runs gunicorn under its own service manager uses the same module, so both behave alike:
 
 - ``XINYONG_WEB_WORKERS``: worker processes (default: one per CPU core available to the server);
-- ``XINYONG_WEB_THREADS``: threads per worker (default 4): a request waiting for the database does not
+- ``XINYONG_WEB_THREADS``: threads per worker (default 8): a request waiting for the database does not
   hold up the others of its process;
 - ``XINYONG_WEB_GRACEFUL_TIMEOUT``: seconds a worker gets to finish its requests after SIGTERM or SIGHUP
   before it is killed (default 5);
@@ -46,7 +46,7 @@ wsgi_app = "xinyong.wsgi:application"
 # connections aside, so slow or idle clients do not occupy a worker.
 worker_class = "gthread"
 workers = _positive_int("XINYONG_WEB_WORKERS", cores())
-threads = _positive_int("XINYONG_WEB_THREADS", 4)
+threads = _positive_int("XINYONG_WEB_THREADS", 8)
 graceful_timeout = _positive_int("XINYONG_WEB_GRACEFUL_TIMEOUT", 5)
 # A worker whose main loop is silent this long is restarted (a request may run longer: gthread workers keep
 # reporting while their threads work).

@@ -248,7 +248,7 @@ class Supervisor:
                 continue
             if child.spec.essential:
                 self.say(f"{child.spec.name}已退出（退出码 {code}），平台停止")
-                return code or 1
+                return code if code and code > 0 else 1
             if child.restart_at is None:
                 if now - child.started_at >= STABLE_SECONDS:
                     child.delay = FIRST_RESTART_DELAY

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from xinyong import gunicorn_config
 from xinyong.collection.services import batches_resume_interrupted
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             "--workers", type=positive_int, help="Web 工作进程数（默认 XINYONG_WEB_WORKERS 或 CPU 核心数）"
         )
         parser.add_argument(
-            "--threads", type=positive_int, help="每个 Web 工作进程的线程数（默认 XINYONG_WEB_THREADS 或 4）"
+            "--threads", type=positive_int, help="每个 Web 工作进程的线程数（默认 XINYONG_WEB_THREADS 或 8）"
         )
         parser.add_argument("--no-migrate", action="store_true", help="不执行迁移")
         parser.add_argument(
@@ -87,6 +88,7 @@ class Command(BaseCommand):
             f"xinyong 信用平台: http://{addrport}/  （{server}；工作台 /console/，管理控制台 /admin/，"
             "接口文档 /api/docs；Ctrl-C 停止）"
         )
+        connections.close_all()  # the supervisor itself needs no database connection while it runs
         code = Supervisor(specs, out=self.stdout).run()
         if code:
             raise SystemExit(code)
