@@ -13,7 +13,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from xinyong import gunicorn_config
-from xinyong.collection.services import batches_resume_interrupted
 from xinyong.core.management.arguments import positive_int
 from xinyong.serve import (
     Supervisor,
@@ -74,6 +73,10 @@ class Command(BaseCommand):
             static_files_collect(out=self.stdout)
         specs = [web_spec(addrport=addrport, dev=dev, workers=workers, threads=threads)]
         if not no_worker and uses_database_queue():
+            # Imported here: core imports no other app at module level (the layering rule); this command
+            # lives in core until it moves to the top level beside the supervisor.
+            from xinyong.collection.services import batches_resume_interrupted
+
             resumed = batches_resume_interrupted()
             if resumed:
                 self.stdout.write(f"继续处理上次中断的 {len(resumed)} 个批次")
@@ -88,6 +91,7 @@ class Command(BaseCommand):
             f"xinyong 信用平台: http://{addrport}/  （{server}；工作台 /console/，管理控制台 /admin/，"
             "接口文档 /api/docs；Ctrl-C 停止）"
         )
+        self.stdout.flush()
         connections.close_all()  # the supervisor itself needs no database connection while it runs
         code = Supervisor(specs, out=self.stdout).run()
         if code:
