@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from tests.collection.batch_support import (
-    DB_QUEUE,
     HEADERS,
-    IMMEDIATE,
     bad_rows,
     read_csv,
     valid_rows,
@@ -135,139 +129,3 @@ def test_resume_an_interrupted_import(catalog, dept_a, mixed, monkeypatch, tmp_p
     assert "从第 5 个数据行继续" in out and "新增 8" in out and "退回 7" in out
     assert len(read_csv(tmp_path / "退回" / "处罚-未通过校验.csv")) == 7
     assert CreditRecord.objects.count() == 8
-
-
-# ---------------------------------------------------------------------------------------------------
-# xinyong serve: the web server supervises the background worker
-
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
-
-
-class NoSweep:
-    """Stands in for the daily publication sweep: its thread would use the database outside the test."""
-
-    def __init__(self, **kwargs):
-        self.started = False
-
-    def start(self):
-        self.started = True
-
-    def stop(self):
-        pass
-
-
-def test_serve_runs_a_worker_while_the_server_runs(db, settings, monkeypatch):
-    from xinyong.core.management.commands import serve
-
-    settings.TASKS = DB_QUEUE
-    supervisors = []
-
-    class Supervisor(serve.WorkerSupervisor):
-        def __init__(self, **kwargs):
-            super().__init__(command=SLEEPER, **kwargs)
-            supervisors.append(self)
-
-    def fake_call_command(name, *args, **kwargs):
-        if name == "runserver":
-            assert supervisors[0].process.poll() is None  # the worker runs alongside the server
-            raise KeyboardInterrupt  # Ctrl-C
-
-    monkeypatch.setattr(serve, "WorkerSupervisor", Supervisor)
-    monkeypatch.setattr(serve, "DailySweep", NoSweep)
-    monkeypatch.setattr(serve, "call_command", fake_call_command)
-    monkeypatch.setattr(serve, "port_in_use", lambda addrport: False)
-    with pytest.raises(KeyboardInterrupt):
-        call_command("serve", "--no-migrate", stdout=io.StringIO(), stderr=io.StringIO())
-    assert supervisors[0].process.poll() is not None  # stopped together with the server
-
-
-def test_serve_without_a_queue_starts_no_worker(db, settings, monkeypatch):
-    from xinyong.core.management.commands import serve
-
-    settings.TASKS = IMMEDIATE
-    monkeypatch.setattr(serve, "WorkerSupervisor", None)  # would fail if used
-    monkeypatch.setattr(serve, "DailySweep", NoSweep)
-    monkeypatch.setattr(serve, "call_command", lambda name, *a, **k: None)
-    monkeypatch.setattr(serve, "port_in_use", lambda addrport: False)
-    call_command("serve", "--no-migrate", stdout=io.StringIO())
-
-
-def test_the_daily_sweep_runs_once_per_day(db, monkeypatch):
-    from xinyong.core.management.commands import serve
-    from xinyong.records import services as record_services
-
-    days = []
-    result = type("Result", (), {"entered": 3, "left": 1})
-    monkeypatch.setattr(
-        record_services, "record_publication_sweep", lambda *, as_of: days.append(as_of) or result
-    )
-    today = dt.date(2026, 6, 15)
-    monkeypatch.setattr(timezone, "localdate", lambda: today)
-    sweep = serve.DailySweep(out=io.StringIO())
-    sweep.run_once()
-    sweep.run_once()  # same day: nothing
-    today = dt.date(2026, 6, 16)
-    sweep.run_once()
-    assert days == [dt.date(2026, 6, 15), dt.date(2026, 6, 16)]
-    assert "纳入公示 3 条，停止公示 1 条" in sweep.out.getvalue()
-
-
-def test_a_failed_daily_sweep_is_retried_and_does_not_stop_the_server(db, monkeypatch):
-    from xinyong.core.management.commands import serve
-    from xinyong.records import services as record_services
-
-    calls = []
-
-    def failing(*, as_of):
-        calls.append(as_of)
-        raise RuntimeError("database unavailable")
-
-    monkeypatch.setattr(record_services, "record_publication_sweep", failing)
-    sweep = serve.DailySweep(out=io.StringIO())
-    sweep.run_once()
-    sweep.run_once()
-    assert len(calls) == 2 and sweep.last_day is None
-
-
-def test_the_supervisor_restarts_a_worker_that_died():
-    from xinyong.core.management.commands.serve import WorkerSupervisor
-
-    supervisor = WorkerSupervisor(command=[sys.executable, "-c", "pass"], out=io.StringIO())
-    supervisor.start()
-    deadline = time.monotonic() + 10
-    while supervisor.restarts < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    supervisor.stop()
-    assert supervisor.restarts >= 1 and "重启" in supervisor.out.getvalue()
-
-
-def test_serve_refuses_a_port_in_use():
-    import socket
-
-    from xinyong.core.management.commands.serve import port_in_use
-
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        port = listener.getsockname()[1]
-        assert port_in_use(f"127.0.0.1:{port}") and port_in_use(str(port))
-        with pytest.raises(CommandError) as caught:
-            call_command("serve", f"127.0.0.1:{port}", "--no-migrate")
-        assert "已被占用" in str(caught.value)
-    assert not port_in_use(f"127.0.0.1:{port}")
-
-
-def test_import_summary_names_the_warned_rows(catalog, dept_a, tmp_path):
-    rows = valid_rows(25)
-    for i in (2, 23):
-        rows[i]["罚款金额（万元）"] = "200000"  # probably in 元: warning amount_unit_suspect
-    path = write_csv(tmp_path / "处罚.csv", rows)
-    out, _err = run(path, *BASE)
-    assert "提示：amount_unit_suspect 2 行" in out
-    assert "提示明细（前 2 条，共 2 条；这些行已入库，请核对）" in out
-    # Row numbers and the Chinese message, not only the code: data row 3 is line 4 of the file.
-    assert "[amount_unit_suspect] 第 4 行“罚款金额（万元）”为 200000 万元" in out
-    assert "[amount_unit_suspect] 第 25 行“罚款金额（万元）”" in out
-    listing = Path(out.split("提示清单：")[1].splitlines()[0].strip())
-    lines = read_csv(listing)
-    assert [line["行号"] for line in lines] == ["4", "25"] and lines[0]["提示代码"] == "amount_unit_suspect"

@@ -785,6 +785,33 @@ def batches_resume_interrupted() -> list[Batch]:
     return resumed
 
 
+def batch_requeue_interrupted(*, batch_id: uuid.UUID | str) -> Batch:
+    """Queue again a console or API batch that a stopping worker interrupted between chunks; audited.
+
+    The next worker to start continues it after its last committed chunk. Any other batch is returned as
+    it is.
+    """
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().select_related("department").get(pk=batch_id)
+        if (
+            batch.status != BatchStatus.FAILED
+            or batch.error_code != "interrupted"
+            or batch.channel == BatchChannel.CLI
+        ):
+            return batch
+        batch.status = BatchStatus.QUEUED
+        batch.error_code = ""
+        batch.error_message = ""
+        batch.save(update_fields=["status", "error_code", "error_message"])
+        audit_log(
+            actor=None,
+            action=AuditAction.IMPORT,
+            obj=batch,
+            detail={"stage": "resume", "rows_committed": batch.rows_committed, "reason": "worker_stopped"},
+        )
+    return _enqueue(batch)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Processing
 
