@@ -294,3 +294,14 @@ def test_full_id_is_revealed_only_to_platform_wide_roles_and_audited():
     with pytest.raises(PermissionDenied):
         subject_reveal_ric(subject=person, actor=officer, purpose="好奇")
     assert AuditEntry.objects.filter(action="view", outcome="denied").count() == 1
+
+
+def test_subject_error_joins_its_messages_without_doubled_punctuation():
+    from xinyong.core.identifiers import IdIssue
+    from xinyong.subjects.services import SubjectError
+
+    error = SubjectError(
+        [IdIssue("uscc_length", "代码应为 18 位。"), IdIssue("uscc_invalid_char", "含无效字符。")]
+    )
+    assert error.message == "代码应为 18 位；含无效字符。"
+    assert "。；" not in error.message and error.code == "uscc_length"

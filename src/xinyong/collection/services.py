@@ -134,11 +134,11 @@ class DuplicateUpload(CollectionError):
 
     def __init__(self, previous: Batch) -> None:
         self.previous = previous
-        when = timezone.localtime(previous.created_at).strftime("%Y-%m-%d %H:%M")
+        when = timezone.localtime(previous.received_at).strftime("%Y-%m-%d %H:%M")
         super().__init__(
             "file_already_uploaded",
-            f"该文件已于{when}上传过（批次 {previous.pk}）。同一文件无需重复报送；"
-            "如确需重新处理，请明确选择“重新处理”（命令行使用 --force）",
+            f"该文件已于 {when} 上传过（批次 {previous.pk}）。同一文件无需重复报送；如确需重新处理，"
+            "请在提交时确认重新处理（控制台勾选“确认重新处理同一文件”，命令行加 --force）",
             status=409,
         )
 

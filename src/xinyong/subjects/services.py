@@ -74,7 +74,9 @@ class SubjectError(CodedError):
     def __init__(self, issues: list[IdIssue]) -> None:
         self.issues = list(issues)
         code = self.issues[0].code if self.issues else "subject_invalid"
-        super().__init__(code, "；".join(issue.message for issue in self.issues))
+        # Each message is a sentence of its own: joined with "；", ended once (never "。；").
+        parts = [issue.message.rstrip("。；;") for issue in self.issues]
+        super().__init__(code, "；".join(p for p in parts if p) + "。" if any(parts) else "")
 
 
 @dataclass(frozen=True)
