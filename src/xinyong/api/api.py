@@ -1,8 +1,7 @@
 """Assembles the django-ninja routers of the apps into one API at /api/ (docs at /api/docs)."""
 
-from ninja import NinjaAPI
-
 from xinyong.api.errors import install_error_handlers
+from xinyong.api.openapi import PlatformAPI
 from xinyong.api.throttling import install_throttle_error_handler
 from xinyong.collection.api import router as collection_router
 from xinyong.portal.api import router as public_router
@@ -11,7 +10,7 @@ from xinyong.records.archive_api import router as archive_router
 from xinyong.reports.api import router as reports_router
 from xinyong.subjects.api import router as subjects_router
 
-api = NinjaAPI(title="xinyong 公共信用信息平台接口", version="1", urls_namespace="api")
+api = PlatformAPI(title="xinyong 公共信用信息平台接口", version="1", urls_namespace="api")
 # Every failure answers {"code": ..., "message": ...}: API keys, parameters, services, permissions.
 install_error_handlers(api)
 install_throttle_error_handler(api)

@@ -124,12 +124,12 @@ class CountsOut(Schema):
     undisclosed: int
 
 
-class AliasOut(Schema):
+class ArchiveAliasOut(Schema):
     kind: str
     value: str
 
 
-class LinkedPersonOut(Schema):
+class ArchiveLinkedPersonOut(Schema):
     role: str
     name: str
     ric_masked: str
@@ -144,8 +144,8 @@ class ArchiveSubjectOut(Schema):
     name: str
     # USCC, or the masked 身份证 number of a natural person; the full number is never sent.
     code: str
-    aliases: list[AliasOut]
-    linked_persons: list[LinkedPersonOut]
+    aliases: list[ArchiveAliasOut]
+    linked_persons: list[ArchiveLinkedPersonOut]
 
 
 class ArchiveOut(Schema):
