@@ -41,6 +41,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "subjects": ALL_ACTIONS,
         "records": VIEW,
         "collection": VIEW,
+        # Issued credit reports, as in the console (reports.access): every report, read-only.
+        "reports": VIEW,
     },
     # Batches are read-only in the admin (they change through the collection services), department-scoped.
     Role.DATA_OFFICER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW, "collection": VIEW},

@@ -20,6 +20,7 @@ from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.api.errors import ErrorOut, request_purpose
+from xinyong.api.params import IsoDate
 from xinyong.records.archive import (
     ARCHIVE_PAGE_SIZE,
     ArchivePurpose,
@@ -205,7 +206,7 @@ def get_archive(
     subject_id: int,
     purpose: str | None = None,
     purpose_note: str = "",
-    as_of: dt.date | None = None,
+    as_of: IsoDate | None = None,
     page: int = 1,
     page_size: int = ARCHIVE_PAGE_SIZE,
 ):
