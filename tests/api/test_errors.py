@@ -89,6 +89,8 @@ def test_an_unknown_api_address_answers_the_error_body(site, path):
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
     assert body["code"] == "not_found" and "/api/docs" in body["message"]
+    posted = DjangoClient(enforce_csrf_checks=True).post(path, "{}", content_type="application/json")
+    assert posted.status_code == 404 and posted.json()["code"] == "not_found"
 
 
 @pytest.mark.django_db
