@@ -16,6 +16,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi import checks as openapi_checks
 
@@ -38,11 +40,17 @@ def _ndjson(ctx, value) -> bytes:
 
 
 @pytest.fixture
-def api_key(world, settings) -> str:
+def api_key(world, settings):
     # The rate limit is tested on its own; here it would only turn generated requests into 429s.
     settings.XINYONG_PUBLIC_API_RATE = "1000000/m"
     _client, key = apiclient_create(name="契约测试", department=world.samr, scopes=list(ApiScope.values))
-    return key
+    # The WSGI application closes the database connection after each request; inside the test's
+    # transaction it must stay open (Django's own test client does the same).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield key
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
