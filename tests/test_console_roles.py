@@ -139,7 +139,8 @@ def test_non_shared_records_stay_in_their_department(client, county):
     # An operator finds the person by the full number; the audit log keeps only the masked form.
     client.force_login(User.objects.get(username="xinban"))
     full = crypto.decrypt(county["person"].ric_encrypted)
-    found = client.get(reverse("admin:subjects_subject_changelist"), {"q": full})
+    found = client.get(reverse("admin:subjects_subject_changelist"), {"q": full}, follow=True)
+    assert full not in found.redirect_chain[-1][0]  # moved to a session token, out of the address
     assert county["person"].name in found.content.decode()
     logged = AuditEntry.objects.values_list("object_repr", "purpose", "detail")
     assert full_ids(json.dumps(list(logged), ensure_ascii=False)) == []

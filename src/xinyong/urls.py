@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from xinyong.api.api import api
+from xinyong.api.errors import unknown_path
 
 admin.site.site_header = "信用信息平台管理控制台"
 admin.site.site_title = "信用信息平台"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("console/", include("xinyong.console.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    # Unknown API addresses answer the API's JSON error body, not the site's HTML page.
+    re_path(r"^api/", unknown_path),
     path("reports/", include("xinyong.reports.urls")),
     # The public portal (信用网站) at the site root.
     path("", include("xinyong.portal.urls")),

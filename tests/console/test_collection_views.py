@@ -173,6 +173,23 @@ def test_reviewer_reads_the_result_but_cannot_download_or_reupload(login, finish
     assert client.get(reverse("collection:batch_mapping", args=[finished.pk])).status_code == 403
 
 
+@pytest.mark.parametrize("role", ["operator", "auditor"])
+def test_platform_roles_see_batch_figures_but_not_rows_or_the_rejection_file(login, finished, role):
+    client = login(role)
+    response = client.get(reverse("collection:batch_rejection_file", args=[finished.pk]))
+    assert response.status_code == 403
+    assert "只有该批次所属部门的数据报送员可以下载" in response.content.decode()
+    html = client.get(reverse("collection:batch_detail", args=[finished.pk])).content.decode()
+    assert re.search(r'data-count="rejected">3<', html) and "uscc_check_digit" in html
+    assert "只有该批次所属部门的数据报送员和审核员可以查看" in html
+    assert "2026-13-45" not in html and "下载退回文件（" not in html  # no row content, no download button
+
+
+def test_the_departments_reviewer_reads_the_rejected_rows(login, finished):
+    html = login("reviewer").get(reverse("collection:batch_detail", args=[finished.pk])).content.decode()
+    assert "2026-13-45" in html and "可以查看；此处只显示" not in html
+
+
 def test_auditor_and_operator_see_every_department(login, finished):
     for role in ("auditor", "operator"):
         html = login(role).get(reverse("collection:batch_list")).content.decode()

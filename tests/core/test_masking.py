@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xinyong.core.identifiers import PROVINCES, generate_ric
-from xinyong.core.masking import mask_name, mask_phone, mask_ric
+from xinyong.core.masking import looks_like_id_number, mask_name, mask_phone, mask_ric
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,30 @@ def test_masks_never_raise_and_always_hide_something(value):
 def test_mask_name_keeps_at_most_the_first_character(name):
     masked = mask_name(name)
     assert set(masked[1:]) <= {"*"}
+
+
+# Separators and labels a person might type around an ID number (docs/access.md: no ID number in a URL).
+_NOT_DIGITS = st.characters().filter(lambda c: not c.isdigit())
+_NOISE = st.text(alphabet=_NOT_DIGITS, max_size=3)
+
+
+@given(
+    st.randoms(use_true_random=False),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 6, 15)),
+    st.integers(min_value=6, max_value=18),
+    st.lists(_NOISE, min_size=19, max_size=19),
+    st.booleans(),
+)
+def test_any_typed_form_of_six_or_more_id_digits_is_id_like(rng, birth_date, keep, noise, full_width):
+    number = generate_ric(rng, birth_date=birth_date, sex="F", region="360499")[:keep]
+    if full_width:
+        number = number.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    typed = "".join(part + char for part, char in zip(noise, number, strict=False)) + noise[-1]
+    assert looks_like_id_number(typed)
+    # Shown back only masked: never the birth date.
+    assert f"{birth_date:%Y%m%d}" not in mask_ric(typed) or keep < 14
+
+
+@given(st.text(alphabet=_NOT_DIGITS), st.text(alphabet="0123456789", max_size=5))
+def test_fewer_than_six_digits_is_not_id_like(text, digits):
+    assert not looks_like_id_number(text + digits)

@@ -117,6 +117,33 @@ def test_the_search_forms_post_so_an_id_number_stays_out_of_urls(client, world):
     assert client.put(reverse("portal:search")).status_code == 405
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "身份证{ric}",  # with a label in front
+        "{head}/{tail}",  # separators of any kind
+        "{head},{tail}",
+        "{head}",  # the address code alone (partial)
+        "３６０４９９",  # full-width digits
+        "恒信商贸 {head}",  # a name with a number
+    ],
+)
+def test_a_query_that_may_hold_an_id_number_is_answered_in_place(client, world, typed):
+    typed = typed.format(ric=RIC, head=RIC[:6], tail=RIC[6:])
+    response = client.post(reverse("portal:search"), {"q": typed})
+    assert response.status_code == 200, typed  # no redirect: the number reaches no address
+    html = response.content.decode()
+    assert typed not in html and RIC[6:14] not in html
+    assert f'value="{typed}"' not in html
+
+
+def test_an_organisation_code_still_finds_the_organisation_in_place(client, world):
+    # Six digits or more, like any code: answered in place too.
+    response = client.post(reverse("portal:search"), {"q": world.company.uscc})
+    assert response.status_code == 200
+    assert reverse("portal:subject", args=[world.company.pk]) in response.content.decode()
+
+
 def test_search_results_are_paged(client, world, as_of):
     for i in range(25):
         ingest(

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -22,15 +24,59 @@ def person():
     return subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC).subject
 
 
-def test_full_id_search_finds_the_person_and_shows_it_masked(client, operator, person):
+def _search(client, term: str):
+    """Type ``term`` into the changelist's search box: the form posts, then the browser follows the 303."""
+    response = client.post(reverse(CHANGELIST), {"_posted_search": "1", "q": term})
+    assert response.status_code == 303
+    return response["Location"], client.get(response["Location"])
+
+
+def test_full_id_search_finds_the_person_without_the_number_in_any_url(client, operator, person):
     subject_resolve(kind=SubjectKind.ORGANISATION, name="某公司", uscc=uscc(1))
     client.force_login(operator)
-    response = client.get(reverse(CHANGELIST), {"q": RIC.lower()})
+    changelist = client.get(reverse(CHANGELIST)).content.decode()
+    assert 'id="changelist-search" method="post"' in changelist
+    location, response = _search(client, f" {RIC.lower()} ")
+    # The address carries a random token, not the number (nor any part of it).
+    assert "?st=" in location and RIC[:6] not in location and RIC[-4:] not in location
     page = response.content.decode()
     assert "张三" in page and RIC_MASKED in page and "某公司" not in page
-    assert RIC not in page.replace(f'value="{RIC.lower()}"', "")  # only the typed search term echoes back
+    assert RIC not in page and RIC.lower() not in page  # the box is empty, the term shown masked
+    # Links on the page (sorting, filters, the person) carry the token, never the number.
+    assert all(RIC[:10] not in href for href in re.findall(r'href="([^"]*)"', page))
     entry = AuditEntry.objects.filter(action="query", object_type="subjects.subject").latest("seq")
     assert entry.detail["by"] == "ric" and RIC not in repr(entry.detail)
+
+
+@pytest.mark.parametrize("term", ["身份证{ric}", "{head}/{tail}", "{head},{tail}", "{head}"])
+def test_id_like_terms_stay_out_of_the_url(client, operator, person, term):
+    client.force_login(operator)
+    typed = term.format(ric=RIC, head=RIC[:6], tail=RIC[6:])
+    location, response = _search(client, typed)
+    assert "?st=" in location and RIC[:6] not in location
+    assert response.status_code == 200 and typed not in response.content.decode()
+
+
+def test_an_id_typed_into_the_address_is_moved_to_a_token(client, operator, person):
+    client.force_login(operator)
+    response = client.get(reverse(CHANGELIST), {"q": RIC})
+    assert response.status_code == 303 and "?st=" in response["Location"] and RIC not in response["Location"]
+    assert "张三" in client.get(response["Location"]).content.decode()
+
+
+def test_a_name_search_keeps_its_shareable_address_and_tokens_belong_to_the_session(client, operator, person):
+    subject_resolve(kind=SubjectKind.ORGANISATION, name="某公司", uscc=uscc(1))
+    client.force_login(operator)
+    location, response = _search(client, "某公司")
+    assert location == reverse(CHANGELIST) + "?q=%E6%9F%90%E5%85%AC%E5%8F%B8"
+    assert "某公司" in response.content.decode()
+    token_location, _ = _search(client, RIC)
+    # Another session (the same operator on another browser) cannot use the token.
+    other = client.__class__()
+    other.force_login(operator)
+    response = other.get(token_location)
+    assert response.status_code == 303 and "st=" not in response["Location"]
+    assert "已失效" in other.get(response["Location"]).content.decode()
 
 
 def test_search_by_name_former_name_uscc_and_legacy_code(client, operator):
@@ -44,7 +90,7 @@ def test_search_by_name_former_name_uscc_and_legacy_code(client, operator):
     subject_resolve(kind=SubjectKind.ORGANISATION, name="某某新名称有限公司", uscc=code)
     client.force_login(operator)
     for term in ("某某(福州)", "新名称", code.lower(), "350100123456789"):
-        page = client.get(reverse(CHANGELIST), {"q": term}).content.decode()
+        page = _search(client, term)[1].content.decode()
         assert code in page, term
 
 

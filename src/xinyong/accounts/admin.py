@@ -20,6 +20,7 @@ from xinyong.accounts.models import (
     Department,
     User,
 )
+from xinyong.accounts.permissions import can_read_audit_log
 from xinyong.accounts.selectors import department_ancestors
 from xinyong.accounts.services import (
     ServiceError,
@@ -268,6 +269,12 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+    def has_view_permission(self, request, obj=None):
+        return can_read_audit_log(request.user)
+
+    def has_module_permission(self, request):
+        return can_read_audit_log(request.user)
 
     @admin.display(description="对象类型", ordering="object_type")
     def object_type_display(self, obj: AuditEntry) -> str:

@@ -11,6 +11,9 @@ Two layers, used together:
   never write. Department scope does not follow the tree: a parent department does not see its
   children's data (minimum necessary access).
 
+- **The audit log**: auditors only (``can_read_audit_log``), read-only, in the console and the admin alike.
+
+Each app's ``permissions.py`` holds the rules of its own objects; docs/access.md has the whole table.
 Superusers pass every check. Inactive or anonymous users pass none.
 """
 
@@ -38,6 +41,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "subjects": ALL_ACTIONS,
         "records": VIEW,
         "collection": VIEW,
+        # Issued credit reports, as in the console (reports.access): every report, read-only.
+        "reports": VIEW,
     },
     # Batches are read-only in the admin (they change through the collection services), department-scoped.
     Role.DATA_OFFICER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW, "collection": VIEW},
@@ -46,18 +51,23 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.AUDITOR: {ANY_APP: VIEW},
 }
 
+# The audit log and its chain head: read by auditors only (``can_read_audit_log``), written by nobody.
+AUDIT_LOG_MODELS: frozenset[tuple[str, str]] = frozenset(
+    {("accounts", "auditentry"), ("accounts", "auditchainhead")}
+)
+
 # Models a role does not get even though it is granted their app: window clerks look subjects up, but the
 # review queue of suspected duplicates is back-office work for operators; so is the list of confirmed codes.
+# Operators manage accounts but do not read the audit log that records what they did.
 ROLE_EXCLUDED_MODELS: dict[str, frozenset[tuple[str, str]]] = {
     Role.WINDOW_CLERK: frozenset({("subjects", "subjectreview"), ("subjects", "confirmedcode")}),
     Role.DATA_OFFICER: frozenset({("subjects", "confirmedcode")}),
     Role.REVIEWER: frozenset({("subjects", "confirmedcode")}),
+    Role.OPERATOR: AUDIT_LOG_MODELS,
 }
 
 # Models whose rows nobody may add, change or delete through permissions, whatever the table says.
-VIEW_ONLY_MODELS: frozenset[tuple[str, str]] = frozenset(
-    {("accounts", "auditentry"), ("accounts", "auditchainhead")}
-)
+VIEW_ONLY_MODELS: frozenset[tuple[str, str]] = AUDIT_LOG_MODELS
 # Apps never granted by role (session data are credentials).
 NEVER_GRANTED_APPS = frozenset({"sessions"})
 
@@ -80,6 +90,11 @@ def is_platform_wide(user: User | AnonymousUser | None) -> bool:
     if not _is_active_user(user):
         return False
     return user.is_superuser or user.role in PLATFORM_WIDE_ROLES
+
+
+def can_read_audit_log(user: User | AnonymousUser | None) -> bool:
+    """May this user read the audit log (console page and admin alike)? Auditors, and superusers."""
+    return _is_active_user(user) and (user.is_superuser or user.role == Role.AUDITOR)
 
 
 def can_read_department(user: User | ApiClient | AnonymousUser | None, department: Department | None) -> bool:

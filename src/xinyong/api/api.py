@@ -1,8 +1,7 @@
 """Assembles the django-ninja routers of the apps into one API at /api/ (docs at /api/docs)."""
 
-from ninja import NinjaAPI
-
 from xinyong.api.errors import install_error_handlers
+from xinyong.api.openapi import PlatformAPI
 from xinyong.api.parser import BoundedJsonParser
 from xinyong.api.throttling import install_throttle_error_handler
 from xinyong.collection.api import router as collection_router
@@ -12,7 +11,7 @@ from xinyong.records.archive_api import router as archive_router
 from xinyong.reports.api import router as reports_router
 from xinyong.subjects.api import router as subjects_router
 
-api = NinjaAPI(
+api = PlatformAPI(
     title="xinyong 公共信用信息平台接口", version="1", urls_namespace="api", parser=BoundedJsonParser()
 )
 # Every failure answers {"code": ..., "message": ...}: API keys, parameters, services, permissions.

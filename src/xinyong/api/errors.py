@@ -13,7 +13,8 @@ import contextlib
 from urllib.parse import unquote
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
@@ -38,6 +39,19 @@ def error(status: int, code: str, message: str) -> Status:
 def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
     """The platform's error body as a finished response (for exception handlers)."""
     return api.create_response(request, {"code": code, "message": message}, status=status)
+
+
+UNKNOWN_PATH_MESSAGE = "接口地址不存在：请按接口文档（/api/docs）核对请求路径（包括末尾的“/”）和路径参数"
+
+
+@csrf_exempt  # nothing is done here; a POST to a wrong address gets the same answer as a GET
+def unknown_path(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any /api/ address no endpoint matches: the API's error body, not the site's HTML 404 page."""
+    return JsonResponse(
+        {"code": "not_found", "message": UNKNOWN_PATH_MESSAGE},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 PURPOSE_REQUIRED = (

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from xinyong.accounts.admin_audit import AuditedModelAdmin, DepartmentScopedAdminMixin, ReadOnlyAdminMixin
 from xinyong.collection.models import Batch, ColumnMapping, RejectedRow
+from xinyong.collection.permissions import can_read_batch_rows
 from xinyong.collection.selectors import batch_progress, batches_visible_to
 
 
@@ -140,6 +141,10 @@ class BatchAdmin(ReadOnlyAdminMixin, DepartmentScopedAdminMixin, AuditedModelAdm
 
     def get_queryset(self, request):
         return batches_visible_to(request.user)
+
+    def get_inlines(self, request, obj):
+        # The rejected rows only for those who may read them; everyone else sees the counts.
+        return self.inlines if obj is not None and can_read_batch_rows(request.user, obj) else []
 
     @admin.display(description="批次号", ordering="id")
     def short_id(self, obj: Batch) -> str:

@@ -31,6 +31,7 @@ from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
 from xinyong.api.errors import ErrorOut, error
 from xinyong.collection.models import Batch, BatchStatus, RejectedRow
+from xinyong.collection.permissions import can_read_batch_rows
 from xinyong.collection.selectors import batch_progress, batches_visible_to
 from xinyong.collection.services import CollectionError, batch_submit_api
 
@@ -253,7 +254,7 @@ def get_rejections(request: HttpRequest, batch_id: uuid.UUID, page: int = 1, pag
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         return error(400, "page_invalid", f"页码从 1 开始，每页条数应在 1 到 {MAX_PAGE_SIZE} 之间")
     batch = _visible_batch(request, batch_id)
-    if batch is None:
+    if batch is None or not can_read_batch_rows(request.auth, batch):
         return error(404, "batch_not_found", "未找到该批次，或本接口客户端无权查看")
     rows = RejectedRow.objects.filter(batch=batch).order_by("number", "pk")
     start = (page - 1) * page_size

@@ -1,4 +1,4 @@
-"""Reads of the collection app: who may submit for a department, visible batches, progress, quality figures."""
+"""Reads of the collection app: visible batches, progress, quality figures (access rules: ``permissions``)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from xinyong.accounts.models import ApiClient, ApiScope, Department, Role
-from xinyong.accounts.permissions import has_role, is_platform_wide
+from xinyong.accounts.models import ApiClient, Department
+from xinyong.accounts.permissions import is_platform_wide
 from xinyong.catalog.models import CatalogCategory, CatalogItemVersion
 from xinyong.collection.models import Batch, BatchIssueCount, BatchStatus, IssueKind
+
+# Re-exported for the services that import it from here; the rule itself lives in ``permissions``.
+from xinyong.collection.permissions import can_upload_for  # noqa: F401
 from xinyong.core.identifiers import UsccConfirmations
 from xinyong.subjects.selectors import uscc_confirmations
 
@@ -35,29 +38,6 @@ def uscc_confirmations_for(
         and department.code in (item_version.source_departments or [])
     )
     return uscc_confirmations(registration_authority=registration_authority)
-
-
-def can_upload_for(actor, department: Department | None) -> bool:
-    """May ``actor`` submit records as ``department``? ``None`` is the system (the ``xinyong import`` command).
-
-    Operators (and superusers) submit for any department, data officers for their own department only,
-    an API client for its own department when it holds the ``records:write`` scope.
-    """
-    if department is None:
-        return False
-    if actor is None:
-        return True
-    if isinstance(actor, ApiClient):
-        return (
-            actor.revoked_at is None
-            and actor.department_id == department.pk
-            and ApiScope.RECORDS_WRITE in (actor.scopes or [])
-        )
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    if actor.is_superuser or actor.role == Role.OPERATOR:
-        return True
-    return has_role(actor, Role.DATA_OFFICER) and actor.department_id == department.pk
 
 
 def batches_visible_to(user) -> QuerySet[Batch]:

@@ -37,7 +37,7 @@ from xinyong.catalog.selectors import (
     catalog_items_active,
     catalog_version_schema,
 )
-from xinyong.collection import row_warnings, selectors, services
+from xinyong.collection import permissions, row_warnings, selectors, services
 from xinyong.collection.forms import (
     BatchFilterForm,
     MappingForm,
@@ -90,7 +90,7 @@ def _visible_batch(request, pk: uuid.UUID) -> Batch:
 
 
 def _may_submit_for(user, department) -> bool:
-    return can_submit_collection(user) and selectors.can_upload_for(user, department)
+    return can_submit_collection(user) and permissions.can_upload_for(user, department)
 
 
 def _submitting_department(request) -> Department | None:
@@ -470,9 +470,9 @@ def batch_detail(request, pk: uuid.UUID):
     """One batch: progress while it loads (polled), then its counts, error codes and rejected rows."""
     batch = _visible_batch(request, pk)
     may_submit = _may_submit_for(request.user, batch.department)
-    rejected = Paginator(batch.rejected_rows.order_by("number", "pk"), REJECTED_ROWS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    rows_visible = permissions.can_read_batch_rows(request.user, batch)
+    rows = batch.rejected_rows.order_by("number", "pk") if rows_visible else batch.rejected_rows.none()
+    rejected = Paginator(rows, REJECTED_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     warning_rows = Paginator(batch.row_warnings.order_by("number", "pk"), WARNING_ROWS_PER_PAGE).get_page(
         request.GET.get("wpage")
     )
@@ -483,7 +483,10 @@ def batch_detail(request, pk: uuid.UUID):
         "poll_seconds": POLL_SECONDS,
         "may_submit": may_submit,
         "resumable": may_submit and services.batch_is_resumable(batch) and batch.status == BatchStatus.FAILED,
-        "top_errors": _top_errors(batch),
+        "top_errors": _top_errors(batch, with_examples=rows_visible),
+        "rows_visible": rows_visible,
+        "rows_hidden_message": permissions.ROWS_HIDDEN,
+        "may_download": permissions.can_download_rejection_file(request.user, batch),
         "warnings": sorted((batch.warnings or {}).items(), key=lambda kv: (-kv[1], kv[0])),
         "warning_rows": warning_rows,
         "rejected": rejected,
@@ -500,12 +503,13 @@ def batch_detail(request, pk: uuid.UUID):
     return render(request, "collection/batch_detail.html", context)
 
 
-def _top_errors(batch: Batch) -> list[dict]:
-    """The most frequent error codes of a batch, each with an example message from its rejected rows."""
+def _top_errors(batch: Batch, *, with_examples: bool) -> list[dict]:
+    """The most frequent error codes of a batch, each with an example message from its rejected rows (only
+    for users who may read the rows: a message can quote a submitted value)."""
     counts = Counter(batch.errors or {})
     top = counts.most_common(TOP_ERRORS)
     examples: dict[str, str] = {}
-    wanted = {code for code, _ in top}
+    wanted = {code for code, _ in top} if with_examples else set()
     if wanted:
         for row in batch.rejected_rows.order_by("number").only("errors")[:500]:
             for error in row.errors:
@@ -559,12 +563,12 @@ def batch_progress(request, pk: uuid.UUID):
 
 
 @require_GET
-@console_view(can_submit_collection)
+@console_view(can_read_collection)
 def batch_rejection_file(request, pk: uuid.UUID):
     """Download the rejection file (退回文件): the rejected rows, original columns plus error columns."""
     batch = _visible_batch(request, pk)
-    if not _may_submit_for(request.user, batch.department):
-        raise PermissionDenied("退回文件含原始证件号码，只有本部门数据报送员可以下载")
+    if not permissions.can_download_rejection_file(request.user, batch):
+        raise PermissionDenied(permissions.REJECTION_FILE_REFUSED)
     if not batch.rejected:
         raise Http404("该批次没有退回行")
     try:

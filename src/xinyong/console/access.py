@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from xinyong.accounts.models import Role
+from xinyong.accounts.permissions import can_read_audit_log
 
 # Read the collection screens (batches, results, quality): reviewers read their department's batches,
 # auditors every department's; window clerks work on credit checks and see no batches.
@@ -48,7 +49,8 @@ def can_submit_collection(user) -> bool:
 
 
 def can_read_audit(user) -> bool:
-    return effective_role(user) == Role.AUDITOR or (_active(user) and user.is_superuser)
+    """The audit log's rule (``accounts.permissions.can_read_audit_log``), for the console's pages."""
+    return can_read_audit_log(user)
 
 
 def console_view(check: Callable[[object], bool] = can_use_console):

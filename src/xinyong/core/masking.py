@@ -43,3 +43,18 @@ def mask_phone(value: object) -> str:
     if len(text) >= 8:
         return _keep_ends(text, head=0, tail=4)
     return MASK_CHAR * len(text)
+
+
+# A typed query with this many digits or more may carry a 身份证 number, whole or in part (the 6-digit address
+# code alone already narrows a person down): such a query is kept out of URLs and echoed masked. Digits of
+# any script count (full-width ０-９ too) and separators do not matter (``360499/1990…``, ``360499,…``,
+# ``身份证360499…``), so no way of typing a number slips through. Codes of organisations (USCC, 注册号) have as
+# many digits and are treated the same way: cheap, and it keeps the rule simple. docs/access.md.
+ID_LIKE_MIN_DIGITS = 6
+
+
+def looks_like_id_number(text: object) -> bool:
+    """Might ``text`` carry a 身份证 number, whole or in part? (``ID_LIKE_MIN_DIGITS`` digits or more)."""
+    if text is None:
+        return False
+    return sum(1 for ch in str(text) if ch.isdigit()) >= ID_LIKE_MIN_DIGITS

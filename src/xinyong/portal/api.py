@@ -22,6 +22,7 @@ from ninja import Query, Router, Schema
 
 from xinyong.accounts.models import Department
 from xinyong.api.errors import ErrorOut, error
+from xinyong.api.params import IsoDate
 from xinyong.api.throttling import public_throttles
 from xinyong.portal.selectors import (
     LICENSE,
@@ -70,7 +71,7 @@ class FieldOut(Schema):
     value: str
 
 
-class RecordOut(Schema):
+class PublicRecordOut(Schema):
     id: int
     item: str
     item_name: str
@@ -88,7 +89,7 @@ class RecordOut(Schema):
     fields: list[FieldOut]
 
 
-class ListRecordOut(RecordOut):
+class PublicListRecordOut(PublicRecordOut):
     subject_id: int
     subject_name: str
     subject_code: str
@@ -97,7 +98,7 @@ class ListRecordOut(RecordOut):
 class CategoryOut(Schema):
     code: str
     name: str
-    records: list[RecordOut]
+    records: list[PublicRecordOut]
 
 
 class CodeOut(Schema):
@@ -105,7 +106,7 @@ class CodeOut(Schema):
     value: str
 
 
-class SubjectOut(Schema):
+class PublicSubjectOut(Schema):
     id: int
     name: str
     kind: str
@@ -125,7 +126,7 @@ class PageOut(Schema):
     page: int
     page_size: int
     has_next: bool
-    results: list[ListRecordOut]
+    results: list[PublicListRecordOut]
 
 
 def _record(row: RecordRow, *, with_subject: bool = False) -> dict:
@@ -211,7 +212,7 @@ def search_subjects_body(request, body: SearchIn):
 
 
 @router.get(
-    "/subjects/{int:subject_id}", response={200: SubjectOut, 404: ErrorOut}, summary="主体公开信用信息"
+    "/subjects/{int:subject_id}", response={200: PublicSubjectOut, 404: ErrorOut}, summary="主体公开信用信息"
 )
 def subject_detail(request, subject_id: int):
     """A subject's public credit information on today's date, grouped by catalog category."""
@@ -269,8 +270,8 @@ class DisclosureFilters(Schema):
     """Filters of the 双公示 lists (query parameters)."""
 
     department: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     kind: str | None = None
     page: int = 1
     page_size: int = 20

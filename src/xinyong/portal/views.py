@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -14,8 +13,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from xinyong.core.identifiers import normalize_code_input
-from xinyong.core.masking import mask_ric
+from xinyong.core.masking import looks_like_id_number, mask_ric
 from xinyong.portal import guidance
 from xinyong.portal.forms import DisclosureFilterForm
 from xinyong.portal.selectors import (
@@ -33,7 +31,6 @@ from xinyong.portal.selectors import (
 )
 from xinyong.portal.templatetags.portal import optional_url
 from xinyong.records.selectors import records_public
-from xinyong.subjects.selectors import ric_lookup_hash
 
 SEARCH_LIMIT = 100
 # A name search whose best hit scores this is a full name typed exactly (subjects.search: 100 for the same
@@ -121,26 +118,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # Read-only and public, so no CSRF token: the forms post only to keep a typed 身份证 number out of the URL.
-_ID_LIKE = re.compile(r"[0-9Xx]{14,20}")
-
-
-def _looks_like_id(query: str) -> bool:
-    """A 身份证 number or something close to one (a wrong check digit, a digit too many, hyphens): kept out of
-    URLs and shown masked like a valid one. An 18-digit USCC is answered in place too, which costs nothing."""
-    if ric_lookup_hash(query) is not None:
-        return True
-    return _ID_LIKE.fullmatch(re.sub(r"[\s\-－—_.·]", "", normalize_code_input(query))) is not None
-
-
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    """Search page. The search forms post: a complete 身份证 number is answered here and so never appears in
-    a URL, the browser history or an access log; other queries are redirected to ``?q=`` (links, pages)."""
+    """Search page. The search forms post: a query that may carry a 身份证 number, whole or in part (six or
+    more digits, ``looks_like_id_number``), is answered here and so never appears in a URL, the browser
+    history or an access log; other queries are redirected to ``?q=`` (links, pages)."""
     as_of = today()
     params = request.POST if request.method == "POST" else request.GET
     query = (params.get("q") or "").strip()[:100]
-    if request.method == "POST" and query and not _looks_like_id(query):
+    is_id = looks_like_id_number(query)
+    if request.method == "POST" and query and not is_id:
         response = redirect(f"{reverse('portal:search')}?{urlencode({'q': query})}")
         response.status_code = 303  # See Other: the browser fetches the results with GET
         return response
@@ -150,7 +138,9 @@ def search(request: HttpRequest) -> HttpResponse:
         hits = portal_search(query=query, as_of=as_of, limit=SEARCH_LIMIT)
         exact = bool(hits) and hits[0].score >= EXACT_NAME_SCORE
         capped = len(hits) >= SEARCH_LIMIT
-        page = Paginator(hits, SEARCH_PAGE_SIZE).get_page(params.get("page"))
+        # An answer in place has no address to page with: it lists every hit (at most SEARCH_LIMIT) at once.
+        size = SEARCH_LIMIT if request.method == "POST" else SEARCH_PAGE_SIZE
+        page = Paginator(hits, size).get_page(params.get("page"))
         ids = [hit.subject.pk for hit in page.object_list]
         counts = dict(
             records_public(as_of=as_of)
@@ -169,8 +159,7 @@ def search(request: HttpRequest) -> HttpResponse:
             }
             for hit in page.object_list
         ]
-    # An ID number, even a mistyped one, is never echoed back: the page shows it masked and the box empty.
-    is_id = _looks_like_id(query) if query else False
+    # An ID number, even a mistyped or partial one, is never echoed back: shown masked, the box left empty.
     context = {
         "query": mask_ric(query) if is_id else query,
         "box_value": "" if is_id else query,

@@ -29,6 +29,7 @@ from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.api.errors import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
+from xinyong.api.params import IsoDate, IsoDateTime
 from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord, CreditRecordVersion, PublicationChange
 from xinyong.records.selectors import (
@@ -216,9 +217,9 @@ def list_records(
     item: str | None = None,
     department: str | None = None,
     subject_uscc: str | None = None,
-    decision_from: dt.date | None = None,
-    decision_to: dt.date | None = None,
-    changed_since: dt.datetime | None = None,
+    decision_from: IsoDate | None = None,
+    decision_to: IsoDate | None = None,
+    changed_since: IsoDateTime | None = None,
     page: int = 1,
     page_size: int = 50,
     purpose: str | None = None,

@@ -20,6 +20,7 @@ from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.api.errors import ErrorOut, request_purpose
+from xinyong.api.params import IsoDate
 from xinyong.records.archive import (
     ARCHIVE_PAGE_SIZE,
     ArchivePurpose,
@@ -124,12 +125,12 @@ class CountsOut(Schema):
     undisclosed: int
 
 
-class AliasOut(Schema):
+class ArchiveAliasOut(Schema):
     kind: str
     value: str
 
 
-class LinkedPersonOut(Schema):
+class ArchiveLinkedPersonOut(Schema):
     role: str
     name: str
     ric_masked: str
@@ -144,8 +145,8 @@ class ArchiveSubjectOut(Schema):
     name: str
     # USCC, or the masked 身份证 number of a natural person; the full number is never sent.
     code: str
-    aliases: list[AliasOut]
-    linked_persons: list[LinkedPersonOut]
+    aliases: list[ArchiveAliasOut]
+    linked_persons: list[ArchiveLinkedPersonOut]
 
 
 class ArchiveOut(Schema):
@@ -205,7 +206,7 @@ def get_archive(
     subject_id: int,
     purpose: str | None = None,
     purpose_note: str = "",
-    as_of: dt.date | None = None,
+    as_of: IsoDate | None = None,
     page: int = 1,
     page_size: int = ARCHIVE_PAGE_SIZE,
 ):

@@ -1,5 +1,7 @@
 """Console for the subject registry: search (name, USCC, legacy code, exact 身份证 number), review queue.
 
+The search box posts (``admin_search.PostedSearchMixin``), so an ID number typed into it never appears in a URL.
+
 The list and detail pages show 身份证 numbers masked. Operators and auditors can open the full number of a
 natural person from the detail page after stating a purpose; that view goes to the audit log.
 """
@@ -19,6 +21,7 @@ from xinyong.accounts.permissions import is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import SubjectKind
 from xinyong.core.masking import mask_ric
+from xinyong.subjects.admin_search import PostedSearchMixin
 from xinyong.subjects.models import (
     ConfirmedCode,
     LinkedPerson,
@@ -67,12 +70,13 @@ class RevealForm(forms.Form):
 
 
 @admin.register(Subject)
-class SubjectAdmin(AuditedModelAdmin):
+class SubjectAdmin(PostedSearchMixin, AuditedModelAdmin):
     list_display = ("name", "kind", "code_display", "org_type", "uscc_category_name", "created_at")
     list_filter = ("kind", "org_type")
     search_fields = ("name",)
     search_help_text = (
         "可按名称、曾用名、统一社会信用代码、工商注册号等原代码检索；输入完整身份证号码可精确查找自然人"
+        "（含 6 位以上数字的查询不会出现在网址中）"
     )
     list_per_page = 50
     inlines = (SubjectAliasInline, LinkedPersonInline)
