@@ -29,15 +29,17 @@ from tests.subjects.factories import PASSWORD, RIC
 from xinyong.accounts.models import ApiScope, Department, Role, User
 from xinyong.accounts.services import apiclient_create
 from xinyong.catalog.services import catalog_load_fixtures
+from xinyong.collection.models import RowWarning
 from xinyong.core.codes import SubjectKind
 from xinyong.records.models import CreditRecord
 from xinyong.reports.models import ReportKind
 from xinyong.reports.services import report_issue
-from xinyong.subjects.services import subject_resolve
+from xinyong.subjects.services import confirmed_code_add, subject_resolve
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = dt.date(2026, 6, 15)
+EARLY_CODE = "91350100M000100Y4A"  # a real-looking code whose check character is wrong (confirmed below)
 PAGE_CALLERS = ("anonymous", "operator", "data_officer", "reviewer", "window_clerk", "auditor", "other_dept")
 API_CALLERS = ("no_key", *ApiScope.values, "other_dept")
 
@@ -71,6 +73,8 @@ EXPECTED: dict[str, str] = {
     "POST console/collection/batches/<uuid:pk>/mapping/check/": "302 200 200 403 403 403 404",
     "GET console/collection/batches/<uuid:pk>/progress/": "302 204 204 204 403 204 404",
     "GET console/collection/batches/<uuid:pk>/rejections/": "302 403 200 403 403 403 404",
+    # The warning list: values of warned rows, personal IDs masked; whoever reads the batch.
+    "GET console/collection/batches/<uuid:pk>/warnings/": "302 200 200 200 403 200 404",
     "POST console/collection/batches/<uuid:pk>/resume/": "302 302 302 403 403 403 404",
     "POST console/collection/batches/<uuid:pk>/reupload/": "302 302 302 403 403 403 404",
     "GET console/collection/form/": "302 200 200 403 403 403 200",
@@ -207,6 +211,17 @@ EXPECTED: dict[str, str] = {
     "GET admin/subjects/subject/<path:object_id>/delete/": "302 403 403 403 403 403 403",
     "GET admin/subjects/subject/<path:object_id>/history/": "302 200 200 200 200 200 200",
     "GET admin/subjects/subject/add/": "302 403 403 403 403 403 403",
+    # Confirmed codes (已确认代码): operators manage them (console page and admin), auditors read the admin.
+    "GET admin/subjects/confirmedcode/": "302 200 403 403 403 200 403",
+    "GET admin/subjects/confirmedcode/<path:object_id>/": "302 302 302 302 302 302 302",
+    "GET admin/subjects/confirmedcode/<path:object_id>/change/": "302 200 403 403 403 200 403",
+    "GET admin/subjects/confirmedcode/<path:object_id>/delete/": "302 403 403 403 403 403 403",
+    "GET admin/subjects/confirmedcode/<path:object_id>/history/": "302 200 403 403 403 200 403",
+    "GET admin/subjects/confirmedcode/add/": "302 200 403 403 403 403 403",
+    "GET console/identifiers/": "302 200 403 403 403 403 403",
+    # (an empty form: refused as incomplete, or sent back to the list with a message)
+    "POST console/identifiers/confirm/": "302 400 403 403 403 403 403",
+    "POST console/identifiers/revoke/": "302 302 403 403 403 403 403",
     "GET admin/subjects/subjectreview/": "302 200 200 200 403 200 200",
     "GET admin/subjects/subjectreview/<path:object_id>/": "302 302 302 302 302 302 302",
     "GET admin/subjects/subjectreview/<path:object_id>/change/": "302 302 302 302 403 302 302",
@@ -307,6 +322,16 @@ def world(db, settings, tmp_path, monkeypatch):
     issuer = apiclient_create(name="甲 报告", department=dept_a, scopes=[ApiScope.REPORTS_ISSUE])[0]
     keys["other_dept"] = apiclient_create(name="乙", department=dept_b, scopes=list(ApiScope.values))[1]
     person = subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC).subject
+    confirmed_code_add(uscc=EARLY_CODE, reason="已核对营业执照原件", actor=users["operator"])
+    RowWarning.objects.create(
+        batch=batch,
+        number=2,
+        code="amount_unit_yuan",
+        field="CF_NR_FK",
+        column="罚款金额",
+        value="5000",
+        message="第 2 行“罚款金额”：金额 5000 看起来以元为单位，请核对",
+    )
     report = report_issue(subject=record.subject, kind=ReportKind.PUBLIC, as_of=AS_OF, actor=issuer)
     keys[ApiScope.REPORTS_ISSUE] = apiclient_create(
         name="甲 报告 2", department=dept_a, scopes=[ApiScope.REPORTS_ISSUE]
