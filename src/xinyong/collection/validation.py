@@ -1237,7 +1237,7 @@ class RowValidator:
         missing = [CORE_FIELD_ROLES[r] for r in roles if self._role_plans.get(r) is None]
         if missing:
             reason = (
-                f"目录“{self.schema.item_code}”未指定“{'”和“'.join(missing)}”字段，"
+                f"目录项 {self.schema.item_code}（第 {self.schema.version_number} 版）未指定“{'”和“'.join(missing)}”字段，"
                 "请联系平台运营方（信用办）更正目录后重新上传"
             )
             self._issue(row, code, None, "", reason=reason)
