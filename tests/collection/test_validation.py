@@ -386,6 +386,12 @@ def _without_required_when(field_code: str):
     return schema_from(item)
 
 
+def _without_core(*roles: str):
+    item = copy.deepcopy(item_data("penalty"))
+    item["core_fields"] = {r: c for r, c in item["core_fields"].items() if r not in roles}
+    return schema_from(item)
+
+
 def _source(row: SourceRow, headers=("CF_WSH",)):
     mapper = mapping_apply(list(headers), {h: h for h in headers}, schema=PENALTY)
     return validator().validate_source(row, mapper)
@@ -462,7 +468,35 @@ PRODUCERS = {
     "uscc_kind_mismatch": lambda: check(penalty_row(CF_XDR_SHXYM=SHOP_USCC)),
     "ric_upgraded_from_15": lambda: check(person_row(CF_XDR_ZJHM="110105491231002")),
     "ric_unknown_region": lambda: check(person_row(CF_XDR_ZJHM=ric("99010519800101002"))),
+    "record_key_missing": lambda: check(penalty_row(), _without_core("document_number")),
+    "subject_unresolved": lambda: check(penalty_row(), _without_core("subject_kind")),
 }
+
+
+@pytest.mark.parametrize(
+    ("roles", "code", "words"),
+    [
+        (("document_number",), "record_key_missing", "“文书号（去重键）”"),
+        (("document_number", "decision_date"), "record_key_missing", "“文书号（去重键）”和“决定日期”"),
+        (("subject_name",), "subject_unresolved", "“主体名称”"),
+    ],
+)
+def test_a_row_without_errors_that_gives_no_record_or_subject_is_rejected(roles, code, words):
+    """An item whose catalog names no key, date, name or kind field: the row is rejected, not loaded half."""
+    result = check(penalty_row(), _without_core(*roles))
+    assert not result.ok and result.record is None and result.subject is None
+    (error,) = result.errors
+    assert error.code == code and words in error.message and "信用办" in error.message
+
+
+def test_a_row_leaving_an_optional_decision_date_empty_is_rejected():
+    item = copy.deepcopy(item_data("penalty"))
+    for f in item["fields"]:
+        if f["code"] == "CF_JDRQ":
+            f["required"] = False
+    result = check(penalty_row(CF_JDRQ=None), schema_from(item))
+    assert not result.ok and [e.code for e in result.errors] == ["record_key_missing"]
+    assert "未填写“处罚决定日期”" in result.errors[0].message
 
 
 def test_every_issue_code_has_a_producer():

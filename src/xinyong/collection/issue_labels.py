@@ -39,6 +39,8 @@ ISSUE_LABELS: dict[str, str] = {
     "subject_uscc_not_allowed": "自然人不应填写统一社会信用代码",
     "subject_id_type_unsupported": "证件类型暂不支持",
     "source_department_mismatch": "数据来源单位代码与报送部门不一致",
+    "subject_unresolved": "无法确定行政相对人",
+    "record_key_missing": "无法生成信用记录（缺少去重键或决定日期）",
     # -- 统一社会信用代码
     "excel_truncated": "代码被电子表格截断",
     "uscc_empty": "未填写统一社会信用代码",

@@ -43,6 +43,7 @@ from decimal import Decimal
 from typing import Any
 
 from xinyong.catalog.spec import (
+    CORE_FIELD_ROLES,
     FieldSpec,
     FieldType,
     ItemSchema,
@@ -165,6 +166,9 @@ ROW_ISSUE_MESSAGES: dict[str, str] = {
         "第 {row} 行“{column}”为 {value}，与报送部门“{department}”的统一社会信用代码 {expected} 不一致："
         "请核对是否误报了其他部门的数据"
     ),
+    # -- the record and its subject as a whole
+    "record_key_missing": "第 {row} 行无法生成信用记录：{reason}",
+    "subject_unresolved": "第 {row} 行无法确定行政相对人：{reason}",
     # -- identifiers (message of xinyong.core.identifiers appended)
     **{code: "第 {row} 行“{column}”：{detail}" for code in ID_MESSAGES if not code.endswith("_empty")},
 }
@@ -605,6 +609,10 @@ class RowValidator:
         self.alias_fields = {
             f.code: _LEGACY_ALIAS_BY_NAME[f.name] for f in schema.fields if f.name in _LEGACY_ALIAS_BY_NAME
         }
+        # The subject's own identifier fields are aliases whatever their name (登记注册 calls it 注册号).
+        for role, alias in (("subject_reg_no", "reg_no"), ("subject_org_code", "org_code")):
+            if core.get(role) in known:
+                self.alias_fields.setdefault(core[role], alias)
         self.ric_type_codes = {"ric"}
         self._raw: Mapping[str, Any] = {}
         self._uscc_ok: set[str] = set()
@@ -1012,7 +1020,15 @@ class RowValidator:
         self._check_source_department(row)
         if row.errors:
             return RowResult(number, False, row.errors, row.warnings)
-        return RowResult(number, True, row.errors, row.warnings, self._subject(row), self._record(row))
+        # A valid row always gives both, or is rejected: the loaders never see a row without them.
+        subject, record = self._subject(row), self._record(row)
+        if subject is None:
+            self._subject_unresolved(row)
+        if record is None:
+            self._record_key_missing(row)
+        if row.errors:
+            return RowResult(number, False, row.errors, row.warnings)
+        return RowResult(number, True, row.errors, row.warnings, subject, record)
 
     def _required_now(self, raw_values: Mapping[str, Any], present: set[str]) -> list[_Plan]:
         """The conditionally required fields whose condition holds (some may be present), in schema order."""
@@ -1191,6 +1207,12 @@ class RowValidator:
         if not number_field or not date_field or date_field not in row.dates:
             return None
         fields = row.fields
+        number = fields.get(number_field, "")
+        reg_no = self._p_subject_reg_no
+        if number == USCC_NO_CODE and reg_no and self.plans[number_field].kind == FieldType.USCC:
+            # A record keyed by its subject's code (登记注册): the no-code placeholder names nobody, the
+            # 工商注册号 such a row must carry does.
+            number = fields.get(reg_no.spec.code, "")
         severity = self.severity_default
         severity_field = self._severity_field
         if severity_field and severity_field in fields:
@@ -1199,9 +1221,29 @@ class RowValidator:
         status_field = self._status_field
         if status_field and status_field in fields:
             status = self._coded(self._statuses, fields[status_field], self._status_of)
-        return RecordInput(
-            row.number, fields.get(number_field, ""), row.dates[date_field], fields, severity, None, status
-        )
+        return RecordInput(row.number, number, row.dates[date_field], fields, severity, None, status)
+
+    def _record_key_missing(self, row: _Row) -> None:
+        """Why a row without errors gives no record: the catalog names no key or date field, or the row
+        leaves its (optional) decision date empty."""
+        self._unbuilt(row, "record_key_missing", ("document_number", "decision_date"))
+
+    def _subject_unresolved(self, row: _Row) -> None:
+        """Why a row without errors gives no subject: the catalog names no name or kind field, or the row
+        leaves its (optional) kind empty."""
+        self._unbuilt(row, "subject_unresolved", ("subject_name", "subject_kind"))
+
+    def _unbuilt(self, row: _Row, code: str, roles: tuple[str, str]) -> None:
+        missing = [CORE_FIELD_ROLES[r] for r in roles if self._role_plans.get(r) is None]
+        if missing:
+            reason = (
+                f"目录项 {self.schema.item_code}（第 {self.schema.version_number} 版）未指定“{'”和“'.join(missing)}”字段，"
+                "请联系平台运营方（信用办）更正目录后重新上传"
+            )
+            self._issue(row, code, None, "", reason=reason)
+            return
+        plan = self._role_plans[roles[1]]
+        self._issue(row, code, plan, "", reason=f"未填写“{plan.label}”，请补充后重新上传")
 
     @staticmethod
     def _coded(memo: dict, value: Any, compute: Callable[[Any], str]) -> str:
