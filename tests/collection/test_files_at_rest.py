@@ -12,7 +12,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from tests.collection.batch_support import (
@@ -20,10 +19,12 @@ from tests.collection.batch_support import (
     HEADERS,
     RECEIVED,
     bad_rows,
+    confirm_and_load,
     ndjson,
     penalty_row,
     read_csv,
     rejection_copy,
+    upload_penalties,
     valid_rows,
     write_csv,
 )
@@ -31,12 +32,10 @@ from xinyong.accounts.models import AuditEntry
 from xinyong.collection.models import Batch, BatchStatus
 from xinyong.collection.services import (
     batch_confirm_mapping,
-    batch_create_from_file,
     batch_file_path,
     batch_preview,
     batch_process,
     batch_rejection_file,
-    batch_start,
     batch_submit_api,
 )
 from xinyong.collection.storage import StoredFilesPurged, batch_dir, batch_files_purge
@@ -53,23 +52,6 @@ def private_tmp(tmp_path, monkeypatch) -> Path:
     directory.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(directory))
     return directory
-
-
-def upload(path: Path, *, department, actor, **kwargs) -> Batch:
-    return batch_create_from_file(
-        department=department,
-        item_code="penalty",
-        uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
-        actor=actor,
-        as_of=AS_OF,
-        received_at=RECEIVED,
-        **kwargs,
-    )
-
-
-def load(batch: Batch, actor) -> Batch:
-    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
-    return batch_start(batch=batch, actor=actor)
 
 
 def rows_with_id_numbers() -> list[dict]:
@@ -106,7 +88,9 @@ def test_no_stored_file_holds_an_id_number_or_the_uploaded_bytes(
     batches = []
     for index, path in enumerate((csv_path, gbk_path, xlsx_path)):
         # Each file under its own decision numbers, so that none of them is a mere repeat.
-        batch = load(upload(path, department=dept_a, actor=officer_a, allow_duplicate=True), officer_a)
+        batch = confirm_and_load(
+            upload_penalties(path, department=dept_a, actor=officer_a, allow_duplicate=True), officer_a
+        )
         assert batch.status == BatchStatus.DONE and batch.rejected == 3, (index, batch.error_message)
         batch_rejection_file(batch=batch, actor=officer_a)
         batches.append(batch)
@@ -139,7 +123,9 @@ def test_no_stored_file_holds_an_id_number_or_the_uploaded_bytes(
 
 
 def test_an_altered_upload_is_refused_with_a_clear_error(catalog, dept_a, officer_a, tmp_path):
-    batch = upload(write_csv(tmp_path / "处罚.csv", valid_rows(6)), department=dept_a, actor=officer_a)
+    batch = upload_penalties(
+        write_csv(tmp_path / "处罚.csv", valid_rows(6)), department=dept_a, actor=officer_a
+    )
     batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=officer_a)
     stored = batch_file_path(batch)
     data = bytearray(stored.read_bytes())
@@ -155,13 +141,13 @@ def test_files_stored_before_encryption_are_still_read_and_can_be_encrypted(
     catalog, dept_a, officer_a, tmp_path
 ):
     source = write_csv(tmp_path / "处罚.csv", valid_rows(3))
-    batch = upload(source, department=dept_a, actor=officer_a)
+    batch = upload_penalties(source, department=dept_a, actor=officer_a)
     batch_file_path(batch).write_bytes(source.read_bytes())  # as an earlier version stored it
     assert len(batch_preview(batch=batch, rows=2).sample_rows) == 2
     call_command("batches", "encrypt", stdout=(out := _Out()))
     assert "已加密 1 个" in out.text and is_encrypted(batch_file_path(batch))
     assert AuditEntry.objects.filter(detail__stage="files_encrypted").exists()
-    assert load(batch, officer_a).created == 3
+    assert confirm_and_load(batch, officer_a).created == 3
 
 
 class _Out:
@@ -181,8 +167,10 @@ class _Out:
 
 @pytest.fixture
 def rejected_batch(catalog, dept_a, officer_a, tmp_path) -> Batch:
-    batch = load(
-        upload(write_csv(tmp_path / "处罚.csv", rows_with_id_numbers()), department=dept_a, actor=officer_a),
+    batch = confirm_and_load(
+        upload_penalties(
+            write_csv(tmp_path / "处罚.csv", rows_with_id_numbers()), department=dept_a, actor=officer_a
+        ),
         officer_a,
     )
     batch_rejection_file(batch=batch, actor=officer_a)
@@ -230,7 +218,7 @@ def test_retention_is_a_setting_and_batches_in_progress_are_left(
     rejected_batch, settings, catalog, dept_a, officer_a, tmp_path
 ):
     settings.XINYONG_UPLOAD_RETENTION_DAYS = 30
-    loading = upload(
+    loading = upload_penalties(
         write_csv(tmp_path / "另一个.csv", valid_rows(2, start=500)), department=dept_a, actor=officer_a
     )
     Batch.objects.filter(pk=loading.pk).update(status=BatchStatus.LOADING)
