@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,7 +39,13 @@ from xinyong.collection.services import (
     batch_rejection_file,
     batch_submit_api,
 )
-from xinyong.collection.storage import StoredFilesPurged, batch_dir, batch_files_purge
+from xinyong.collection.storage import (
+    StoredFilesPurged,
+    batch_dir,
+    batch_files_purge,
+    open_stored,
+    store_generated,
+)
 from xinyong.core.filecrypt import MAGIC, is_encrypted
 from xinyong.records.models import CreditRecord
 
@@ -251,3 +258,32 @@ def test_the_daily_purge_removes_plaintext_copies_a_killed_process_left(private_
     os.utime(left, (old, old))
     batch_files_purge(as_of=AS_OF)
     assert not left.exists() and fresh.exists()  # a copy being read right now stays
+
+
+def test_a_file_generated_by_several_requests_at_once_is_stored_whole(tmp_path):
+    """Two officers downloading the same rejection file at once both regenerate it: neither may fail or
+    leave a file that mixes the two writes."""
+    dest = tmp_path / "batch" / "rejected.csv"
+    content = os.urandom(3 * 1024 * 1024)
+    start = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def write(plain: Path) -> None:
+        plain.write_bytes(content)
+        start.wait(timeout=30)  # every writer has its plaintext ready: they encrypt at the same moment
+
+    def generate() -> None:
+        try:
+            store_generated(dest, write)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=generate) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with open_stored(dest) as stored:
+        assert stored.read() == content
+    assert [p.name for p in dest.parent.iterdir()] == ["rejected.csv"]

@@ -140,9 +140,14 @@ def store_generated(dest: Path, write: Callable[[Path], None]) -> Path:
     with _private_tempdir() as directory:
         plain = directory / ("plain" + dest.suffix)
         write(plain)
-        partial = dest.with_name(dest.name + ".tmp")
-        encrypt_file(plain, partial)
-        partial.replace(dest)
+        # A name of its own: two requests generating the same file at once must not write into one
+        # partial file (the last rename wins; each one is whole).
+        partial = dest.with_name(f"{dest.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            encrypt_file(plain, partial)
+            partial.replace(dest)
+        finally:
+            partial.unlink(missing_ok=True)
     return dest
 
 
