@@ -47,3 +47,13 @@ def test_a_rejection_about_an_id_number_keeps_it_masked(catalog, dept_a, officer
     assert [e["code"] for e in errors] == ["ric_length"]
     assert "17 位" in errors[0]["message"]
     assert short not in str(errors)
+
+
+def test_the_cli_summary_names_warnings_and_rejections_in_chinese(catalog, dept_a, officer_a, tmp_path):
+    rows = [penalty_row(1, **{"罚款金额（万元）": "200000"}), penalty_row(2, 处罚类别="打板子")]
+    path = write_csv(tmp_path / "处罚.csv", rows)
+    out = io.StringIO()
+    call_command("import", str(path), "--item", "penalty", "--department", dept_a.code, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "  提示：金额异常偏大（可能按元填写）（amount_unit_suspect）1 行" in lines
+    assert "  退回原因：值不在码表中（code_invalid）1 行" in lines
