@@ -30,7 +30,11 @@ from tests.collection.batch_support import (
     write_csv,
 )
 from xinyong.accounts.models import AuditEntry
-from xinyong.collection.models import Batch, BatchStatus
+from xinyong.collection import readers
+from xinyong.collection import row_warnings as row_warnings_module
+from xinyong.collection import services as services_module
+from xinyong.collection.models import Batch, BatchStatus, RowWarning
+from xinyong.collection.row_warnings import batch_warning_file
 from xinyong.collection.services import (
     batch_confirm_mapping,
     batch_file_path,
@@ -194,6 +198,26 @@ def test_files_are_kept_for_the_retention_period(rejected_batch):
     assert result.batches == [] and not purge_entries().exists()
     assert batch_dir(rejected_batch.pk).is_dir()
     assert batch_rejection_file(batch=rejected_batch).is_file()  # still downloadable
+
+
+@pytest.mark.parametrize("generate", [batch_rejection_file, batch_warning_file])
+def test_a_file_generated_while_the_batch_is_purged_is_not_left_behind(rejected_batch, generate, monkeypatch):
+    """A download that regenerates a file while the daily purge deletes the batch's files: the purge wins,
+    nothing is left in the batch directory after the retention period, and the download says why."""
+    RowWarning.objects.create(batch=rejected_batch, number=2, code="amount_unit_suspect", message="提示")
+    original = readers.write_rejection_file
+
+    def write_then_purge(*args, **kwargs):
+        original(*args, **kwargs)
+        assert len(batch_files_purge(as_of=RECEIVED.date() + dt.timedelta(days=91)).batches) == 1
+
+    monkeypatch.setattr(readers, "write_rejection_file", write_then_purge)
+    monkeypatch.setattr(services_module, "write_rejection_file", write_then_purge)
+    monkeypatch.setattr(row_warnings_module, "write_rejection_file", write_then_purge)
+    rejected_batch.refresh_from_db()
+    with pytest.raises(StoredFilesPurged):
+        generate(batch=rejected_batch)
+    assert not batch_dir(rejected_batch.pk).exists()
 
 
 def test_purge_after_the_retention_period_is_audited_and_idempotent(rejected_batch, officer_a):

@@ -16,7 +16,7 @@ from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
 from xinyong.collection.models import Batch, RowWarning
 from xinyong.collection.readers import write_rejection_file
-from xinyong.collection.storage import batch_dir, store_generated
+from xinyong.collection.storage import batch_file_generate
 from xinyong.core.masking import mask_ric, mask_ric_in_text
 from xinyong.records.normalize import jsonable
 
@@ -85,7 +85,7 @@ def batch_warning_file(*, batch: Batch, actor=None, dest: Path | None = None) ->
         )
 
     if dest is None:
-        path = store_generated(batch_dir(batch.pk) / f"warnings.{fmt}", write)
+        path = batch_file_generate(batch=batch, name=f"warnings.{fmt}", write=write)
     else:
         dest.parent.mkdir(parents=True, exist_ok=True)
         write(dest)

@@ -85,10 +85,10 @@ from xinyong.collection.storage import (
     FileTampered,
     StoredFilesPurged,
     batch_dir,
+    batch_file_generate,
     open_stored,
     plaintext_copy,
     store_chunks,
-    store_generated,
 )
 from xinyong.collection.validation import RowIssue, RowResult, RowValidator, row_validate
 from xinyong.core.errors import CodedError
@@ -1554,7 +1554,6 @@ def batch_rejection_file(*, batch: Batch, actor=None) -> Path:
     if batch.files_purged_at is not None:
         raise StoredFilesPurged(batch)
     fmt = batch.format or "csv"
-    path = batch_dir(batch.pk) / f"rejected{EXTENSIONS.get(fmt, '.csv')}"
     keys = header_keys(list(batch.headers))
     known = set(keys)
     # Keys of JSON objects first seen late become further columns; cells beyond a CSV row's headers
@@ -1585,9 +1584,10 @@ def batch_rejection_file(*, batch: Batch, actor=None) -> Path:
             cells = [values.get(k) for k in columns] + [values.get(k) for k in extra] if values else []
             yield cells, issues
 
-    store_generated(
-        path,
-        lambda plain: write_rejection_file(
+    path = batch_file_generate(
+        batch=batch,
+        name=f"rejected{EXTENSIONS.get(fmt, '.csv')}",
+        write=lambda plain: write_rejection_file(
             plain,
             format=fmt,
             encoding=batch.encoding or None,
