@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import logging
 import os
 import shutil
 import tempfile
@@ -54,7 +53,6 @@ __all__ = [
     "stored_files_encrypt",
 ]
 
-logger = logging.getLogger(__name__)
 
 _COPY = 1024 * 1024
 # Batches whose file a worker may still be reading are never purged.
