@@ -21,57 +21,39 @@ refused as expected (about a minute on 2 vCPUs).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import resource
 import shutil
 import struct
 import sys
 import tempfile
 import time
-import zipfile
 import zlib
 from pathlib import Path
 
-MiB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+# The builders and the capped process of the test suite's small versions of these files.
+from tests.collection.hostile_support import (  # noqa: E402
+    HEADER_ROW,
+    SHEET_HEAD,
+    SHEET_TAIL,
+    XLSX_PARTS,
+    MiB,
+    nested_json,
+    ods_repeated,
+    run_bounded,
+    understate_part_size,
+    wide_csv,
+    xlsx_far_cell,
+)
+
 DEPARTMENT = "hostile"
 #: What one refusal may add to the resident memory of the process, and how long it may take.
 MAX_GROWTH = 200 * MiB
 MAX_SECONDS = 10.0
 #: Address space a case may add before it fails with MemoryError.
 CAP = 2048 * MiB
-
-_SHEET_HEAD = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-    b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\x90\x8d\xe7\xa7\xb0</t></is></c>'
-    b'<c r="B1" t="inlineStr"><is><t>\xe6\x96\x87\xe5\x8f\xb7</t></is></c></row>'
-)
-_PARTS = {
-    "[Content_Types].xml": (
-        b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-        b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        b'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
-        b'"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
-        b'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
-        b'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
-    ),
-    "_rels/.rels": (
-        b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-        b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-        b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/workbook.xml": (
-        b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
-        b'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-        b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-        b'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
-    ),
-}
 
 
 def _deflate(data: bytes) -> bytes:
@@ -144,7 +126,7 @@ def bomb_part(head: bytes, block: bytes, count: int, tail: bytes):
 
 
 def xlsx(path: Path, sheet) -> Path:
-    parts = {name: small_part(data) for name, data in _PARTS.items()}
+    parts = {name: small_part(data) for name, data in XLSX_PARTS.items()}
     parts["xl/worksheets/sheet1.xml"] = sheet
     return write_zip(path, parts)
 
@@ -152,62 +134,18 @@ def xlsx(path: Path, sheet) -> Path:
 def sheet_with_rows(inflated: int):
     row = b'<row><c t="inlineStr"><is><t>x</t></is></c><c t="inlineStr"><is><t>x</t></is></c></row>'
     block = row * (MiB // len(row))
-    return bomb_part(_SHEET_HEAD, block, inflated // len(block), b"</sheetData></worksheet>")
-
-
-def understate(path: Path, part: str, declared: int) -> None:
-    """Declare ``declared`` bytes for ``part`` (CRC of that prefix) while its data inflates further."""
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo(part)
-        with zf.open(info) as f:
-            crc = zlib.crc32(f.read(declared))
-    offset = info.header_offset
-    struct.pack_into("<I", data, offset + 14, crc)
-    struct.pack_into("<I", data, offset + 22, declared)
-    central = data.find(b"PK\x01\x02")
-    while central != -1:
-        length = struct.unpack_from("<H", data, central + 28)[0]
-        if bytes(data[central + 46 : central + 46 + length]) == part.encode():
-            break
-        central = data.find(b"PK\x01\x02", central + 4)
-    struct.pack_into("<I", data, central + 16, crc)
-    struct.pack_into("<I", data, central + 24, declared)
-    path.write_bytes(bytes(data))
-
-
-def ods_bomb(path: Path) -> Path:
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        '<office:body><office:spreadsheet><table:table table:name="S"><table:table-row>'
-        '<table:table-cell office:value-type="string"><text:p>名称</text:p></table:table-cell>'
-        '<table:table-cell office:value-type="string"><text:p>文号</text:p></table:table-cell></table:table-row>'
-        '<table:table-row table:number-rows-repeated="99000"><table:table-cell '
-        'table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p>'
-        "</table:table-cell></table:table-row></table:table></office:spreadsheet></office:body>"
-        "</office:document-content>"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(
-            "mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED
-        )
-        zf.writestr("content.xml", content)
-    return path
+    return bomb_part(SHEET_HEAD + HEADER_ROW, block, inflated // len(block), SHEET_TAIL)
 
 
 def write_files(directory: Path) -> dict[str, Path]:
     files = {name: directory / name for name in CASES}
-    files["deep.json"].write_bytes(b"[" * 100_000)
+    nested_json(files["deep.json"], depth=100_000)
     xlsx(files["bomb.xlsx"], sheet_with_rows(2048 * MiB))
-    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
-    xlsx(files["far.xlsx"], small_part(_SHEET_HEAD + far))
+    xlsx_far_cell(files["far.xlsx"])
     xlsx(files["lying.xlsx"], sheet_with_rows(200 * MiB))
-    understate(files["lying.xlsx"], "xl/worksheets/sheet1.xml", 4096)
-    ods_bomb(files["bomb.ods"])
-    files["wide.csv"].write_bytes(",".join(f"列{i:06d}" for i in range(1_200_000)).encode() + b"\r\n1,2\r\n")
+    understate_part_size(files["lying.xlsx"], "xl/worksheets/sheet1.xml", declared=4096)
+    ods_repeated(files["bomb.ods"], rows=99_000, columns=1000)
+    wide_csv(files["wide.csv"], columns=1_200_000)
     with files["line.csv"].open("wb") as f:
         for _ in range(200):
             f.write(b"x" * MiB)
@@ -234,60 +172,19 @@ CASES = {
 # Running the cases
 
 
-def _status(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
-
-
-def bounded(fn) -> tuple[str, float, int]:
-    """(output, seconds, memory growth) of ``fn()`` run in a forked, address-capped process."""
-    from django.db import connections
-
-    connections.close_all()  # the child opens its own
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child() -> None:
-        cap = _status("VmSize") + CAP
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        try:
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")  # the peak starts again from here
-        except OSError:
-            pass
-        start = _status("VmRSS")
-        started = time.perf_counter()
-        try:
-            output = str(fn())
-        except BaseException as exc:  # noqa: BLE001 - the case's outcome
-            output = f"{type(exc).__name__}: {exc}"
-        sender.send((output, time.perf_counter() - started, _status("VmHWM") - start))
-
-    process = context.Process(target=child)
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(120):
-            return "no answer within 120 s", 120.0, 0
-        return receiver.recv()
-    except EOFError:
-        process.join()
-        return f"the process died (exit code {process.exitcode})", 0.0, 0
-    finally:
-        process.kill()
-        process.join()
-
-
 def cli_import(path: Path) -> str:
     import io
 
     from django.core.management import call_command
+    from django.core.management.base import CommandError
 
     out = io.StringIO()
-    call_command("import", str(path), "--item", "penalty", "--department", DEPARTMENT, stdout=out, stderr=out)
+    try:
+        call_command(
+            "import", str(path), "--item", "penalty", "--department", DEPARTMENT, stdout=out, stderr=out
+        )
+    except CommandError as exc:
+        out.write(str(exc))
     return out.getvalue()
 
 
@@ -337,6 +234,8 @@ def main() -> int:
         import django
 
         django.setup()
+        from django.db import connections
+
         key = prepare()
         files = write_files(home)
         sizes = ", ".join(f"{name} {path.stat().st_size / MiB:.1f} MB" for name, path in files.items())
@@ -354,7 +253,12 @@ def main() -> int:
         )
         failures = 0
         for name, code, fn in runs:
-            output, seconds, growth = bounded(fn)
+            connections.close_all()  # the capped child opens its own
+            try:
+                outcome = run_bounded(fn, margin=CAP, timeout=120)
+                output, seconds, growth = outcome.result, outcome.seconds, outcome.growth
+            except AssertionError as exc:  # no answer in time, or the child died
+                output, seconds, growth = str(exc), 0.0, 0
             refused = f"（{code}）" in output or f'"code": "{code}"' in output or f'"code":"{code}"' in output
             ok = refused and seconds < MAX_SECONDS and growth < MAX_GROWTH
             failures += not ok

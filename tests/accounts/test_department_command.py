@@ -64,3 +64,14 @@ def test_uscc_is_required():
     with pytest.raises(CommandError) as exc:
         run("add", "samr", "甲市市场监督管理局")
     assert "--uscc" in str(exc.value)
+
+
+def test_a_wrong_check_character_tells_the_operator_how_to_confirm_the_code():
+    uscc = valid_uscc(31)
+    wrong = uscc[:-1] + ("1" if uscc[-1] != "1" else "2")
+    message = fails("add", "samr", "甲市市场监督管理局", "--uscc", wrong)
+    assert message.startswith("[uscc_check_digit] 统一社会信用代码第 18 位校验码错误")
+    assert "xinyong identifiers confirm" in message  # the operator confirms; nobody to ask
+    assert "重新报送" not in message and "退回文件" not in message  # that is what departments are told
+    call_command("identifiers", "confirm", wrong, "--reason", "已核对登记证书原件", stdout=io.StringIO())
+    assert "已创建部门 samr" in run("add", "samr", "甲市市场监督管理局", "--uscc", wrong)

@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.subjects.factories import PASSWORD
@@ -19,7 +20,12 @@ from xinyong.accounts.models import Department, User
 from xinyong.accounts.services import apiclient_create
 from xinyong.collection.models import Batch
 from xinyong.collection.readers import rejection_filename
-from xinyong.collection.services import batch_rejection_file_export
+from xinyong.collection.services import (
+    batch_confirm_mapping,
+    batch_create_from_file,
+    batch_rejection_file_export,
+    batch_start,
+)
 from xinyong.core.identifiers import check_uscc, generate_ric, generate_uscc
 
 AS_OF = dt.date(2026, 6, 15)
@@ -191,3 +197,22 @@ def rejection_copy(batch: Batch, directory: Path, *, actor=None) -> Path:
     """The batch's rejection file in clear, in ``directory`` (the platform stores it encrypted)."""
     name = rejection_filename(batch.original_filename or "upload", format=batch.format or "csv")
     return batch_rejection_file_export(batch=batch, actor=actor, dest=directory / name)
+
+
+def upload_penalties(path: Path, *, department: Department, actor: User, **kwargs: Any) -> Batch:
+    """Upload the file at ``path`` as 行政处罚 data of ``department``, received at ``RECEIVED``."""
+    return batch_create_from_file(
+        department=department,
+        item_code="penalty",
+        uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
+        actor=actor,
+        as_of=AS_OF,
+        received_at=RECEIVED,
+        **kwargs,
+    )
+
+
+def confirm_and_load(batch: Batch, actor: User) -> Batch:
+    """Confirm the suggested mapping and load the batch (at once, with the immediate task backend)."""
+    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
+    return batch_start(batch=batch, actor=actor)

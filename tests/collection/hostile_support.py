@@ -1,5 +1,7 @@
 """Hostile files, generated small, and a way to read them in a process whose memory is capped.
 
+``bench/hostile_files.py`` builds the full-size versions with the same XLSX parts and runs them the same way.
+
 A reader that regresses on one of these files could take the whole machine's memory: the cases run in a
 forked child limited to its current address space plus a margin, which reports the outcome, the time it
 took and how much its resident memory grew.
@@ -63,7 +65,11 @@ def run_bounded(fn: Callable[[], object], *, margin: int = 768 * MiB, timeout: f
     try:
         if not receiver.poll(timeout):
             raise AssertionError(f"no answer within {timeout} s")
-        return receiver.recv()
+        try:
+            return receiver.recv()
+        except EOFError:
+            process.join()
+            raise AssertionError(f"the process died (exit code {process.exitcode})") from None
     finally:
         process.kill()
         process.join()
@@ -84,12 +90,12 @@ def wide_csv(path: Path, columns: int = 1_200_000) -> Path:
     return path
 
 
-_SHEET_HEAD = (
+SHEET_HEAD = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 )
-_SHEET_TAIL = b"</sheetData></worksheet>"
-_PARTS = {
+SHEET_TAIL = b"</sheetData></worksheet>"
+XLSX_PARTS = {
     "[Content_Types].xml": (
         b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
         b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
@@ -126,13 +132,13 @@ HEADER_ROW = b'<row r="1">' + _cell("A1", "行政相对人名称") + _cell("B1",
 def xlsx_package(path: Path, sheet_chunks, *, level: int = 9) -> Path:
     """An XLSX package whose single sheet is the bytes of ``sheet_chunks`` (streamed into the zip)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
-        for name, data in _PARTS.items():
+        for name, data in XLSX_PARTS.items():
             zf.writestr(name, data)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
-            part.write(_SHEET_HEAD)
+            part.write(SHEET_HEAD)
             for chunk in sheet_chunks:
                 part.write(chunk)
-            part.write(_SHEET_TAIL)
+            part.write(SHEET_TAIL)
     return path
 
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 
 from tests.collection.batch_support import (
     AS_OF,
     DB_QUEUE,
-    RECEIVED,
     assert_counts_add_up,
     make_user,
     run_db_worker,
+    upload_penalties,
     valid_rows,
     write_csv,
 )
@@ -25,7 +24,6 @@ from xinyong.collection.models import Batch, BatchStatus
 from xinyong.collection.services import (
     DuplicateUpload,
     batch_confirm_mapping,
-    batch_create_from_file,
     batch_process,
     batch_start,
 )
@@ -44,26 +42,14 @@ def officer_a2(dept_a):
     return make_user("officer_a2", Role.DATA_OFFICER, dept_a)
 
 
-def _upload(path, *, department, actor, **kwargs) -> Batch:
-    return batch_create_from_file(
-        department=department,
-        item_code="penalty",
-        uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
-        actor=actor,
-        as_of=AS_OF,
-        received_at=RECEIVED,
-        **kwargs,
-    )
-
-
 def _confirmed(batch: Batch, actor) -> Batch:
     return batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
 
 
 def _uploaded_at_the_same_moment(path, *, department, first_actor, second_actor) -> tuple[Batch, Batch]:
     """Two uploads of one file, neither started: both pass the upload check."""
-    first = _upload(path, department=department, actor=first_actor)
-    second = _upload(path, department=department, actor=second_actor)
+    first = upload_penalties(path, department=department, actor=first_actor)
+    second = upload_penalties(path, department=department, actor=second_actor)
     assert first.duplicate_of is None and second.duplicate_of is None
     return first, second
 
@@ -85,10 +71,11 @@ pytestmark = pytest.mark.django_db
 def test_an_upload_of_a_file_already_started_is_refused(catalog, officer_a, officer_a2, dept_a, tmp_path):
     path = write_csv(tmp_path / "处罚.csv", valid_rows(5))
     first = batch_start(
-        batch=_confirmed(_upload(path, department=dept_a, actor=officer_a), officer_a), actor=officer_a
+        batch=_confirmed(upload_penalties(path, department=dept_a, actor=officer_a), officer_a),
+        actor=officer_a,
     )
     with pytest.raises(DuplicateUpload) as caught:
-        _upload(path, department=dept_a, actor=officer_a2)
+        upload_penalties(path, department=dept_a, actor=officer_a2)
     assert caught.value.code == "file_already_uploaded" and caught.value.previous == first
     assert str(first.pk) in caught.value.message
     assert Batch.objects.count() == 1
@@ -113,8 +100,8 @@ def test_of_two_uploads_made_at_the_same_moment_only_the_first_started_loads(
 
 def test_a_confirmed_re_processing_still_starts(catalog, officer_a, officer_a2, dept_a, tmp_path):
     path = write_csv(tmp_path / "处罚.csv", valid_rows(N))
-    first = _upload(path, department=dept_a, actor=officer_a)
-    again = _upload(path, department=dept_a, actor=officer_a2, allow_duplicate=True)
+    first = upload_penalties(path, department=dept_a, actor=officer_a)
+    again = upload_penalties(path, department=dept_a, actor=officer_a2, allow_duplicate=True)
     assert again.duplicate_of == first
     batch_start(batch=_confirmed(first, officer_a), actor=officer_a)
     again = batch_start(batch=_confirmed(again, officer_a2), actor=officer_a2)
@@ -131,8 +118,8 @@ def test_one_worker_loading_the_same_file_twice_stores_it_once(
     settings.TASKS = DB_QUEUE
     settings.XINYONG_COLLECTION_PIPELINE_MIN_BYTES = 0 if reading_process else -1
     path = write_csv(tmp_path / "处罚.csv", valid_rows(N))
-    first = _upload(path, department=dept_a, actor=officer_a)
-    again = _upload(path, department=dept_a, actor=officer_a2, allow_duplicate=True)
+    first = upload_penalties(path, department=dept_a, actor=officer_a)
+    again = upload_penalties(path, department=dept_a, actor=officer_a2, allow_duplicate=True)
     for batch, actor in ((first, officer_a), (again, officer_a2)):
         batch_start(batch=_confirmed(batch, actor), actor=actor)
     run_db_worker(monkeypatch)
@@ -146,7 +133,9 @@ def test_one_worker_loading_the_same_file_twice_stores_it_once(
 def test_the_database_refuses_a_second_record_under_one_dedupe_key(catalog, officer_a, dept_a, tmp_path):
     batch = batch_start(
         batch=_confirmed(
-            _upload(write_csv(tmp_path / "一.csv", valid_rows(1)), department=dept_a, actor=officer_a),
+            upload_penalties(
+                write_csv(tmp_path / "一.csv", valid_rows(1)), department=dept_a, actor=officer_a
+            ),
             officer_a,
         ),
         actor=officer_a,
@@ -227,8 +216,8 @@ def test_two_loads_of_one_file_at_the_same_moment_store_each_decision_once(
     settings.XINYONG_COLLECTION_PIPELINE_MIN_BYTES = 0 if reading_process else -1
     rows = 600
     path = write_csv(tmp_path / "处罚.csv", valid_rows(rows))
-    first = _upload(path, department=dept_a, actor=officer_a)
-    again = _upload(path, department=dept_a, actor=officer_a2, allow_duplicate=True)
+    first = upload_penalties(path, department=dept_a, actor=officer_a)
+    again = upload_penalties(path, department=dept_a, actor=officer_a2, allow_duplicate=True)
     for batch, actor in ((first, officer_a), (again, officer_a2)):
         batch_start(batch=_confirmed(batch, actor), actor=actor)
     results = _at_the_same_moment(

@@ -7,12 +7,12 @@ import datetime as dt
 import io
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from tests.collection.batch_support import (
@@ -20,26 +20,36 @@ from tests.collection.batch_support import (
     HEADERS,
     RECEIVED,
     bad_rows,
+    confirm_and_load,
     ndjson,
     penalty_row,
     read_csv,
     rejection_copy,
+    upload_penalties,
     valid_rows,
     write_csv,
 )
 from xinyong.accounts.models import AuditEntry
-from xinyong.collection.models import Batch, BatchStatus
+from xinyong.collection import readers
+from xinyong.collection import row_warnings as row_warnings_module
+from xinyong.collection import services as services_module
+from xinyong.collection.models import Batch, BatchStatus, RowWarning
+from xinyong.collection.row_warnings import batch_warning_file
 from xinyong.collection.services import (
     batch_confirm_mapping,
-    batch_create_from_file,
     batch_file_path,
     batch_preview,
     batch_process,
     batch_rejection_file,
-    batch_start,
     batch_submit_api,
 )
-from xinyong.collection.storage import StoredFilesPurged, batch_dir, batch_files_purge
+from xinyong.collection.storage import (
+    StoredFilesPurged,
+    batch_dir,
+    batch_files_purge,
+    open_stored,
+    store_generated,
+)
 from xinyong.core.filecrypt import MAGIC, is_encrypted
 from xinyong.records.models import CreditRecord
 
@@ -53,23 +63,6 @@ def private_tmp(tmp_path, monkeypatch) -> Path:
     directory.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(directory))
     return directory
-
-
-def upload(path: Path, *, department, actor, **kwargs) -> Batch:
-    return batch_create_from_file(
-        department=department,
-        item_code="penalty",
-        uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
-        actor=actor,
-        as_of=AS_OF,
-        received_at=RECEIVED,
-        **kwargs,
-    )
-
-
-def load(batch: Batch, actor) -> Batch:
-    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
-    return batch_start(batch=batch, actor=actor)
 
 
 def rows_with_id_numbers() -> list[dict]:
@@ -106,7 +99,9 @@ def test_no_stored_file_holds_an_id_number_or_the_uploaded_bytes(
     batches = []
     for index, path in enumerate((csv_path, gbk_path, xlsx_path)):
         # Each file under its own decision numbers, so that none of them is a mere repeat.
-        batch = load(upload(path, department=dept_a, actor=officer_a, allow_duplicate=True), officer_a)
+        batch = confirm_and_load(
+            upload_penalties(path, department=dept_a, actor=officer_a, allow_duplicate=True), officer_a
+        )
         assert batch.status == BatchStatus.DONE and batch.rejected == 3, (index, batch.error_message)
         batch_rejection_file(batch=batch, actor=officer_a)
         batches.append(batch)
@@ -139,7 +134,9 @@ def test_no_stored_file_holds_an_id_number_or_the_uploaded_bytes(
 
 
 def test_an_altered_upload_is_refused_with_a_clear_error(catalog, dept_a, officer_a, tmp_path):
-    batch = upload(write_csv(tmp_path / "处罚.csv", valid_rows(6)), department=dept_a, actor=officer_a)
+    batch = upload_penalties(
+        write_csv(tmp_path / "处罚.csv", valid_rows(6)), department=dept_a, actor=officer_a
+    )
     batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=officer_a)
     stored = batch_file_path(batch)
     data = bytearray(stored.read_bytes())
@@ -155,13 +152,13 @@ def test_files_stored_before_encryption_are_still_read_and_can_be_encrypted(
     catalog, dept_a, officer_a, tmp_path
 ):
     source = write_csv(tmp_path / "处罚.csv", valid_rows(3))
-    batch = upload(source, department=dept_a, actor=officer_a)
+    batch = upload_penalties(source, department=dept_a, actor=officer_a)
     batch_file_path(batch).write_bytes(source.read_bytes())  # as an earlier version stored it
     assert len(batch_preview(batch=batch, rows=2).sample_rows) == 2
     call_command("batches", "encrypt", stdout=(out := _Out()))
     assert "已加密 1 个" in out.text and is_encrypted(batch_file_path(batch))
     assert AuditEntry.objects.filter(detail__stage="files_encrypted").exists()
-    assert load(batch, officer_a).created == 3
+    assert confirm_and_load(batch, officer_a).created == 3
 
 
 class _Out:
@@ -181,8 +178,10 @@ class _Out:
 
 @pytest.fixture
 def rejected_batch(catalog, dept_a, officer_a, tmp_path) -> Batch:
-    batch = load(
-        upload(write_csv(tmp_path / "处罚.csv", rows_with_id_numbers()), department=dept_a, actor=officer_a),
+    batch = confirm_and_load(
+        upload_penalties(
+            write_csv(tmp_path / "处罚.csv", rows_with_id_numbers()), department=dept_a, actor=officer_a
+        ),
         officer_a,
     )
     batch_rejection_file(batch=batch, actor=officer_a)
@@ -199,6 +198,26 @@ def test_files_are_kept_for_the_retention_period(rejected_batch):
     assert result.batches == [] and not purge_entries().exists()
     assert batch_dir(rejected_batch.pk).is_dir()
     assert batch_rejection_file(batch=rejected_batch).is_file()  # still downloadable
+
+
+@pytest.mark.parametrize("generate", [batch_rejection_file, batch_warning_file])
+def test_a_file_generated_while_the_batch_is_purged_is_not_left_behind(rejected_batch, generate, monkeypatch):
+    """A download that regenerates a file while the daily purge deletes the batch's files: the purge wins,
+    nothing is left in the batch directory after the retention period, and the download says why."""
+    RowWarning.objects.create(batch=rejected_batch, number=2, code="amount_unit_suspect", message="提示")
+    original = readers.write_rejection_file
+
+    def write_then_purge(*args, **kwargs):
+        original(*args, **kwargs)
+        assert len(batch_files_purge(as_of=RECEIVED.date() + dt.timedelta(days=91)).batches) == 1
+
+    monkeypatch.setattr(readers, "write_rejection_file", write_then_purge)
+    monkeypatch.setattr(services_module, "write_rejection_file", write_then_purge)
+    monkeypatch.setattr(row_warnings_module, "write_rejection_file", write_then_purge)
+    rejected_batch.refresh_from_db()
+    with pytest.raises(StoredFilesPurged):
+        generate(batch=rejected_batch)
+    assert not batch_dir(rejected_batch.pk).exists()
 
 
 def test_purge_after_the_retention_period_is_audited_and_idempotent(rejected_batch, officer_a):
@@ -230,7 +249,7 @@ def test_retention_is_a_setting_and_batches_in_progress_are_left(
     rejected_batch, settings, catalog, dept_a, officer_a, tmp_path
 ):
     settings.XINYONG_UPLOAD_RETENTION_DAYS = 30
-    loading = upload(
+    loading = upload_penalties(
         write_csv(tmp_path / "另一个.csv", valid_rows(2, start=500)), department=dept_a, actor=officer_a
     )
     Batch.objects.filter(pk=loading.pk).update(status=BatchStatus.LOADING)
@@ -263,3 +282,32 @@ def test_the_daily_purge_removes_plaintext_copies_a_killed_process_left(private_
     os.utime(left, (old, old))
     batch_files_purge(as_of=AS_OF)
     assert not left.exists() and fresh.exists()  # a copy being read right now stays
+
+
+def test_a_file_generated_by_several_requests_at_once_is_stored_whole(tmp_path):
+    """Two officers downloading the same rejection file at once both regenerate it: neither may fail or
+    leave a file that mixes the two writes."""
+    dest = tmp_path / "batch" / "rejected.csv"
+    content = os.urandom(3 * 1024 * 1024)
+    start = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def write(plain: Path) -> None:
+        plain.write_bytes(content)
+        start.wait(timeout=30)  # every writer has its plaintext ready: they encrypt at the same moment
+
+    def generate() -> None:
+        try:
+            store_generated(dest, write)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=generate) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with open_stored(dest) as stored:
+        assert stored.read() == content
+    assert [p.name for p in dest.parent.iterdir()] == ["rejected.csv"]

@@ -6,25 +6,23 @@ import csv
 
 import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tests.collection.batch_support import (
-    AS_OF,
     HEADERS,
-    RECEIVED,
+    confirm_and_load,
     penalty_row,
     read_csv,
     rejection_copy,
+    upload_penalties,
     valid_rows,
     write_csv,
 )
 from xinyong.collection.models import Batch, BatchStatus
 from xinyong.collection.readers import write_rejection_file
-from xinyong.collection.services import batch_confirm_mapping, batch_create_from_file, batch_start
 from xinyong.core.spreadsheet import formula_safe, restore
 from xinyong.records.models import CreditRecord
 
@@ -44,23 +42,6 @@ def formula_row(i: int, **overrides) -> dict:
     return penalty_row(i, **{**FORMULAS, **overrides})
 
 
-def upload(path, *, department, actor, **kwargs) -> Batch:
-    return batch_create_from_file(
-        department=department,
-        item_code="penalty",
-        uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
-        actor=actor,
-        as_of=AS_OF,
-        received_at=RECEIVED,
-        **kwargs,
-    )
-
-
-def load(batch: Batch, actor) -> Batch:
-    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
-    return batch_start(batch=batch, actor=actor)
-
-
 def rejected_batch(tmp_path, dept_a, officer_a, *, encoding="utf-8") -> Batch:
     rows = [
         *valid_rows(2),
@@ -71,7 +52,7 @@ def rejected_batch(tmp_path, dept_a, officer_a, *, encoding="utf-8") -> Batch:
     for row in rows:
         row[EVIL_HEADER] = "=1+1"
     path = write_csv(tmp_path / f"处罚-{encoding}.csv", rows, encoding=encoding, headers=headers)
-    batch = load(upload(path, department=dept_a, actor=officer_a), officer_a)
+    batch = confirm_and_load(upload_penalties(path, department=dept_a, actor=officer_a), officer_a)
     assert batch.status == BatchStatus.DONE and batch.rejected == 2
     return batch
 
@@ -109,7 +90,7 @@ def test_xlsx_rejection_file_has_text_cells_only(catalog, dept_a, officer_a, tmp
                 cell.data_type = "s"
     path = tmp_path / "处罚.xlsx"
     wb.save(path)
-    batch = load(upload(path, department=dept_a, actor=officer_a), officer_a)
+    batch = confirm_and_load(upload_penalties(path, department=dept_a, actor=officer_a), officer_a)
     assert batch.rejected == 1
     sheet = openpyxl.load_workbook(rejection_copy(batch, tmp_path / "out")).worksheets[0]
     cells = [cell for row in sheet.iter_rows() for cell in row]
@@ -143,7 +124,9 @@ def test_fixed_csv_rejection_file_loads_the_original_values(
     with fixed.open("w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows(rows)
 
-    child = load(upload(fixed, department=dept_a, actor=officer_a, parent=batch), officer_a)
+    child = confirm_and_load(
+        upload_penalties(fixed, department=dept_a, actor=officer_a, parent=batch), officer_a
+    )
     assert EVIL_HEADER in child.headers  # the header is the original again, so the saved mapping applies
     assert (child.created, child.rejected) == (2, 0)
     for number in ("甲市监罚〔2026〕800号", "甲市监罚〔2026〕801号"):
@@ -155,7 +138,7 @@ def test_fixed_csv_rejection_file_loads_the_original_values(
 
 def test_a_quote_in_a_file_the_platform_did_not_issue_is_kept(catalog, dept_a, officer_a, tmp_path):
     path = write_csv(tmp_path / "处罚.csv", [penalty_row(1, 违法事实="'=1+1 按原文")])
-    batch = load(upload(path, department=dept_a, actor=officer_a), officer_a)
+    batch = confirm_and_load(upload_penalties(path, department=dept_a, actor=officer_a), officer_a)
     assert batch.created == 1
     fields = CreditRecord.objects.get().current_version.fields
     assert "'=1+1 按原文" in fields.values()

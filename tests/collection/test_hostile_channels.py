@@ -68,6 +68,18 @@ def test_other_api_json_bodies_are_refused_with_a_code(client, data, code):
     assert "请求体" in response.json()["message"]
 
 
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [('{"q": "甲'.encode(), "第 1 行第 7 列附近"), (b'{"q": "\xb6\xa1"}', "第 8 个字节起不是 UTF-8 编码")],
+)
+def test_a_body_that_is_not_json_is_explained_in_chinese(client, db, data, where):
+    response = post(client, None, data, url="/api/public/subjects/search")
+    assert response.status_code == 400 and response.json()["code"] == "json_invalid"
+    message = response.json()["message"]
+    assert where in message
+    assert not any(word in message for word in ("Expecting", "Unterminated", "codec", "byte"))
+
+
 def test_other_api_json_bodies_within_the_depth_still_parse(client, db):
     response = post(
         client,

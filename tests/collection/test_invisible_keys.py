@@ -4,21 +4,19 @@ make a second record: every channel finds the record already stored, and one rec
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.collection.batch_support import (
     AS_OF,
     RECEIVED,
     assert_counts_add_up,
+    confirm_and_load,
     org_uscc,
     penalty_row,
+    upload_penalties,
     write_csv,
 )
 from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
 from xinyong.collection.services import (
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_start,
     record_submit_form,
 )
 from xinyong.records.models import CreditRecord
@@ -87,17 +85,9 @@ def _variants() -> list[str]:
 
 
 def _load(path, *, department, actor):
-    batch = batch_create_from_file(
-        department=department,
-        item_code="penalty",
-        uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
-        actor=actor,
-        as_of=AS_OF,
-        received_at=RECEIVED,
-        allow_duplicate=True,
+    return confirm_and_load(
+        upload_penalties(path, department=department, actor=actor, allow_duplicate=True), actor
     )
-    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
-    return batch_start(batch=batch, actor=actor)
 
 
 def test_a_file_with_invisible_characters_in_the_document_number_stores_one_record(

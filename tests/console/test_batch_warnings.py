@@ -4,6 +4,7 @@ batch page (paginated), as a downloadable list, and in the preview beyond the fi
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -13,6 +14,7 @@ from tests.collection.batch_support import penalty_row
 from tests.console.test_collection_views import csv_bytes, loaded_batch, post_upload
 from xinyong.accounts.models import AuditEntry
 from xinyong.collection.models import Batch
+from xinyong.collection.storage import batch_dir, batch_files_purge
 from xinyong.collection.views import WARNING_ROWS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +60,26 @@ def test_the_warning_list_downloads_like_the_rejection_file(login, warned):
     assert lines[1][:4] == ["6", "罚款金额（万元）", "200000", "amount_unit_suspect"]
     assert lines[1][4].startswith("第 6 行")
     assert AuditEntry.objects.filter(object_id=str(warned.pk), detail__stage="warning_file").exists()
+
+
+def test_after_the_purge_the_page_still_lists_the_warnings_but_offers_no_file(login, warned, settings):
+    received = warned.received_at.date()
+    assert (
+        len(
+            batch_files_purge(
+                as_of=received + dt.timedelta(days=settings.XINYONG_UPLOAD_RETENTION_DAYS + 1)
+            ).batches
+        )
+        == 1
+    )
+    client = login("data_officer")
+    html = client.get(reverse("collection:batch_detail", args=[warned.pk])).content.decode()
+    assert "第 6 行“罚款金额（万元）”为 200000 万元" in html  # the warnings are in the database
+    assert reverse("collection:batch_warning_file", args=[warned.pk]) not in html
+    assert "提示清单文件已随本批次的文件按保存期限清除" in html
+    response = client.get(reverse("collection:batch_warning_file", args=[warned.pk]), follow=True)
+    assert "保存期限清除" in response.content.decode()
+    assert not batch_dir(warned.pk).exists()  # nothing written back after the purge
 
 
 def test_a_batch_without_warnings_has_no_warning_list(login, catalog, users, dept_a):

@@ -73,8 +73,9 @@ def confirm(client, batch: Batch, mapping: dict[str, str] | None = None):
     return client.post(reverse("collection:batch_mapping", args=[batch.pk]), data)
 
 
-def loaded_batch(department, officer, rows, *, name="penalties.csv") -> Batch:
-    """A batch uploaded and loaded through the services (for pages that show finished batches)."""
+def loaded_batch(department, officer, rows, *, name="penalties.csv", **kwargs) -> Batch:
+    """A batch uploaded and loaded through the services (for pages that show finished batches);
+    ``kwargs`` go to ``batch_create_from_file`` (``received_at``, ``as_of``)."""
     from xinyong.collection.services import batch_confirm_mapping, batch_start
 
     batch = batch_create_from_file(
@@ -83,6 +84,7 @@ def loaded_batch(department, officer, rows, *, name="penalties.csv") -> Batch:
         uploaded_file=upload_file(name, csv_bytes(rows)),
         filename=name,
         actor=officer,
+        **kwargs,
     )
     batch = batch_confirm_mapping(batch=batch, mapping=dict(batch.mapping), actor=officer)
     batch = batch_start(batch=batch, actor=officer)

@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.collection.batch_support import AS_OF, bad_rows, valid_rows
-from tests.console.test_collection_views import csv_bytes, post_upload, upload_file
+from tests.console.test_collection_views import csv_bytes, loaded_batch, post_upload, upload_file
 from xinyong.collection.issue_labels import ISSUE_LABELS, issue_label
 from xinyong.collection.models import Batch
 from xinyong.collection.readers import READ_ERROR_MESSAGES
-from xinyong.collection.services import batch_confirm_mapping, batch_create_from_file, batch_start
+from xinyong.collection.services import batch_confirm_mapping, batch_start
 from xinyong.collection.validation import ROW_ISSUE_MESSAGES, WARNING_CODES
 from xinyong.core.identifiers import MESSAGES as ID_MESSAGES
 
@@ -38,19 +38,7 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 def received_batch(department, officer, rows, *, received_at: dt.datetime, name: str) -> Batch:
     """A batch loaded through the services, received at ``received_at`` (the demo backdates its files so)."""
-    batch = batch_create_from_file(
-        department=department,
-        item_code="penalty",
-        uploaded_file=upload_file(name, csv_bytes(rows)),
-        filename=name,
-        actor=officer,
-        received_at=received_at,
-        as_of=AS_OF,
-    )
-    batch = batch_confirm_mapping(batch=batch, mapping=dict(batch.mapping), actor=officer)
-    batch_start(batch=batch, actor=officer)
-    batch.refresh_from_db()
-    return batch
+    return loaded_batch(department, officer, rows, name=name, received_at=received_at, as_of=AS_OF)
 
 
 @pytest.fixture

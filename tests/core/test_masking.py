@@ -1,13 +1,14 @@
 """Display masks for personal data."""
 
 import datetime as dt
+import random
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from xinyong.core.identifiers import PROVINCES, generate_ric
-from xinyong.core.masking import looks_like_id_number, mask_name, mask_phone, mask_ric
+from xinyong.core.masking import looks_like_id_number, mask_name, mask_phone, mask_ric, mask_ric_in_text
 
 
 @pytest.mark.parametrize(
@@ -114,3 +115,16 @@ def test_any_typed_form_of_six_or_more_id_digits_is_id_like(rng, birth_date, kee
 @given(st.text(alphabet=_NOT_DIGITS), st.text(alphabet="0123456789", max_size=5))
 def test_fewer_than_six_digits_is_not_id_like(text, digits):
     assert not looks_like_id_number(text + digits)
+
+
+@given(
+    seed=st.integers(min_value=0, max_value=2**32),
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)),
+    cut=st.integers(min_value=12, max_value=18),
+)
+def test_mask_ric_in_text_hides_every_id_number_of_a_message(seed, birth, cut):
+    number = generate_ric(random.Random(seed), birth_date=birth, sex="F")[:cut]
+    message = f"15 位旧身份证号码 {number[:15]} 已按国家标准升级为 18 位：{number}。"
+    masked = mask_ric_in_text(message)
+    assert number not in masked and number[:15] not in masked
+    assert masked.startswith("15 位旧身份证号码 ") and "18 位" in masked

@@ -8,8 +8,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.catalog.rule_set_support import rule_set_revise
 from tests.portal.conftest import ingest, license_fields
 from tests.subjects.factories import RIC, RIC_MASKED
+from xinyong.catalog.spec import APPLIES_TO_PUBLISHED
 
 pytestmark = pytest.mark.django_db
 
@@ -325,32 +327,16 @@ def test_a_subject_with_many_records_shows_the_newest(client, world, monkeypatch
 
 def test_guidance_reads_periods_and_transition_from_the_rule_set(client, world):
     """The guide states what the window engine applies: edit the rule set and the page follows."""
-    import copy
-
-    from xinyong.catalog.selectors import rule_set_current
-    from xinyong.catalog.services import rule_set_save
-    from xinyong.catalog.spec import APPLIES_TO_PUBLISHED
-
     html = html_of(client, reverse("portal:guidance"))
     assert "2026年4月1日前作出的决定，适用决定作出时施行的规定" in html
     assert "国家发展改革委令第36号《信用修复管理办法》（2026年4月1日起施行）" in html
-    current = rule_set_current("ndrc-36")
-    rules = copy.deepcopy(current.rules)
-    rules["tiers"]["serious"]["min_months"] = 18
-    rules["applies_to"] = APPLIES_TO_PUBLISHED
-    rules["applies_to_basis"] = "市信用办决定"
-    rule_set_save(
-        data={
-            "code": current.code,
-            "family": current.family,
-            "name": current.name,
-            "in_force_from": current.in_force_from.isoformat(),
-            "in_force_to": None,
-            "legal_basis": current.legal_basis,
-            "rules": rules,
-        },
-        actor=None,
-    )
+
+    def edit(rules: dict) -> None:
+        rules["tiers"]["serious"]["min_months"] = 18
+        rules["applies_to"] = APPLIES_TO_PUBLISHED
+        rules["applies_to_basis"] = "市信用办决定"
+
+    rule_set_revise("ndrc-36", edit)
     html = html_of(client, reverse("portal:guidance"))
     assert "<td>18 个月</td>" in html
     assert "2026年4月1日仍在公示的信息，也按上表期限" in html and "市信用办决定" in html

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from tests.catalog.rule_set_support import rule_set_revise
 from xinyong.catalog.spec import APPLIES_TO_PUBLISHED, rule_set_rules_issues
 from xinyong.records.windows import WindowCalculator
 
@@ -158,26 +159,11 @@ def stored(db, settings):
 
 
 def _switch_to_published_on_effective_date():
-    from xinyong.catalog.selectors import rule_set_current
-    from xinyong.catalog.services import rule_set_save
+    def edit(rules: dict) -> None:
+        rules["applies_to"] = APPLIES_TO_PUBLISHED
+        rules["applies_to_basis"] = "市信用办决定：令第36号施行之日仍在公示的信息一并适用（测试）"
 
-    current = rule_set_current("ndrc-36")
-    rules = copy.deepcopy(current.rules)
-    rules["applies_to"] = APPLIES_TO_PUBLISHED
-    rules["applies_to_basis"] = "市信用办决定：令第36号施行之日仍在公示的信息一并适用（测试）"
-    return rule_set_save(
-        data={
-            "code": current.code,
-            "family": current.family,
-            "name": current.name,
-            "in_force_from": current.in_force_from.isoformat(),
-            "in_force_to": None,
-            "legal_basis": current.legal_basis,
-            "rules": rules,
-            "change_note": "过渡适用",
-        },
-        actor=None,
-    )
+    return rule_set_revise("ndrc-36", edit, change_note="过渡适用")
 
 
 def test_recompute_follows_the_transition_setting_and_keeps_supplied_ends(stored):

@@ -51,6 +51,21 @@ def _uscc_confirmation(code: str) -> str | None:
     )
 
 
+# The identifier messages speak to a department that submits data; a department's own code is entered by an
+# operator, who is the one to confirm a real code with a wrong check character.
+_CONFIRM_FIRST = (
+    "请对照该部门的登记证书核对全部 18 位；如核对无误（少数早期赋予的代码不符合校验规则），请先确认该代码"
+    "（命令 xinyong identifiers confirm 代码 --reason 理由，或控制台“已确认代码”页），再保存部门。"
+)
+
+
+def _uscc_message(issue) -> str:
+    """The message of a problem with a department's USCC, addressed to the operator entering it."""
+    if issue.code == "uscc_check_digit":
+        return issue.message.split("。", 1)[0] + "。" + _CONFIRM_FIRST
+    return issue.message
+
+
 class Department(models.Model):
     """A government department (数据来源单位 / 实施部门), arranged as a tree."""
 
@@ -114,7 +129,7 @@ class Department(models.Model):
             if result.ok:
                 self.uscc = result.normalized
             else:
-                errors["uscc"] = [ValidationError(i.message, code=i.code) for i in result.errors]
+                errors["uscc"] = [ValidationError(_uscc_message(i), code=i.code) for i in result.errors]
         if self.region_code and not REGION_CODE_RE.match(self.region_code):
             errors["region_code"] = [
                 ValidationError("行政区划代码应为6位数字，例如 350100", code="region_code_format")

@@ -38,6 +38,14 @@ class BoundedJsonParser(Parser):
             return json.loads(body)
         except (ValueError, RecursionError) as exc:
             raise BodyRefused(
-                "json_invalid",
-                f"请求体不是有效的 JSON（{str(exc)[:100]}）；请按接口文档（/api/docs）提交请求体",
+                "json_invalid", f"请求体不是有效的 JSON（{_where(exc)}）；请按接口文档（/api/docs）提交请求体"
             ) from exc
+
+
+def _where(exc: BaseException) -> str:
+    """Where and why the body is not JSON, in words for the caller (the parser's own text is English)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"第 {exc.lineno} 行第 {exc.colno} 列附近格式有误"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"第 {exc.start + 1} 个字节起不是 UTF-8 编码，请以 UTF-8 编码提交"
+    return "格式有误"

@@ -39,6 +39,7 @@ __all__ = [
     "ProgressGuard",
     "ReadLimits",
     "check_zip_package",
+    "column_letter",
     "human_size",
     "inflate_part",
     "json_value",
@@ -124,7 +125,12 @@ def _column_name(headers: list[str], index: int) -> str:
     """The header of a column, or its letter as the spreadsheet shows it (A, B, … AA)."""
     if index < len(headers) and headers[index]:
         return headers[index]
-    letters, number = "", index + 1
+    return column_letter(index + 1)
+
+
+def column_letter(number: int) -> str:
+    """The spreadsheet letters of column ``number`` (1 → A, 27 → AA), for any width a file may claim."""
+    letters = ""
     while number:
         number, rem = divmod(number - 1, 26)
         letters = chr(65 + rem) + letters

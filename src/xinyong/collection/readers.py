@@ -73,6 +73,7 @@ from xinyong.collection.limits import (
     ProgressGuard,
     ReadLimits,
     check_zip_package,
+    column_letter,
     inflate_part,
     json_value,
     ods_cell_extent,
@@ -896,7 +897,7 @@ def _xlsx_stream_rows(package: _XlsxPackage, part: str) -> Iterator[tuple[int, l
         if collect:
             chars_in_cell += len(data)
             if chars_in_cell > max_chars:
-                raise limits.cell_too_long(f"第 {row + 1} 行", _column_letter(col + 1))
+                raise limits.cell_too_long(f"第 {row + 1} 行", column_letter(col + 1))
             text.append(data)
 
     parser.StartElementHandler = start
@@ -1429,8 +1430,8 @@ def _write_rejection_xlsx(
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title)
     width = len(headers)
-    ws.column_dimensions[_column_letter(width + 1)].width = 24
-    ws.column_dimensions[_column_letter(width + 2)].width = 80
+    ws.column_dimensions[column_letter(width + 1)].width = 24
+    ws.column_dimensions[column_letter(width + 2)].width = 80
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
 
@@ -1465,11 +1466,3 @@ def _write_rejection_xlsx(
             ]
         )
     wb.save(path)
-
-
-def _column_letter(number: int) -> str:
-    letters = ""
-    while number:
-        number, rem = divmod(number - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters

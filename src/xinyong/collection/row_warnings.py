@@ -16,8 +16,8 @@ from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
 from xinyong.collection.models import Batch, RowWarning
 from xinyong.collection.readers import write_rejection_file
-from xinyong.collection.storage import batch_dir, store_generated
-from xinyong.core.masking import mask_ric
+from xinyong.collection.storage import batch_file_generate
+from xinyong.core.masking import mask_ric, mask_ric_in_text
 from xinyong.records.normalize import jsonable
 
 #: A warning as carried between the reading and the loading process: (code, field, column, value, message).
@@ -31,13 +31,16 @@ _WARNING_FILE_FORMATS = {"csv": "csv", "xlsx": "xlsx"}
 
 
 def warning_entry(issue: Any, *, personal_fields: set[str] | frozenset[str] = frozenset()) -> WarningEntry:
-    """A validation warning (``RowIssue`` or its dict) as stored: the value as text, personal ones masked."""
+    """A validation warning (``RowIssue`` or its dict) as stored: the value as text; 身份证 numbers masked in
+    the value and the message."""
     get = issue.get if isinstance(issue, dict) else (lambda key: getattr(issue, key, ""))
     value = jsonable(get("value"))
     text = "" if value is None else str(value)
-    if get("field") in personal_fields and text:
-        text = mask_ric(text)
-    return (get("code") or "", get("field") or "", get("column") or "", text, get("message") or "")
+    code, message = get("code") or "", get("message") or ""
+    if get("field") in personal_fields or code.startswith("ric_"):
+        # The message may quote the number (ric_upgraded_from_15 names both forms): masked like the value.
+        text, message = (mask_ric(text) if text else ""), mask_ric_in_text(message)
+    return (code, get("field") or "", get("column") or "", text, message)
 
 
 def row_warnings_build(batch: Batch, rows: Iterable[tuple[int, WarningEntry]]) -> list[RowWarning]:
@@ -82,7 +85,7 @@ def batch_warning_file(*, batch: Batch, actor=None, dest: Path | None = None) ->
         )
 
     if dest is None:
-        path = store_generated(batch_dir(batch.pk) / f"warnings.{fmt}", write)
+        path = batch_file_generate(batch=batch, name=f"warnings.{fmt}", write=write)
     else:
         dest.parent.mkdir(parents=True, exist_ok=True)
         write(dest)

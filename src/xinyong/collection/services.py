@@ -65,6 +65,7 @@ from xinyong.catalog.selectors import (
     catalog_version_schema,
 )
 from xinyong.catalog.spec import FieldType, ItemSchema, is_empty
+from xinyong.collection.limits import human_size
 from xinyong.collection.mapping import MappingProposal, mapping_apply, mapping_suggest, platform_filled_fields
 from xinyong.collection.models import (
     Batch,
@@ -84,10 +85,10 @@ from xinyong.collection.storage import (
     FileTampered,
     StoredFilesPurged,
     batch_dir,
+    batch_file_generate,
     open_stored,
     plaintext_copy,
     store_chunks,
-    store_generated,
 )
 from xinyong.collection.validation import RowIssue, RowResult, RowValidator, row_validate
 from xinyong.core.errors import CodedError
@@ -232,14 +233,6 @@ def _restore_rows(rows: list[SourceRow], *, enabled: bool) -> list[SourceRow]:
     return rows
 
 
-def _human_size(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} B"
-
-
 def _file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as fh:
         while chunk := fh.read(_COPY_BUFFER):
@@ -377,7 +370,7 @@ def batch_create_from_file(
     stored = directory / _stored_name(filename)
     limit = settings.XINYONG_UPLOAD_MAX_BYTES
     too_large = CollectionError(
-        "file_too_large", f"文件超过 {_human_size(limit)} 的上限；请拆分为多个文件后分别上传", status=413
+        "file_too_large", f"文件超过 {human_size(limit)} 的上限；请拆分为多个文件后分别上传", status=413
     )
     try:
         size, sha256 = store_chunks(chunks, stored, limit=limit, too_large=too_large)
@@ -1561,7 +1554,6 @@ def batch_rejection_file(*, batch: Batch, actor=None) -> Path:
     if batch.files_purged_at is not None:
         raise StoredFilesPurged(batch)
     fmt = batch.format or "csv"
-    path = batch_dir(batch.pk) / f"rejected{EXTENSIONS.get(fmt, '.csv')}"
     keys = header_keys(list(batch.headers))
     known = set(keys)
     # Keys of JSON objects first seen late become further columns; cells beyond a CSV row's headers
@@ -1592,9 +1584,10 @@ def batch_rejection_file(*, batch: Batch, actor=None) -> Path:
             cells = [values.get(k) for k in columns] + [values.get(k) for k in extra] if values else []
             yield cells, issues
 
-    store_generated(
-        path,
-        lambda plain: write_rejection_file(
+    path = batch_file_generate(
+        batch=batch,
+        name=f"rejected{EXTENSIONS.get(fmt, '.csv')}",
+        write=lambda plain: write_rejection_file(
             plain,
             format=fmt,
             encoding=batch.encoding or None,
@@ -1663,7 +1656,7 @@ def batch_submit_api(
     stored = directory / filename
     too_large = CollectionError(
         "body_too_large",
-        f"请求体超过 {_human_size(limit)} 的上限；请分多次提交（每次不超过上限），或改用文件上传",
+        f"请求体超过 {human_size(limit)} 的上限；请分多次提交（每次不超过上限），或改用文件上传",
         status=413,
     )
     try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import logging
 import os
 import shutil
 import tempfile
@@ -43,6 +42,7 @@ __all__ = [
     "PurgeResult",
     "StoredFilesPurged",
     "batch_dir",
+    "batch_file_generate",
     "batch_files_purge",
     "open_stored",
     "plaintext_copy",
@@ -53,7 +53,6 @@ __all__ = [
     "stored_files_encrypt",
 ]
 
-logger = logging.getLogger(__name__)
 
 _COPY = 1024 * 1024
 # Batches whose file a worker may still be reading are never purged.
@@ -136,14 +135,56 @@ def plaintext_copy(path: Path) -> Iterator[Path]:
 
 def store_generated(dest: Path, write: Callable[[Path], None]) -> Path:
     """Let ``write`` produce a file at a private temporary path, then store it encrypted at ``dest``."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
     with _private_tempdir() as directory:
         plain = directory / ("plain" + dest.suffix)
         write(plain)
-        partial = dest.with_name(dest.name + ".tmp")
-        encrypt_file(plain, partial)
-        partial.replace(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # A name of its own: two requests generating the same file at once must not write into one
+        # partial file (the last rename wins; each one is whole).
+        partial = dest.with_name(f"{dest.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            encrypt_file(plain, partial)
+            partial.replace(dest)
+        finally:
+            partial.unlink(missing_ok=True)
     return dest
+
+
+def batch_file_generate(*, batch: Batch, name: str, write: Callable[[Path], None]) -> Path:
+    """Generate a file of ``batch`` (rejection file, warning list) into its directory, encrypted.
+
+    Raises ``StoredFilesPurged`` when the batch's files are purged, also when the purge ran while the file
+    was being written: the purge locks the batch row, so the check after writing waits for it and then
+    removes what the writing left, and nothing outlives the retention period.
+    """
+    if batch.files_purged_at is not None:
+        raise StoredFilesPurged(batch)
+    dest = batch_dir(batch.pk) / name
+    try:
+        store_generated(dest, write)
+    except FileNotFoundError:
+        if not _purged_meanwhile(batch):
+            raise
+        raise StoredFilesPurged(batch) from None
+    if _purged_meanwhile(batch):
+        raise StoredFilesPurged(batch)
+    return dest
+
+
+def _purged_meanwhile(batch: Batch) -> bool:
+    """Whether the batch's files were purged; if so, remove anything written into its directory since."""
+    with transaction.atomic():
+        purged_at = (
+            Batch.objects.select_for_update()
+            .filter(pk=batch.pk)
+            .values_list("files_purged_at", flat=True)
+            .first()
+        )
+        if purged_at is None:
+            return False
+        shutil.rmtree(batch_dir(batch.pk), ignore_errors=True)
+    batch.files_purged_at = purged_at
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------

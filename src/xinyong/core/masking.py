@@ -6,9 +6,13 @@ A value too short for the rule is masked completely. Masks keep the length of th
 
 from __future__ import annotations
 
+import re
+
 from xinyong.core.identifiers import normalize_code_input
 
 MASK_CHAR = "*"
+# A run of digits long enough to be all or most of a 身份证 number (18 digits, the last possibly X).
+_ID_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9]{12,}[0-9Xx]?(?![0-9A-Za-z])")
 
 
 def _keep_ends(text: str, *, head: int, tail: int) -> str:
@@ -25,6 +29,11 @@ def mask_ric(value: object) -> str:
         # Not a 15- or 18-digit number: keeping 6 + 4 would show (nearly) all of it.
         return MASK_CHAR * len(text)
     return _keep_ends(text, head=6, tail=4)
+
+
+def mask_ric_in_text(text: str) -> str:
+    """``text`` (a message about a 身份证 number) with every run of 12 or more digits masked by :func:`mask_ric`."""
+    return _ID_RUN.sub(lambda found: mask_ric(found.group(0)), text)
 
 
 def mask_name(name: object) -> str:

@@ -93,5 +93,6 @@ def _lines(exc: ValidationError) -> list[str]:
         for error in errors:
             message = " ".join(error.messages)
             label = labels.get(field, "")
-            lines.append(f"[{error.code or 'invalid'}] {label + '：' if label else ''}{message}")
+            prefix = f"{label}：" if label and not message.startswith(label) else ""
+            lines.append(f"[{error.code or 'invalid'}] {prefix}{message}")
     return lines

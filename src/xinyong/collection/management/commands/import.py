@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from xinyong.accounts.models import Department, User
+from xinyong.collection.issue_labels import issue_label
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
 from xinyong.collection.readers import rejection_filename
 from xinyong.collection.row_warnings import batch_warning_file, warning_file_name
@@ -241,7 +242,7 @@ class Command(BaseCommand):
             f"  新增 {batch.created:,}，更新版本 {batch.new_version:,}，重复 {batch.duplicate:,}，退回 {batch.rejected:,}"
         )
         if batch.warnings:
-            out.write("  提示：" + "，".join(f"{code} {n:,} 行" for code, n in batch.warnings.items()))
+            out.write("  提示：" + _counted(batch.warnings))
             total = batch.row_warnings.count()
             if total:
                 shown = min(total, SUMMARY_WARNINGS)
@@ -253,7 +254,7 @@ class Command(BaseCommand):
                 )
                 out.write(f"  提示清单：{path}")
         if batch.rejected:
-            out.write("  退回原因：" + "，".join(f"{code} {n:,} 行" for code, n in batch.errors.items()))
+            out.write("  退回原因：" + _counted(batch.errors))
             # The stored copy is encrypted; the operator gets a readable one in their own directory.
             path = batch_rejection_file_export(
                 batch=batch,
@@ -266,3 +267,12 @@ class Command(BaseCommand):
                 f"  xinyong import <修正后的文件> --item {batch.item.code} --department {batch.department.code} "
                 f"--parent {batch.pk}"
             )
+
+
+def _counted(counts: dict[str, int]) -> str:
+    """Rows per code, each code with its Chinese name: ``金额不是数字（amount_format）3 行``."""
+    named = {code: issue_label(code) for code in counts}
+    return "，".join(
+        f"{named[code]}（{code}）{n:,} 行" if named[code] != code else f"{code} {n:,} 行"
+        for code, n in counts.items()
+    )
