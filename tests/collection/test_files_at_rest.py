@@ -311,3 +311,34 @@ def test_a_file_generated_by_several_requests_at_once_is_stored_whole(tmp_path):
     with open_stored(dest) as stored:
         assert stored.read() == content
     assert [p.name for p in dest.parent.iterdir()] == ["rejected.csv"]
+
+
+def test_the_command_line_copy_of_a_rejection_file_is_readable_by_its_owner_only(rejected_batch, tmp_path):
+    from xinyong.collection.services import batch_rejection_file_export
+
+    dest = tmp_path / "退回" / "处罚_退回.csv"
+    dest.parent.mkdir()
+    dest.write_text("old", encoding="utf-8")
+    dest.chmod(0o644)
+    batch_rejection_file_export(batch=rejected_batch, dest=dest)
+    assert dest.stat().st_mode & 0o777 == 0o600
+    text = dest.read_text(encoding="utf-8-sig")
+    assert any(number in text for number in id_numbers(rows_with_id_numbers()))  # the rows as submitted
+
+
+def test_a_download_whose_file_the_purge_removed_meanwhile_says_so(rejected_batch, officer_a, monkeypatch):
+    """The purge runs between writing the file and opening it: the page says the files were purged."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from xinyong.collection import views
+
+    def gone(path):
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(views, "open_stored", gone)
+    client = Client()
+    client.force_login(officer_a)
+    response = client.get(reverse("collection:batch_rejection_file", args=[rejected_batch.pk]), follow=True)
+    assert response.status_code == 200
+    assert "batch_files_purged" in response.content.decode()

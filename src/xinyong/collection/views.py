@@ -50,7 +50,7 @@ from xinyong.collection.forms import (
 )
 from xinyong.collection.issue_labels import issue_label
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
-from xinyong.collection.storage import open_stored, retention_days
+from xinyong.collection.storage import StoredFilesPurged, open_stored, retention_days
 from xinyong.console.access import can_read_collection, can_submit_collection, console_view
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
@@ -562,6 +562,20 @@ def batch_progress(request, pk: uuid.UUID):
     )
 
 
+def _open_generated(request, batch, write):
+    """Write a batch's generated file (``write()`` returns its path) and open it decrypted for download;
+    a refusal (purged at the end of the retention period, damaged) goes back to the batch page."""
+    try:
+        path = write()
+        return path, open_stored(path)  # decrypted while it streams; a damaged file is refused here
+    except CodedError as exc:
+        messages.error(request, _error_text(exc))
+    except FileNotFoundError:  # the daily purge removed it between writing and opening
+        batch.refresh_from_db(fields=["files_purged_at"])
+        messages.error(request, _error_text(StoredFilesPurged(batch)))
+    return redirect("collection:batch_detail", pk=batch.pk)
+
+
 @require_GET
 @console_view(can_read_collection)
 def batch_rejection_file(request, pk: uuid.UUID):
@@ -571,12 +585,12 @@ def batch_rejection_file(request, pk: uuid.UUID):
         raise PermissionDenied(permissions.REJECTION_FILE_REFUSED)
     if not batch.rejected:
         raise Http404("该批次没有退回行")
-    try:
-        path = services.batch_rejection_file(batch=batch, actor=request.user)
-        stored = open_stored(path)  # decrypted while it streams; a damaged file is refused here
-    except CodedError as exc:  # purged at the end of the retention period, or damaged
-        messages.error(request, _error_text(exc))
-        return redirect("collection:batch_detail", pk=batch.pk)
+    opened = _open_generated(
+        request, batch, lambda: services.batch_rejection_file(batch=batch, actor=request.user)
+    )
+    if isinstance(opened, HttpResponse):
+        return opened
+    path, stored = opened
     stem = (
         batch.original_filename.rsplit(".", 1)[0] if batch.original_filename else str(batch.pk)[:8]
     ) or "batch"
@@ -590,13 +604,12 @@ def batch_warning_file(request, pk: uuid.UUID):
     batch = _visible_batch(request, pk)
     if not batch.row_warnings.exists():
         raise Http404("该批次没有逐行保存的提示")
-    try:
-        path = row_warnings.batch_warning_file(batch=batch, actor=request.user)
-        stored = open_stored(path)  # decrypted while it streams
-    except CodedError as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("collection:batch_detail", pk=batch.pk)
-    return FileResponse(stored, as_attachment=True, filename=row_warnings.warning_file_name(batch))
+    opened = _open_generated(
+        request, batch, lambda: row_warnings.batch_warning_file(batch=batch, actor=request.user)
+    )
+    if isinstance(opened, HttpResponse):
+        return opened
+    return FileResponse(opened[1], as_attachment=True, filename=row_warnings.warning_file_name(batch))
 
 
 @require_POST
