@@ -505,8 +505,12 @@ def test_sigterm_to_serve_while_the_worker_loads_a_batch(start_server, settings,
     assert DBTaskResult.objects.filter(status="READY", args_kwargs__args=[str(batch.pk)]).exists()
 
 
-def test_the_daily_jobs_purge_old_batch_files_and_checkpoint_the_audit_log(db, settings, tmp_path):
-    """Every daily job the issue asks for is scheduled: publication sweep, file retention, audit checkpoint."""
+def test_the_daily_jobs_purge_old_batch_files_and_checkpoint_the_audit_log(
+    transactional_db, settings, tmp_path
+):
+    """Every daily job the issue asks for is scheduled: publication sweep, file retention, audit checkpoint.
+
+    (transactional_db: between jobs the loop closes the connection, as a long-running process must.)"""
     from xinyong.accounts.audit_checkpoints import checkpoints_read
 
     settings.AUDIT_CHECKPOINT_DIR = tmp_path / "checkpoints"
