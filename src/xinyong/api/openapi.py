@@ -28,7 +28,7 @@ ERROR_DESCRIPTIONS = {
 
 
 class ReadableJSONRenderer(JSONRenderer):
-    """JSON with Chinese text as UTF-8 characters, not ``\\uXXXX`` escapes (the body is declared UTF-8)."""
+    """JSON with Chinese text as UTF-8 characters, not ``\\u4fe1``-style escapes (the body is declared UTF-8)."""
 
     json_dumps_params = {"ensure_ascii": False}
 

@@ -1210,7 +1210,7 @@ class RowValidator:
         number = fields.get(number_field, "")
         reg_no = self._p_subject_reg_no
         if number == USCC_NO_CODE and reg_no and self.plans[number_field].kind == FieldType.USCC:
-            # A record keyed by its subject's code (登记注册): the no-code placeholder names nobody, the
+            # A record keyed by its subject's code (登记注册): the no-code value names nobody, the
             # 工商注册号 such a row must carry does.
             number = fields.get(reg_no.spec.code, "")
         severity = self.severity_default

@@ -94,7 +94,7 @@ def invisible_ranges() -> list[tuple[int, int]]:
 def invisible_sql_pattern() -> str:
     """A regular expression matching a text that holds an invisible character, for PostgreSQL and SQLite.
 
-    Both read ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes inside a bracket expression (PostgreSQL's advanced
+    Both read ``\\u200b`` and ``\\U000e0001``-style escapes inside a bracket expression (PostgreSQL's advanced
     regular expressions; Django's SQLite REGEXP is Python's ``re``).
     """
 
