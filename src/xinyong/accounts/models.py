@@ -428,7 +428,7 @@ class GranteeKind(models.TextChoices):
 class Authorisation(models.Model):
     """A subject's recorded authorisation (当事人授权) for a grantee to obtain its non-public credit information.
 
-    个人信息保护法 and RULES §7: a query by a third party about a subject needs the subject's authorisation,
+    个人信息保护法 (docs/access.md): a query by a third party about a subject needs the subject's authorisation,
     recorded with its scope and expiry. An authorisation is usable from ``valid_from`` to ``valid_until``
     (both inclusive) until it is revoked; revocation is final. Rows are recorded and revoked through
     ``accounts.services`` (``authorisation_create`` / ``authorisation_revoke``), which write the audit log.

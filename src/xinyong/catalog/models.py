@@ -8,7 +8,7 @@ operators in the admin. Content that a credit record is validated against never 
 - A version embeds a snapshot of the code lists its fields use (``code_lists``), so it stays
   self-contained when a :class:`CodeList` is edited later (an edit creates new versions of the items
   that use the list).
-- :class:`RuleSet` rows (publication windows, RULES §3) are versioned the same way.
+- :class:`RuleSet` rows (publication windows, docs/publication-rules.md) are versioned the same way.
 
 Source departments are stored as a list of ``accounts.Department.code`` values, not as a many-to-many
 relation: the catalog is loaded before departments exist, and codes resolve lazily
@@ -195,7 +195,7 @@ class CodeList(models.Model):
 
 
 class RuleSet(models.Model):
-    """One version of a dated publication rule set (RULES §3), e.g. 国家发展改革委令第36号.
+    """One version of a dated publication rule set (docs/publication-rules.md), e.g. 国家发展改革委令第36号.
 
     Rule sets of one ``family`` follow each other in time; a record is governed by the rule set in force on
     its decision date (``selectors.rule_set_in_force``). Rows are immutable; editing creates a new version.

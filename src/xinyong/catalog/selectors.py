@@ -204,7 +204,7 @@ def catalog_rule_set_for(version: CatalogItemVersion, *, decision_date: dt.date)
     """The rule set governing a record of ``version`` decided on ``decision_date`` (None: no publication window).
 
     The version names a rule set by code; the record is governed by whichever rule set of that rule set's
-    family was in force on its decision date (RULES §3).
+    family was in force on its decision date (docs/publication-rules.md).
     """
     if not version.rule_set_code:
         return None

@@ -559,7 +559,7 @@ class ItemSchema:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Rule-set rules (RULES §3)
+# Rule-set rules (docs/publication-rules.md)
 
 
 @dataclass(frozen=True)

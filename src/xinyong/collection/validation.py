@@ -1,4 +1,4 @@
-"""Validation of one row against its catalog item version and RULES.md.
+"""Validation of one row against its catalog item version and the rules in docs/.
 
 :class:`RowValidator` is built once per batch (catalog schema, department, ``as_of``, the file's columns) and
 checks rows at a rate of tens of thousands per second: everything that does not depend on the row (field
@@ -15,7 +15,7 @@ Canonical values in ``RecordInput.fields`` (only non-empty fields; keyed by fiel
 - code: the code list's value (``法人及其他组织`` → ``法人及非法人组织``);
 - several codes: the code-list values, each once, in code-list order, joined with “；” (``罚款、警告`` →
   ``警告；罚款``);
-- date: ISO ``YYYY-MM-DD`` (every form of RULES §2 accepted, see :mod:`xinyong.core.dates`);
+- date: ISO ``YYYY-MM-DD`` (every form of docs/dual-disclosure.md accepted, see :mod:`xinyong.core.dates`);
 - amount (万元): a decimal string without exponent or trailing zeros (``1,234.50`` → ``1234.5``);
 - identifiers: the normalised form (USCC upper-case, 身份证 18 characters, 组织机构代码 9 characters without
   hyphen, 工商注册号 digits).

@@ -8,7 +8,7 @@ from django.db import models
 
 
 class SubjectKind(models.TextChoices):
-    """行政相对人类别 (RULES §2)."""
+    """行政相对人类别 (docs/dual-disclosure.md)."""
 
     ORGANISATION = "organisation", "法人及非法人组织"
     INDIVIDUAL_BUSINESS = "individual_business", "个体工商户"
@@ -33,7 +33,7 @@ class Polarity(models.TextChoices):
 
 
 class SeverityTier(models.TextChoices):
-    """失信严重程度 (RULES §3); blank on records whose item has none (e.g. a licence)."""
+    """失信严重程度 (docs/publication-rules.md); blank on records whose item has none (e.g. a licence)."""
 
     MINOR = "minor", "轻微"
     GENERAL = "general", "一般"

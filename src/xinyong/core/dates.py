@@ -1,4 +1,4 @@
-"""Parsing of the date forms departments submit (RULES §2).
+"""Parsing of the date forms departments submit (docs/dual-disclosure.md).
 
 Accepted, and nothing else:
 

@@ -1,4 +1,4 @@
-"""Display masks for personal data (default public channel, RULES §1 and §7).
+"""Display masks for personal data (default public channel, docs/identifiers.md and docs/access.md).
 
 Pure functions: they never raise, whatever they are given, and they never reveal more than the rule keeps.
 A value too short for the rule is masked completely. Masks keep the length of the value.

@@ -2,7 +2,7 @@
 
 Every record shown comes from ``records.selectors.records_public(as_of=...)`` — the one definition of what
 is public on a day; nothing here decides visibility. What this module adds is presentation for the public
-channel (RULES §1, §7):
+channel (docs/identifiers.md, docs/access.md):
 
 - only the catalog fields marked public are shown, never a field holding an ID number (those are stored
   masked anyway), and any complete 身份证 number that slipped into a free-text field is masked;

@@ -4,7 +4,7 @@
   set, masked.
 - 授权版: never without a usable ``accounts.Authorisation`` (当事人授权) of the report's subject whose scope covers
   credit reports, in force on the report's date and not revoked — no role bypasses it, because the report
-  carries non-public information about the subject (RULES §7; departments using data for their statutory duties
+  carries non-public information about the subject (docs/access.md; departments using data for their statutory duties
   read the credit archive instead, with a stated purpose). Who may use an authorisation:
   operators (and superusers) any authorisation, since the credit centre's service window issues reports to
   whoever the subject named; window clerks an authorisation naming their own department or the subject itself
