@@ -219,12 +219,18 @@ class DecryptedReader(io.RawIOBase):
             # extended is refused even when its last bytes were never asked for.
             self._plain_segment(self._segments - 1)
             return 0
-        index, offset = divmod(self._pos, self._segment)
-        plain = memoryview(self._plain_segment(index))
-        count = min(len(buffer), len(plain) - offset)
-        buffer[:count] = plain[offset : offset + count]
-        self._pos += count
-        return count
+        # Fill the whole buffer across segment boundaries: callers using the raw reader (not through
+        # io.BufferedReader) expect read(n) to return n bytes before the end of the file.
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view) and self._pos < self._size:
+            index, offset = divmod(self._pos, self._segment)
+            plain = memoryview(self._plain_segment(index))
+            count = min(len(view) - filled, len(plain) - offset)
+            view[filled : filled + count] = plain[offset : offset + count]
+            self._pos += count
+            filled += count
+        return filled
 
     def readall(self) -> bytes:
         parts = []
