@@ -380,7 +380,7 @@ class Validator:
 
 
 def _fallback_validate(schema, number: int, values: dict) -> Checked:
-    """Identifiers, required fields, code lists, dates, amounts and lengths (RULES §1–2), without the app."""
+    """Identifiers, required fields, code lists, dates, amounts, lengths (docs/identifiers.md, dual-disclosure.md)."""
     from xinyong.catalog.spec import is_empty
     from xinyong.core.dates import DateParseError, parse_date_value
     from xinyong.core.identifiers import check_ric, check_uscc

@@ -1,4 +1,4 @@
-"""The shipped YAML fixtures: content (RULES §2 field lists), idempotent loading, new versions, bad files."""
+"""The shipped YAML fixtures: content (docs/dual-disclosure.md fields), idempotent loading, new versions, bad files."""
 
 import datetime as dt
 
@@ -23,7 +23,7 @@ from .conftest import LOAD_DAY, edit
 
 ORGS = {"field_in": ["法人及非法人组织"]}
 
-# RULES §2, 行政许可: column code → "M" (required), a condition marker, or "" (optional).
+# docs/dual-disclosure.md, 行政许可: column code → "M" (required), a condition marker, or "" (optional).
 LICENSE_FIELDS = {
     "XK_XDR_MC": "M",
     "XK_XDR_LB": "M",
@@ -53,7 +53,7 @@ LICENSE_FIELDS = {
     "BZ": "",
 }
 
-# RULES §2, 行政处罚.
+# docs/dual-disclosure.md, 行政处罚.
 PENALTY_FIELDS = {
     "CF_XDR_MC": "M",
     "CF_XDR_LB": "M",

@@ -1,4 +1,4 @@
-"""Publication rule sets (RULES §3): dated data, versions, the rule set in force on a decision date."""
+"""Publication rule sets (docs/publication-rules.md): dated data, versions, the rule set in force on a decision date."""
 
 import datetime as dt
 

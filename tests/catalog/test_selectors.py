@@ -59,7 +59,7 @@ def test_header_index_resolves_headers_and_synonyms(penalty, header, field):
     assert catalog_resolve_header(penalty, header) == field
 
 
-# The 2016 field set (RULES §2): legacy column code → the modern field it is stored in.
+# The 2016 field set (docs/dual-disclosure.md): legacy column code → the modern field it is stored in.
 PENALTY_LEGACY = {
     "CF_CFMC": "CF_WFXW",
     "CF_AJMC": "CF_WFXW",

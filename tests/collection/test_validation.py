@@ -1,4 +1,4 @@
-"""Row validation against the catalog (RULES §1–§2): every issue code, canonical values, subject and record."""
+"""Row validation against the catalog (docs/identifiers.md, docs/dual-disclosure.md): every issue code, canonical values, subject and record."""
 
 from __future__ import annotations
 

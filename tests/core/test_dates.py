@@ -1,4 +1,4 @@
-"""Date parsing for collection (RULES §2): every accepted form, clear codes for the rest."""
+"""Date parsing for collection (docs/dual-disclosure.md): every accepted form, clear codes for the rest."""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Identifier checks: USCC, 身份证, 组织机构代码 (RULES §1)."""
+"""Identifier checks: USCC, 身份证, 组织机构代码 (docs/identifiers.md)."""
 
 import datetime as dt
 import random
@@ -31,7 +31,8 @@ IB = SubjectKind.INDIVIDUAL_BUSINESS
 PERSON = SubjectKind.NATURAL_PERSON
 
 
-# Reference arithmetic written straight from RULES §1, independent of the implementation under test.
+# Reference arithmetic written straight from the standards quoted in docs/identifiers.md, independent of the
+# implementation under test.
 def ref_uscc_check(body17: str) -> str:
     total = sum(USCC_ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(body17))
     return USCC_ALPHABET[(31 - total % 31) % 31]

@@ -1,4 +1,4 @@
-"""Publication windows (records.windows, RULES §3): every rule, with before/on/after checks of each boundary."""
+"""Publication windows (records.windows, docs/publication-rules.md): every rule, with before/on/after checks of each boundary."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Expected publication windows (RULES §3) of 行政处罚 records under the shipped rule sets.
+"""Expected publication windows (docs/publication-rules.md) of 行政处罚 records under the shipped rule sets.
 
 Each case: the record's inputs and the window it must get. Dates are worked out by hand from the rules
 (periods in calendar months from the decision date; the last day is the same day number N months later,
