@@ -39,10 +39,10 @@ from tests.collection.batch_support import (
     AUTHORITY,
     AUTHORITY_USCC,
     DB_QUEUE,
-    make_user,
     valid_rows,
     write_csv,
 )
+from tests.support import make_user
 from xinyong import scheduled, serve
 from xinyong.accounts.models import Department, Role
 from xinyong.catalog.services import catalog_load_fixtures

@@ -4,13 +4,13 @@ import random
 
 import pytest
 
+from tests import support
+from tests.support import make_user
 from xinyong.accounts.models import Department, Role, User
 from xinyong.core.identifiers import generate_uscc
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Fixture shared with the other test packages (tests/support.py).
+fast_password_hashing = support.fast_password_hashing
 
 
 @pytest.fixture(autouse=True)
@@ -40,16 +40,6 @@ def dept_a_child(dept_a) -> Department:
     return Department.objects.create(
         code="scjg-gl", name="鼓楼区市场监督管理局", region_code="350102", parent=dept_a
     )
-
-
-def make_user(username: str, role: str = "", department: Department | None = None, **extra) -> User:
-    user = User(username=username, role=role, department=department, **extra)
-    user.set_password("Xinyong-Test-2026!")
-    user.save()
-    return user
-
-
-PASSWORD = "Xinyong-Test-2026!"
 
 
 @pytest.fixture

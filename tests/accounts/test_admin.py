@@ -7,11 +7,10 @@ from django.contrib import admin
 from django.db import connection
 from django.urls import reverse
 
+from tests.support import PASSWORD, make_user
 from xinyong.accounts.admin_audit import AuditedModelAdmin
 from xinyong.accounts.models import ApiClient, AuditEntry, Role, User
 from xinyong.accounts.services import apiclient_authenticate, audit_log
-
-from .conftest import PASSWORD, make_user
 
 ACCOUNTS_CHANGELISTS = {
     # model: roles that may open the change list

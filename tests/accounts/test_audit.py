@@ -12,12 +12,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support import PASSWORD
 from xinyong.accounts.audit_chain import GENESIS_HASH, entry_hash
 from xinyong.accounts.models import AuditChainHead, AuditEntry, AuditLogImmutable, Department
 from xinyong.accounts.selectors import audit_verify
 from xinyong.accounts.services import apiclient_create, audit_log
-
-from .conftest import PASSWORD
 
 TABLE = AuditEntry._meta.db_table
 

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 
+from tests.support import make_user
 from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import (
     can_read_department,
@@ -12,8 +13,6 @@ from xinyong.accounts.permissions import (
     readable_department_ids,
 )
 from xinyong.accounts.services import apiclient_create, apiclient_revoke
-
-from .conftest import make_user
 
 # perm → roles that hold it (superuser holds all). Records/subjects/catalog models are owned by other apps,
 # so the matrix checks perm strings by app label and action.

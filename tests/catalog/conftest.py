@@ -6,10 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from tests import support
+from tests.support import make_user
 from xinyong.accounts.models import Department, Role, User
 from xinyong.catalog.services import DEFAULT_FIXTURES_DIR, catalog_load_fixtures
 
 LOAD_DAY = dt.date(2026, 6, 15)
+
+# Fixture shared with the other test packages (tests/support.py).
+fast_password_hashing = support.fast_password_hashing
 
 
 @pytest.fixture
@@ -31,18 +36,6 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) >= count, f"{old!r} not found in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_user(username: str, role: str = "", department: Department | None = None, **extra) -> User:
-    user = User(username=username, role=role, department=department, **extra)
-    user.set_password("Xinyong-Test-2026!")
-    user.save()
-    return user
 
 
 @pytest.fixture

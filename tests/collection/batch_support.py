@@ -15,7 +15,6 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.subjects.factories import PASSWORD
 from xinyong.accounts.models import Department, User
 from xinyong.accounts.services import apiclient_create
 from xinyong.collection.models import Batch
@@ -168,10 +167,6 @@ def assert_counts_add_up(batch: Batch) -> None:
     batch.refresh_from_db()
     assert batch.rows_read == batch.created + batch.new_version + batch.duplicate + batch.rejected
     assert batch.rejected == batch.rejected_rows.count()
-
-
-def make_user(username: str, role: str, department: Department | None = None) -> User:
-    return User.objects.create_user(username=username, password=PASSWORD, role=role, department=department)
 
 
 def api_client_with_key(department: Department, scopes: list[str]):

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.collection.batch_support import (
-    AS_OF,
-    AUTHORITY,
-    AUTHORITY_USCC,
-    IMMEDIATE,
-    api_client_with_key,
-    make_user,
-)
-from xinyong.accounts.models import ApiScope, Department, Role
+from tests import support
+from tests.collection.batch_support import AS_OF, IMMEDIATE, api_client_with_key
+from tests.support import make_user
+from xinyong.accounts.models import ApiScope, Role
 from xinyong.catalog.services import catalog_load_fixtures
+
+# Fixtures shared with the other test packages (tests/support.py).
+fast_password_hashing = support.fast_password_hashing
+dept_a = support.dept_a
+dept_b = support.dept_b
 
 
 @pytest.fixture(autouse=True)
 def _collection_settings(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = IMMEDIATE
 
@@ -27,16 +26,6 @@ def _collection_settings(settings, tmp_path):
 @pytest.fixture
 def catalog(db):
     return catalog_load_fixtures(as_of=AS_OF)
-
-
-@pytest.fixture
-def dept_a(db):
-    return Department.objects.create(code="samr", name=AUTHORITY, uscc=AUTHORITY_USCC)
-
-
-@pytest.fixture
-def dept_b(db):
-    return Department.objects.create(code="env", name="甲市生态环境局")
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from tests.collection.batch_support import (
     RECEIVED,
     assert_counts_add_up,
     bad_rows,
-    make_user,
     penalty_row,
     pilot_uscc,
     read_csv,
@@ -24,6 +23,7 @@ from tests.collection.batch_support import (
     valid_rows,
     write_csv,
 )
+from tests.support import make_user
 from xinyong.accounts.models import AuditEntry, Role
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus, ColumnMapping, RejectedRow
 from xinyong.collection.selectors import batch_progress, batches_visible_to, quality_by_department

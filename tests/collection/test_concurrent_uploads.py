@@ -13,12 +13,12 @@ from tests.collection.batch_support import (
     AS_OF,
     DB_QUEUE,
     assert_counts_add_up,
-    make_user,
     run_db_worker,
     upload_penalties,
     valid_rows,
     write_csv,
 )
+from tests.support import make_user
 from xinyong.accounts.models import Role
 from xinyong.collection.models import Batch, BatchStatus
 from xinyong.collection.services import (

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.collection.batch_support import AS_OF, AUTHORITY, AUTHORITY_USCC, IMMEDIATE
-from tests.subjects.factories import PASSWORD
-from xinyong.accounts.models import Department, Role, User
+from tests import support
+from tests.collection.batch_support import AS_OF, IMMEDIATE
+from tests.support import make_user
+from xinyong.accounts.models import Role, User
 from xinyong.catalog.services import catalog_load_fixtures
+
+# Fixtures shared with the other test packages (tests/support.py).
+fast_password_hashing = support.fast_password_hashing
+dept_a = support.dept_a
+dept_b = support.dept_b
 
 
 @pytest.fixture(autouse=True)
 def _console_settings(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = IMMEDIATE
 
@@ -21,22 +26,6 @@ def _console_settings(settings, tmp_path):
 @pytest.fixture
 def catalog(db):
     return catalog_load_fixtures(as_of=AS_OF)
-
-
-@pytest.fixture
-def dept_a(db) -> Department:
-    return Department.objects.create(code="samr", name=AUTHORITY, uscc=AUTHORITY_USCC)
-
-
-@pytest.fixture
-def dept_b(db) -> Department:
-    return Department.objects.create(code="env", name="甲市生态环境局")
-
-
-def make_user(username: str, role: str = "", department: Department | None = None, **extra) -> User:
-    return User.objects.create_user(
-        username=username, password=PASSWORD, role=role, department=department, **extra
-    )
 
 
 @pytest.fixture
