@@ -77,10 +77,11 @@ from xinyong.collection.models import (
     RejectedRow,
     RowWarning,
 )
+from xinyong.collection.permissions import can_upload_for
 from xinyong.collection.read_errors import READ_ERROR_MESSAGES
 from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
 from xinyong.collection.row_warnings import WarningEntry, row_warnings_build, warning_entry
-from xinyong.collection.selectors import can_upload_for, uscc_confirmations_for
+from xinyong.collection.selectors import uscc_confirmations_for
 from xinyong.collection.storage import (
     FileTampered,
     StoredFilesPurged,

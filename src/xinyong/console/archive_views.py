@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from xinyong.console.access import console_view
+from xinyong.accounts.decorators import console_view
 from xinyong.core.identifiers import check_ric
 from xinyong.core.masking import mask_ric
 from xinyong.records.archive import (

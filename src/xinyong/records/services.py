@@ -40,7 +40,8 @@ from xinyong.records.normalize import (
     normalize_document_number,
     sha256_hex,
 )
-from xinyong.records.selectors import can_write_record, protected_field_codes, public_q
+from xinyong.records.permissions import can_write_record
+from xinyong.records.selectors import protected_field_codes, public_q
 from xinyong.records.timeliness import record_timeliness
 from xinyong.records.windows import Window, WindowCalculator
 from xinyong.subjects import crypto

@@ -16,12 +16,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xinyong.accounts.decorators import console_view
 from xinyong.accounts.models import AuditAction, Authorisation
+from xinyong.accounts.permissions import effective_role
 from xinyong.accounts.services import audit_log
-from xinyong.console.access import console_view, effective_role
 from xinyong.core.identifiers import normalize_code_input
-from xinyong.reports.access import can_issue_reports, can_read_reports
 from xinyong.reports.models import CreditReport, ReportKind
+from xinyong.reports.permissions import can_issue_reports, can_read_reports
 from xinyong.reports.selectors import authorisations_usable_by, reports_visible_to
 from xinyong.reports.services import (
     ReportError,

@@ -14,11 +14,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from xinyong.accounts.models import ApiClient, Authorisation, AuthorisationScope, GranteeKind, Role
-from xinyong.console.access import effective_role
+from xinyong.accounts.permissions import effective_role
 from xinyong.core.codes import SubjectKind
 from xinyong.core.masking import MASK_CHAR, mask_name
-from xinyong.reports.access import PLATFORM_WIDE_READ_ROLES
 from xinyong.reports.models import CreditReport
+from xinyong.reports.permissions import PLATFORM_WIDE_READ_ROLES
 
 NUMBER_RE = re.compile(r"^XYBG\d{14,}$")
 # Verification codes avoid 0/O, 1/I/L: they are typed from paper.

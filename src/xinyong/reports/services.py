@@ -23,10 +23,10 @@ from django.utils import timezone
 from xinyong.accounts.models import ActorKind, ApiClient, AuditOutcome, Authorisation, AuthorisationScope
 from xinyong.accounts.services import ANONYMOUS_ACTOR_NAME, SYSTEM_ACTOR_NAME, audit_log
 from xinyong.core.errors import CodedError
-from xinyong.reports.access import can_use_authorisation
 from xinyong.reports.content import report_content_build, report_records
 from xinyong.reports.models import CreditReport, ReportKind, ReportSequence
 from xinyong.reports.pdf import html_to_pdf
+from xinyong.reports.permissions import can_use_authorisation
 from xinyong.reports.selectors import CODE_ALPHABET, content_hash
 
 if TYPE_CHECKING:
