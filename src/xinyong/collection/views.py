@@ -111,11 +111,7 @@ def _submittable_items(department: Department | None, *, as_of: dt.date) -> list
             version = catalog_item_current_version(item.code, on=as_of)
         except CatalogItemVersion.DoesNotExist:
             continue
-        if (
-            department is None
-            or not version.source_departments
-            or department.code in version.source_departments
-        ):
+        if department is None or version.accepts_from(department):
             items.append((item.code, item.name))
     return items
 
