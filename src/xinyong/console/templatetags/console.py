@@ -14,7 +14,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
-from xinyong.records.archive import archive_can_open
+from xinyong.records.archive.permissions import archive_can_open
 from xinyong.reports.permissions import can_read_reports
 from xinyong.subjects.permissions import can_manage_confirmed_codes
 
