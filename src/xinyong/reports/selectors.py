@@ -16,8 +16,9 @@ from django.db.models import Q, QuerySet
 from xinyong.accounts.models import ApiClient, Authorisation, AuthorisationScope, GranteeKind, Role
 from xinyong.accounts.permissions import effective_role
 from xinyong.core.codes import SubjectKind
+from xinyong.core.identifiers import normalize_code_input
 from xinyong.core.masking import MASK_CHAR, mask_name
-from xinyong.reports.models import CreditReport
+from xinyong.reports.models import CreditReport, ReportKind
 from xinyong.reports.permissions import PLATFORM_WIDE_READ_ROLES
 
 NUMBER_RE = re.compile(r"^XYBG\d{14,}$")
@@ -146,3 +147,39 @@ def authorisations_usable_by(principal, *, as_of: dt.date) -> QuerySet[Authorisa
             own |= Q(grantee_department_id=principal.department_id)
         return usable.filter(own)
     return usable.none()
+
+
+def _matching(queryset: QuerySet, q: str, *, by_number: bool) -> QuerySet:
+    """Rows whose subject's name contains ``q`` or whose subject USCC (or report number) is ``q`` as typed."""
+    q = q.strip()
+    if not q:
+        return queryset
+    code = normalize_code_input(q)
+    condition = Q(subject__name__icontains=q) | Q(subject__uscc=code)
+    if by_number:
+        condition |= Q(number=code)
+    return queryset.filter(condition)
+
+
+def reports_search(*, user, q: str, kind: str) -> QuerySet[CreditReport]:
+    """Reports the user may read matching ``q`` (number, subject name or USCC) and ``kind``, newest first."""
+    reports = _matching(reports_visible_to(user), q, by_number=True)
+    if kind in ReportKind.values:
+        reports = reports.filter(kind=kind)
+    return reports.order_by("-issued_at", "-id")
+
+
+def authorisations_usable_search(*, principal, q: str, as_of: dt.date) -> QuerySet[Authorisation]:
+    """Authorisations ``principal`` may use on ``as_of`` whose subject matches ``q``, newest first."""
+    usable = _matching(authorisations_usable_by(principal, as_of=as_of), q, by_number=False)
+    return usable.order_by("-recorded_at", "-id")
+
+
+def report_visible_get(*, user, number: str) -> CreditReport | None:
+    """The report with this number if the console user may read it."""
+    return reports_visible_to(user).filter(number=number).first()
+
+
+def authorisation_get(*, authorisation_id: int) -> Authorisation | None:
+    """The recorded authorisation (with its subject), or ``None``."""
+    return Authorisation.objects.select_related("subject").filter(pk=authorisation_id).first()

@@ -269,3 +269,20 @@ def report_render_html(*, report: CreditReport, site_url: str = "") -> str:
 def report_render_pdf(*, report: CreditReport, site_url: str = "") -> bytes:
     """The report as a PDF with embedded CJK fonts; raises ReportFontsMissing without fonts-noto-cjk."""
     return html_to_pdf(report_render_html(report=report, site_url=site_url))
+
+
+def report_read_audit(
+    *, report: CreditReport, actor, action: str, request: HttpRequest | None = None
+) -> None:
+    """Write a console reading (view or download) of an authorised report to the audit log with its purpose;
+    public reports are not audited."""
+    if report.kind != ReportKind.AUTHORISED:
+        return
+    audit_log(
+        actor=actor,
+        action=action,
+        obj=report,
+        purpose=report.purpose,
+        detail={"number": report.number, "via": "console"},
+        request=request,
+    )
