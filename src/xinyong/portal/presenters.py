@@ -132,7 +132,7 @@ def _private_codes(version: CatalogItemVersion) -> set[str]:
     """Fields never shown to the public: not public in the catalog, personal, or holding ID numbers."""
     return {
         spec["code"]
-        for spec in field_specs(version)
+        for spec in field_specs(version=version)
         if not spec.get("public", True) or spec.get("personal") or spec.get("type") in HIDDEN_TYPES
     }
 
@@ -151,7 +151,7 @@ def public_fields(record: CreditRecord) -> list[tuple[str, str]]:
     person = record.subject_kind == SubjectKind.NATURAL_PERSON
     legal_rep = (version.core_fields or {}).get("legal_representative")
     out = []
-    for spec in field_specs(version):
+    for spec in field_specs(version=version):
         code = spec["code"]
         value = values.get(code)
         if code in hidden or value in (None, "", []):
@@ -177,7 +177,7 @@ def record_summary(record: CreditRecord) -> str:
     core_codes = set((version.core_fields or {}).values())
     candidates += [
         spec["code"]
-        for spec in field_specs(version)
+        for spec in field_specs(version=version)
         if spec["code"] not in core_codes
         and spec.get("type", FieldType.TEXT) in (FieldType.TEXT, FieldType.CODE, FieldType.CODES)
         and not str(spec.get("name", "")).endswith(("号", "码", "代码"))
@@ -196,7 +196,7 @@ def record_kinds(record: CreditRecord) -> str:
     version = record.item_version
     if record.item.code == PENALTY:
         return _field_value(record, (version.core_fields or {}).get("penalty_kinds"))
-    return _field_value(record, code_list_field(version, "license_kind"))
+    return _field_value(record, code_list_field(version=version, code_list="license_kind"))
 
 
 def record_authority(record: CreditRecord) -> str:

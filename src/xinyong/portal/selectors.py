@@ -76,14 +76,14 @@ class RecordPage:
     total: int | None = None
 
 
-def field_specs(version: CatalogItemVersion) -> list[dict]:
+def field_specs(*, version: CatalogItemVersion) -> list[dict]:
     """The version's field specs that have a code (the catalog's order)."""
     return [spec for spec in (version.fields or []) if isinstance(spec, dict) and spec.get("code")]
 
 
-def code_list_field(version: CatalogItemVersion, code_list: str) -> str | None:
+def code_list_field(*, version: CatalogItemVersion, code_list: str) -> str | None:
     """The code of the version's field that takes its values from ``code_list``."""
-    for spec in field_specs(version):
+    for spec in field_specs(version=version):
         if spec.get("code_list") == code_list:
             return spec["code"]
     return None
@@ -210,7 +210,7 @@ def portal_disclosure_records(
             code = (version.core_fields or {}).get("penalty_kinds") if version else None
             lookup = "icontains"  # several kinds in one cell, joined
         else:
-            code = code_list_field(version, "license_kind") if version else None
+            code = code_list_field(version=version, code_list="license_kind") if version else None
             lookup = "exact"
         if code:
             records = records.filter(**{f"current_version__fields__{code}__{lookup}": kind})

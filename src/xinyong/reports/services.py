@@ -27,7 +27,7 @@ from xinyong.reports.content import report_content_build, report_records
 from xinyong.reports.models import CreditReport, ReportKind, ReportSequence
 from xinyong.reports.pdf import html_to_pdf
 from xinyong.reports.permissions import can_use_authorisation
-from xinyong.reports.selectors import CODE_ALPHABET, content_hash
+from xinyong.reports.selectors import CODE_ALPHABET, report_content_hash
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -201,7 +201,7 @@ def report_issue(
             authorisation=authorisation,
             purpose=purpose[:200],
             content=content,
-            content_hash=content_hash(content),
+            content_hash=report_content_hash(content=content),
             verification_code=_verification_code(),
             record_count=record_count,
             **_issuer_fields(actor),
@@ -230,7 +230,7 @@ def report_issue(
 # Rendering
 
 
-def site_url_for(request: HttpRequest | None) -> str:
+def site_url_for(*, request: HttpRequest | None) -> str:
     """The site's address for links printed on reports: the request's, else setting XINYONG_SITE_URL."""
     if request is not None:
         return request.build_absolute_uri("/").rstrip("/")

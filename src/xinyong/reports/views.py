@@ -110,7 +110,7 @@ def public_create(request):
 def detail(request, number: str, code: str):
     """A public report as a web page, with its PDF download."""
     report = _public_report(number, code)
-    context = report_display_context(report=report, site_url=site_url_for(request))
+    context = report_display_context(report=report, site_url=site_url_for(request=request))
     return render(request, "reports/detail.html", context)
 
 
@@ -120,7 +120,7 @@ def pdf(request, number: str, code: str):
     if (limited := _too_many(request)) is not None:
         return limited
     report = _public_report(number, code)
-    return pdf_response(report, site_url=site_url_for(request))
+    return pdf_response(report, site_url=site_url_for(request=request))
 
 
 @require_GET
@@ -225,7 +225,7 @@ def report_detail(request, number: str):
     """One issued report as a page (authorised reports: the view is audited)."""
     report = _visible_report(request, number)
     report_read_audit(report=report, actor=request.user, action=AuditAction.VIEW, request=request)
-    context = report_display_context(report=report, site_url=site_url_for(request))
+    context = report_display_context(report=report, site_url=site_url_for(request=request))
     return render(request, "reports/console/detail.html", context)
 
 
@@ -233,7 +233,7 @@ def report_detail(request, number: str):
 def report_pdf(request, number: str):
     """One issued report as a PDF download (authorised reports: the download is audited)."""
     report = _visible_report(request, number)
-    response = pdf_response(report, site_url=site_url_for(request))
+    response = pdf_response(report, site_url=site_url_for(request=request))
     if response.status_code == 200:
         report_read_audit(report=report, actor=request.user, action=AuditAction.EXPORT, request=request)
     return response
