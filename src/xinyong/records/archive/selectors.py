@@ -183,6 +183,19 @@ def archive_timeline(
 ) -> tuple[list[TimelineEvent], bool]:
     """Dated events of the records, newest first: decisions, receipts, corrections, status changes,
     duplicate submissions and the publication window; returns the events and whether the list was cut."""
+    events, labels, windows = _record_events(records, as_of=as_of)
+    events += _version_events(principal, records, labels=labels, as_of=as_of, limit=limit)
+    events += _publication_events(records, labels=labels, windows=windows, as_of=as_of, limit=limit)
+    events.sort(key=lambda e: (e.on, e.record_id), reverse=True)
+    truncated = len(events) > limit
+    return events[:limit], truncated
+
+
+def _record_events(
+    records: QuerySet[CreditRecord], *, as_of: dt.date
+) -> tuple[list[TimelineEvent], dict[int, tuple[str, str]], dict[int, tuple[dt.date, dt.date | None]]]:
+    """The events dated on the records themselves, with each record's (label, department) and publication
+    window (start, end) for the other events."""
     events: list[TimelineEvent] = []
     rows = records.order_by().values(
         "pk",
@@ -238,7 +251,18 @@ def archive_timeline(
             )
         for name, text in RECORD_DATES.items():
             add(row[name], name, text)
+    return events, labels, windows
 
+
+def _version_events(
+    principal,
+    records: QuerySet[CreditRecord],
+    *,
+    labels: dict[int, tuple[str, str]],
+    as_of: dt.date,
+    limit: int,
+) -> list[TimelineEvent]:
+    """Receipts, corrections and status changes, from the versions the principal may read."""
     versions = (
         CreditRecordVersion.objects.filter(record__in=records.order_by().values("pk"))
         .filter(_old_versions_filter(principal))
@@ -254,6 +278,7 @@ def archive_timeline(
             "supersedes__status",
         )[: limit + 1]
     )
+    events = []
     for version in versions:
         label, department = labels.get(version["record_id"], ("", ""))
         received_on = timezone.localdate(version["received_at"])
@@ -283,10 +308,7 @@ def archive_timeline(
                 upcoming=on > as_of,
             )
         )
-    events += _publication_events(records, labels=labels, windows=windows, as_of=as_of, limit=limit)
-    events.sort(key=lambda e: (e.on, e.record_id), reverse=True)
-    truncated = len(events) > limit
-    return events[:limit], truncated
+    return events
 
 
 def _publication_events(
