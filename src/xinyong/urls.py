@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 
 from xinyong.api.api import api
 from xinyong.api.errors import unknown_path
+from xinyong.reports.urls import console_urlpatterns as reports_console_urlpatterns
 
 admin.site.site_header = "信用信息平台管理控制台"
 admin.site.site_title = "信用信息平台"
@@ -10,8 +11,8 @@ admin.site.index_title = "管理控制台"
 
 urlpatterns = [
     path("console/collection/", include("xinyong.collection.urls")),
-    path("console/reports/", include("xinyong.reports.console_urls")),
-    path("console/identifiers/", include("xinyong.subjects.console_urls")),
+    path("console/reports/", include((reports_console_urlpatterns, "reports_console"))),
+    path("console/identifiers/", include("xinyong.subjects.urls")),
     path("console/", include("xinyong.console.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -203,3 +203,13 @@ def test_source_departments_resolve_lazily(loaded):
     assert list(catalog_version_source_departments(version)) == [dept]
     assert catalog_version_unknown_departments(version) == []
     assert catalog_item_current_version("penalty").source_departments == []  # every department
+
+
+def test_a_version_accepts_its_source_departments_or_every_department_when_none_is_named(loaded):
+    samr = Department.objects.create(code="samr", name="市市场监督管理局")
+    tax = Department.objects.create(code="tax", name="市税务局")
+    named = catalog_item_current_version("abnormal_operations")
+    assert named.accepts_from(samr)
+    assert not named.accepts_from(tax)
+    open_to_all = catalog_item_current_version("penalty")
+    assert open_to_all.accepts_from(samr) and open_to_all.accepts_from(tax)

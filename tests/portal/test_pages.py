@@ -183,7 +183,10 @@ def test_subject_page_groups_public_information_by_category(client, world):
     assert "甲市监罚〔2020〕9号" not in html
     # The severity field is not public in the catalog; the field's label never shows.
     assert "失信严重程度" not in html
-    assert "法定代表人（负责人）" not in html or "王五" in html
+    # No linked person is registered for the company: the header names no 法定代表人（负责人）; the name the
+    # penalty carries is one of the record's public fields.
+    assert "法定代表人（负责人）" not in html
+    assert "<dt>法定代表人</dt><dd>王五</dd>" in html
 
 
 def test_subject_page_leaves_out_what_is_not_public(client, world):

@@ -17,14 +17,13 @@ from xinyong.catalog.models import CatalogItem
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import check_ric
 from xinyong.core.spreadsheet import formula_safe
-from xinyong.records.archive import (
-    ArchiveError,
+from xinyong.records.archive.errors import ArchiveError, ArchiveSubjectNotFound
+from xinyong.records.archive.permissions import archive_can_open
+from xinyong.records.archive.selectors import archive_subject_get
+from xinyong.records.archive.services import (
     ArchivePurpose,
-    ArchiveSubjectNotFound,
-    archive_can_open,
     archive_export_csv,
     archive_purpose_text,
-    archive_subject_get,
     archive_subject_search,
     archive_view,
 )
@@ -398,12 +397,7 @@ def test_export_is_audited_and_holds_the_visible_records(records, officer_a, com
         archive_export_csv(principal=officer_a, subject=company, purpose="", as_of=AS_OF)
 
 
-@pytest.mark.parametrize("engine", ["platform", "fallback"])
-def test_search_works_with_and_without_the_name_index(
-    records, operator, company, person, monkeypatch, engine
-):
-    if engine == "fallback":
-        monkeypatch.setattr("xinyong.records.archive._search_ids", lambda query, *, limit: None)
+def test_search_finds_by_code_name_and_id_number(records, operator, company, person):
     assert [s.id for s in archive_subject_search(principal=operator, query=company.uscc)] == [company.pk]
     assert [s.id for s in archive_subject_search(principal=operator, query="甲市某某科技有限公司")] == [
         company.pk

@@ -14,7 +14,7 @@ from tests.reports.conftest import make_authorisation
 from xinyong.accounts.models import AuditEntry, AuthorisationScope, GranteeKind
 from xinyong.accounts.services import ServiceError, authorisation_revoke
 from xinyong.reports.models import CreditReport, ReportImmutable, ReportKind, ReportSequence
-from xinyong.reports.selectors import content_hash, report_verify
+from xinyong.reports.selectors import report_content_hash, report_verify
 from xinyong.reports.services import ReportError, report_issue, report_number_next
 
 NUMBER_RE = re.compile(r"^XYBG\d{8}\d{6}$")
@@ -85,9 +85,11 @@ def test_concurrent_issuers_get_distinct_numbers(company, catalog, as_of):
 def test_hash_is_sha256_of_the_canonical_snapshot_and_verifies(company, company_records, as_of):
     report = _public(company, as_of)
     assert len(report.content_hash) == 64
-    assert report.content_hash == content_hash(report.content)
+    assert report.content_hash == report_content_hash(content=report.content)
     stored = CreditReport.objects.get(pk=report.pk)
-    assert content_hash(stored.content) == report.content_hash  # round trip through the database
+    assert (
+        report_content_hash(content=stored.content) == report.content_hash
+    )  # round trip through the database
     result = report_verify(number=report.number, code=report.verification_code.lower())
     assert result.found and result.intact and result.ok
     assert result.subject_name == "甲市****有限公司"

@@ -12,6 +12,8 @@ Two layers, used together:
   children's data (minimum necessary access).
 
 - **The audit log**: auditors only (``can_read_audit_log``), read-only, in the console and the admin alike.
+- **The console**: every user with a role has one (``can_use_console``); a superuser without a role works as an
+  operator (``effective_role``). Each app's screens add their own predicate (``accounts.decorators``).
 
 Each app's ``permissions.py`` holds the rules of its own objects; docs/access.md has the whole table.
 Superusers pass every check. Inactive or anonymous users pass none.
@@ -41,7 +43,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "subjects": ALL_ACTIONS,
         "records": VIEW,
         "collection": VIEW,
-        # Issued credit reports, as in the console (reports.access): every report, read-only.
+        # Issued credit reports, as in the console (reports.permissions): every report, read-only.
         "reports": VIEW,
     },
     # Batches are read-only in the admin (they change through the collection services), department-scoped.
@@ -78,6 +80,20 @@ WRITE_OWN_DEPARTMENT_ROLES = DEPARTMENT_ROLES
 
 def _is_active_user(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def effective_role(user: User | AnonymousUser | None) -> str:
+    """The role the console works with: superusers without a role act as operators."""
+    if not _is_active_user(user):
+        return ""
+    if user.role:
+        return user.role
+    return Role.OPERATOR if user.is_superuser else ""
+
+
+def can_use_console(user: User | AnonymousUser | None) -> bool:
+    """Every user with a role (or a superuser) has a console; a user without a role has none."""
+    return bool(effective_role(user))
 
 
 def has_role(user: User | AnonymousUser | None, *roles: str) -> bool:

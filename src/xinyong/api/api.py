@@ -7,7 +7,7 @@ from xinyong.api.throttling import install_throttle_error_handler
 from xinyong.collection.api import router as collection_router
 from xinyong.portal.api import router as public_router
 from xinyong.records.api import router as records_router
-from xinyong.records.archive_api import router as archive_router
+from xinyong.records.archive.api import router as archive_router
 from xinyong.reports.api import router as reports_router
 from xinyong.subjects.api import router as subjects_router
 

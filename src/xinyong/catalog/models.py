@@ -164,6 +164,11 @@ class CatalogItemVersion(models.Model):
             legacy_defaults=self.legacy_defaults,
         )
 
+    def accepts_from(self, department) -> bool:
+        """May ``department`` (an ``accounts.Department``) submit records of this version? An empty list of
+        source departments means every department may."""
+        return not self.source_departments or department.code in self.source_departments
+
     def scope_for(self, subject_kind: str) -> str:
         """Disclosure scope of a record about a subject of ``subject_kind`` (a SubjectKind value)."""
         if subject_kind == SubjectKind.NATURAL_PERSON and self.natural_person_scope:

@@ -1,5 +1,8 @@
 """Who may do what with collection batches (归集批次). One rule per object; docs/access.md has the table.
 
+- **The collection screens**: reading batches, results and quality (``can_read_collection``): operators, data
+  officers, reviewers and auditors (window clerks work on credit checks and see no batches); submitting
+  (``can_submit_collection``): operators and data officers. Department scope comes on top (below).
 - **Submitting** for a department (upload, mapping, re-upload, resume, form entry): operators (and
   superusers) for any department, data officers for their own; an API client for its own department with
   the ``records:write`` scope.
@@ -18,7 +21,13 @@ Superusers pass every check (the break-glass account of ``accounts.permissions``
 from __future__ import annotations
 
 from xinyong.accounts.models import ApiClient, ApiScope, Department, Role
-from xinyong.accounts.permissions import has_role
+from xinyong.accounts.permissions import effective_role, has_role
+
+# Read the collection screens (batches, results, quality): reviewers read their department's batches,
+# auditors every department's; window clerks work on credit checks and see no batches.
+COLLECTION_READ_ROLES = frozenset({Role.OPERATOR, Role.DATA_OFFICER, Role.REVIEWER, Role.AUDITOR})
+# Submit data (upload, confirm a mapping, form entry): reviewers, window clerks and auditors never submit.
+COLLECTION_WRITE_ROLES = frozenset({Role.OPERATOR, Role.DATA_OFFICER})
 
 ROWS_READ_ROLES = frozenset({Role.DATA_OFFICER, Role.REVIEWER})
 REJECTION_FILE_ROLES = frozenset({Role.DATA_OFFICER})
@@ -29,6 +38,16 @@ REJECTION_FILE_REFUSED = (
 ROWS_HIDDEN = (
     "退回行含报送的原始数据，只有该批次所属部门的数据报送员和审核员可以查看；此处只显示批次统计和错误代码"
 )
+
+
+def can_read_collection(user) -> bool:
+    """May ``user`` open the collection screens (batches, results, quality)?"""
+    return effective_role(user) in COLLECTION_READ_ROLES
+
+
+def can_submit_collection(user) -> bool:
+    """May ``user`` open the submitting screens (upload, mapping, form entry)? Department scope comes on top."""
+    return effective_role(user) in COLLECTION_WRITE_ROLES
 
 
 def _superuser(user) -> bool:

@@ -15,7 +15,6 @@ from xinyong.catalog.models import CatalogCategory, CatalogItemVersion
 from xinyong.collection.models import Batch, BatchIssueCount, BatchStatus, IssueKind
 
 # Re-exported for the services that import it from here; the rule itself lives in ``permissions``.
-from xinyong.collection.permissions import can_upload_for  # noqa: F401
 from xinyong.core.identifiers import UsccConfirmations
 from xinyong.subjects.selectors import uscc_confirmations
 

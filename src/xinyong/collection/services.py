@@ -77,10 +77,11 @@ from xinyong.collection.models import (
     RejectedRow,
     RowWarning,
 )
+from xinyong.collection.permissions import can_upload_for
 from xinyong.collection.read_errors import READ_ERROR_MESSAGES
 from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
 from xinyong.collection.row_warnings import WarningEntry, row_warnings_build, warning_entry
-from xinyong.collection.selectors import can_upload_for, uscc_confirmations_for
+from xinyong.collection.selectors import uscc_confirmations_for
 from xinyong.collection.storage import (
     FileTampered,
     StoredFilesPurged,
@@ -191,7 +192,7 @@ def _item_version(item_code: str, *, on: dt.date, department: Department) -> Cat
         version = catalog_item_current_version(item_code, on=on)
     except CatalogItemVersion.DoesNotExist as exc:
         raise CollectionError(*catalog_item_unknown_error(item_code, on=on)) from exc
-    if version.source_departments and department.code not in version.source_departments:
+    if not version.accepts_from(department):
         raise CollectionError(
             "department_not_source",
             f"“{department.name}”不是目录项“{version.item.name}”的数据来源部门，"

@@ -28,6 +28,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from xinyong.accounts.decorators import console_view
 from xinyong.accounts.models import AuditAction, Department
 from xinyong.accounts.permissions import is_platform_wide
 from xinyong.accounts.services import audit_log
@@ -50,8 +51,8 @@ from xinyong.collection.forms import (
 )
 from xinyong.collection.issue_labels import issue_label
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
+from xinyong.collection.permissions import can_read_collection, can_submit_collection
 from xinyong.collection.storage import StoredFilesPurged, open_stored, retention_days
-from xinyong.console.access import can_read_collection, can_submit_collection, console_view
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
 from xinyong.core.spreadsheet import SafeCsvWriter
@@ -110,11 +111,7 @@ def _submittable_items(department: Department | None, *, as_of: dt.date) -> list
             version = catalog_item_current_version(item.code, on=as_of)
         except CatalogItemVersion.DoesNotExist:
             continue
-        if (
-            department is None
-            or not version.source_departments
-            or department.code in version.source_departments
-        ):
+        if department is None or version.accepts_from(department):
             items.append((item.code, item.name))
     return items
 

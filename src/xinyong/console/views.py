@@ -6,9 +6,11 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 from django.utils import timezone
 
+from xinyong.accounts.decorators import console_view
 from xinyong.accounts.models import Role
+from xinyong.accounts.permissions import effective_role
+from xinyong.collection.permissions import can_submit_collection
 from xinyong.console import selectors
-from xinyong.console.access import can_submit_collection, console_view, effective_role
 from xinyong.core.workdays import calendar_alerts
 
 

@@ -7,9 +7,9 @@
 - ``GET /api/public/licenses`` and ``GET /api/public/penalties`` — 双公示, filtered and paged;
 - ``GET /api/public/lists/{red|black|abnormal}`` — 红名单, 黑名单, 经营异常名录, paged.
 
-Everything comes from ``records_public`` (through ``portal.selectors``), the same as the portal's pages,
-with the same masking: a natural person's name and ID number are masked, and a person appears only with a
-public record. Lists page by ``has_next`` without a total count. Errors are ``{"code", "message"}``, a refused
+Everything comes from ``records_public`` (through ``portal.selectors`` and ``portal.presenters``), the same as
+the portal's pages, with the same masking: a natural person's name and ID number are masked, and a person
+appears only with a public record. Lists page by ``has_next`` without a total count. Errors are ``{"code", "message"}``, a refused
 request ``429 rate_limited``.
 """
 
@@ -24,20 +24,16 @@ from xinyong.accounts.models import Department
 from xinyong.api.errors import ErrorOut, error
 from xinyong.api.params import IsoDate
 from xinyong.api.throttling import public_throttles
-from xinyong.portal.selectors import (
-    LICENSE,
-    PENALTY,
-    PUBLIC_LISTS,
+from xinyong.portal.presenters import (
     RecordRow,
     Slice,
     portal_disclosures,
     portal_list,
-    portal_public_subject,
-    portal_search,
     portal_subject_profile,
     subject_display_code,
     subject_display_name,
 )
+from xinyong.portal.selectors import LICENSE, PENALTY, PUBLIC_LISTS, portal_public_subject, portal_search
 
 router = Router(tags=["信用信息公开查询"], throttle=public_throttles())
 

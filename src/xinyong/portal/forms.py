@@ -32,7 +32,10 @@ class DisclosureFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = disclosure_departments()
         self.fields["kind"].label = kind_label
-        self.fields["kind"].choices = [("", "全部类别"), *((k, k) for k in disclosure_kinds(item_code))]
+        self.fields["kind"].choices = [
+            ("", "全部类别"),
+            *((k, k) for k in disclosure_kinds(item_code=item_code)),
+        ]
 
     def clean(self):
         cleaned = super().clean()

@@ -1,11 +1,11 @@
-"""Pages of the public portal (信用网站). Thin: they read through ``portal.selectors`` and render."""
+"""Pages of the public portal (信用网站). Thin: they read through ``portal.selectors``, format through
+``portal.presenters`` and render."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,21 +16,22 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xinyong.core.masking import looks_like_id_number, mask_ric
 from xinyong.portal import guidance
 from xinyong.portal.forms import DisclosureFilterForm
+from xinyong.portal.presenters import (
+    portal_disclosures,
+    portal_list,
+    portal_recent,
+    portal_search_rows,
+    portal_subject_profile,
+)
 from xinyong.portal.selectors import (
     LICENSE,
     PENALTY,
     PUBLIC_LISTS,
-    portal_disclosures,
-    portal_list,
+    portal_public_record_counts,
     portal_public_subject,
-    portal_recent,
     portal_search,
-    portal_subject_profile,
-    subject_display_code,
-    subject_display_name,
 )
 from xinyong.portal.templatetags.portal import optional_url
-from xinyong.records.selectors import records_public
 
 SEARCH_LIMIT = 100
 # A name search whose best hit scores this is a full name typed exactly (subjects.search: 100 for the same
@@ -38,14 +39,6 @@ SEARCH_LIMIT = 100
 EXACT_NAME_SCORE = 99.0
 SEARCH_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20
-
-MATCH_LABELS = {
-    "uscc": "统一社会信用代码精确匹配",
-    "ric": "身份证号码精确匹配",
-    "code": "原登记代码匹配",
-    "name": "名称匹配",
-    "former_name": "曾用名匹配",
-}
 
 DISCLOSURES = {
     LICENSE: {
@@ -142,23 +135,8 @@ def search(request: HttpRequest) -> HttpResponse:
         size = SEARCH_LIMIT if request.method == "POST" else SEARCH_PAGE_SIZE
         page = Paginator(hits, size).get_page(params.get("page"))
         ids = [hit.subject.pk for hit in page.object_list]
-        counts = dict(
-            records_public(as_of=as_of)
-            .filter(subject_id__in=ids)
-            .values_list("subject_id")
-            .annotate(n=Count("id"))
-            .values_list("subject_id", "n")
-        )
-        page.object_list = [
-            {
-                "hit": hit,
-                "name": subject_display_name(hit.subject),
-                "code": subject_display_code(hit.subject),
-                "match_label": MATCH_LABELS.get(hit.match, ""),
-                "records": counts.get(hit.subject.pk, 0),
-            }
-            for hit in page.object_list
-        ]
+        counts = portal_public_record_counts(subject_ids=ids, as_of=as_of)
+        page.object_list = portal_search_rows(hits=page.object_list, counts=counts)
     # An ID number, even a mistyped or partial one, is never echoed back: shown masked, the box left empty.
     context = {
         "query": mask_ric(query) if is_id else query,

@@ -1102,7 +1102,7 @@ def records_bulk_ingest(
     the caller has them from resolving the subjects, saves reading them again.
     """
     _check_columns()
-    if item_version.source_departments and department.code not in item_version.source_departments:
+    if not item_version.accepts_from(department):
         raise RecordError(
             "department_not_source",
             f"“{department.name}”不是目录项“{item_version.item.name}”的数据来源部门，"

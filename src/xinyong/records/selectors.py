@@ -13,7 +13,7 @@ Visibility (the single place that decides it; the admin and the API both go thro
   ``[publish_from, publish_until]`` on ``as_of`` (today when not given). Nothing else decides what is public.
 
 Old versions are readable only to platform-wide roles and to the department that owns the record. Only the
-owning department (or an operator) may write a record (``can_write_record``).
+owning department (or an operator) may write a record (``records.permissions.can_write_record``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,8 @@ import datetime as dt
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from xinyong.accounts.models import ApiClient, ApiScope, Role
+from xinyong.accounts.models import ApiClient
 from xinyong.accounts.permissions import (
-    can_write_department,
-    has_role,
     is_platform_wide,
     readable_department_ids,
 )
@@ -132,17 +130,6 @@ def record_versions_visible_to(principal, record: CreditRecord) -> QuerySet[Cred
     if can_read_old_versions(principal, record):
         return versions
     return versions.filter(pk=record.current_version_id)
-
-
-def can_write_record(principal, record: CreditRecord) -> bool:
-    """May this user or API client change the record (status, corrections)? Own department only."""
-    if isinstance(principal, ApiClient):
-        return ApiScope.RECORDS_WRITE in (principal.scopes or []) and can_write_department(
-            principal, record.department
-        )
-    if has_role(principal, Role.AUDITOR, Role.WINDOW_CLERK):
-        return False
-    return can_write_department(principal, record.department)
 
 
 def record_effective_status(version: CreditRecordVersion | CreditRecord, *, as_of: dt.date) -> str:

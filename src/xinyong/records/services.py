@@ -40,7 +40,8 @@ from xinyong.records.normalize import (
     normalize_document_number,
     sha256_hex,
 )
-from xinyong.records.selectors import can_write_record, protected_field_codes, public_q
+from xinyong.records.permissions import can_write_record
+from xinyong.records.selectors import protected_field_codes, public_q
 from xinyong.records.timeliness import record_timeliness
 from xinyong.records.windows import Window, WindowCalculator
 from xinyong.subjects import crypto
@@ -253,7 +254,7 @@ def record_ingest(
     version_of_item = _resolve_item_version(item_code, item_version, on=timezone.localdate(received_at))
     if polarity is None:
         polarity = version_of_item.polarity
-    if version_of_item.source_departments and department.code not in version_of_item.source_departments:
+    if not version_of_item.accepts_from(department):
         raise RecordError(
             "department_not_source",
             f"“{department.name}”不是目录项“{version_of_item.item.name}”的数据来源部门，"

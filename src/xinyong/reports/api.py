@@ -79,7 +79,7 @@ class ReportDetailOut(ReportOut):
 
 
 def _report_out(request, report: CreditReport) -> dict:
-    site_url = site_url_for(request)
+    site_url = site_url_for(request=request)
     return {
         "number": report.number,
         "kind": report.kind,
@@ -170,7 +170,7 @@ def issue(request, payload: IssueIn):
 
 
 def _own_report(client, number: str) -> CreditReport | None:
-    return reports_of_client(client).filter(number=number.strip().upper()).first()
+    return reports_of_client(client=client).filter(number=number.strip().upper()).first()
 
 
 @router.get(
@@ -199,7 +199,7 @@ def get_report_pdf(request, number: str):
     if report is None:
         return error(404, "report_not_found", "未找到该信用报告，或该报告不是本接口客户端出具的")
     try:
-        pdf = report_render_pdf(report=report, site_url=site_url_for(request))
+        pdf = report_render_pdf(report=report, site_url=site_url_for(request=request))
     except ReportFontsMissing as exc:
         return error(503, exc.code, exc.message)
     if report.kind == ReportKind.AUTHORISED:

@@ -14,40 +14,41 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from xinyong.accounts.models import ApiClient, Authorisation, AuthorisationScope, GranteeKind, Role
-from xinyong.console.access import effective_role
+from xinyong.accounts.permissions import effective_role
 from xinyong.core.codes import SubjectKind
+from xinyong.core.identifiers import normalize_code_input
 from xinyong.core.masking import MASK_CHAR, mask_name
-from xinyong.reports.access import PLATFORM_WIDE_READ_ROLES
-from xinyong.reports.models import CreditReport
+from xinyong.reports.models import CreditReport, ReportKind
+from xinyong.reports.permissions import PLATFORM_WIDE_READ_ROLES
 
 NUMBER_RE = re.compile(r"^XYBG\d{14,}$")
 # Verification codes avoid 0/O, 1/I/L: they are typed from paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def content_canonical(content: Any) -> bytes:
+def _content_canonical(content: Any) -> bytes:
     """The canonical byte form of a report snapshot: sorted keys, no spaces, UTF-8."""
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def content_hash(content: Any) -> str:
+def report_content_hash(*, content: Any) -> str:
     """SHA-256 (hex) of the canonical form of a report snapshot."""
-    return hashlib.sha256(content_canonical(content)).hexdigest()
+    return hashlib.sha256(_content_canonical(content)).hexdigest()
 
 
-def normalize_number(value: str) -> str:
+def _normalize_number(value: str) -> str:
     """A report number as typed: spaces removed, upper case, full-width characters folded."""
     return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).upper()
 
 
-def normalize_code(value: str) -> str:
+def _normalize_code(value: str) -> str:
     """A verification code as typed: spaces and hyphens removed, upper case, full-width folded."""
-    return normalize_number(value).replace("-", "")
+    return _normalize_number(value).replace("-", "")
 
 
 def report_find(*, number: str, code: str) -> CreditReport | None:
     """The report with this number when ``code`` is its verification code (compared in constant time)."""
-    number, code = normalize_number(number), normalize_code(code)
+    number, code = _normalize_number(number), _normalize_code(code)
     if not NUMBER_RE.match(number) or not code:
         return None
     report = CreditReport.objects.select_related("subject").filter(number=number).first()
@@ -57,12 +58,12 @@ def report_find(*, number: str, code: str) -> CreditReport | None:
     return report
 
 
-def report_intact(report: CreditReport) -> bool:
+def report_intact(*, report: CreditReport) -> bool:
     """True when the stored snapshot still hashes to the hash recorded (and printed) at issue time."""
-    return hmac.compare_digest(content_hash(report.content), report.content_hash)
+    return hmac.compare_digest(report_content_hash(content=report.content), report.content_hash)
 
 
-def mask_subject_name(subject) -> str:
+def _masked_subject_name(subject) -> str:
     """The subject's name as the verification page shows it: a person's masked, an organisation's partly."""
     name = "".join(str(subject.name).split())
     if subject.kind == SubjectKind.NATURAL_PERSON:
@@ -98,14 +99,14 @@ def report_verify(*, number: str, code: str, printed_hash: str = "") -> Verifica
     return Verification(
         found=True,
         report=report,
-        intact=report_intact(report),
+        intact=report_intact(report=report),
         hash_checked=bool(printed),
         hash_matches=bool(printed) and hmac.compare_digest(printed.encode(), report.content_hash.encode()),
-        subject_name=mask_subject_name(report.subject),
+        subject_name=_masked_subject_name(report.subject),
     )
 
 
-def reports_visible_to(user) -> QuerySet[CreditReport]:
+def reports_visible_to(*, user) -> QuerySet[CreditReport]:
     """Reports a console user may read: operators and auditors all, window clerks their department's."""
     reports = CreditReport.objects.select_related("subject", "authorisation", "issued_by_department")
     role = effective_role(user)
@@ -119,13 +120,14 @@ def reports_visible_to(user) -> QuerySet[CreditReport]:
     return reports.none()
 
 
-def reports_of_client(client: ApiClient) -> QuerySet[CreditReport]:
+def reports_of_client(*, client: ApiClient) -> QuerySet[CreditReport]:
     """Reports an API client issued itself (the only ones it may fetch again)."""
     return CreditReport.objects.select_related("subject").filter(issued_by_api_client=client)
 
 
-def authorisations_usable_by(principal, *, as_of: dt.date) -> QuerySet[Authorisation]:
-    """Authorisations in force on ``as_of`` covering credit reports that ``principal`` may use (see access)."""
+def authorisations_usable_by(*, principal, as_of: dt.date) -> QuerySet[Authorisation]:
+    """Authorisations in force on ``as_of`` covering credit reports that ``principal`` may use (the rule of
+    ``reports.permissions.can_use_authorisation``, as a query)."""
     usable = Authorisation.objects.select_related("subject", "grantee_department").filter(
         revoked_at__isnull=True,
         valid_from__lte=as_of,
@@ -146,3 +148,39 @@ def authorisations_usable_by(principal, *, as_of: dt.date) -> QuerySet[Authorisa
             own |= Q(grantee_department_id=principal.department_id)
         return usable.filter(own)
     return usable.none()
+
+
+def _matching(queryset: QuerySet, q: str, *, by_number: bool) -> QuerySet:
+    """Rows whose subject's name contains ``q`` or whose subject USCC (or report number) is ``q`` as typed."""
+    q = q.strip()
+    if not q:
+        return queryset
+    code = normalize_code_input(q)
+    condition = Q(subject__name__icontains=q) | Q(subject__uscc=code)
+    if by_number:
+        condition |= Q(number=code)
+    return queryset.filter(condition)
+
+
+def reports_search(*, user, q: str, kind: str) -> QuerySet[CreditReport]:
+    """Reports the user may read matching ``q`` (number, subject name or USCC) and ``kind``, newest first."""
+    reports = _matching(reports_visible_to(user=user), q, by_number=True)
+    if kind in ReportKind.values:
+        reports = reports.filter(kind=kind)
+    return reports.order_by("-issued_at", "-id")
+
+
+def authorisations_usable_search(*, principal, q: str, as_of: dt.date) -> QuerySet[Authorisation]:
+    """Authorisations ``principal`` may use on ``as_of`` whose subject matches ``q``, newest first."""
+    usable = _matching(authorisations_usable_by(principal=principal, as_of=as_of), q, by_number=False)
+    return usable.order_by("-recorded_at", "-id")
+
+
+def report_visible_get(*, user, number: str) -> CreditReport | None:
+    """The report with this number if the console user may read it."""
+    return reports_visible_to(user=user).filter(number=number).first()
+
+
+def authorisation_get(*, authorisation_id: int) -> Authorisation | None:
+    """The recorded authorisation (with its subject), or ``None``."""
+    return Authorisation.objects.select_related("subject").filter(pk=authorisation_id).first()

@@ -23,11 +23,11 @@ from django.utils import timezone
 from xinyong.accounts.models import ActorKind, ApiClient, AuditOutcome, Authorisation, AuthorisationScope
 from xinyong.accounts.services import ANONYMOUS_ACTOR_NAME, SYSTEM_ACTOR_NAME, audit_log
 from xinyong.core.errors import CodedError
-from xinyong.reports.access import can_use_authorisation
 from xinyong.reports.content import report_content_build, report_records
 from xinyong.reports.models import CreditReport, ReportKind, ReportSequence
 from xinyong.reports.pdf import html_to_pdf
-from xinyong.reports.selectors import CODE_ALPHABET, content_hash
+from xinyong.reports.permissions import can_use_authorisation
+from xinyong.reports.selectors import CODE_ALPHABET, report_content_hash
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -201,7 +201,7 @@ def report_issue(
             authorisation=authorisation,
             purpose=purpose[:200],
             content=content,
-            content_hash=content_hash(content),
+            content_hash=report_content_hash(content=content),
             verification_code=_verification_code(),
             record_count=record_count,
             **_issuer_fields(actor),
@@ -230,7 +230,7 @@ def report_issue(
 # Rendering
 
 
-def site_url_for(request: HttpRequest | None) -> str:
+def site_url_for(*, request: HttpRequest | None) -> str:
     """The site's address for links printed on reports: the request's, else setting XINYONG_SITE_URL."""
     if request is not None:
         return request.build_absolute_uri("/").rstrip("/")
@@ -269,3 +269,20 @@ def report_render_html(*, report: CreditReport, site_url: str = "") -> str:
 def report_render_pdf(*, report: CreditReport, site_url: str = "") -> bytes:
     """The report as a PDF with embedded CJK fonts; raises ReportFontsMissing without fonts-noto-cjk."""
     return html_to_pdf(report_render_html(report=report, site_url=site_url))
+
+
+def report_read_audit(
+    *, report: CreditReport, actor, action: str, request: HttpRequest | None = None
+) -> None:
+    """Write a console reading (view or download) of an authorised report to the audit log with its purpose;
+    public reports are not audited."""
+    if report.kind != ReportKind.AUTHORISED:
+        return
+    audit_log(
+        actor=actor,
+        action=action,
+        obj=report,
+        purpose=report.purpose,
+        detail={"number": report.number, "via": "console"},
+        request=request,
+    )

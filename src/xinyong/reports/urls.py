@@ -1,4 +1,5 @@
-"""Public pages of credit reports, mounted at /reports/."""
+"""Pages of credit reports: the public ones (``urlpatterns``, namespace ``reports``, mounted at /reports/) and the
+console screens (``console_urlpatterns``, namespace ``reports_console``, mounted at /console/reports/)."""
 
 from django.urls import path
 
@@ -11,4 +12,12 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("<str:number>/<str:code>/", views.detail, name="detail"),
     path("<str:number>/<str:code>/pdf/", views.pdf, name="pdf"),
+]
+
+console_urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("issue/", views.report_issue_page, name="issue"),
+    path("issue/submit/", views.report_issue_submit, name="issue_submit"),
+    path("<str:number>/", views.report_detail, name="detail"),
+    path("<str:number>/pdf/", views.report_pdf, name="pdf"),
 ]

@@ -11,15 +11,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from xinyong.accounts.models import Role
+from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
-from xinyong.console.access import (
-    can_read_audit,
-    can_read_collection,
-    can_submit_collection,
-    effective_role,
-)
-from xinyong.records.archive import archive_can_open
-from xinyong.reports.access import can_read_reports
+from xinyong.collection.permissions import can_read_collection, can_submit_collection
+from xinyong.records.archive.permissions import archive_can_open
+from xinyong.reports.permissions import can_read_reports
 from xinyong.subjects.permissions import can_manage_confirmed_codes
 
 register = template.Library()
@@ -57,7 +53,7 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用报告", _url("reports_console:list")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
-    if can_read_audit(user):
+    if can_read_audit_log(user):
         entries.append(("审计", _url("admin:accounts_auditentry_changelist")))
     if user.is_staff:
         entries.append(("管理控制台", "/admin/"))

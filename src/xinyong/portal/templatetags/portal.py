@@ -55,9 +55,3 @@ def portal_name() -> str:
 def portal_nav(context) -> dict:
     request = context.get("request")
     return {"links": nav_links(request.path if request is not None else "")}
-
-
-@register.simple_tag
-def url_or_empty(name: str, *args) -> str:
-    """``{% url %}`` that yields an empty string when the URL name is not installed."""
-    return optional_url(name, *args) or ""

@@ -1,6 +1,6 @@
 """API of 信用档案: ``GET /api/archive/subjects/{id}`` — the archive of one subject for an API client.
 
-The same content as the console page (``records.archive``): every record of the subject the client may read
+The same content as the console page (``records.archive.views``): every record of the subject the client may read
 (its department's records plus public and 政务共享 ones of every department), including expired, revoked and
 withdrawn records with their effective status as of ``as_of`` (default today), their versions where the client
 may read them, a timeline and the trail of views of the subject by the client's department.
@@ -21,13 +21,9 @@ from ninja import Router, Schema
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.api.errors import ErrorOut, request_purpose
 from xinyong.api.params import IsoDate
-from xinyong.records.archive import (
-    ARCHIVE_PAGE_SIZE,
-    ArchivePurpose,
-    SubjectArchive,
-    archive_subject_get,
-    archive_view,
-)
+from xinyong.records.archive.presenters import SubjectArchive
+from xinyong.records.archive.selectors import archive_subject_get
+from xinyong.records.archive.services import ARCHIVE_PAGE_SIZE, ArchivePurpose, archive_view
 
 router = Router(tags=["信用档案"])
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from xinyong.console.access import console_view
+from xinyong.accounts.decorators import console_view
 from xinyong.subjects.forms import ConfirmedCodeFilterForm, ConfirmedCodeForm
 from xinyong.subjects.permissions import can_manage_confirmed_codes
 from xinyong.subjects.selectors import confirmed_codes_list

@@ -2,7 +2,7 @@
 
 The purpose travels in the query string of the archive page (a GET form), so pagination and the export keep
 it; every rendering of the archive and every export is written to the audit log with it by the service
-(``records.archive``), which also decides what the user may see.
+(``records.archive.services``); what the user may see is decided by the selectors.
 """
 
 from __future__ import annotations
@@ -16,18 +16,17 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from xinyong.console.access import console_view
+from xinyong.accounts.decorators import console_view
 from xinyong.core.identifiers import check_ric
 from xinyong.core.masking import mask_ric
-from xinyong.records.archive import (
+from xinyong.records.archive.errors import ArchiveError, ArchiveSubjectNotFound
+from xinyong.records.archive.permissions import archive_can_open
+from xinyong.records.archive.selectors import archive_subject_get
+from xinyong.records.archive.services import (
     PURPOSE_NOTE_MAX_LENGTH,
-    ArchiveError,
     ArchivePurpose,
-    ArchiveSubjectNotFound,
-    archive_can_open,
     archive_export_csv,
     archive_purpose_text,
-    archive_subject_get,
     archive_subject_search,
     archive_view,
 )

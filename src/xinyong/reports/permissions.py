@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from xinyong.accounts.models import ApiClient, ApiScope, Authorisation, GranteeKind, Role
-from xinyong.console.access import effective_role
+from xinyong.accounts.permissions import effective_role
 
 REPORT_ISSUE_ROLES = frozenset({Role.OPERATOR, Role.WINDOW_CLERK})
 REPORT_READ_ROLES = frozenset({Role.OPERATOR, Role.WINDOW_CLERK, Role.AUDITOR})
