@@ -1,4 +1,7 @@
-"""Row validation against the catalog (RULES §1–§2): every issue code, canonical values, subject and record."""
+"""Row validation against the catalog: every issue code, canonical values, subject and record.
+
+The rules are those of docs/dual-disclosure.md and docs/identifiers.md.
+"""
 
 from __future__ import annotations
 
@@ -33,13 +36,12 @@ from xinyong.collection.readers import SourceRow
 from xinyong.collection.validation import (
     ROW_ISSUE_MESSAGES,
     WARNING_CODES,
-    RecordInput,
     RowIssue,
     RowValidator,
-    SubjectInput,
-    _uscc_fast,
     row_validate,
 )
+from xinyong.collection.validation import rows as validation_rows
+from xinyong.collection.validation.identity import uscc_is_clean
 from xinyong.core.identifiers import (
     USCC_CONFIRMED_BY_OPERATOR,
     USCC_NO_CODE,
@@ -48,6 +50,8 @@ from xinyong.core.identifiers import (
     generate_uscc,
     org_code_check_char,
 )
+from xinyong.records.bulk import RecordInput
+from xinyong.subjects.bulk import SubjectInput
 
 PENALTY = schema("penalty")
 LICENSE = schema("license")
@@ -652,14 +656,12 @@ def test_extra_cells_reject_an_otherwise_valid_row():
 
 
 def test_row_validate_reuses_one_validator():
-    from xinyong.collection import validation
-
-    validation._VALIDATORS.clear()
+    validation_rows._VALIDATORS.clear()
     kwargs = {"schema": PENALTY, "department": DEPT, "as_of": AS_OF, "columns": columns_for(PENALTY)}
     first = row_validate(number=2, values=penalty_row(), **kwargs)
     second = row_validate(number=3, values=penalty_row(CF_JDRQ="坏日期"), **kwargs)
     assert first.ok and not second.ok
-    assert len(validation._VALIDATORS) == 1
+    assert len(validation_rows._VALIDATORS) == 1
 
 
 def test_without_department_nothing_is_filled():
@@ -744,7 +746,7 @@ def test_compiled_conditions_agree_with_the_catalog(kind, kinds, uscc, id_type, 
 )
 def test_fast_uscc_path_agrees_with_check_uscc(code, kind):
     result = check_uscc(code, subject_kind=kind)
-    if _uscc_fast(code, kind):
+    if uscc_is_clean(code, kind):
         assert result.ok and not result.warnings and result.normalized == code
     else:
         assert not (result.ok and not result.warnings and result.normalized == code)
