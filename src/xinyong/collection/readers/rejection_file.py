@@ -97,50 +97,68 @@ def write_rejection_file(
     (``row_extra_cells``) follow the error columns so nothing is lost.
     """
     path = Path(path)
-    width = len(headers)
     if format == "csv":
-        with path.open("w", encoding=_csv_encoding(encoding), errors="replace", newline="") as f:
-            writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
-            writer.writerow([_csv_cell(h) for h in [*headers, *issue_columns]])
-            for values, issues in rows:
-                parts = [_issue_parts(i) for i in issues]
-                aligned = [*values[:width], *[None] * (width - len(values))]
-                writer.writerow(
-                    [
-                        *(_csv_cell(v) for v in aligned),
-                        "; ".join(dict.fromkeys(p["code"] for p in parts)),
-                        "\n".join(p["message"] for p in parts),
-                        *(_csv_cell(v) for v in values[width:]),
-                    ]
-                )
+        _write_rejection_csv(path, encoding, headers, rows, issue_columns=issue_columns)
     elif format == "xlsx":
         _write_rejection_xlsx(path, headers, rows, issue_columns=issue_columns, sheet_title=sheet_title)
     elif format in ("json", "ndjson"):
-        with path.open("w", encoding="utf-8") as f:
-            if format == "json":
-                f.write("[\n")
-            first = True
-            for values, issues in rows:
-                parts = [_issue_parts(i) for i in issues]
-                obj: dict[str, Any]
-                if not values and any(p["code"] in ("json_line_invalid", "json_item_invalid") for p in parts):
-                    raw = next(
-                        p["value"] for p in parts if p["code"] in ("json_line_invalid", "json_item_invalid")
-                    )
-                    obj = {"_raw": raw}
-                else:
-                    obj = {h: _json_value(v) for h, v in zip(headers, values, strict=False) if v is not None}
-                obj["_errors"] = [{k: _json_value(v) for k, v in p.items()} for p in parts]
-                line = json.dumps(obj, ensure_ascii=False, default=str)
-                if format == "json":
-                    f.write(("  " if first else ",\n  ") + line)
-                else:
-                    f.write(line + "\n")
-                first = False
-            if format == "json":
-                f.write("\n]\n")
+        _write_rejection_json(path, headers, rows, as_array=format == "json")
     else:
         raise ValueError(f"unknown format {format!r}")
+
+
+def _write_rejection_csv(
+    path: Path,
+    encoding: str | None,
+    headers: list[str],
+    rows: Iterable[tuple[list[Any], list[Any]]],
+    *,
+    issue_columns: tuple[str, str],
+) -> None:
+    width = len(headers)
+    with path.open("w", encoding=_csv_encoding(encoding), errors="replace", newline="") as f:
+        writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
+        writer.writerow([_csv_cell(h) for h in [*headers, *issue_columns]])
+        for values, issues in rows:
+            parts = [_issue_parts(i) for i in issues]
+            aligned = [*values[:width], *[None] * (width - len(values))]
+            writer.writerow(
+                [
+                    *(_csv_cell(v) for v in aligned),
+                    "; ".join(dict.fromkeys(p["code"] for p in parts)),
+                    "\n".join(p["message"] for p in parts),
+                    *(_csv_cell(v) for v in values[width:]),
+                ]
+            )
+
+
+def _write_rejection_json(
+    path: Path, headers: list[str], rows: Iterable[tuple[list[Any], list[Any]]], *, as_array: bool
+) -> None:
+    """A JSON array (``as_array``) or NDJSON lines of the rejected objects, each with its ``_errors``."""
+    with path.open("w", encoding="utf-8") as f:
+        if as_array:
+            f.write("[\n")
+        first = True
+        for values, issues in rows:
+            parts = [_issue_parts(i) for i in issues]
+            obj: dict[str, Any]
+            if not values and any(p["code"] in ("json_line_invalid", "json_item_invalid") for p in parts):
+                raw = next(
+                    p["value"] for p in parts if p["code"] in ("json_line_invalid", "json_item_invalid")
+                )
+                obj = {"_raw": raw}
+            else:
+                obj = {h: _json_value(v) for h, v in zip(headers, values, strict=False) if v is not None}
+            obj["_errors"] = [{k: _json_value(v) for k, v in p.items()} for p in parts]
+            line = json.dumps(obj, ensure_ascii=False, default=str)
+            if as_array:
+                f.write(("  " if first else ",\n  ") + line)
+            else:
+                f.write(line + "\n")
+            first = False
+        if as_array:
+            f.write("\n]\n")
 
 
 def _write_rejection_xlsx(

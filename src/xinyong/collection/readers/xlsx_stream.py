@@ -34,6 +34,27 @@ def _tag_code(cache: dict[str, int], name: str) -> int:
 
 def xlsx_stream_rows(package: XlsxPackage, part: str) -> Iterator[tuple[int, list[Any]]]:
     """(0-based row index, cells from column A) for every row of a sheet, parsed as a stream."""
+    done: list[tuple[int, list[Any]]] = []
+    parser = _sheet_parser(package, done)
+    try:
+        with package.zf.open(part) as f:
+            while chunk := f.read(1 << 17):
+                parser.Parse(chunk, False)
+                if done:
+                    yield from done
+                    done.clear()
+            parser.Parse(b"", True)
+    except (zipfile.BadZipFile, expat.ExpatError, zlib.error) as exc:
+        raise ReadError("xlsx_invalid", detail=f"工作表已损坏：{str(exc)[:120]}") from exc
+    yield from done
+
+
+def _sheet_parser(package: XlsxPackage, done: list[tuple[int, list[Any]]]) -> Any:
+    """An expat parser that appends every row it completes to ``done``, with its cells typed and bounded.
+
+    The handlers share the state of the cell and row being read through closures: they run once per
+    element of sheets of millions of cells.
+    """
     dates, times = package.styles
     strings = package.strings
     limits = package.limits
@@ -41,7 +62,6 @@ def xlsx_stream_rows(package: XlsxPackage, part: str) -> Iterator[tuple[int, lis
     epoch = dt.datetime(1904, 1, 1) if package.date1904 else dt.datetime(1899, 12, 30)
     parser = expat.ParserCreate()
     parser.buffer_text = True
-    done: list[tuple[int, list[Any]]] = []
     cells: list[Any] = []
     text: list[str] = []
     tags: dict[str, int] = {}
@@ -134,17 +154,7 @@ def xlsx_stream_rows(package: XlsxPackage, part: str) -> Iterator[tuple[int, lis
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    try:
-        with package.zf.open(part) as f:
-            while chunk := f.read(1 << 17):
-                parser.Parse(chunk, False)
-                if done:
-                    yield from done
-                    done.clear()
-            parser.Parse(b"", True)
-    except (zipfile.BadZipFile, expat.ExpatError, zlib.error) as exc:
-        raise ReadError("xlsx_invalid", detail=f"工作表已损坏：{str(exc)[:120]}") from exc
-    yield from done
+    return parser
 
 
 def _serial_to_date(serial: float, epoch: dt.datetime, with_time: bool) -> Any:
