@@ -90,6 +90,8 @@ def _width(cells: list[Any]) -> int:
 
 
 class CsvTable(Table):
+    """A CSV file: encoding and delimiter detected, the header is the first non-empty record."""
+
     format = "csv"
 
     def __init__(self, path: Path, limits: ReadLimits) -> None:

@@ -104,6 +104,8 @@ class _KeyedTable(Table):
 
 
 class JsonTable(_KeyedTable):
+    """A JSON array of objects, parsed as a stream."""
+
     format = "json"
 
     def __init__(self, path: Path, limits: ReadLimits) -> None:
@@ -162,6 +164,8 @@ class JsonTable(_KeyedTable):
 
 
 class NdjsonTable(_KeyedTable):
+    """One JSON object per line."""
+
     format = "ndjson"
 
     def __init__(self, path: Path, limits: ReadLimits) -> None:

@@ -70,6 +70,8 @@ def _verify_zip_parts(path: Path) -> None:
 
 
 class XlsxTable(Table):
+    """One sheet of an XLSX, XLS or ODS workbook (``kind``), read by calamine or streamed."""
+
     format = "xlsx"
 
     def __init__(self, path: Path, limits: ReadLimits, *, sheet: str | None, kind: str) -> None:

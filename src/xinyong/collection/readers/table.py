@@ -90,11 +90,12 @@ def shape(cells: list[Any], width: int) -> list[Any]:
     return cells
 
 
-# Table
-
-
 class Table(ABC):
-    """An opened table. ``rows()`` starts from the first data row each time it is called."""
+    """An opened table. ``rows()`` starts from the first data row each time it is called.
+
+    The reader protocol every format implements (``_rows``); :func:`~xinyong.collection.readers.open_table`
+    gives the table of a file and closes it.
+    """
 
     format: str = ""
     encoding: str | None = None

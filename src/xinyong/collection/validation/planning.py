@@ -23,7 +23,7 @@ _LEGACY_ALIAS_BY_NAME = {
     "事业单位证书号": "pi_cert",
     "社会组织登记证号": "so_cert",
 }
-# Field types whose check depends on the cell's text only (see RowValidator._plan_steps); how many texts per
+# Field types whose check depends on the cell's text only (see ``ValidatorPlanning._plan_steps``); how many texts per
 # field are remembered is ``base.MEMO_LIMIT``.
 _MEMO_KINDS = frozenset(
     {FieldType.TEXT, FieldType.CODE, FieldType.CODES, FieldType.DATE, FieldType.AMOUNT, FieldType.USCC}
