@@ -21,9 +21,14 @@ from tests.collection.hostile_support import (
     xlsx_far_cell,
     xlsx_small,
 )
-from xinyong.collection.limits import LIMIT_CODES, ReadLimits
-from xinyong.collection.read_errors import READ_ERROR_MESSAGES
-from xinyong.collection.readers import ReadError, open_table
+from xinyong.collection.readers import (
+    LIMIT_CODES,
+    READ_ERROR_MESSAGES,
+    ReadError,
+    ReadLimits,
+    open_table,
+    xlsx_package,
+)
 from xinyong.core.jsondepth import json_depth_exceeds
 
 
@@ -287,10 +292,8 @@ def test_ods_with_a_few_repeated_rows_and_sheet_padding_is_read(tmp_path):
 def test_xlsx_from_excel_with_shared_strings_is_bounded_either_way(tmp_path, monkeypatch, streamed):
     from openpyxl import Workbook
 
-    from xinyong.collection import readers
-
     if streamed:
-        monkeypatch.setattr(readers, "CALAMINE_MAX_SHEET_BYTES", 0)
+        monkeypatch.setattr(xlsx_package, "CALAMINE_MAX_SHEET_BYTES", 0)
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["行政相对人名称", "处罚决定书文号"])

@@ -16,8 +16,10 @@ from tests.collection.batch_support import (
     write_csv,
 )
 from tests.collection.test_resume import COUNTS, CrashOnCall, counts, ready_batch
-from xinyong.collection import readers, services
+from xinyong.collection import services
 from xinyong.collection.models import BatchStatus
+from xinyong.collection.readers import ReadError
+from xinyong.collection.readers.csv_table import CsvTable
 from xinyong.collection.services import _BatchLoader, batch_process
 from xinyong.records.models import CreditRecord, CreditRecordVersion
 from xinyong.records.services import _content_hash
@@ -155,15 +157,15 @@ def test_a_read_error_in_the_reading_process_fails_the_batch_after_the_good_chun
     catalog, tmp_path, dept_a, officer_a, monkeypatch
 ):
     monkeypatch.setattr(services, "_use_reading_process", lambda table: True)
-    real_rows = readers.CsvTable._rows
+    real_rows = CsvTable._rows
 
     def broken_after_six(self):
         for index, row in enumerate(real_rows(self)):
             if index == 6:
-                raise readers.ReadError("csv_invalid", line=row.number, detail="unexpected end of data")
+                raise ReadError("csv_invalid", line=row.number, detail="unexpected end of data")
             yield row
 
-    monkeypatch.setattr(readers.CsvTable, "_rows", broken_after_six)
+    monkeypatch.setattr(CsvTable, "_rows", broken_after_six)
     path = write_csv(tmp_path / "处罚.csv", valid_rows(10))
     batch = batch_process(batch_id=ready_batch(path, dept_a, officer_a).pk, chunk_size=CHUNK)
     assert batch.status == BatchStatus.FAILED and batch.error_code == "csv_invalid"

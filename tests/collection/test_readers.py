@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from xinyong.collection import readers
 from xinyong.collection.readers import (
     ReadError,
     SourceRow,
+    Table,
+    json_tables,
     open_table,
     rejection_filename,
     write_rejection_file,
+    xlsx_package,
 )
 from xinyong.collection.validation import RowIssue
 
@@ -27,7 +29,7 @@ USCC = "91350100M000100Y43"
 HEADER = "行政相对人名称,统一社会信用代码,处罚决定日期\n"
 
 
-def read(path: Path, **kwargs) -> tuple[readers.Table, list[SourceRow]]:
+def read(path: Path, **kwargs) -> tuple[Table, list[SourceRow]]:
     with open_table(path, **kwargs) as table:
         rows = list(table.rows())
     return table, rows
@@ -268,7 +270,7 @@ def test_broken_zip_is_refused(tmp_path):
 def xlsx_path(request, monkeypatch):
     """Both XLSX code paths: calamine for ordinary sheets, the streaming parser for very large ones."""
     if request.param == "stream":
-        monkeypatch.setattr(readers, "CALAMINE_MAX_SHEET_BYTES", 0)
+        monkeypatch.setattr(xlsx_package, "CALAMINE_MAX_SHEET_BYTES", 0)
     return request.param
 
 
@@ -406,8 +408,8 @@ def test_xlsx_data_not_starting_at_a1(tmp_path, xlsx_path):
 
 
 def test_xlsx_shared_strings_spilled_to_disk(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "CALAMINE_MAX_SHEET_BYTES", 0)
-    monkeypatch.setattr(readers, "SHARED_STRINGS_SPILL_BYTES", 0)
+    monkeypatch.setattr(xlsx_package, "CALAMINE_MAX_SHEET_BYTES", 0)
+    monkeypatch.setattr(xlsx_package, "SHARED_STRINGS_SPILL_BYTES", 0)
     _table, rows = read(save(penalty_workbook(), tmp_path))
     assert rows[1].values[4] == "甲市监罚〔2023〕1号"
 
@@ -436,7 +438,7 @@ def _big_xlsx(path: Path, rows: int) -> Path:
 
 
 def test_xlsx_streaming_reader_keeps_memory_flat(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "CALAMINE_MAX_SHEET_BYTES", 0)
+    monkeypatch.setattr(xlsx_package, "CALAMINE_MAX_SHEET_BYTES", 0)
     small = _xlsx_peak(_big_xlsx(tmp_path / "small.xlsx", 2_000))
     large = _xlsx_peak(_big_xlsx(tmp_path / "large.xlsx", 16_000))
     assert (small[0], large[0]) == (2_000, 16_000)
@@ -464,7 +466,7 @@ def test_json_array(tmp_path):
 
 
 def test_json_keys_first_seen_late_are_appended(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "JSON_HEADER_SCAN", 2)
+    monkeypatch.setattr(json_tables, "JSON_HEADER_SCAN", 2)
     data = [{"a": 1}, {"b": 2}, {"a": 3, "c": 4}]
     with open_table(write(tmp_path, "a.json", json.dumps(data).encode())) as table:
         assert table.headers == ["a", "b"]
@@ -494,7 +496,7 @@ def test_json_cut_short_is_refused(tmp_path):
 
 
 def test_json_cut_short_after_the_header_scan_raises_after_the_good_rows(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "JSON_HEADER_SCAN", 1)
+    monkeypatch.setattr(json_tables, "JSON_HEADER_SCAN", 1)
     path = write(tmp_path, "a.json", b'[{"a": 1}, {"a": 2}, {"a": ')
     with open_table(path) as table:
         seen = []

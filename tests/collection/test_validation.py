@@ -1,4 +1,7 @@
-"""Row validation against the catalog (docs/identifiers.md, docs/dual-disclosure.md): every issue code, canonical values, subject and record."""
+"""Row validation against the catalog: every issue code, canonical values, subject and record.
+
+The rules are those of docs/dual-disclosure.md and docs/identifiers.md.
+"""
 
 from __future__ import annotations
 
@@ -28,18 +31,19 @@ from tests.collection.schema_support import (
     schema,
     schema_from,
 )
+from xinyong.accounts.models import Department
+from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
+from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.collection.mapping import mapping_apply
 from xinyong.collection.readers import SourceRow
 from xinyong.collection.validation import (
     ROW_ISSUE_MESSAGES,
     WARNING_CODES,
-    RecordInput,
     RowIssue,
     RowValidator,
-    SubjectInput,
-    _uscc_fast,
     row_validate,
 )
+from xinyong.collection.validation.identity import uscc_is_clean
 from xinyong.core.identifiers import (
     USCC_CONFIRMED_BY_OPERATOR,
     USCC_NO_CODE,
@@ -48,6 +52,8 @@ from xinyong.core.identifiers import (
     generate_uscc,
     org_code_check_char,
 )
+from xinyong.records.bulk import RecordInput
+from xinyong.subjects.bulk import SubjectInput
 
 PENALTY = schema("penalty")
 LICENSE = schema("license")
@@ -651,15 +657,13 @@ def test_extra_cells_reject_an_otherwise_valid_row():
     assert f"第 7 行有 1 个单元格超出了列标题的范围（第 {len(headers) + 2} 列起" in bad.errors[0].message
 
 
-def test_row_validate_reuses_one_validator():
-    from xinyong.collection import validation
-
-    validation._VALIDATORS.clear()
+def test_row_validate_gives_what_one_validator_gives_row_after_row():
     kwargs = {"schema": PENALTY, "department": DEPT, "as_of": AS_OF, "columns": columns_for(PENALTY)}
-    first = row_validate(number=2, values=penalty_row(), **kwargs)
-    second = row_validate(number=3, values=penalty_row(CF_JDRQ="坏日期"), **kwargs)
-    assert first.ok and not second.ok
-    assert len(validation._VALIDATORS) == 1
+    one = RowValidator(**kwargs)
+    rows = [(2, penalty_row()), (3, penalty_row(CF_JDRQ="坏日期")), (4, penalty_row())]
+    results = [row_validate(number=number, values=values, **kwargs) for number, values in rows]
+    assert [r.ok for r in results] == [True, False, True]
+    assert results == [one.validate(number, values) for number, values in rows]
 
 
 def test_without_department_nothing_is_filled():
@@ -668,10 +672,6 @@ def test_without_department_nothing_is_filled():
 
 
 def test_with_a_stored_catalog_version_and_department(db):
-    from xinyong.accounts.models import Department
-    from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
-    from xinyong.catalog.services import catalog_load_fixtures
-
     catalog_load_fixtures(as_of=AS_OF)
     dept = Department.objects.create(code="samr", name="甲市市场监督管理局", uscc=AUTHORITY_USCC)
     stored = catalog_version_schema(catalog_item_current_version("penalty"))
@@ -744,7 +744,7 @@ def test_compiled_conditions_agree_with_the_catalog(kind, kinds, uscc, id_type, 
 )
 def test_fast_uscc_path_agrees_with_check_uscc(code, kind):
     result = check_uscc(code, subject_kind=kind)
-    if _uscc_fast(code, kind):
+    if uscc_is_clean(code, kind):
         assert result.ok and not result.warnings and result.normalized == code
     else:
         assert not (result.ok and not result.warnings and result.normalized == code)

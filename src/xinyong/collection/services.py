@@ -65,7 +65,6 @@ from xinyong.catalog.selectors import (
     catalog_version_schema,
 )
 from xinyong.catalog.spec import FieldType, ItemSchema, is_empty
-from xinyong.collection.limits import human_size
 from xinyong.collection.mapping import MappingProposal, mapping_apply, mapping_suggest, platform_filled_fields
 from xinyong.collection.models import (
     Batch,
@@ -77,9 +76,20 @@ from xinyong.collection.models import (
     RejectedRow,
     RowWarning,
 )
+<<<<<<< HEAD
 from xinyong.collection.permissions import can_upload_for
 from xinyong.collection.read_errors import READ_ERROR_MESSAGES
 from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
+=======
+from xinyong.collection.readers import (
+    READ_ERROR_MESSAGES,
+    ReadError,
+    SourceRow,
+    human_size,
+    open_table,
+    write_rejection_file,
+)
+>>>>>>> wt-readers
 from xinyong.collection.row_warnings import WarningEntry, row_warnings_build, warning_entry
 from xinyong.collection.selectors import uscc_confirmations_for
 from xinyong.collection.storage import (

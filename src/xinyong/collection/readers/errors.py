@@ -1,7 +1,7 @@
 """Why an uploaded file cannot be read: :class:`ReadError` with a stable code and a zh-hans message.
 
-Shared by the readers (``collection.readers``) and the bounds on what a file may expand to
-(``collection.limits``); the codes and their limits are listed in ``docs/limits.md``.
+Shared by the readers of this package and the bounds on what a file may expand to (:mod:`.limits`,
+:mod:`.packages`); the codes and their limits are listed in ``docs/limits.md``.
 """
 
 from __future__ import annotations
