@@ -380,14 +380,10 @@ class Validator:
 
 
 def _fallback_validate(schema, number: int, values: dict) -> Checked:
-<<<<<<< HEAD
-    """Identifiers, required fields, code lists, dates, amounts, lengths (docs/identifiers.md, dual-disclosure.md)."""
-=======
     """Identifiers, required fields, code lists, dates, amounts and lengths, without the app.
 
     The rules are those of docs/identifiers.md and docs/dual-disclosure.md.
     """
->>>>>>> wt-readers
     from xinyong.catalog.spec import is_empty
     from xinyong.core.dates import DateParseError, parse_date_value
     from xinyong.core.identifiers import check_ric, check_uscc

@@ -76,11 +76,7 @@ from xinyong.collection.models import (
     RejectedRow,
     RowWarning,
 )
-<<<<<<< HEAD
 from xinyong.collection.permissions import can_upload_for
-from xinyong.collection.read_errors import READ_ERROR_MESSAGES
-from xinyong.collection.readers import ReadError, SourceRow, open_table, write_rejection_file
-=======
 from xinyong.collection.readers import (
     READ_ERROR_MESSAGES,
     ReadError,
@@ -89,7 +85,6 @@ from xinyong.collection.readers import (
     open_table,
     write_rejection_file,
 )
->>>>>>> wt-readers
 from xinyong.collection.row_warnings import WarningEntry, row_warnings_build, warning_entry
 from xinyong.collection.selectors import uscc_confirmations_for
 from xinyong.collection.storage import (
