@@ -258,9 +258,13 @@ def _run(args: argparse.Namespace) -> None:
     from django.db import connection
 
     from xinyong.accounts.models import User
-    from xinyong.accounts.services import authorisation_create
     from xinyong.reports.models import ReportKind
-    from xinyong.reports.services import report_issue, report_render_html, report_render_pdf
+    from xinyong.reports.services import (
+        authorisation_create,
+        report_issue,
+        report_render_html,
+        report_render_pdf,
+    )
 
     rng = random.Random(20261120)
     started = time.perf_counter()

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "xinyong.core",
     "xinyong.accounts",
+    "xinyong.workdays",
     "xinyong.catalog",
     "xinyong.subjects",
     "xinyong.records",
@@ -100,6 +101,9 @@ INSTALLED_APPS = [
     "xinyong.api",
     "xinyong.demo",
     "xinyong.console",
+    # The top-level package: its management commands `serve` and `daily` run the supervisor (serve.py) and
+    # the daily jobs (scheduled.py), which compose every app and so belong to no app of their own.
+    "xinyong",
 ]
 
 MIDDLEWARE = [

@@ -18,13 +18,13 @@ from xinyong.collection.models import Batch, BatchChannel, BatchStatus
 from xinyong.collection.readers import open_table
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc
-from xinyong.core.services import calendar_seed
-from xinyong.core.workdays import load_work_calendar
 from xinyong.demo.county import FORM_OFFICERS, UPLOADS
 from xinyong.demo.generate import PENDING_DIR, demo_subjects, generate_county
 from xinyong.demo.services import REJECTIONS_DIR, DemoReport, _departments, demo_build
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.subjects.models import Subject
+from xinyong.workdays.selectors import work_calendar_load
+from xinyong.workdays.services import calendar_seed
 
 AS_OF = dt.date(2026, 6, 15)
 
@@ -164,7 +164,7 @@ def _generate(directory, seed, subjects=60):
         as_of=AS_OF,
         departments=departments,
         schemas=schemas,
-        calendar=load_work_calendar(first=AS_OF - dt.timedelta(days=4 * 365), last=AS_OF),
+        calendar=work_calendar_load(first=AS_OF - dt.timedelta(days=4 * 365), last=AS_OF),
         directory=directory,
     )
     digests = {

@@ -15,12 +15,12 @@ from xinyong.accounts.models import (
     Role,
     User,
 )
-from xinyong.accounts.services import authorisation_create
 from xinyong.catalog.selectors import catalog_item_current_version
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.codes import DisclosureScope, SubjectKind
 from xinyong.records.models import Channel, RecordStatus
 from xinyong.records.services import record_ingest
+from xinyong.reports.services import authorisation_create
 from xinyong.subjects.services import linked_person_add, subject_resolve
 
 AS_OF = dt.date(2026, 6, 15)

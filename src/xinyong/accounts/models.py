@@ -431,7 +431,8 @@ class Authorisation(models.Model):
     个人信息保护法 (docs/access.md): a query by a third party about a subject needs the subject's authorisation,
     recorded with its scope and expiry. An authorisation is usable from ``valid_from`` to ``valid_until``
     (both inclusive) until it is revoked; revocation is final. Rows are recorded and revoked through
-    ``accounts.services`` (``authorisation_create`` / ``authorisation_revoke``), which write the audit log.
+    ``reports.services`` (``authorisation_create`` / ``authorisation_revoke``), which write the audit log;
+    issuing authorised reports is what they are for.
     """
 
     subject = models.ForeignKey(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from xinyong.accounts.models import Role
 from xinyong.console import selectors
 from xinyong.console.access import can_submit_collection, console_view, effective_role
-from xinyong.core.workdays import calendar_alerts
+from xinyong.workdays.selectors import calendar_alerts
 
 
 class ConsoleLoginView(auth_views.LoginView):

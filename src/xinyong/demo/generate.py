@@ -39,7 +39,6 @@ from stdnum.iso7064 import mod_11_10
 from xinyong.catalog.spec import ItemSchema
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc, generate_ric, generate_uscc
-from xinyong.core.workdays import WorkCalendar
 from xinyong.demo.county import (
     ASSOCIATIONS,
     COOPS,
@@ -63,6 +62,7 @@ from xinyong.demo.county import (
     PenaltyType,
     Upload,
 )
+from xinyong.workdays.arithmetic import WorkCalendar
 
 HISTORY_YEARS = 3
 EXTRA_RECORDS = 1.2  # records beyond one per subject, per subject

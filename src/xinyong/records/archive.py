@@ -44,6 +44,7 @@ from xinyong.records.models import (
     RecordStatus,
     SeverityTier,
 )
+from xinyong.records.permissions import subjects_visible_to
 from xinyong.records.selectors import (
     can_read_old_versions,
     record_effective_status,
@@ -52,7 +53,7 @@ from xinyong.records.selectors import (
 )
 from xinyong.subjects.models import AliasKind, Subject
 from xinyong.subjects.names import normalize_name
-from xinyong.subjects.selectors import ric_lookup_hash, subjects_visible_to
+from xinyong.subjects.selectors import ric_lookup_hash
 
 # Console roles that may open the archive. Window clerks work on credit checks and see no archive.
 ARCHIVE_ROLES = frozenset({Role.OPERATOR, Role.AUDITOR, Role.DATA_OFFICER, Role.REVIEWER})

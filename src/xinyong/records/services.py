@@ -23,7 +23,6 @@ from xinyong.catalog.selectors import catalog_item_current_version, catalog_item
 from xinyong.core.codes import DisclosureScope
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
-from xinyong.core.workdays import add_working_days
 from xinyong.records.models import (
     Channel,
     CreditRecord,
@@ -45,6 +44,7 @@ from xinyong.records.timeliness import record_timeliness
 from xinyong.records.windows import Window, WindowCalculator
 from xinyong.subjects import crypto
 from xinyong.subjects.models import Subject
+from xinyong.workdays.selectors import working_days_add
 
 
 class RecordError(CodedError):
@@ -209,7 +209,7 @@ def _window_values(
 
 def withdrawal_due(status_date: dt.date) -> dt.date:
     """Last day to stop publishing a revoked or withdrawn record: 3 working days after the status date."""
-    return add_working_days(status_date, WITHDRAWAL_DEADLINE_WD).date
+    return working_days_add(start=status_date, days=WITHDRAWAL_DEADLINE_WD).date
 
 
 def _status_values(

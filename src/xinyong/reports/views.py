@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from xinyong.api.throttling import DEFAULT_PUBLIC_RATE, SettingRateThrottle
+from xinyong.core.throttling import DEFAULT_PUBLIC_RATE, SettingRateThrottle
 from xinyong.reports.models import CreditReport, ReportKind
 from xinyong.reports.pdf import ReportFontsMissing
 from xinyong.reports.selectors import report_find, report_verify
