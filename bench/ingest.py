@@ -491,7 +491,9 @@ def _context():
     from xinyong.accounts.models import Department
     from xinyong.catalog.selectors import catalog_item_current_version
 
-    return catalog_item_current_version("penalty", on=AS_OF), Department.objects.get(code=DEPARTMENT_CODE)
+    return catalog_item_current_version(code="penalty", on=AS_OF), Department.objects.get(
+        code=DEPARTMENT_CODE
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

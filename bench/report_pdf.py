@@ -107,7 +107,7 @@ def _build(records: int, rng: random.Random):
     ).subject
     linked_person_add(subject=subject, role="legal_representative", name="王某某", source="登记信息")
     versions = {
-        code: catalog_item_current_version(code)
+        code: catalog_item_current_version(code=code)
         for code in (
             "license",
             "penalty",

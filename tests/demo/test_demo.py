@@ -155,7 +155,7 @@ def test_small_demo_loads_department_files_as_batches(home):
 def _generate(directory, seed, subjects=60):
     departments = {code: (d.name, d.uscc) for code, d in _departments(DemoReport()).items()}
     schemas = {
-        item: catalog_version_schema(catalog_item_current_version(item, on=AS_OF))
+        item: catalog_version_schema(version=catalog_item_current_version(code=item, on=AS_OF))
         for item in ("license", "penalty")
     }
     plan = generate_county(
@@ -187,7 +187,7 @@ def test_generation_is_deterministic_for_a_seed(tmp_path):
 
 
 def test_demo_subjects_have_valid_distinct_identifiers():
-    subjects = demo_subjects(random.Random(3), 400)
+    subjects = demo_subjects(rng=random.Random(3), count=400)
     assert len({s.uscc or s.ric for s in subjects if s.uscc != USCC_NO_CODE}) == len(
         [s for s in subjects if s.uscc != USCC_NO_CODE]
     )

@@ -43,8 +43,8 @@ def catalog(db, settings):
     settings.XINYONG_SECTOR_DEPARTMENTS = {"fire": "消防", "emergency": "安全生产"}
     catalog_load_fixtures(as_of=dt.date(2026, 6, 15))
     return {
-        "penalty": catalog_item_current_version("penalty"),
-        "license": catalog_item_current_version("license"),
+        "penalty": catalog_item_current_version(code="penalty"),
+        "license": catalog_item_current_version(code="license"),
     }
 
 

@@ -46,7 +46,7 @@ def catalog(db):
     """The shipped catalog (valid since 2024), keyed by item code → current version."""
     catalog_load_fixtures(as_of=dt.date(2024, 1, 1))
     codes = ("license", "penalty", "serious_dishonesty", "abnormal_operations", "commitment", "honour")
-    return {code: catalog_item_current_version(code) for code in codes}
+    return {code: catalog_item_current_version(code=code) for code in codes}
 
 
 @pytest.fixture

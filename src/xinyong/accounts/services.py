@@ -283,7 +283,7 @@ def apiclient_authenticate(*, key: str | None, now: dt.datetime | None = None) -
 # Audit log
 
 
-def request_ip(request: HttpRequest | None) -> str | None:
+def request_ip(*, request: HttpRequest | None) -> str | None:
     """The client address of a request (REMOTE_ADDR; set it correctly in the reverse proxy)."""
     if request is None:
         return None
@@ -382,7 +382,7 @@ def audit_log(
         "outcome": str(outcome),
         "purpose": _clip(purpose, 200),
         "detail": canonical_detail(detail),
-        "ip": canonical_ip(ip or request_ip(request)),
+        "ip": canonical_ip(ip or request_ip(request=request)),
         "created_at": at or timezone.now(),
         **_actor_fields(actor),
         **_object_fields(obj),

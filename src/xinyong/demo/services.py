@@ -311,7 +311,8 @@ def demo_build(
         as_of=as_of,
         departments={code: (d.name, d.uscc) for code, d in departments.items()},
         schemas={
-            item: catalog_version_schema(catalog_item_current_version(item, on=as_of)) for item in ITEMS
+            item: catalog_version_schema(version=catalog_item_current_version(code=item, on=as_of))
+            for item in ITEMS
         },
         calendar=work_calendar_load(first=history_start - dt.timedelta(days=120), last=as_of),
         directory=report.directory,

@@ -73,9 +73,9 @@ def _resolve_item_version(
         raise RecordError("item_required", "请指定信用信息目录项")
     try:
         # The version in force when the record is received is the one it is validated against.
-        return catalog_item_current_version(item_code, on=on)
+        return catalog_item_current_version(code=item_code, on=on)
     except CatalogItemVersion.DoesNotExist as exc:
-        raise RecordError(*catalog_item_unknown_error(item_code, on=on)) from exc
+        raise RecordError(*catalog_item_unknown_error(code=item_code, on=on)) from exc
 
 
 def _check_choice(value: str, choices, code: str, label: str, *, blank: bool = False) -> None:

@@ -8,6 +8,7 @@ class WorkdaysConfig(AppConfig):
     verbose_name = "工作日历"
 
     def ready(self) -> None:
+        # Imported in ready(): the handler uses the models, which are not loaded yet when this module is imported.
         from xinyong.workdays.signals import seed_calendar_after_migrate
 
         post_migrate.connect(seed_calendar_after_migrate, sender=self, dispatch_uid="workdays_seed_calendar")
