@@ -1,4 +1,5 @@
-"""Writes of the reports app: issuing a credit report, and rendering an issued report as HTML or PDF.
+"""Writes of the reports app: issuing a credit report, rendering an issued report as HTML or PDF, and
+recording and revoking the subjects' authorisations (当事人授权) that authorised reports are issued under.
 
 Issuing takes the snapshot of what the report shows (``reports.content``), gives it a number that is unique
 under concurrency (``XYBG`` + issue date + a daily sequence taken with one atomic upsert), a random
