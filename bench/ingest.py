@@ -494,7 +494,9 @@ def _context():
     from xinyong.accounts.models import Department
     from xinyong.catalog.selectors import catalog_item_current_version
 
-    return catalog_item_current_version("penalty", on=AS_OF), Department.objects.get(code=DEPARTMENT_CODE)
+    return catalog_item_current_version(code="penalty", on=AS_OF), Department.objects.get(
+        code=DEPARTMENT_CODE
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -725,13 +727,13 @@ def run_iex(path: Path, *, limit: int | None, batch_ref: str) -> dict:
     from import_export import resources
 
     from xinyong.accounts.services import audit_log
-    from xinyong.core.workdays import load_work_calendar
     from xinyong.records.models import Channel, CreditRecord, CreditRecordVersion
     from xinyong.records.normalize import jsonable, normalize_document_number
     from xinyong.records.selectors import protected_field_codes
     from xinyong.records.services import _content_hash, _split_protected, _timeliness_values
     from xinyong.subjects import crypto
     from xinyong.subjects.services import SubjectError, subject_resolve
+    from xinyong.workdays.selectors import work_calendar_load
 
     item_version, department = _context()
     received_at = timezone.make_aware(dt.datetime.combine(AS_OF, dt.time(9, 0)))
@@ -764,7 +766,7 @@ def run_iex(path: Path, *, limit: int | None, batch_ref: str) -> dict:
 
         def before_import(self, dataset, **kwargs):
             dataset.append_col([""] * len(dataset), header="document_number_key")
-            self.calendar = load_work_calendar(first=dt.date(2000, 1, 1), last=AS_OF)
+            self.calendar = work_calendar_load(first=dt.date(2000, 1, 1), last=AS_OF)
 
         def before_import_row(self, row, **kwargs):
             number = kwargs["row_number"] + 1  # the header is line 1

@@ -474,7 +474,7 @@ def build_records(*, count: int, seed: int) -> dict:
     from xinyong.records.models import CreditRecord, CreditRecordVersion
 
     records_table, versions_table = CreditRecord._meta.db_table, CreditRecordVersion._meta.db_table
-    items = {code: catalog_item_current_version(code, on=AS_OF) for code, _share in ITEM_SHARES}
+    items = {code: catalog_item_current_version(code=code, on=AS_OF) for code, _share in ITEM_SHARES}
     departments = list(Department.objects.order_by("id").values_list("id", "name", "code"))
     abbreviations = dict((code, abbr) for code, _name, abbr in DEPARTMENTS)
 

@@ -107,7 +107,7 @@ def _build(records: int, rng: random.Random):
     ).subject
     linked_person_add(subject=subject, role="legal_representative", name="王某某", source="登记信息")
     versions = {
-        code: catalog_item_current_version(code)
+        code: catalog_item_current_version(code=code)
         for code in (
             "license",
             "penalty",
@@ -258,9 +258,13 @@ def _run(args: argparse.Namespace) -> None:
     from django.db import connection
 
     from xinyong.accounts.models import User
-    from xinyong.accounts.services import authorisation_create
     from xinyong.reports.models import ReportKind
-    from xinyong.reports.services import report_issue, report_render_html, report_render_pdf
+    from xinyong.reports.services import (
+        authorisation_create,
+        report_issue,
+        report_render_html,
+        report_render_pdf,
+    )
 
     rng = random.Random(20261120)
     started = time.perf_counter()

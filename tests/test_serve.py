@@ -53,7 +53,7 @@ from xinyong.collection.services import (
     batch_create_from_file,
     batch_start,
 )
-from xinyong.core.management.commands import serve as serve_command
+from xinyong.management.commands import serve as serve_command
 from xinyong.records import scheduled as records_scheduled
 from xinyong.records.models import CreditRecord
 

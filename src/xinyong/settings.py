@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "xinyong.core",
     "xinyong.accounts",
+    "xinyong.workdays",
     "xinyong.catalog",
     "xinyong.subjects",
     "xinyong.records",
@@ -100,6 +101,9 @@ INSTALLED_APPS = [
     "xinyong.api",
     "xinyong.demo",
     "xinyong.console",
+    # The top-level package: its management commands `serve` and `daily` run the supervisor (serve.py) and
+    # the daily jobs (scheduled.py), which compose every app and so belong to no app of their own.
+    "xinyong",
 ]
 
 MIDDLEWARE = [
@@ -247,7 +251,7 @@ XINYONG_CHANGE_FEED_SETTLE_SECONDS = int(os.environ.get("XINYONG_CHANGE_FEED_SET
 # Credit reports: the public address printed on reports (verification link and QR code) when a report is
 # rendered outside a web request; pages use the request's own address. E.g. https://credit.example.gov.cn
 XINYONG_SITE_URL = os.environ.get("XINYONG_SITE_URL", "")
-# Public (keyless) API endpoints: requests per client address, "number/period" (s, m, h, d); api/throttling.py.
+# Public (keyless) API endpoints: requests per client address, "number/period" (s, m, h, d); core/throttling.py.
 XINYONG_PUBLIC_API_RATE = os.environ.get("XINYONG_PUBLIC_API_RATE", "120/m")
 # The public portal's name, shown in its header, page titles and footer.
 XINYONG_PORTAL_NAME = os.environ.get("XINYONG_PORTAL_NAME", "信用信息公示服务平台")

@@ -28,7 +28,7 @@ MATRIX = {
     "accounts.add_auditentry": set(),
     "catalog.change_catalogitem": {"operator"},
     "catalog.view_catalogitem": {"operator", "data_officer", "reviewer", "auditor"},
-    "core.change_calendarday": {"operator"},
+    "workdays.change_calendarday": {"operator"},
     "subjects.view_subject": {"operator", "data_officer", "reviewer", "window_clerk", "auditor"},
     "subjects.change_subject": {"operator"},
     # The duplicate-review queue is back-office work: not for window clerks.

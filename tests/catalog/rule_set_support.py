@@ -15,7 +15,7 @@ def rule_set_revise(
     code: str, edit: Callable[[dict[str, Any]], None], *, change_note: str = ""
 ) -> RuleSet | None:
     """Save a new version of rule set ``code`` whose rules ``edit`` changed (a copy of the current ones)."""
-    current = rule_set_current(code)
+    current = rule_set_current(code=code)
     rules = copy.deepcopy(current.rules)
     edit(rules)
     data = {

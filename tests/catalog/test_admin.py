@@ -37,7 +37,7 @@ def test_operator_edits_an_item_and_gets_a_new_version(client, loaded, operator)
     content = _content_of(page)
     data = yaml.safe_load(content)
     assert data["rule_set"] == "ndrc-36" and len(data["fields"]) == len(
-        catalog_item_current_version("penalty").fields
+        catalog_item_current_version(code="penalty").fields
     )
     assert "v1" in page.content.decode()  # version history
 
@@ -49,7 +49,7 @@ def test_operator_edits_an_item_and_gets_a_new_version(client, loaded, operator)
     assert response.status_code == 200
     assert "已创建“行政处罚”第 2 版" in response.content.decode()
 
-    v2 = catalog_item_current_version("penalty")
+    v2 = catalog_item_current_version(code="penalty")
     assert (v2.number, v2.change_note, str(v2.valid_from), v2.created_by) == (
         2,
         "增加同义表头",
@@ -114,7 +114,7 @@ def test_operator_adds_a_new_item(client, loaded, operator):
         follow=True,
     )
     assert response.status_code == 200
-    version = catalog_item_current_version("enforcement")
+    version = catalog_item_current_version(code="enforcement")
     assert version.number == 1 and version.disclosure_scope == "shared"
 
 
@@ -131,7 +131,7 @@ def test_data_officer_reads_but_cannot_change(client, loaded, data_officer):
 
 def test_versions_are_read_only_in_the_admin(client, loaded, operator):
     client.force_login(operator)
-    version = catalog_item_current_version("penalty")
+    version = catalog_item_current_version(code="penalty")
     url = reverse("admin:catalog_catalogitemversion_change", args=[version.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -164,7 +164,7 @@ def test_changelists_with_search_and_filters(client, loaded, operator):
 
 def test_rule_set_edit_creates_a_new_version(client, loaded, operator):
     client.force_login(operator)
-    v1 = rule_set_current("ndrc-36")
+    v1 = rule_set_current(code="ndrc-36")
     url = reverse("admin:catalog_ruleset_change", args=[v1.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -184,7 +184,7 @@ def test_rule_set_edit_creates_a_new_version(client, loaded, operator):
     )
     assert response.status_code == 200
     assert "第 2 版" in response.content.decode()
-    v2 = rule_set_current("ndrc-36")
+    v2 = rule_set_current(code="ndrc-36")
     assert v2.version == 2 and v2.tier_rule("serious").min_months == 18 and v2.change_note == "本地从严"
     v1.refresh_from_db()
     assert v1.tier_rule("serious").min_months == 12
@@ -193,7 +193,7 @@ def test_rule_set_edit_creates_a_new_version(client, loaded, operator):
 
 def test_rule_set_edit_with_overlap_is_refused(client, loaded, operator):
     client.force_login(operator)
-    v1 = rule_set_current("ndrc-36")
+    v1 = rule_set_current(code="ndrc-36")
     url = reverse("admin:catalog_ruleset_change", args=[v1.pk])
     rules_yaml = client.get(url).context["adminform"].form.fields["rules_yaml"].initial
     response = client.post(
@@ -231,10 +231,10 @@ def test_code_list_edit_versions_the_items_using_it(client, loaded, operator):
     assert response.status_code == 200
     using = {"license", "penalty", "serious_dishonesty", "commitment", "honour"}
     for code in using:
-        version = catalog_item_current_version(code)
+        version = catalog_item_current_version(code=code)
         assert version.number == 2, code
         assert "港澳台居民居住证" in [e["value"] for e in version.code_lists["id_type"]["entries"]]
-    assert catalog_item_current_version("registration").number == 1
+    assert catalog_item_current_version(code="registration").number == 1
 
 
 def test_code_list_edit_is_validated(client, loaded, operator):
@@ -271,7 +271,7 @@ def test_nobody_deletes_catalog_rows(client, loaded, operator):
         client.post(reverse("admin:catalog_catalogitem_delete", args=[item.pk]), {"post": "yes"}).status_code
         == 403
     )
-    rule_set = rule_set_current("ndrc-36")
+    rule_set = rule_set_current(code="ndrc-36")
     assert (
         client.post(reverse("admin:catalog_ruleset_delete", args=[rule_set.pk]), {"post": "yes"}).status_code
         == 403
@@ -288,7 +288,7 @@ def test_read_only_roles_see_the_content_in_chinese_without_an_editor(client, lo
         reverse(
             "admin:catalog_codelist_change", args=[CodeList.objects.get(code="subject_kind").pk]
         ): "自然人",
-        reverse("admin:catalog_ruleset_change", args=[rule_set_current("ndrc-36").pk]): "tiers",
+        reverse("admin:catalog_ruleset_change", args=[rule_set_current(code="ndrc-36").pk]): "tiers",
     }
     for url, expected in pages.items():
         response = client.get(url)

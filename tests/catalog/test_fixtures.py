@@ -144,11 +144,11 @@ def test_load_creates_every_item_code_list_and_rule_set(loaded):
 
 
 def test_license_has_every_rules_field_with_its_required_flag(loaded):
-    _check_required(catalog_item_current_version("license"), LICENSE_FIELDS, "XK")
+    _check_required(catalog_item_current_version(code="license"), LICENSE_FIELDS, "XK")
 
 
 def test_penalty_has_every_rules_field_with_its_required_flag(loaded):
-    _check_required(catalog_item_current_version("penalty"), PENALTY_FIELDS, "CF")
+    _check_required(catalog_item_current_version(code="penalty"), PENALTY_FIELDS, "CF")
 
 
 def test_penalty_kinds_are_the_fourteen_statutory_values(loaded):
@@ -211,7 +211,7 @@ def test_code_lists_match_platform_choices(loaded):
     ],
 )
 def test_every_item_is_complete(loaded, code):
-    version = catalog_item_current_version(code)
+    version = catalog_item_current_version(code=code)
     schema = version.schema()
     assert version.legal_basis and version.subject_kinds and version.polarity
     assert version.disclosure_scope in DisclosureScope.values
@@ -226,7 +226,7 @@ def test_every_item_is_complete(loaded, code):
 
 
 def test_natural_persons_penalties_are_shared_not_public(loaded):
-    version = catalog_item_current_version("penalty")
+    version = catalog_item_current_version(code="penalty")
     assert version.scope_for(SubjectKind.ORGANISATION) == DisclosureScope.PUBLIC
     assert version.scope_for(SubjectKind.INDIVIDUAL_BUSINESS) == DisclosureScope.PUBLIC
     assert version.scope_for(SubjectKind.NATURAL_PERSON) == DisclosureScope.SHARED
@@ -243,7 +243,7 @@ def test_reload_is_idempotent(loaded):
 
 
 def test_changed_yaml_creates_a_new_version_of_that_item_only(loaded, fixture_copy):
-    old = catalog_item_current_version("penalty")
+    old = catalog_item_current_version(code="penalty")
     old_fields, old_hash = list(old.fields), old.content_hash
     edit(
         fixture_copy / "items" / "penalty.yaml",
@@ -254,14 +254,14 @@ def test_changed_yaml_creates_a_new_version_of_that_item_only(loaded, fixture_co
     report = catalog_load_fixtures(path=fixture_copy, as_of=dt.date(2026, 7, 1))
 
     assert [f"{v.item.code} v{v.number}" for v in report.versions_created] == ["penalty v2"]
-    new = catalog_item_current_version("penalty")
+    new = catalog_item_current_version(code="penalty")
     assert new.number == 2 and new.valid_from == dt.date(2026, 7, 1)
     assert "罚没金额" in new.schema().field("CF_NR_FK").synonyms
     old.refresh_from_db()
     assert old.fields == old_fields and old.content_hash == old_hash  # the old version is intact
     assert "罚没金额" not in old.schema().field("CF_NR_FK").synonyms
-    assert catalog_item_current_version("license").number == 1
-    assert catalog_item_current_version("penalty", on=dt.date(2026, 6, 20)).number == 1
+    assert catalog_item_current_version(code="license").number == 1
+    assert catalog_item_current_version(code="penalty", on=dt.date(2026, 6, 20)).number == 1
 
 
 def test_changed_item_metadata_updates_in_place(loaded, fixture_copy):
@@ -280,7 +280,7 @@ def test_changed_code_list_creates_versions_of_the_items_using_it(loaded, fixtur
     report = catalog_load_fixtures(path=fixture_copy, as_of=LOAD_DAY)
     assert report.code_lists_updated == ["penalty_kind"]
     assert [v.item.code for v in report.versions_created] == ["penalty"]
-    penalty = catalog_item_current_version("penalty")
+    penalty = catalog_item_current_version(code="penalty")
     assert penalty.schema().canonical_value("CF_CFLB", "吊销证照") == "吊销许可证件"
 
 
@@ -307,7 +307,7 @@ def test_a_single_item_file_uses_the_stored_code_lists(loaded, fixture_copy):
 
 
 def test_versions_are_immutable(loaded):
-    version = catalog_item_current_version("penalty")
+    version = catalog_item_current_version(code="penalty")
     version.legal_basis = "改写"
     with pytest.raises(ImmutableRowError):
         version.save()

@@ -27,7 +27,7 @@ def test_migrate_loads_the_catalog_into_an_empty_database(load_on_migrate):
     assert CodeList.objects.count() >= 6
     assert sorted(RuleSet.objects.values_list("code", flat=True)) == ["ndrc-36", "ndrc-527", "ndrc-58"]
     # The version in force on a past day is found: files can be checked as of that day.
-    assert catalog_item_current_version("penalty", on=dt.date(2025, 4, 1)).number == 1
+    assert catalog_item_current_version(code="penalty", on=dt.date(2025, 4, 1)).number == 1
     # The genesis entry stays entry 1, before the catalog's own entries.
     assert AuditEntry.objects.order_by("seq").first().action == "audit_genesis"
 
@@ -38,8 +38,8 @@ def test_migrate_loads_the_catalog_into_an_empty_database(load_on_migrate):
 
 def test_migrate_does_not_replace_an_operators_edits(load_on_migrate, operator):
     catalog_load_after_migrate(sender=None, using="default", verbosity=0)
-    penalty = catalog_item_current_version("penalty")
-    payload = catalog_version_payload(penalty)
+    penalty = catalog_item_current_version(code="penalty")
+    payload = catalog_version_payload(version=penalty)
     payload["fields"][0]["synonyms"] = [*payload["fields"][0].get("synonyms", []), "本地表头"]
     item = penalty.item
     catalog_item_save(
@@ -51,7 +51,7 @@ def test_migrate_does_not_replace_an_operators_edits(load_on_migrate, operator):
         as_of=LOAD_DAY,
     )
     catalog_load_after_migrate(sender=None, using="default", verbosity=0)
-    assert catalog_item_current_version("penalty").number == 2
+    assert catalog_item_current_version(code="penalty").number == 2
 
 
 def test_migrate_can_be_switched_off(settings):
@@ -66,27 +66,27 @@ def test_a_catalog_dated_by_its_load_day_is_backdated_to_the_legal_date(fixture_
         text = file.read_text(encoding="utf-8")
         file.write_text("\n".join(line for line in text.splitlines() if "valid_from: 20" not in line))
     catalog_load_fixtures(path=fixture_copy, as_of=LOAD_DAY)
-    assert catalog_item_current_version("penalty").valid_from == LOAD_DAY
+    assert catalog_item_current_version(code="penalty").valid_from == LOAD_DAY
 
     report = catalog_load_fixtures(as_of=LOAD_DAY)
     assert not report.versions_created
-    penalty = catalog_item_current_version("penalty", on=dt.date(2025, 4, 1))
+    penalty = catalog_item_current_version(code="penalty", on=dt.date(2025, 4, 1))
     assert (penalty.number, penalty.valid_from) == (1, dt.date(2021, 7, 15))
     entry = AuditEntry.objects.get(action="catalog_version_backdate", object_id=str(penalty.pk))
     assert entry.detail == {"item": "penalty", "from": "2026-06-15", "to": "2021-07-15"}
 
 
 def test_unknown_item_lists_the_known_ones(loaded):
-    code, message = catalog_item_unknown_error("penalties", on=LOAD_DAY)
+    code, message = catalog_item_unknown_error(code="penalties", on=LOAD_DAY)
     assert code == "item_unknown"
     assert "penalty（行政处罚）" in message and "license（行政许可）" in message
 
 
 def test_item_before_its_legal_date_says_when_it_takes_effect(loaded):
-    code, message = catalog_item_unknown_error("penalty", on=dt.date(2020, 1, 1))
+    code, message = catalog_item_unknown_error(code="penalty", on=dt.date(2020, 1, 1))
     assert code == "item_not_in_force" and "2021-07-15" in message
 
 
 def test_empty_catalog_says_how_to_load_it():
-    code, message = catalog_item_unknown_error("penalty", on=LOAD_DAY)
+    code, message = catalog_item_unknown_error(code="penalty", on=LOAD_DAY)
     assert code == "item_unknown" and "xinyong catalog load" in message

@@ -51,7 +51,7 @@ def test_no_rule_sets_at_all(db):
 
 
 def test_a_gap_between_rule_sets_is_an_error(loaded, operator):
-    rs = rule_set_current("ndrc-58")
+    rs = rule_set_current(code="ndrc-58")
     rule_set_save(data=_data(rs, in_force_to=dt.date(2025, 12, 31)), actor=operator)
     with pytest.raises(RuleSetNotFound):
         rule_set_in_force(on=dt.date(2026, 1, 15))
@@ -88,13 +88,15 @@ def test_tier_rules(loaded):
 
 
 def test_item_rule_set_follows_the_decision_date(loaded):
-    penalty = catalog_item_current_version("penalty")
+    penalty = catalog_item_current_version(code="penalty")
     assert penalty.rule_set_code == "ndrc-36"
-    assert catalog_rule_set_for(penalty, decision_date=dt.date(2020, 3, 1)).code == "ndrc-527"
-    assert catalog_rule_set_for(penalty, decision_date=dt.date(2024, 3, 1)).code == "ndrc-58"
-    assert catalog_rule_set_for(penalty, decision_date=dt.date(2026, 5, 1)).code == "ndrc-36"
+    assert catalog_rule_set_for(version=penalty, decision_date=dt.date(2020, 3, 1)).code == "ndrc-527"
+    assert catalog_rule_set_for(version=penalty, decision_date=dt.date(2024, 3, 1)).code == "ndrc-58"
+    assert catalog_rule_set_for(version=penalty, decision_date=dt.date(2026, 5, 1)).code == "ndrc-36"
     assert (
-        catalog_rule_set_for(catalog_item_current_version("license"), decision_date=dt.date(2026, 5, 1))
+        catalog_rule_set_for(
+            version=catalog_item_current_version(code="license"), decision_date=dt.date(2026, 5, 1)
+        )
         is None
     )
 
@@ -114,7 +116,7 @@ def _data(rs: RuleSet, **changes) -> dict:
 
 
 def test_editing_a_rule_set_creates_a_new_version(loaded, operator):
-    v1 = rule_set_current("ndrc-36")
+    v1 = rule_set_current(code="ndrc-36")
     rules = {
         **v1.rules,
         "tiers": {**v1.rules["tiers"], "general": {"published": True, "min_months": 6, "max_months": 12}},
@@ -131,7 +133,7 @@ def test_editing_a_rule_set_creates_a_new_version(loaded, operator):
 
 
 def test_rule_set_edit_is_validated(loaded, operator):
-    v1 = rule_set_current("ndrc-36")
+    v1 = rule_set_current(code="ndrc-36")
     with pytest.raises(CatalogFixtureError) as exc:
         rule_set_save(data=_data(v1, in_force_from=dt.date(2026, 3, 1)), actor=operator)
     assert "rule_set_overlap" in exc.value.codes
@@ -143,8 +145,8 @@ def test_rule_set_edit_is_validated(loaded, operator):
 
 
 def test_reloading_fixtures_after_an_edit_restores_the_shipped_rules_as_a_new_version(loaded, operator):
-    v1 = rule_set_current("ndrc-36")
+    v1 = rule_set_current(code="ndrc-36")
     rule_set_save(data=_data(v1, name="本地修订"), actor=operator)
     report = catalog_load_fixtures(as_of=LOAD_DAY)
     assert [f"{r.code} v{r.version}" for r in report.rule_sets_created] == ["ndrc-36 v3"]
-    assert rule_set_current("ndrc-36").name == v1.name
+    assert rule_set_current(code="ndrc-36").name == v1.name

@@ -22,12 +22,12 @@ from xinyong.catalog.spec import normalize_header
 
 @pytest.fixture
 def penalty(loaded) -> CatalogItemVersion:
-    return catalog_item_current_version("penalty")
+    return catalog_item_current_version(code="penalty")
 
 
 @pytest.fixture
 def license_(loaded) -> CatalogItemVersion:
-    return catalog_item_current_version("license")
+    return catalog_item_current_version(code="license")
 
 
 @pytest.mark.parametrize(
@@ -55,8 +55,8 @@ def license_(loaded) -> CatalogItemVersion:
     ],
 )
 def test_header_index_resolves_headers_and_synonyms(penalty, header, field):
-    assert catalog_header_index(penalty)[normalize_header(header)] == field
-    assert catalog_resolve_header(penalty, header) == field
+    assert catalog_header_index(version=penalty)[normalize_header(header)] == field
+    assert catalog_resolve_header(version=penalty, header=header) == field
 
 
 # The 2016 field set (docs/dual-disclosure.md): legacy column code → the modern field it is stored in.
@@ -102,48 +102,48 @@ LICENSE_LEGACY = {
 
 
 def test_legacy_penalty_codes(penalty):
-    index = catalog_header_index(penalty)
+    index = catalog_header_index(version=penalty)
     for legacy, modern in PENALTY_LEGACY.items():
         assert index[normalize_header(legacy)] == modern, legacy
-    assert catalog_legacy_headers(penalty)[normalize_header("cf_cflb2")] == "CF_CFLB"
+    assert catalog_legacy_headers(version=penalty)[normalize_header("cf_cflb2")] == "CF_CFLB"
 
 
 def test_legacy_license_codes(license_):
-    index = catalog_header_index(license_)
+    index = catalog_header_index(version=license_)
     for legacy, modern in LICENSE_LEGACY.items():
         assert index[normalize_header(legacy)] == modern, legacy
 
 
 def test_ignored_legacy_columns_are_known_but_not_mapped(penalty):
-    ignored = catalog_ignored_headers(penalty)
+    ignored = catalog_ignored_headers(version=penalty)
     for header in ("DFBM", "地方编码", "SJC", "数据更新时间戳", "CF_SYFW"):
         assert normalize_header(header) in ignored
-        assert catalog_resolve_header(penalty, header) is None
+        assert catalog_resolve_header(version=penalty, header=header) is None
     assert "接收时间" in ignored[normalize_header("SJC")]
 
 
 @pytest.mark.parametrize("header", ["", "处罚金额（元）", "XK_WSH", "行政许可决定文书号", "CF_UNKNOWN"])
 def test_unknown_headers_do_not_resolve(penalty, header):
-    assert catalog_resolve_header(penalty, header) is None
+    assert catalog_resolve_header(version=penalty, header=header) is None
 
 
 def test_legacy_id_column_implies_id_card(penalty):
-    schema = catalog_version_schema(penalty)
+    schema = catalog_version_schema(version=penalty)
     assert {"column": "CF_XDR_SFZ", "set": {"CF_XDR_ZJLX": "身份证"}} in schema.legacy_defaults
 
 
 def test_current_version_and_lookup_errors(loaded):
-    version = catalog_item_current_version("penalty")
+    version = catalog_item_current_version(code="penalty")
     assert version.item.code == "penalty" and version.number == 1
     with pytest.raises(CatalogItemVersion.DoesNotExist) as exc:
-        catalog_item_current_version("nope")
+        catalog_item_current_version(code="nope")
     assert "nope" in str(exc.value)
     with pytest.raises(CatalogItemVersion.DoesNotExist):
-        catalog_item_current_version("penalty", on=dt.date(2020, 1, 1))
+        catalog_item_current_version(code="penalty", on=dt.date(2020, 1, 1))
 
 
 def test_schema_required_fields_through_code_lists(penalty):
-    schema = catalog_version_schema(penalty)
+    schema = catalog_version_schema(version=penalty)
     # Old wording 法人及其他组织 is a synonym of 法人及非法人组织; the machine code works as well.
     for kind in ("法人及非法人组织", "法人及其他组织", "organisation"):
         assert schema.is_required("CF_XDR_SHXYM", {"CF_XDR_LB": kind})
@@ -161,7 +161,7 @@ def test_schema_required_fields_through_code_lists(penalty):
 
 
 def test_missing_required_on_a_realistic_row(penalty):
-    schema = catalog_version_schema(penalty)
+    schema = catalog_version_schema(version=penalty)
     row = {
         "CF_XDR_MC": "福州某某贸易有限公司",
         "CF_XDR_LB": "法人及非法人组织",
@@ -185,31 +185,31 @@ def test_missing_required_on_a_realistic_row(penalty):
 
 
 def test_canonical_values(penalty):
-    schema = catalog_version_schema(penalty)
+    schema = catalog_version_schema(version=penalty)
     assert schema.canonical_value("CF_XDR_LB", "法人和其他组织") == "法人及非法人组织"
     assert schema.canonical_value("CF_XDR_ZJLX", "台胞证") == "台湾居民来往大陆通行证"
     assert schema.canonical_value("CF_ZT", "1") is None
     assert schema.canonical_value("CF_ZT", "1", legacy=True) == "无效"
     assert schema.canonical_value("CF_WSH", " 榕市监罚 12 号 ") == "榕市监罚12号"
-    assert code_list_view("subject_kind").code_for("个体户") == "individual_business"
+    assert code_list_view(code="subject_kind").code_for("个体户") == "individual_business"
 
 
 def test_source_departments_resolve_lazily(loaded):
-    version = catalog_item_current_version("abnormal_operations")
+    version = catalog_item_current_version(code="abnormal_operations")
     assert version.source_departments == ["samr"]
-    assert list(catalog_version_source_departments(version)) == []
-    assert catalog_version_unknown_departments(version) == ["samr"]
+    assert list(catalog_version_source_departments(version=version)) == []
+    assert catalog_version_unknown_departments(version=version) == ["samr"]
     dept = Department.objects.create(code="samr", name="市市场监督管理局")
-    assert list(catalog_version_source_departments(version)) == [dept]
-    assert catalog_version_unknown_departments(version) == []
-    assert catalog_item_current_version("penalty").source_departments == []  # every department
+    assert list(catalog_version_source_departments(version=version)) == [dept]
+    assert catalog_version_unknown_departments(version=version) == []
+    assert catalog_item_current_version(code="penalty").source_departments == []  # every department
 
 
 def test_a_version_accepts_its_source_departments_or_every_department_when_none_is_named(loaded):
     samr = Department.objects.create(code="samr", name="市市场监督管理局")
     tax = Department.objects.create(code="tax", name="市税务局")
-    named = catalog_item_current_version("abnormal_operations")
+    named = catalog_item_current_version(code="abnormal_operations")
     assert named.accepts_from(samr)
     assert not named.accepts_from(tax)
-    open_to_all = catalog_item_current_version("penalty")
+    open_to_all = catalog_item_current_version(code="penalty")
     assert open_to_all.accepts_from(samr) and open_to_all.accepts_from(tax)

@@ -42,7 +42,7 @@ def by_code(row: dict) -> dict:
     """The same row keyed by field code (CF_…) instead of Chinese header."""
     from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
 
-    schema = catalog_version_schema(catalog_item_current_version("penalty"))
+    schema = catalog_version_schema(version=catalog_item_current_version(code="penalty"))
     names = {spec.name: spec.code for spec in schema.fields}
     return {names[k]: v for k, v in row.items()}
 

@@ -431,7 +431,7 @@ def form_values(i: int) -> dict:
     row = penalty_row(i)
     from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
 
-    schema = catalog_version_schema(catalog_item_current_version("penalty"))
+    schema = catalog_version_schema(version=catalog_item_current_version(code="penalty"))
     by_name = {spec.name: spec.code for spec in schema.fields}
     return {by_name[header]: value for header, value in row.items()}
 

@@ -140,8 +140,8 @@ def test_the_registration_authority_is_the_source_department_of_a_registration_i
     from xinyong.catalog.selectors import catalog_item_current_version
     from xinyong.collection.selectors import uscc_confirmations_for
 
-    registration = catalog_item_current_version("registration", on=AS_OF)
-    penalty = catalog_item_current_version("penalty", on=AS_OF)
+    registration = catalog_item_current_version(code="registration", on=AS_OF)
+    penalty = catalog_item_current_version(code="penalty", on=AS_OF)
     assert uscc_confirmations_for(item_version=registration, department=dept_a).registration_authority
     assert not uscc_confirmations_for(item_version=registration, department=dept_b).registration_authority
     assert not uscc_confirmations_for(item_version=penalty, department=dept_a).registration_authority

@@ -132,7 +132,7 @@ def test_the_form_finds_the_uploaded_record_despite_invisible_characters(
         department=dept_a,
         actor=officer_a,
     )
-    schema = catalog_version_schema(catalog_item_current_version("penalty"))
+    schema = catalog_version_schema(version=catalog_item_current_version(code="penalty"))
     by_name = {spec.name: spec.code for spec in schema.fields}
     row = penalty_row(1, 行政处罚决定书文号=NUMBER[:3] + "\u00ad\u2066" + NUMBER[3:] + "\u2069")
     result = record_submit_form(

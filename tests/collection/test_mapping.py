@@ -163,7 +163,7 @@ def test_with_a_stored_catalog_version(db):
     from xinyong.catalog.services import catalog_load_fixtures
 
     catalog_load_fixtures(as_of=AS_OF)
-    version = catalog_item_current_version("penalty")
+    version = catalog_item_current_version(code="penalty")
     proposal = mapping_suggest(headers=["CF_WSH", "处罚种类", "CF_XDR_GSDJ"], item_version=version)
     assert by_header(proposal) == {
         "CF_WSH": ("CF_WSH", "code"),

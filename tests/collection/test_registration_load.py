@@ -182,12 +182,12 @@ def test_a_department_that_is_not_the_registration_authority_vouches_for_nothing
     assert refused.value.code == "department_not_source"
 
     # An edited catalog that names no source department: anyone may send it, and no one vouches for codes.
-    version = catalog_item_current_version("registration", on=AS_OF)
+    version = catalog_item_current_version(code="registration", on=AS_OF)
     catalog_item_save(
         code="registration",
         name=version.item.name,
         category=CatalogCategory.REGISTRATION,
-        payload={**catalog_version_payload(version), "source_departments": []},
+        payload={**catalog_version_payload(version=version), "source_departments": []},
         actor=operator,
         as_of=AS_OF,
     )
@@ -201,8 +201,8 @@ def test_a_department_that_is_not_the_registration_authority_vouches_for_nothing
 def test_a_row_that_gives_no_record_is_rejected_with_a_code(catalog, dept_a, officer_a, operator, tmp_path):
     """An item whose catalog version names no dedupe key (as the registration item once did): every row is
     rejected with ``record_key_missing`` and the batch finishes."""
-    version = catalog_item_current_version("registration", on=AS_OF)
-    payload = catalog_version_payload(version)
+    version = catalog_item_current_version(code="registration", on=AS_OF)
+    payload = catalog_version_payload(version=version)
     core = {role: code for role, code in payload["core_fields"].items() if role != "document_number"}
     catalog_item_save(
         code="registration",

@@ -674,7 +674,7 @@ def test_without_department_nothing_is_filled():
 def test_with_a_stored_catalog_version_and_department(db):
     catalog_load_fixtures(as_of=AS_OF)
     dept = Department.objects.create(code="samr", name="甲市市场监督管理局", uscc=AUTHORITY_USCC)
-    stored = catalog_version_schema(catalog_item_current_version("penalty"))
+    stored = catalog_version_schema(version=catalog_item_current_version(code="penalty"))
     result = row_validate(
         number=2,
         values=penalty_row(CF_SJLY=None, CF_SJLYDM=None),

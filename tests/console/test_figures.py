@@ -233,7 +233,7 @@ def test_counts_have_thousands_separators_and_dates_one_style(login, catalog, de
 def _big_batch(department, today: dt.date) -> Batch:
     from xinyong.catalog.selectors import catalog_item_current_version
 
-    version = catalog_item_current_version("penalty", on=today)
+    version = catalog_item_current_version(code="penalty", on=today)
     return Batch.objects.create(
         department=department,
         item_id=version.item_id,

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tests.subjects.factories import PASSWORD
 from xinyong.accounts.models import AuditEntry
-from xinyong.core.models import CalendarYear
+from xinyong.workdays.models import CalendarYear
 
 pytestmark = pytest.mark.django_db
 

@@ -18,13 +18,13 @@ from xinyong.collection.models import Batch, BatchChannel, BatchStatus
 from xinyong.collection.readers import open_table
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc
-from xinyong.core.services import calendar_seed
-from xinyong.core.workdays import load_work_calendar
 from xinyong.demo.county import FORM_OFFICERS, UPLOADS
 from xinyong.demo.generate import PENDING_DIR, demo_subjects, generate_county
 from xinyong.demo.services import REJECTIONS_DIR, DemoReport, _departments, demo_build
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.subjects.models import Subject
+from xinyong.workdays.selectors import work_calendar_load
+from xinyong.workdays.services import calendar_seed
 
 AS_OF = dt.date(2026, 6, 15)
 
@@ -155,7 +155,7 @@ def test_small_demo_loads_department_files_as_batches(home):
 def _generate(directory, seed, subjects=60):
     departments = {code: (d.name, d.uscc) for code, d in _departments(DemoReport()).items()}
     schemas = {
-        item: catalog_version_schema(catalog_item_current_version(item, on=AS_OF))
+        item: catalog_version_schema(version=catalog_item_current_version(code=item, on=AS_OF))
         for item in ("license", "penalty")
     }
     plan = generate_county(
@@ -164,7 +164,7 @@ def _generate(directory, seed, subjects=60):
         as_of=AS_OF,
         departments=departments,
         schemas=schemas,
-        calendar=load_work_calendar(first=AS_OF - dt.timedelta(days=4 * 365), last=AS_OF),
+        calendar=work_calendar_load(first=AS_OF - dt.timedelta(days=4 * 365), last=AS_OF),
         directory=directory,
     )
     digests = {
@@ -187,7 +187,7 @@ def test_generation_is_deterministic_for_a_seed(tmp_path):
 
 
 def test_demo_subjects_have_valid_distinct_identifiers():
-    subjects = demo_subjects(random.Random(3), 400)
+    subjects = demo_subjects(rng=random.Random(3), count=400)
     assert len({s.uscc or s.ric for s in subjects if s.uscc != USCC_NO_CODE}) == len(
         [s for s in subjects if s.uscc != USCC_NO_CODE]
     )

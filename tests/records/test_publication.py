@@ -17,7 +17,6 @@ from xinyong.accounts.models import Department, Role
 from xinyong.catalog.selectors import catalog_item_current_version
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.codes import SubjectKind
-from xinyong.core.workdays import add_working_days
 from xinyong.records.models import Channel, CreditRecord, EffectiveStatus, PublicationChange
 from xinyong.records.selectors import (
     record_effective_status,
@@ -29,6 +28,7 @@ from xinyong.records.selectors import (
 )
 from xinyong.records.services import record_change_status, record_ingest, record_publication_sweep
 from xinyong.records.windows import WindowCalculator
+from xinyong.workdays.selectors import working_days_add
 
 from .window_cases import CASES, Case, case_fields
 
@@ -43,8 +43,8 @@ def catalog(db, settings):
     settings.XINYONG_SECTOR_DEPARTMENTS = {"fire": "消防", "emergency": "安全生产"}
     catalog_load_fixtures(as_of=dt.date(2026, 6, 15))
     return {
-        "penalty": catalog_item_current_version("penalty"),
-        "license": catalog_item_current_version("license"),
+        "penalty": catalog_item_current_version(code="penalty"),
+        "license": catalog_item_current_version(code="license"),
     }
 
 
@@ -206,7 +206,7 @@ def test_revoked_or_withdrawn_leaves_publication_at_once(catalog, company, offic
     for day in (case.decision, status_day - DAY, status_day, status_day + DAY):
         assert record.pk not in public_ids(day)
     assert record_effective_status(record, as_of=status_day) == status
-    due = add_working_days(status_day, 3).date
+    due = working_days_add(start=status_day, days=3).date
     assert due > status_day
     assert (record.status_date, record.withdrawal_due, record.withdrawn_at) == (status_day, due, recorded)
     assert record_withdrawal_late(record) is False
@@ -233,7 +233,7 @@ def test_late_withdrawal_is_computable(catalog, company, officer):
             record=record, status="revoked", actor=officer, reason="复议撤销", as_of=status_day
         )
     record.refresh_from_db()
-    assert record.withdrawal_due == add_working_days(status_day, 3).date < dt.date(2026, 6, 15)
+    assert record.withdrawal_due == working_days_add(start=status_day, days=3).date < dt.date(2026, 6, 15)
     assert record_withdrawal_late(record) is True
     assert list(CreditRecord.objects.filter(records_withdrawn_late())) == [record]
     # Revoked → withdrawn keeps the original deadline.
@@ -242,7 +242,10 @@ def test_late_withdrawal_is_computable(catalog, company, officer):
             record=record, status="withdrawn", actor=officer, reason="撤回公示", as_of=dt.date(2026, 6, 16)
         )
     record.refresh_from_db()
-    assert (record.withdrawal_due, record.withdrawn_at) == (add_working_days(status_day, 3).date, late)
+    assert (record.withdrawal_due, record.withdrawn_at) == (
+        working_days_add(start=status_day, days=3).date,
+        late,
+    )
 
 
 def test_revocation_received_as_a_new_version(catalog, company):
@@ -252,7 +255,7 @@ def test_revocation_received_as_a_new_version(catalog, company):
     record = ingest_case(catalog, company, case, "罚〔3〕号", status="revoked", received_at=arrived)
     assert record.status == "revoked" and record.pk not in public_ids(dt.date(2026, 6, 10))
     assert record.status_date == dt.date(2026, 6, 10)
-    assert record.withdrawal_due == add_working_days(dt.date(2026, 6, 10), 3).date
+    assert record.withdrawal_due == working_days_add(start=dt.date(2026, 6, 10), days=3).date
     assert record.withdrawn_at is not None
     # Received already revoked: never published, nothing to take down.
     first = ingest_case(catalog, company, case, "罚〔4〕号", status="revoked")

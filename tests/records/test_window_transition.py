@@ -132,7 +132,7 @@ def stored(db, settings):
     from xinyong.subjects.services import subject_resolve
 
     catalog_load_fixtures(as_of=D(2026, 6, 15))
-    penalty = catalog_item_current_version("penalty")
+    penalty = catalog_item_current_version(code="penalty")
     dept = department("tax", "税务局")
     company = subject_resolve(
         kind=SubjectKind.ORGANISATION, name="甲市某某科技有限公司", uscc="91350100M000100Y43"

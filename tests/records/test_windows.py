@@ -61,7 +61,7 @@ def test_window_rules_with_the_stored_rule_sets(settings):
     """The same table through WindowCalculator.load() and the loaded catalog (runs on each database)."""
     settings.XINYONG_SECTOR_DEPARTMENTS = {"fire": "消防", "emergency": "安全生产"}
     catalog_load_fixtures(as_of=dt.date(2026, 6, 15))
-    penalty = catalog_item_current_version("penalty")
+    penalty = catalog_item_current_version(code="penalty")
     calc = WindowCalculator.load()
     for case in CASES:
         assert_window(penalty_window(case, calc, penalty), case)
@@ -249,7 +249,7 @@ def test_sector_from_the_item_sector_field_and_tier_limited_override():
 def test_sector_department_setting_is_used_by_load(settings, db):
     settings.XINYONG_SECTOR_DEPARTMENTS = {"water": "安全生产"}
     catalog_load_fixtures(as_of=dt.date(2026, 6, 15))
-    penalty = catalog_item_current_version("penalty")
+    penalty = catalog_item_current_version(code="penalty")
     calc = WindowCalculator.load()
     water = penalty_window(Case("x", dt.date(2024, 3, 15), "罚款", department="water"), calc, penalty)
     fire = penalty_window(Case("x", dt.date(2024, 3, 15), "罚款", department="fire"), calc, penalty)

@@ -15,12 +15,12 @@ from xinyong.accounts.models import (
     Role,
     User,
 )
-from xinyong.accounts.services import authorisation_create
 from xinyong.catalog.selectors import catalog_item_current_version
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.codes import DisclosureScope, SubjectKind
 from xinyong.records.models import Channel, RecordStatus
 from xinyong.records.services import record_ingest
+from xinyong.reports.services import authorisation_create
 from xinyong.subjects.services import linked_person_add, subject_resolve
 
 AS_OF = dt.date(2026, 6, 15)
@@ -46,7 +46,7 @@ def catalog(db):
     """The shipped catalog (valid since 2024), keyed by item code → current version."""
     catalog_load_fixtures(as_of=dt.date(2024, 1, 1))
     codes = ("license", "penalty", "serious_dishonesty", "abnormal_operations", "commitment", "honour")
-    return {code: catalog_item_current_version(code) for code in codes}
+    return {code: catalog_item_current_version(code=code) for code in codes}
 
 
 @pytest.fixture

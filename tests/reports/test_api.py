@@ -155,7 +155,7 @@ def test_issue_authorised_report_by_api_needs_an_authorisation_naming_the_depart
 
 
 def test_revoked_authorisation_is_refused_by_api(client, samr, company, catalog, operator):
-    from xinyong.accounts.services import authorisation_revoke
+    from xinyong.reports.services import authorisation_revoke
 
     for_samr = make_authorisation(
         company, grantee_kind=GranteeKind.DEPARTMENT, grantee_name=samr.name, grantee_department=samr

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from tests.reports.conftest import make_authorisation
 from xinyong.accounts.models import AuditEntry, AuthorisationScope, GranteeKind
-from xinyong.accounts.services import ServiceError, authorisation_revoke
+from xinyong.accounts.services import ServiceError
 from xinyong.reports.models import CreditReport, ReportImmutable, ReportKind, ReportSequence
 from xinyong.reports.selectors import report_content_hash, report_verify
-from xinyong.reports.services import ReportError, report_issue, report_number_next
+from xinyong.reports.services import ReportError, authorisation_revoke, report_issue, report_number_next
 
 NUMBER_RE = re.compile(r"^XYBG\d{8}\d{6}$")
 

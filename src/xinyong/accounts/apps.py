@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        # Imported in ready(): they use the models, which are not loaded yet when this module is imported.
         from xinyong.accounts import checks, signals  # noqa: F401  (registers checks and receivers)
 
         post_migrate.connect(

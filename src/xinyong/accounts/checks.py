@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.core.checks import Tags, Warning, register
+
+from xinyong.accounts.admin_audit import AuditedModelAdmin
 
 
 @register(Tags.admin)
 def check_admins_are_audited(app_configs, **kwargs):
-    from django.contrib import admin
-
-    from xinyong.accounts.admin_audit import AuditedModelAdmin
-
     warnings = []
     for model, model_admin in admin.site._registry.items():
         if not model.__module__.startswith("xinyong."):

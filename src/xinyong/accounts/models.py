@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from xinyong.core.identifiers import check_uscc, normalize_code_input
+
 
 class Role(models.TextChoices):
     OPERATOR = "operator", "平台管理员"
@@ -110,8 +112,6 @@ class Department(models.Model):
 
     def clean_fields(self, exclude=None) -> None:
         # Normalise first (spaces, full-width, lower case) so length checks see the real code.
-        from xinyong.core.identifiers import normalize_code_input
-
         if self.uscc is not None:
             self.uscc = normalize_code_input(self.uscc) or None
         if self.region_code:
@@ -120,9 +120,6 @@ class Department(models.Model):
 
     def clean(self) -> None:
         """Check USCC and region code; refuse a parent chain that loops back."""
-        # Imported here: the identifier library is not needed to load models.
-        from xinyong.core.identifiers import check_uscc
-
         errors: dict[str, list[ValidationError]] = {}
         if self.uscc:
             result = check_uscc(self.uscc, subject_kind="organisation", confirmed=_uscc_confirmation)
@@ -431,7 +428,8 @@ class Authorisation(models.Model):
     个人信息保护法 (docs/access.md): a query by a third party about a subject needs the subject's authorisation,
     recorded with its scope and expiry. An authorisation is usable from ``valid_from`` to ``valid_until``
     (both inclusive) until it is revoked; revocation is final. Rows are recorded and revoked through
-    ``accounts.services`` (``authorisation_create`` / ``authorisation_revoke``), which write the audit log.
+    ``reports.services`` (``authorisation_create`` / ``authorisation_revoke``), which write the audit log;
+    issuing authorised reports is what they are for.
     """
 
     subject = models.ForeignKey(

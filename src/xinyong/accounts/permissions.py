@@ -39,7 +39,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.OPERATOR: {
         "accounts": ALL_ACTIONS,
         "catalog": ALL_ACTIONS,
-        "core": ALL_ACTIONS,
+        "workdays": ALL_ACTIONS,
         "subjects": ALL_ACTIONS,
         "records": VIEW,
         "collection": VIEW,

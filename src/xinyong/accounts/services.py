@@ -38,9 +38,7 @@ from xinyong.accounts.models import (
     AuditChainHead,
     AuditEntry,
     AuditOutcome,
-    Authorisation,
     Department,
-    GranteeKind,
     Role,
     User,
 )
@@ -49,8 +47,6 @@ from xinyong.core.errors import CodedError
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
-
-    from xinyong.subjects.models import Subject
 
 # Any constant works; it only has to be the same for every writer of one database.
 AUDIT_ADVISORY_LOCK_KEY = 0x78696E79  # "xiny"
@@ -287,7 +283,7 @@ def apiclient_authenticate(*, key: str | None, now: dt.datetime | None = None) -
 # Audit log
 
 
-def request_ip(request: HttpRequest | None) -> str | None:
+def request_ip(*, request: HttpRequest | None) -> str | None:
     """The client address of a request (REMOTE_ADDR; set it correctly in the reverse proxy)."""
     if request is None:
         return None
@@ -386,7 +382,7 @@ def audit_log(
         "outcome": str(outcome),
         "purpose": _clip(purpose, 200),
         "detail": canonical_detail(detail),
-        "ip": canonical_ip(ip or request_ip(request)),
+        "ip": canonical_ip(ip or request_ip(request=request)),
         "created_at": at or timezone.now(),
         **_actor_fields(actor),
         **_object_fields(obj),
@@ -496,89 +492,3 @@ def _audit_checkpoint_entry(
                     "未生成新检查点，请执行 xinyong audit verify 查明缺失的日志",
                 )
     return entry, genesis
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Authorisations (当事人授权)
-
-
-def authorisation_create(
-    *,
-    subject: Subject,
-    grantee_kind: str,
-    grantee_name: str,
-    purpose: str,
-    scope: list[str],
-    valid_from: dt.date,
-    valid_until: dt.date,
-    evidence: str,
-    grantee_code: str = "",
-    grantee_department: Department | None = None,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-) -> Authorisation:
-    """Record a subject's authorisation after checking its scope, period and grantee. Raises ServiceError."""
-    if grantee_kind == GranteeKind.SELF and not grantee_name.strip():
-        grantee_name = subject.name
-    authorisation = Authorisation(
-        subject=subject,
-        grantee_kind=grantee_kind,
-        grantee_name=grantee_name.strip(),
-        grantee_code=(grantee_code or "").strip().upper(),
-        grantee_department=grantee_department,
-        purpose=purpose.strip(),
-        scope=sorted(set(scope)),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        evidence=evidence.strip(),
-        recorded_by=actor,
-    )
-    try:
-        authorisation.full_clean()
-    except ValidationError as exc:
-        code = next((e.code for errs in exc.error_dict.values() for e in errs if e.code), None)
-        raise ServiceError(code or "authorisation_invalid", "；".join(exc.messages)) from exc
-    with transaction.atomic():
-        authorisation.save()
-        audit_log(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=authorisation,
-            detail={
-                "subject": subject.pk,
-                "grantee_kind": grantee_kind,
-                "scope": authorisation.scope,
-                "valid_from": valid_from.isoformat(),
-                "valid_until": valid_until.isoformat(),
-            },
-            request=request,
-        )
-    return authorisation
-
-
-def authorisation_revoke(
-    *,
-    authorisation: Authorisation,
-    reason: str,
-    actor: User | None = None,
-    request: HttpRequest | None = None,
-    now: dt.datetime | None = None,
-) -> Authorisation:
-    """Revoke an authorisation at once (the subject withdrew it); revoking twice keeps the first revocation."""
-    if authorisation.revoked_at is not None:
-        return authorisation
-    if not reason.strip():
-        raise ServiceError("revoke_reason_required", "请填写撤销授权的原因")
-    authorisation.revoked_at = now or timezone.now()
-    authorisation.revoked_by = actor
-    authorisation.revoke_reason = reason.strip()
-    with transaction.atomic():
-        authorisation.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        audit_log(
-            actor=actor,
-            action=AuditAction.REVOKE,
-            obj=authorisation,
-            detail={"reason": authorisation.revoke_reason},
-            request=request,
-        )
-    return authorisation

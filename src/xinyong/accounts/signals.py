@@ -49,7 +49,7 @@ def audit_genesis_after_migrate(sender, *, using, plan=None, verbosity=1, **kwar
         for migration, backwards in plan
     ):
         return
-    if using != router.db_for_write(AuditEntry) or not database_migrated(using):
+    if using != router.db_for_write(AuditEntry) or not database_migrated(using=using):
         return
     entry = audit_genesis_ensure(using=using)
     if entry is not None and verbosity >= 1:

@@ -1,9 +1,8 @@
 """Assembles the django-ninja routers of the apps into one API at /api/ (docs at /api/docs)."""
 
-from xinyong.api.errors import install_error_handlers
+from xinyong.api.errors import install_error_handlers, install_throttle_error_handler
 from xinyong.api.openapi import PlatformAPI
 from xinyong.api.parser import BoundedJsonParser
-from xinyong.api.throttling import install_throttle_error_handler
 from xinyong.collection.api import router as collection_router
 from xinyong.portal.api import router as public_router
 from xinyong.records.api import router as records_router

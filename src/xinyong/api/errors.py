@@ -1,39 +1,25 @@
 """One error body for the whole API: ``{"code": <stable snake_case code>, "message": <zh-hans message>}``.
 
-Endpoints return ``error(status, code, message)`` for the failures they foresee; ``install_error_handlers``
-renders everything else the same way — API key failures (401/403), parameters that do not validate (422),
-``CodedError`` raised by services (400), refused permissions (403) and unknown objects (404) — so a client
-reads ``code`` whatever went wrong. The purpose of a query of non-public data (查询目的) is read here too,
-because every app's endpoints ask for it the same way.
+Endpoints return ``xinyong.core.api.error(status, code, message)`` for the failures they foresee;
+``install_error_handlers`` renders everything else the same way — API key failures (401/403), parameters
+that do not validate (422), ``CodedError`` raised by services (400), refused permissions (403) and unknown
+objects (404) — and ``install_throttle_error_handler`` the refused requests of rate-limited endpoints (429),
+so a client reads ``code`` whatever went wrong.
 """
 
 from __future__ import annotations
 
-import contextlib
-from urllib.parse import unquote
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI, Schema, Status
-from ninja.errors import HttpError, ValidationError
+from ninja import NinjaAPI
+from ninja.errors import HttpError, Throttled, ValidationError
 
 from xinyong.accounts.api_auth import install_api_error_handler
 from xinyong.core.errors import CodedError
 
-PURPOSE_MAX_LENGTH = 200
 # Validation messages name at most this many parameters; the rest are counted.
 MAX_NAMED_PARAMETERS = 5
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
-def error(status: int, code: str, message: str) -> Status:
-    """A ninja response carrying the platform's error body."""
-    return Status(status, {"code": code, "message": message})
 
 
 def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
@@ -52,24 +38,6 @@ def unknown_path(request: HttpRequest, *args, **kwargs) -> JsonResponse:
         status=404,
         json_dumps_params={"ensure_ascii": False},
     )
-
-
-PURPOSE_REQUIRED = (
-    "purpose_required",
-    "查询非公开信息须说明查询目的：请在请求头 X-Purpose（UTF-8，可百分号编码）或查询参数 purpose 中填写",
-)
-
-
-def request_purpose(request: HttpRequest) -> str:
-    """The stated purpose of a request: ``X-Purpose`` header or ``purpose`` query parameter."""
-    raw = request.GET.get("purpose") or ""
-    if not raw.strip():
-        header = request.headers.get("X-Purpose", "")
-        # WSGI hands header bytes over as latin-1; a client sending raw UTF-8 gets it back intact.
-        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            header = header.encode("latin-1").decode("utf-8")
-        raw = unquote(header)
-    return raw.strip()[:PURPOSE_MAX_LENGTH]
 
 
 def _parameter_name(error_item: dict) -> str:
@@ -117,3 +85,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(PermissionDenied, on_permission_denied)
     api.add_exception_handler(CodedError, on_coded_error)
+
+
+def install_throttle_error_handler(api: NinjaAPI) -> None:
+    """Answer refused requests with ``429 {"code": "rate_limited", "message": ...}``."""
+
+    def on_throttled(request, exc: Throttled):
+        message = "请求过于频繁，已超过公开接口对每个访问地址的频率限制，请稍后再试"
+        if exc.wait:
+            message += f"；约 {max(1, round(exc.wait))} 秒后可再次请求"
+        return api.create_response(request, {"code": "rate_limited", "message": message}, status=429)
+
+    api.add_exception_handler(Throttled, on_throttled)

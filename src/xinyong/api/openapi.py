@@ -16,7 +16,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
-from xinyong.api.errors import ErrorOut
+from xinyong.core.api import ErrorOut
 
 ERROR_DESCRIPTIONS = {
     401: "未提供接口密钥，或密钥无效、已吊销、已过期（code 说明原因）",

@@ -102,7 +102,9 @@ class CatalogItemAdmin(AuditedModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         latest = obj.versions.order_by("-number").first() if obj is not None else None
         if latest is not None:
-            form.base_fields["content"].initial = dump_yaml(compact_payload(catalog_version_payload(latest)))
+            form.base_fields["content"].initial = dump_yaml(
+                compact_payload(catalog_version_payload(version=latest))
+            )
         else:
             form.base_fields["content"].initial = dump_yaml(
                 {
@@ -157,7 +159,9 @@ class CatalogItemAdmin(AuditedModelAdmin):
         latest = obj.versions.order_by("-number").first() if obj is not None and obj.pk else None
         if latest is None:
             return "—"
-        return format_html("<pre>{}</pre>", dump_yaml(compact_payload(catalog_version_payload(latest))))
+        return format_html(
+            "<pre>{}</pre>", dump_yaml(compact_payload(catalog_version_payload(version=latest)))
+        )
 
     @admin.display(description="版本历史")
     def version_history(self, obj):
@@ -314,7 +318,7 @@ class CodeListAdmin(AuditedModelAdmin):
     def used_by(self, obj):
         if obj is None or obj.pk is None:
             return "—"
-        versions = catalog_versions_using_code_list(obj.code)
+        versions = catalog_versions_using_code_list(code=obj.code)
         return "、".join(f"{v.item.name} v{v.number}" for v in versions) or "—"
 
 
@@ -374,7 +378,7 @@ class RuleSetAdmin(AuditedModelAdmin):
     def save_model(self, request, obj, form, change):
         rule_set = rule_set_save(data=form.cleaned_data["rule_set_data"], actor=request.user)
         if rule_set is None:
-            current = rule_set_current(form.cleaned_data["rule_set_data"]["code"])
+            current = rule_set_current(code=form.cleaned_data["rule_set_data"]["code"])
             obj.pk, obj.version, obj._state.adding = current.pk, current.version, False
             self.message_user(request, "规则集内容没有变化，未创建新版本。", messages.INFO)
             return

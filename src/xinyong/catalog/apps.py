@@ -9,6 +9,7 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        # Imported in ready(): the handler uses the models, which are not loaded yet when this module is imported.
         from xinyong.catalog.signals import catalog_load_after_migrate
 
         post_migrate.connect(

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
+from xinyong.accounts.models import Department
 from xinyong.catalog.errors import RuleSetNotFound
 from xinyong.catalog.models import CatalogItem, CatalogItemVersion, CodeList, RuleSet
 from xinyong.catalog.spec import CodeListView, ItemSchema, normalize_header
@@ -17,7 +18,7 @@ DEFAULT_RULE_SET_FAMILY = "disclosure"
 # Items and versions
 
 
-def catalog_item_current_version(code: str, *, on: dt.date | None = None) -> CatalogItemVersion:
+def catalog_item_current_version(*, code: str, on: dt.date | None = None) -> CatalogItemVersion:
     """The current version of item ``code``: the highest-numbered one (with ``on``: the highest valid on that day).
 
     Raises ``CatalogItemVersion.DoesNotExist`` (with a zh-hans message) when there is none.
@@ -34,7 +35,7 @@ def catalog_item_current_version(code: str, *, on: dt.date | None = None) -> Cat
     return version
 
 
-def catalog_item_unknown_error(code: str, *, on: dt.date | None = None) -> tuple[str, str]:
+def catalog_item_unknown_error(*, code: str, on: dt.date | None = None) -> tuple[str, str]:
     """(error code, zh-hans message) for an item code with no version in force on ``on``, saying what to do.
 
     ``item_unknown`` lists the item codes that exist; ``item_not_in_force`` names the day the item takes
@@ -67,12 +68,8 @@ def catalog_item_unknown_error(code: str, *, on: dt.date | None = None) -> tuple
     )
 
 
-def catalog_item_versions(item: CatalogItem) -> QuerySet[CatalogItemVersion]:
-    """Every version of an item, newest first."""
-    return item.versions.order_by("-number")
-
-
 def catalog_items_active() -> QuerySet[CatalogItem]:
+    """Active catalog items, by code."""
     return CatalogItem.objects.filter(is_active=True).order_by("code")
 
 
@@ -80,7 +77,7 @@ _SCHEMA_CACHE: dict[tuple, ItemSchema] = {}
 _SCHEMA_CACHE_SIZE = 256
 
 
-def catalog_version_schema(version: CatalogItemVersion) -> ItemSchema:
+def catalog_version_schema(*, version: CatalogItemVersion) -> ItemSchema:
     """Typed view of a version (FieldSpecs, embedded code lists, header lookups, required-field checks)."""
     if version.pk is None:
         return version.schema()
@@ -95,7 +92,7 @@ def catalog_version_schema(version: CatalogItemVersion) -> ItemSchema:
     return schema
 
 
-def catalog_header_index(version: CatalogItemVersion) -> dict[str, str]:
+def catalog_header_index(*, version: CatalogItemVersion) -> dict[str, str]:
     """Normalised header → canonical field code, for every accepted header of the version.
 
     Accepted headers are each field's column code, Chinese name, synonyms and legacy (2016) codes; keys
@@ -103,38 +100,36 @@ def catalog_header_index(version: CatalogItemVersion) -> dict[str, str]:
     upper-case, spaces and punctuation such as （）() ：* removed). Look a raw header up with
     ``index.get(normalize_header(raw))`` or use :func:`catalog_resolve_header`.
     """
-    return catalog_version_schema(version).header_index()
+    return catalog_version_schema(version=version).header_index()
 
 
-def catalog_resolve_header(version: CatalogItemVersion, header: str) -> str | None:
+def catalog_resolve_header(*, version: CatalogItemVersion, header: str) -> str | None:
     """The canonical field code for a raw column header, or None when the catalog does not know it."""
-    return catalog_header_index(version).get(normalize_header(header))
+    return catalog_header_index(version=version).get(normalize_header(header))
 
 
-def catalog_legacy_headers(version: CatalogItemVersion) -> dict[str, str]:
+def catalog_legacy_headers(*, version: CatalogItemVersion) -> dict[str, str]:
     """Normalised legacy (2016) column code → canonical field code (legacy cell values apply to these)."""
-    return catalog_version_schema(version).legacy_headers()
+    return catalog_version_schema(version=version).legacy_headers()
 
 
-def catalog_ignored_headers(version: CatalogItemVersion) -> dict[str, str]:
+def catalog_ignored_headers(*, version: CatalogItemVersion) -> dict[str, str]:
     """Normalised header of a known legacy column that is deliberately not stored → the reason (zh-hans)."""
-    return catalog_version_schema(version).ignored_headers()
+    return catalog_version_schema(version=version).ignored_headers()
 
 
-def catalog_version_source_departments(version: CatalogItemVersion):
-    """The departments (accounts.Department) named by the version's source department codes."""
-    from xinyong.accounts.models import Department
-
+def catalog_version_source_departments(*, version: CatalogItemVersion) -> QuerySet[Department]:
+    """The departments named by the version's source department codes."""
     return Department.objects.filter(code__in=version.source_departments)
 
 
-def catalog_version_unknown_departments(version: CatalogItemVersion) -> list[str]:
+def catalog_version_unknown_departments(*, version: CatalogItemVersion) -> list[str]:
     """Source department codes of the version that match no department yet."""
-    known = set(catalog_version_source_departments(version).values_list("code", flat=True))
+    known = set(catalog_version_source_departments(version=version).values_list("code", flat=True))
     return [c for c in version.source_departments if c not in known]
 
 
-def catalog_versions_using_code_list(code: str) -> list[CatalogItemVersion]:
+def catalog_versions_using_code_list(*, code: str) -> list[CatalogItemVersion]:
     """The current version of every item that embeds code list ``code``."""
     out = []
     for item in CatalogItem.objects.order_by("code"):
@@ -148,7 +143,7 @@ def catalog_versions_using_code_list(code: str) -> list[CatalogItemVersion]:
 # Code lists
 
 
-def code_list_view(code: str) -> CodeListView:
+def code_list_view(*, code: str) -> CodeListView:
     """The stored code list ``code`` as a typed view (raises CodeList.DoesNotExist)."""
     cl = CodeList.objects.get(code=code)
     return CodeListView.build(cl.code, cl.name, cl.entries)
@@ -158,7 +153,7 @@ def code_list_view(code: str) -> CodeListView:
 # Rule sets
 
 
-def rule_set_current(code: str) -> RuleSet:
+def rule_set_current(*, code: str) -> RuleSet:
     """The latest version of rule set ``code`` (raises RuleSetNotFound)."""
     rs = RuleSet.objects.filter(code=code).order_by("-version").first()
     if rs is None:
@@ -200,7 +195,7 @@ def rule_set_in_force(*, on: dt.date, family: str = DEFAULT_RULE_SET_FAMILY, str
     raise RuleSetNotFound(f"{on} 没有施行中的公示期限规则集；请在管理控制台补充该期间的规则集")
 
 
-def catalog_rule_set_for(version: CatalogItemVersion, *, decision_date: dt.date) -> RuleSet | None:
+def catalog_rule_set_for(*, version: CatalogItemVersion, decision_date: dt.date) -> RuleSet | None:
     """The rule set governing a record of ``version`` decided on ``decision_date`` (None: no publication window).
 
     The version names a rule set by code; the record is governed by whichever rule set of that rule set's
@@ -208,5 +203,5 @@ def catalog_rule_set_for(version: CatalogItemVersion, *, decision_date: dt.date)
     """
     if not version.rule_set_code:
         return None
-    family = rule_set_current(version.rule_set_code).family
+    family = rule_set_current(code=version.rule_set_code).family
     return rule_set_in_force(on=decision_date, family=family)

@@ -304,7 +304,7 @@ def _payload_of(version: CatalogItemVersion) -> dict[str, Any]:
     }
 
 
-def catalog_version_payload(version: CatalogItemVersion) -> dict[str, Any]:
+def catalog_version_payload(*, version: CatalogItemVersion) -> dict[str, Any]:
     """The editable content of a version, in the same shape as a fixture item (without metadata)."""
     return _payload_of(version)
 

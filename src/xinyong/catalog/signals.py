@@ -20,7 +20,7 @@ def catalog_load_after_migrate(sender, *, using, verbosity=1, **kwargs) -> None:
     """
     if not getattr(settings, "CATALOG_LOAD_ON_MIGRATE", True):
         return
-    if using != router.db_for_write(CatalogItem) or not database_migrated(using):
+    if using != router.db_for_write(CatalogItem) or not database_migrated(using=using):
         return
     # accounts comes before catalog in INSTALLED_APPS, so a new log has its genesis entry by now.
     report = catalog_load_fixtures(as_of=timezone.localdate(), only_missing=True)

@@ -29,11 +29,11 @@ from ninja import Router, Schema, Status
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
-from xinyong.api.errors import ErrorOut, error
 from xinyong.collection.models import Batch, BatchStatus, RejectedRow
 from xinyong.collection.permissions import can_read_batch_rows
 from xinyong.collection.selectors import batch_progress, batches_visible_to
 from xinyong.collection.services import CollectionError, batch_submit_api
+from xinyong.core.api import ErrorOut, error
 
 router = Router(tags=["数据归集"])
 

@@ -76,7 +76,7 @@ def schema_of(item_version: Any) -> ItemSchema:
         return item_version
     from xinyong.catalog.selectors import catalog_version_schema
 
-    return catalog_version_schema(item_version)
+    return catalog_version_schema(version=item_version)
 
 
 def platform_filled_fields(schema: ItemSchema) -> list[str]:

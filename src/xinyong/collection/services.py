@@ -194,9 +194,9 @@ def _check_upload_permission(actor, department: Department, *, action: str, obj=
 
 def _item_version(item_code: str, *, on: dt.date, department: Department) -> CatalogItemVersion:
     try:
-        version = catalog_item_current_version(item_code, on=on)
+        version = catalog_item_current_version(code=item_code, on=on)
     except CatalogItemVersion.DoesNotExist as exc:
-        raise CollectionError(*catalog_item_unknown_error(item_code, on=on)) from exc
+        raise CollectionError(*catalog_item_unknown_error(code=item_code, on=on)) from exc
     if not version.accepts_from(department):
         raise CollectionError(
             "department_not_source",
@@ -554,7 +554,7 @@ def batch_mapping_problems(batch: Batch, mapping: dict[str, str] | None = None) 
         return [too_wide]
     return mapping_problems(
         batch.mapping if mapping is None else mapping,
-        schema=catalog_version_schema(batch.item_version),
+        schema=catalog_version_schema(version=batch.item_version),
         keyed=batch.format in ("json", "ndjson"),
     )
 
@@ -632,7 +632,7 @@ def batch_preview(*, batch: Batch, rows: int = 10, validate_rows: int = PREVIEW_
     if too_wide is not None:
         raise too_wide
     proposal = _proposal(batch, saved=_saved_mapping(batch))
-    schema = catalog_version_schema(batch.item_version)
+    schema = catalog_version_schema(version=batch.item_version)
     mapping = batch.mapping or _proposal_mapping(proposal)
     try:
         with _open_source(batch, sheet=batch.sheet or None) as table:
@@ -906,7 +906,7 @@ class _BatchLoader:
     def __init__(self, batch: Batch, table) -> None:
         self.batch = batch
         self.table = table
-        self.schema = catalog_version_schema(batch.item_version)
+        self.schema = catalog_version_schema(version=batch.item_version)
         # The mapper keeps a reference to table.headers: JSON keys first seen late are picked up.
         self.mapper = mapping_apply(table.headers, batch.mapping or {}, schema=self.schema)
         # Read once per run: a code confirmed or revoked meanwhile counts from the next batch on.
@@ -1816,7 +1816,7 @@ def record_submit_form(
     as_of = as_of or timezone.localdate(received_at)
     _check_upload_permission(actor, department, action=AuditAction.CREATE)
     version = _item_version(item_code, on=as_of, department=department)
-    schema = catalog_version_schema(version)
+    schema = catalog_version_schema(version=version)
     columns = {spec.code: spec.name for spec in schema.fields}
     confirmed = uscc_confirmations_for(item_version=version, department=department)
     result = row_validate(

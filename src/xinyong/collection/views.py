@@ -108,7 +108,7 @@ def _submittable_items(department: Department | None, *, as_of: dt.date) -> list
     items = []
     for item in catalog_items_active():
         try:
-            version = catalog_item_current_version(item.code, on=as_of)
+            version = catalog_item_current_version(code=item.code, on=as_of)
         except CatalogItemVersion.DoesNotExist:
             continue
         if department is None or version.accepts_from(department):
@@ -358,7 +358,7 @@ def batch_mapping(request, pk: uuid.UUID):
     except services.CollectionError as exc:
         messages.error(request, _error_text(exc))
         return redirect("collection:batch_detail", pk=batch.pk)
-    schema = catalog_version_schema(batch.item_version)
+    schema = catalog_version_schema(version=batch.item_version)
     initial = {c.header: c.field_code for c in preview.proposal.columns if c.field_code}
     form = MappingForm(request.POST or None, headers=preview.headers, schema=schema, initial_mapping=initial)
     problems = []
@@ -451,7 +451,7 @@ def batch_mapping_check(request, pk: uuid.UUID):
         raise PermissionDenied("只能确认本部门批次的列映射")
     if services.batch_width_problem(batch) is not None:
         return redirect("collection:batch_detail", pk=batch.pk)
-    schema = catalog_version_schema(batch.item_version)
+    schema = catalog_version_schema(version=batch.item_version)
     form = MappingForm(request.POST, headers=list(batch.headers), schema=schema, initial_mapping={})
     mapping = form.mapping() if form.is_valid() else {}
     return render(request, "collection/_mapping_status.html", {"status": _mapping_status(mapping, schema)})
@@ -661,8 +661,8 @@ def form_entry_item(request, item_code: str):
     department = own
     if department is None:
         department = get_object_or_404(_active_departments(), pk=request.GET.get("department") or 0)
-    version = catalog_item_current_version(item_code, on=today)
-    schema = catalog_version_schema(version)
+    version = catalog_item_current_version(code=item_code, on=today)
+    schema = catalog_version_schema(version=version)
     form = RecordEntryForm(request.POST or None, schema=schema)
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,7 +11,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import effective_role
 from xinyong.collection.permissions import can_submit_collection
 from xinyong.console import selectors
-from xinyong.core.workdays import calendar_alerts
+from xinyong.workdays.selectors import calendar_alerts
 
 
 class ConsoleLoginView(auth_views.LoginView):

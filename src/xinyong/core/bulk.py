@@ -282,11 +282,6 @@ def datetime_converter() -> Callable:
     return _same
 
 
-def json_text(value: Any) -> str:
-    """A JSONField value as Django stores it (``json.dumps`` defaults), for raw inserts."""
-    return json.dumps(value)
-
-
 def _same(value):
     return value
 

@@ -2,7 +2,7 @@
 
 Services raise subclasses of :class:`CodedError` (``accounts.ServiceError``, ``records.RecordError`` …);
 the API renders every one of them, and its own failures, as ``{"code": ..., "message": ...}``
-(``xinyong.api.errors``), and the console shows the message.
+(``xinyong.api.errors``, with the body of ``xinyong.core.api``), and the console shows the message.
 """
 
 from __future__ import annotations

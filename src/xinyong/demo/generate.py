@@ -39,7 +39,6 @@ from stdnum.iso7064 import mod_11_10
 from xinyong.catalog.spec import ItemSchema
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc, generate_ric, generate_uscc
-from xinyong.core.workdays import WorkCalendar
 from xinyong.demo.county import (
     ASSOCIATIONS,
     COOPS,
@@ -63,6 +62,7 @@ from xinyong.demo.county import (
     PenaltyType,
     Upload,
 )
+from xinyong.workdays.arithmetic import WorkCalendar
 
 HISTORY_YEARS = 3
 EXTRA_RECORDS = 1.2  # records beyond one per subject, per subject
@@ -239,7 +239,7 @@ def _group_counts(count: int) -> dict[str, int]:
     return counts
 
 
-def demo_subjects(rng: random.Random, count: int) -> list[DemoSubject]:
+def demo_subjects(*, rng: random.Random, count: int) -> list[DemoSubject]:
     """``count`` subjects with valid, distinct identifiers and names, in the county's mix of kinds."""
     groups = [group for group, n in _group_counts(count).items() for _ in range(n)]
     rng.shuffle(groups)
@@ -324,6 +324,7 @@ def demo_subjects(rng: random.Random, count: int) -> list[DemoSubject]:
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (earlier when negative); 29 February becomes 28 February."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
@@ -806,7 +807,7 @@ def generate_county(
     ``calendar``: a working-day calendar covering the three years before ``as_of`` and some weeks more.
     """
     rng = random.Random(seed)
-    people = demo_subjects(rng, subjects)
+    people = demo_subjects(rng=rng, count=subjects)
     streams = _assign(rng, people)
     gen = _Generator(rng=rng, as_of=as_of, calendar=calendar, departments=departments)
     for key in sorted(streams):

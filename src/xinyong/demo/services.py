@@ -43,8 +43,6 @@ from xinyong.collection.services import (
     batch_rejection_file_export,
 )
 from xinyong.core.identifiers import generate_uscc
-from xinyong.core.services import calendar_seed
-from xinyong.core.workdays import load_work_calendar
 from xinyong.demo.api_keys import DemoKey, demo_api_example, demo_api_keys
 from xinyong.demo.county import (
     DEMO_PASSWORD,
@@ -60,6 +58,8 @@ from xinyong.records.models import CreditRecord
 from xinyong.records.normalize import normalize_document_number
 from xinyong.records.services import record_change_status
 from xinyong.subjects.models import Subject
+from xinyong.workdays.selectors import work_calendar_load
+from xinyong.workdays.services import calendar_seed
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "demo_build", "demo_directory"]
 
@@ -311,9 +311,10 @@ def demo_build(
         as_of=as_of,
         departments={code: (d.name, d.uscc) for code, d in departments.items()},
         schemas={
-            item: catalog_version_schema(catalog_item_current_version(item, on=as_of)) for item in ITEMS
+            item: catalog_version_schema(version=catalog_item_current_version(code=item, on=as_of))
+            for item in ITEMS
         },
-        calendar=load_work_calendar(first=history_start - dt.timedelta(days=120), last=as_of),
+        calendar=work_calendar_load(first=history_start - dt.timedelta(days=120), last=as_of),
         directory=report.directory,
     )
     say(

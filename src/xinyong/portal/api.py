@@ -21,9 +21,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from xinyong.accounts.models import Department
-from xinyong.api.errors import ErrorOut, error
-from xinyong.api.params import IsoDate
-from xinyong.api.throttling import public_throttles
+from xinyong.core.api import ErrorOut, IsoDate, error
+from xinyong.core.throttling import public_throttles
 from xinyong.portal.presenters import (
     RecordRow,
     Slice,

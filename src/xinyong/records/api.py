@@ -7,7 +7,7 @@ Purpose (查询目的): every response that contains non-public data (a record w
 公开) is written to the audit log with the client as actor and the purpose the client states, in the
 ``X-Purpose`` header (UTF-8, percent-encoding allowed) or the ``purpose`` query parameter. Without a
 purpose such a request is refused with 400 ``purpose_required``; requests answered with public data only
-need none. Errors are ``{"code": ..., "message": ...}`` with a zh-hans message (``xinyong.api.errors``).
+need none. Errors are ``{"code": ..., "message": ...}`` with a zh-hans message (``xinyong.core.api``).
 
 Change feed: ``GET /api/records/changes?changed_since=<cursor>&limit=`` returns, oldest first, the record
 versions written and the publication changes (纳入公示 / 停止公示, recorded by the nightly sweep) of the records
@@ -28,8 +28,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
-from xinyong.api.errors import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
-from xinyong.api.params import IsoDate, IsoDateTime
+from xinyong.core.api import PURPOSE_REQUIRED, ErrorOut, IsoDate, IsoDateTime, error, request_purpose
 from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord, CreditRecordVersion, PublicationChange
 from xinyong.records.selectors import (

@@ -81,7 +81,6 @@ from xinyong.core.bulk import (
     write_rows,
 )
 from xinyong.core.codes import SubjectKind
-from xinyong.core.workdays import load_work_calendar
 from xinyong.records.models import (
     Channel,
     CreditRecord,
@@ -107,6 +106,7 @@ from xinyong.records.services import (
 from xinyong.records.windows import Window, WindowCalculator
 from xinyong.subjects import crypto
 from xinyong.subjects.models import Subject
+from xinyong.workdays.selectors import work_calendar_load
 
 CREATED = "created"
 NEW_VERSION = "new_version"
@@ -855,7 +855,7 @@ def _ingest(
     if touched:
         days = {timezone.localdate(at) for at in {r.created_at for r in touched}}
         days |= {r.current.decision_date for r in touched}
-        calendar = load_work_calendar(first=min(days), last=max(days))
+        calendar = work_calendar_load(first=min(days), last=max(days))
     lags: dict[tuple, tuple] = {}
 
     def timeliness(record: _Record) -> tuple:

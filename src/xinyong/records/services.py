@@ -23,7 +23,6 @@ from xinyong.catalog.selectors import catalog_item_current_version, catalog_item
 from xinyong.core.codes import DisclosureScope
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
-from xinyong.core.workdays import add_working_days
 from xinyong.records.models import (
     Channel,
     CreditRecord,
@@ -46,6 +45,7 @@ from xinyong.records.timeliness import record_timeliness
 from xinyong.records.windows import Window, WindowCalculator
 from xinyong.subjects import crypto
 from xinyong.subjects.models import Subject
+from xinyong.workdays.selectors import working_days_add
 
 
 class RecordError(CodedError):
@@ -74,9 +74,9 @@ def _resolve_item_version(
         raise RecordError("item_required", "请指定信用信息目录项")
     try:
         # The version in force when the record is received is the one it is validated against.
-        return catalog_item_current_version(item_code, on=on)
+        return catalog_item_current_version(code=item_code, on=on)
     except CatalogItemVersion.DoesNotExist as exc:
-        raise RecordError(*catalog_item_unknown_error(item_code, on=on)) from exc
+        raise RecordError(*catalog_item_unknown_error(code=item_code, on=on)) from exc
 
 
 def _check_choice(value: str, choices, code: str, label: str, *, blank: bool = False) -> None:
@@ -210,7 +210,7 @@ def _window_values(
 
 def withdrawal_due(status_date: dt.date) -> dt.date:
     """Last day to stop publishing a revoked or withdrawn record: 3 working days after the status date."""
-    return add_working_days(status_date, WITHDRAWAL_DEADLINE_WD).date
+    return working_days_add(start=status_date, days=WITHDRAWAL_DEADLINE_WD).date
 
 
 def _status_values(

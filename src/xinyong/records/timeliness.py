@@ -1,7 +1,7 @@
 """Timeliness of submission (报送及时性): working days from a decision to the platform's first receipt.
 
 Every record carries ``lag_working_days`` (working days in (decision date, receipt date], see
-``xinyong.core.workdays``), ``lag_provisional`` (the count relied on a year whose holidays are not entered)
+``xinyong.workdays.arithmetic``), ``lag_provisional`` (the count relied on a year whose holidays are not entered)
 and ``is_late``.
 
 Deadline: 行政许可 and 行政处罚 decisions (双公示) are to be published within 7 working days of the decision
@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from xinyong.core.workdays import WorkCalendar, working_days_between
+from xinyong.workdays.arithmetic import WorkCalendar
+from xinyong.workdays.selectors import working_days_between
 
 # 国办发〔2015〕51号: 双公示 information is published within 7 working days of the decision.
 PUBLICATION_DEADLINE_WD = 7
@@ -54,7 +55,7 @@ def record_timeliness(
     if decision_date is None:
         return Timeliness(None, False, None)
     if calendar is None:
-        days, provisional = working_days_between(decision_date, received_on)
+        days, provisional = working_days_between(start=decision_date, end=received_on)
     else:
         days, provisional = calendar.working_days_between(decision_date, received_on)
     deadline = publication_deadline(item_code)

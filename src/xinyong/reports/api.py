@@ -7,7 +7,7 @@
 - ``GET /api/reports/{number}`` and ``GET /api/reports/{number}/pdf`` — the same key: a report the client
   issued itself, as JSON (with the snapshot) or as PDF. Downloads of authorised reports are audited.
 
-Errors are ``{"code": ..., "message": ...}`` (``xinyong.api.errors``).
+Errors are ``{"code": ..., "message": ...}`` (``xinyong.core.api``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from ninja import Router, Schema, Status
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.accounts.models import AuditAction, Authorisation
 from xinyong.accounts.services import audit_log
-from xinyong.api.errors import ErrorOut, error
-from xinyong.api.throttling import public_throttles
+from xinyong.core.api import ErrorOut, error
+from xinyong.core.throttling import public_throttles
 from xinyong.reports.models import CreditReport, ReportKind
 from xinyong.reports.pdf import ReportFontsMissing
 from xinyong.reports.selectors import report_verify, reports_of_client

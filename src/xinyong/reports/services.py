@@ -1,4 +1,5 @@
-"""Writes of the reports app: issuing a credit report, and rendering an issued report as HTML or PDF.
+"""Writes of the reports app: issuing a credit report, rendering an issued report as HTML or PDF, and
+recording and revoking the subjects' authorisations (当事人授权) that authorised reports are issued under.
 
 Issuing takes the snapshot of what the report shows (``reports.content``), gives it a number that is unique
 under concurrency (``XYBG`` + issue date + a daily sequence taken with one atomic upsert), a random
@@ -15,13 +16,24 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from xinyong.accounts.models import ActorKind, ApiClient, AuditOutcome, Authorisation, AuthorisationScope
-from xinyong.accounts.services import ANONYMOUS_ACTOR_NAME, SYSTEM_ACTOR_NAME, audit_log
+from xinyong.accounts.models import (
+    ActorKind,
+    ApiClient,
+    AuditAction,
+    AuditOutcome,
+    Authorisation,
+    AuthorisationScope,
+    Department,
+    GranteeKind,
+    User,
+)
+from xinyong.accounts.services import ANONYMOUS_ACTOR_NAME, SYSTEM_ACTOR_NAME, ServiceError, audit_log
 from xinyong.core.errors import CodedError
 from xinyong.reports.content import report_content_build, report_records
 from xinyong.reports.models import CreditReport, ReportKind, ReportSequence
@@ -286,3 +298,90 @@ def report_read_audit(
         detail={"number": report.number, "via": "console"},
         request=request,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Authorisations (当事人授权): recorded from the subject's signed authorisation, used to issue authorised
+# reports; the model is ``accounts.Authorisation``.
+
+
+def authorisation_create(
+    *,
+    subject: Subject,
+    grantee_kind: str,
+    grantee_name: str,
+    purpose: str,
+    scope: list[str],
+    valid_from: dt.date,
+    valid_until: dt.date,
+    evidence: str,
+    grantee_code: str = "",
+    grantee_department: Department | None = None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+) -> Authorisation:
+    """Record a subject's authorisation after checking its scope, period and grantee. Raises ServiceError."""
+    if grantee_kind == GranteeKind.SELF and not grantee_name.strip():
+        grantee_name = subject.name
+    authorisation = Authorisation(
+        subject=subject,
+        grantee_kind=grantee_kind,
+        grantee_name=grantee_name.strip(),
+        grantee_code=(grantee_code or "").strip().upper(),
+        grantee_department=grantee_department,
+        purpose=purpose.strip(),
+        scope=sorted(set(scope)),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        evidence=evidence.strip(),
+        recorded_by=actor,
+    )
+    try:
+        authorisation.full_clean()
+    except ValidationError as exc:
+        code = next((e.code for errs in exc.error_dict.values() for e in errs if e.code), None)
+        raise ServiceError(code or "authorisation_invalid", "；".join(exc.messages)) from exc
+    with transaction.atomic():
+        authorisation.save()
+        audit_log(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=authorisation,
+            detail={
+                "subject": subject.pk,
+                "grantee_kind": grantee_kind,
+                "scope": authorisation.scope,
+                "valid_from": valid_from.isoformat(),
+                "valid_until": valid_until.isoformat(),
+            },
+            request=request,
+        )
+    return authorisation
+
+
+def authorisation_revoke(
+    *,
+    authorisation: Authorisation,
+    reason: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+) -> Authorisation:
+    """Revoke an authorisation at once (the subject withdrew it); revoking twice keeps the first revocation."""
+    if authorisation.revoked_at is not None:
+        return authorisation
+    if not reason.strip():
+        raise ServiceError("revoke_reason_required", "请填写撤销授权的原因")
+    authorisation.revoked_at = now or timezone.now()
+    authorisation.revoked_by = actor
+    authorisation.revoke_reason = reason.strip()
+    with transaction.atomic():
+        authorisation.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        audit_log(
+            actor=actor,
+            action=AuditAction.REVOKE,
+            obj=authorisation,
+            detail={"reason": authorisation.revoke_reason},
+            request=request,
+        )
+    return authorisation

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinyong.accounts.decorators import console_view
 from xinyong.accounts.models import AuditAction
 from xinyong.accounts.permissions import effective_role
-from xinyong.api.throttling import DEFAULT_PUBLIC_RATE, SettingRateThrottle
+from xinyong.core.throttling import DEFAULT_PUBLIC_RATE, SettingRateThrottle
 from xinyong.reports.models import CreditReport, ReportKind
 from xinyong.reports.pdf import ReportFontsMissing
 from xinyong.reports.permissions import can_issue_reports, can_read_reports

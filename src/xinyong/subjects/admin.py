@@ -21,6 +21,7 @@ from xinyong.accounts.permissions import is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import SubjectKind
 from xinyong.core.masking import mask_ric
+from xinyong.records.permissions import subjects_visible_to
 from xinyong.subjects.admin_search import PostedSearchMixin
 from xinyong.subjects.models import (
     ConfirmedCode,
@@ -36,7 +37,6 @@ from xinyong.subjects.selectors import (
     confirmed_code_active,
     ric_lookup_hash,
     subject_search_filter,
-    subjects_visible_to,
 )
 from xinyong.subjects.services import (
     ConfirmedCodeError,

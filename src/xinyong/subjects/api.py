@@ -4,7 +4,7 @@ Organisations and 个体工商户 are looked up by USCC or by name (normalised e
 Natural persons are found only by their exact 身份证 number (``ric``), never by name, and are visible only
 to clients that can see a record about them. 身份证 numbers are always masked in responses. A lookup by
 ``ric`` and any answer about a natural person is audited with the client as actor and needs a purpose
-(``X-Purpose`` header or ``purpose`` parameter, see ``xinyong.api.errors``); without one: 400.
+(``X-Purpose`` header or ``purpose`` parameter, see ``xinyong.core.api``); without one: 400.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.accounts.services import audit_log
-from xinyong.api.errors import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
+from xinyong.core.api import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import normalize_code_input
+from xinyong.records.permissions import subjects_visible_to
 from xinyong.subjects.models import LinkedPerson, Subject
-from xinyong.subjects.selectors import ric_lookup_hash, subjects_by_name, subjects_visible_to
+from xinyong.subjects.selectors import ric_lookup_hash, subjects_by_name
 
 router = Router(tags=["主体"])
 

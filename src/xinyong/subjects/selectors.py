@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import UsccConfirmations, check_org_code, check_ric, normalize_code_input
@@ -65,24 +65,6 @@ def subject_search_filter(term: str) -> Q:
             aliases__kind=AliasKind.FORMER_NAME, aliases__value_normalized__contains=key
         )
     return condition
-
-
-def subjects_visible_to(principal) -> QuerySet[Subject]:
-    """Subjects a user or API client may look at.
-
-    Organisations and 个体工商户 form a shared registry. A natural person is visible to platform-wide roles,
-    and otherwise only when the principal can see at least one record about that person (minimum
-    necessary: the registry must not reveal that someone has a record in another department's files).
-    """
-    from xinyong.accounts.models import ApiClient
-    from xinyong.accounts.permissions import is_platform_wide
-    from xinyong.records.selectors import records_visible_to
-
-    subjects = Subject.objects.all()
-    if not isinstance(principal, ApiClient) and is_platform_wide(principal):
-        return subjects
-    visible_records = records_visible_to(principal).filter(subject_id=OuterRef("pk"))
-    return subjects.filter(~Q(kind=SubjectKind.NATURAL_PERSON) | Exists(visible_records))
 
 
 # ---------------------------------------------------------------------------------------------------

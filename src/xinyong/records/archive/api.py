@@ -19,8 +19,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
-from xinyong.api.errors import ErrorOut, request_purpose
-from xinyong.api.params import IsoDate
+from xinyong.core.api import ErrorOut, IsoDate, request_purpose
 from xinyong.records.archive.presenters import SubjectArchive
 from xinyong.records.archive.selectors import archive_subject_get
 from xinyong.records.archive.services import ARCHIVE_PAGE_SIZE, ArchivePurpose, archive_view

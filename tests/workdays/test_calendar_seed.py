@@ -8,10 +8,16 @@ from django.apps import apps as global_apps
 from django.core.management import CommandError, call_command
 
 from xinyong.accounts.models import AuditEntry, Role, User
-from xinyong.core import services
-from xinyong.core.models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear, CalendarYearStatus
-from xinyong.core.signals import seed_calendar_after_migrate
-from xinyong.core.workdays import add_working_days
+from xinyong.workdays import services
+from xinyong.workdays.models import (
+    CalendarDay,
+    CalendarDayKind,
+    CalendarSource,
+    CalendarYear,
+    CalendarYearStatus,
+)
+from xinyong.workdays.selectors import working_days_add
+from xinyong.workdays.signals import seed_calendar_after_migrate
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +36,8 @@ def run(*args: str) -> str:
 
 
 def test_fresh_database_has_the_package_calendar():
-    exceptions = services.package_exceptions()
-    assert services.package_years() == list(range(2004, 2027))
+    exceptions = services.calendar_package_exceptions()
+    assert services.calendar_package_years() == list(range(2004, 2027))
     assert CalendarDay.objects.count() == len(exceptions)
     assert set(CalendarDay.objects.values_list("source", flat=True)) == {CalendarSource.PACKAGE}
     years = CalendarYear.objects.filter(status=CalendarYearStatus.COMPLETE, source=CalendarSource.PACKAGE)
@@ -72,8 +78,8 @@ def test_seeding_repairs_package_rows_but_never_touches_operator_rows(operator):
     kept = CalendarDay.objects.get(date=D(2025, 10, 8))
     assert (kept.name, kept.source, kept.entered_by) == ("国庆节、中秋节", CalendarSource.OPERATOR, operator)
     assert CalendarDay.objects.get(date=D(2024, 2, 9)).source == CalendarSource.OPERATOR
-    assert add_working_days(D(2024, 2, 8), 1) == (D(2024, 2, 18), False)
-    assert AuditEntry.objects.filter(action="import", object_type="core.calendarday").exists()
+    assert working_days_add(start=D(2024, 2, 8), days=1) == (D(2024, 2, 18), False)
+    assert AuditEntry.objects.filter(action="import", object_type="workdays.calendarday").exists()
 
     again = services.calendar_seed()
     assert not again.changed
@@ -98,7 +104,7 @@ def test_after_migrate_only_new_years_are_seeded(operator):
     # The reopened year stays reopened (an operator decision); the missing year comes back.
     assert CalendarYear.objects.get(year=2026).status == CalendarYearStatus.PENDING
     assert CalendarYear.objects.get(year=2025).status == CalendarYearStatus.COMPLETE
-    assert add_working_days(D(2025, 9, 26), 7) == (D(2025, 10, 13), False)
+    assert working_days_add(start=D(2025, 9, 26), days=7) == (D(2025, 10, 13), False)
 
 
 def test_explicit_seed_confirms_a_pending_package_year(operator):
@@ -115,7 +121,7 @@ def test_explicit_seed_confirms_a_pending_package_year(operator):
 
 def test_seed_command_reports_what_it_did():
     CalendarDay.objects.filter(date__year=2024).delete()
-    expected = sum(1 for day in services.package_exceptions() if day.year == 2024)
+    expected = sum(1 for day in services.calendar_package_exceptions() if day.year == 2024)
     out = run("seed")
     assert f"2004–2026 年；新增 {expected} 天" in out
     assert CalendarDay.objects.filter(date__year=2024).count() == expected

@@ -1,4 +1,4 @@
-"""Admin console for the working-day calendar (工作日历). Writes go through :mod:`xinyong.core.services`."""
+"""Admin console for the working-day calendar (工作日历). Writes go through :mod:`xinyong.workdays.services`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from xinyong.accounts.admin_audit import AuditedModelAdmin
-from xinyong.core import services
-from xinyong.core.models import (
+from xinyong.workdays import services
+from xinyong.workdays.models import (
     WEEKDAY_NAMES,
     CalendarDay,
     CalendarDayKind,
@@ -52,7 +52,7 @@ def parse_date_list(text: str) -> list[dt.date]:
 
 
 class ServiceAuditedAdmin(AuditedModelAdmin):
-    """Every change here goes through a core service, which writes its own audit entry (also when called
+    """Every change here goes through a calendar service, which writes its own audit entry (also when called
     from the command line); the admin keeps only its history so that each change is logged once."""
 
     def log_addition(self, request, obj, message):
@@ -111,7 +111,7 @@ class CalendarDayAdmin(ServiceAuditedAdmin):
             path(
                 "enter-period/",
                 self.admin_site.admin_view(self.enter_period_view),
-                name="core_calendarday_enter_period",
+                name="workdays_calendarday_enter_period",
             ),
             *super().get_urls(),
         ]
@@ -141,14 +141,14 @@ class CalendarDayAdmin(ServiceAuditedAdmin):
                     f"调休上班{len(rows) - holidays}天。该年度各项放假安排都录入后，请在 工作日历年度 中确认该年度。",
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(reverse("admin:core_calendarday_changelist"))
+                return HttpResponseRedirect(reverse("admin:workdays_calendarday_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
             "title": "按放假通知录入",
         }
-        return TemplateResponse(request, "admin/core/calendarday/enter_period.html", context)
+        return TemplateResponse(request, "admin/workdays/calendarday/enter_period.html", context)
 
 
 class PeriodForm(forms.Form):

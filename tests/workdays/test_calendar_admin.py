@@ -6,22 +6,28 @@ import pytest
 from django.urls import reverse
 
 from xinyong.accounts.models import AuditEntry, Role, User
-from xinyong.core.models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear, CalendarYearStatus
-from xinyong.core.workdays import add_working_days
+from xinyong.workdays.models import (
+    CalendarDay,
+    CalendarDayKind,
+    CalendarSource,
+    CalendarYear,
+    CalendarYearStatus,
+)
+from xinyong.workdays.selectors import working_days_add
 
 pytestmark = pytest.mark.django_db
 
 D = dt.date
 ALERT_2027 = "2027年法定节假日和调休安排尚未录入"
-DAY_ADD = reverse("admin:core_calendarday_add")
-YEAR_ADD = reverse("admin:core_calendaryear_add")
-PERIOD = reverse("admin:core_calendarday_enter_period")
+DAY_ADD = reverse("admin:workdays_calendarday_add")
+YEAR_ADD = reverse("admin:workdays_calendaryear_add")
+PERIOD = reverse("admin:workdays_calendarday_enter_period")
 
 
 @pytest.fixture(autouse=True)
 def console_today(monkeypatch):
     """The console judges alerts by today's date; pin it to late November 2026."""
-    monkeypatch.setattr("xinyong.core.templatetags.core_calendar.today", lambda: D(2026, 11, 23))
+    monkeypatch.setattr("xinyong.workdays.templatetags.workdays_calendar.today", lambda: D(2026, 11, 23))
 
 
 def make_user(username: str, role: str) -> User:
@@ -41,8 +47,8 @@ def add_day(client, date: str, kind: str, name: str = "元旦", note: str = ""):
 def test_alert_on_index_and_calendar_pages_until_the_year_is_confirmed(operator_client):
     for url in (
         reverse("admin:index"),
-        reverse("admin:core_calendarday_changelist"),
-        reverse("admin:core_calendaryear_changelist"),
+        reverse("admin:workdays_calendarday_changelist"),
+        reverse("admin:workdays_calendaryear_changelist"),
     ):
         page = operator_client.get(url).content.decode()
         assert ALERT_2027 in page, url
@@ -65,7 +71,7 @@ def test_alert_on_index_and_calendar_pages_until_the_year_is_confirmed(operator_
 
     year = CalendarYear.objects.get(year=2027)
     response = operator_client.post(
-        reverse("admin:core_calendaryear_change", args=[year.pk]), {"note": "测试通知", "confirm": "on"}
+        reverse("admin:workdays_calendaryear_change", args=[year.pk]), {"note": "测试通知", "confirm": "on"}
     )
     assert response.status_code == 302, response.content.decode()
     year.refresh_from_db()
@@ -74,9 +80,9 @@ def test_alert_on_index_and_calendar_pages_until_the_year_is_confirmed(operator_
         CalendarSource.OPERATOR,
         "calendar-op",
     )
-    for url in (reverse("admin:index"), reverse("admin:core_calendarday_changelist")):
+    for url in (reverse("admin:index"), reverse("admin:workdays_calendarday_changelist")):
         assert ALERT_2027 not in operator_client.get(url).content.decode()
-    assert add_working_days(D(2026, 12, 24), 7) == (D(2027, 1, 5), False)
+    assert working_days_add(start=D(2026, 12, 24), days=7) == (D(2027, 1, 5), False)
 
 
 def test_operator_adds_a_day_and_it_is_recorded(operator_client):
@@ -89,7 +95,7 @@ def test_operator_adds_a_day_and_it_is_recorded(operator_client):
         False,
     )
     assert CalendarYear.objects.get(year=2027).status == CalendarYearStatus.PENDING
-    entries = AuditEntry.objects.filter(object_type="core.calendarday", object_id=str(day.pk))
+    entries = AuditEntry.objects.filter(object_type="workdays.calendarday", object_id=str(day.pk))
     assert [(e.action, e.actor_name) for e in entries] == [("create", "calendar-op")]  # logged once
 
 
@@ -122,7 +128,7 @@ def test_mistyped_year_is_refused(operator_client):
 def test_editing_a_package_day_makes_it_the_operators(operator_client):
     day = CalendarDay.objects.get(date=D(2025, 10, 8))
     response = operator_client.post(
-        reverse("admin:core_calendarday_change", args=[day.pk]),
+        reverse("admin:workdays_calendarday_change", args=[day.pk]),
         {"date": "2025-10-08", "kind": CalendarDayKind.HOLIDAY, "name": "国庆节、中秋节", "note": ""},
     )
     assert response.status_code == 302
@@ -132,10 +138,15 @@ def test_editing_a_package_day_makes_it_the_operators(operator_client):
 
 def test_deleting_a_day_is_logged(operator_client):
     day = CalendarDay.objects.get(date=D(2024, 2, 18))
-    response = operator_client.post(reverse("admin:core_calendarday_delete", args=[day.pk]), {"post": "yes"})
+    response = operator_client.post(
+        reverse("admin:workdays_calendarday_delete", args=[day.pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
-    assert add_working_days(D(2024, 2, 8), 2) == (D(2024, 2, 19), False)  # Sunday 18 Feb no longer counts
-    assert AuditEntry.objects.filter(object_type="core.calendarday", action="delete").exists()
+    assert working_days_add(start=D(2024, 2, 8), days=2) == (
+        D(2024, 2, 19),
+        False,
+    )  # Sunday 18 Feb no longer counts
+    assert AuditEntry.objects.filter(object_type="workdays.calendarday", action="delete").exists()
 
 
 def test_period_entry_registers_only_weekday_holidays_and_weekend_workdays(operator_client):
@@ -197,18 +208,18 @@ def test_adding_an_existing_year_is_refused(operator_client):
 
 
 def test_reopen_action_brings_the_alert_back(operator_client, monkeypatch):
-    monkeypatch.setattr("xinyong.core.templatetags.core_calendar.today", lambda: D(2026, 6, 15))
+    monkeypatch.setattr("xinyong.workdays.templatetags.workdays_calendar.today", lambda: D(2026, 6, 15))
     index = reverse("admin:index")
     assert "2026年法定节假日" not in operator_client.get(index).content.decode()
     year = CalendarYear.objects.get(year=2026)
     response = operator_client.post(
-        reverse("admin:core_calendaryear_changelist"),
+        reverse("admin:workdays_calendaryear_changelist"),
         {"action": "reopen_years", "_selected_action": [year.pk]},
     )
     assert response.status_code == 302
     assert "2026年法定节假日和调休安排尚未录入" in operator_client.get(index).content.decode()
     response = operator_client.post(
-        reverse("admin:core_calendaryear_changelist"),
+        reverse("admin:workdays_calendaryear_changelist"),
         {"action": "confirm_years", "_selected_action": [year.pk]},
     )
     assert "2026年法定节假日" not in operator_client.get(index).content.decode()
@@ -217,12 +228,14 @@ def test_reopen_action_brings_the_alert_back(operator_client, monkeypatch):
 
 def test_years_cannot_be_deleted(operator_client):
     year = CalendarYear.objects.get(year=2026)
-    assert operator_client.get(reverse("admin:core_calendaryear_delete", args=[year.pk])).status_code == 403
+    assert (
+        operator_client.get(reverse("admin:workdays_calendaryear_delete", args=[year.pk])).status_code == 403
+    )
 
 
 def test_auditor_reads_but_cannot_change(client):
     client.force_login(make_user("auditor", Role.AUDITOR))
-    assert client.get(reverse("admin:core_calendarday_changelist")).status_code == 200
+    assert client.get(reverse("admin:workdays_calendarday_changelist")).status_code == 200
     assert add_day(client, "2027-01-01", CalendarDayKind.HOLIDAY).status_code == 403
     assert (
         client.post(PERIOD, {"name": "元旦", "first": "2027-01-01", "last": "2027-01-01"}).status_code == 403
@@ -232,8 +245,8 @@ def test_auditor_reads_but_cannot_change(client):
 
 def test_window_clerk_has_no_calendar_admin_but_sees_the_alert(client):
     client.force_login(make_user("clerk", Role.WINDOW_CLERK))
-    assert client.get(reverse("admin:core_calendarday_changelist")).status_code == 403
+    assert client.get(reverse("admin:workdays_calendarday_changelist")).status_code == 403
     assert add_day(client, "2027-01-01", CalendarDayKind.HOLIDAY).status_code == 403
     page = client.get(reverse("admin:index")).content.decode()
     assert ALERT_2027 in page
-    assert reverse("admin:core_calendaryear_changelist") not in page
+    assert reverse("admin:workdays_calendaryear_changelist") not in page

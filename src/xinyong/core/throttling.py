@@ -6,7 +6,7 @@ counted per client address (behind a reverse proxy set ``NINJA_NUM_PROXIES`` so 
 The rate is read from the setting named by ``rate_setting`` (default ``XINYONG_PUBLIC_API_RATE``,
 e.g. ``"120/m"``) on every request, so it can be changed without restarting the throttles' owners.
 
-``install_throttle_error_handler(api)`` makes a refused request answer like every other API error:
+A refused request answers like every other API error (``xinyong.api.errors.install_throttle_error_handler``):
 ``429 {"code": "rate_limited", "message": ...}`` with a ``Retry-After`` header.
 """
 
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import NinjaAPI
-from ninja.errors import Throttled
 from ninja.throttling import AnonRateThrottle, BaseThrottle
 
 DEFAULT_PUBLIC_RATE = "120/m"
@@ -53,15 +51,3 @@ def public_throttles(
 ) -> list[BaseThrottle]:
     """Throttles for public endpoints (``Router(throttle=public_throttles())``)."""
     return [SettingRateThrottle(scope=scope, rate_setting=rate_setting, default=default)]
-
-
-def install_throttle_error_handler(api: NinjaAPI) -> None:
-    """Answer refused requests with ``429 {"code": "rate_limited", "message": ...}``."""
-
-    def on_throttled(request, exc: Throttled):
-        message = "请求过于频繁，已超过公开接口对每个访问地址的频率限制，请稍后再试"
-        if exc.wait:
-            message += f"；约 {max(1, round(exc.wait))} 秒后可再次请求"
-        return api.create_response(request, {"code": "rate_limited", "message": message}, status=429)
-
-    api.add_exception_handler(Throttled, on_throttled)

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from xinyong import gunicorn_config
+from xinyong.collection.services import batches_resume_interrupted
 from xinyong.core.management.arguments import positive_int
 from xinyong.serve import (
     Supervisor,
@@ -73,10 +74,6 @@ class Command(BaseCommand):
             static_files_collect(out=self.stdout)
         specs = [web_spec(addrport=addrport, dev=dev, workers=workers, threads=threads)]
         if not no_worker and uses_database_queue():
-            # Imported here: core imports no other app at module level (the layering rule); this command
-            # lives in core until it moves to the top level beside the supervisor.
-            from xinyong.collection.services import batches_resume_interrupted
-
             resumed = batches_resume_interrupted()
             if resumed:
                 self.stdout.write(f"继续处理上次中断的 {len(resumed)} 个批次")

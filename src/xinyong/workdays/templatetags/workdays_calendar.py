@@ -5,7 +5,8 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from xinyong.core.workdays import CalendarAlert, calendar_alerts
+from xinyong.workdays.arithmetic import CalendarAlert
+from xinyong.workdays.selectors import calendar_alerts
 
 register = template.Library()
 

@@ -1,10 +1,11 @@
-"""Working-day arithmetic and calendar selectors (工作日计算).
+"""Working-day arithmetic (工作日计算) over an in-memory snapshot of the calendar.
 
 Definitions (every deadline in the platform relies on them):
 
 - A date is a working day when it is Monday–Friday and not a 法定节假日, or when it is a Saturday/Sunday
-  registered as 调休上班. Only those exceptions are stored (:class:`~xinyong.core.models.CalendarDay`).
-- ``add_working_days(start, n)``:
+  registered as 调休上班. Only those exceptions are stored (:class:`~xinyong.workdays.models.CalendarDay`).
+- ``add_working_days(start, n)`` (:meth:`WorkCalendar.add_working_days`, or
+  :func:`~xinyong.workdays.selectors.working_days_add` for one calculation):
 
   * ``n >= 1``: the n-th working day after ``start``; ``start`` itself is never counted, so "publish
     within 7 working days of the decision" ends on ``add_working_days(decided_on, 7).date``. The result is
@@ -26,9 +27,9 @@ Outside the settled days the weekend rule is applied and the result is marked ``
 silent guess.
 
 Cost: counting is arithmetic (weekdays by formula, exceptions by binary search over sorted lists), so a span
-of many years costs the same as a week. Each call reads the calendar years (a few dozen rows) and the
+of many years costs the same as a week. Each single calculation in :mod:`xinyong.workdays.selectors` reads the calendar years (a few dozen rows) and the
 exceptions in a window around the dates (one range query each); bulk callers load a :class:`WorkCalendar`
-once with :func:`load_work_calendar` and call its methods.
+once with :func:`~xinyong.workdays.selectors.work_calendar_load` and call its methods.
 """
 
 from __future__ import annotations
@@ -39,28 +40,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from xinyong.core.models import CalendarDay, CalendarDayKind, CalendarYear, CalendarYearStatus
-
 # From this day of December on, a date's status also depends on the next year's notice (see module docstring).
 NEXT_NOTICE_REACHES_BACK_TO = (12, 29)
 
 
 class WorkdayResult(NamedTuple):
-    """Result of :func:`add_working_days`."""
+    """Result of :meth:`WorkCalendar.add_working_days`."""
 
     date: dt.date
     provisional: bool
 
 
 class WorkdayCount(NamedTuple):
-    """Result of :func:`working_days_between`."""
+    """Result of :meth:`WorkCalendar.working_days_between`."""
 
     days: int
     provisional: bool
 
 
 class WorkdayCheck(NamedTuple):
-    """Result of :func:`is_working_day`."""
+    """Result of :meth:`WorkCalendar.is_working_day`."""
 
     is_workday: bool
     provisional: bool
@@ -208,91 +207,3 @@ class WorkCalendar:
             else:
                 lo = mid
         return WorkdayResult(dt.date.fromordinal(hi), self._unsettled_between(hi + 1, s))
-
-
-# -- loading ------------------------------------------------------------------------------------------
-
-
-def known_years() -> frozenset[int]:
-    """Years whose holidays and adjusted workdays are entered (已录入)."""
-    return frozenset(
-        CalendarYear.objects.filter(status=CalendarYearStatus.COMPLETE).values_list("year", flat=True)
-    )
-
-
-def load_work_calendar(*, first: dt.date | None = None, last: dt.date | None = None) -> WorkCalendar:
-    """Snapshot of the calendar for [first, last] (whole table when omitted), for repeated calculations."""
-    rows = CalendarDay.objects.all()
-    if first is not None:
-        rows = rows.filter(date__gte=first)
-    if last is not None:
-        rows = rows.filter(date__lte=last)
-    holidays: list[dt.date] = []
-    workdays: list[dt.date] = []
-    for day, kind in rows.values_list("date", "kind"):
-        (holidays if kind == CalendarDayKind.HOLIDAY else workdays).append(day)
-    return WorkCalendar(holidays=holidays, workdays=workdays, known_years=known_years(), lo=first, hi=last)
-
-
-def _clamp(ordinal: int) -> dt.date:
-    return dt.date.fromordinal(min(max(ordinal, 1), dt.date.max.toordinal()))
-
-
-def add_working_days(start: dt.date, days: int) -> WorkdayResult:
-    """The ``days``-th working day after ``start`` (before it when negative), and whether it is provisional."""
-    if days == 0:
-        return WorkdayResult(start, False)
-    s = start.toordinal()
-    # A window that holds the answer unless a year has far more holidays than any so far; the whole
-    # table is read in that case.
-    span = abs(days) * 2 + 40
-    first, last = (_clamp(s + 1), _clamp(s + span)) if days > 0 else (_clamp(s - span), start)
-    try:
-        return load_work_calendar(first=first, last=last).add_working_days(start, days)
-    except CalendarWindowError:
-        return load_work_calendar().add_working_days(start, days)
-
-
-def working_days_between(start: dt.date, end: dt.date) -> WorkdayCount:
-    """Working days in (start, end] (negative when end < start), and whether the count is provisional."""
-    lo, hi = min(start, end), max(start, end)
-    if lo == hi:
-        return WorkdayCount(0, False)
-    return load_work_calendar(first=lo + dt.timedelta(days=1), last=hi).working_days_between(start, end)
-
-
-def is_working_day(day: dt.date) -> WorkdayCheck:
-    """Whether ``day`` is a working day, and whether that is provisional (its year is not entered)."""
-    return load_work_calendar(first=day, last=day).is_working_day(day)
-
-
-# -- alerts -------------------------------------------------------------------------------------------
-
-
-def calendar_years_needed(*, as_of: dt.date) -> list[int]:
-    """Years that must be entered by ``as_of``: this year, and next year from October on.
-
-    The State Council publishes next year's arrangement in November or December, and deadlines running into
-    next year start to matter in the fourth quarter.
-    """
-    years = [as_of.year]
-    if as_of.month >= 10:
-        years.append(as_of.year + 1)
-    return years
-
-
-def calendar_alerts(*, as_of: dt.date) -> list[CalendarAlert]:
-    """zh-hans alerts for the needed years (see :func:`calendar_years_needed`) that are not entered yet."""
-    known = known_years()
-    return [
-        CalendarAlert(
-            year=year,
-            code="calendar_year_missing",
-            message=(
-                f"{year}年法定节假日和调休安排尚未录入：涉及{year}年的工作日期限按周末推算，标为“暂定”。"
-                "请在“工作日历”中按国务院办公厅的放假通知录入，再在“工作日历年度”中确认该年度。"
-            ),
-        )
-        for year in calendar_years_needed(as_of=as_of)
-        if year not in known
-    ]

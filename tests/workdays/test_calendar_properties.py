@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinyong.core.workdays import WorkCalendar, add_working_days, load_work_calendar, working_days_between
+from xinyong.workdays.arithmetic import WorkCalendar
+from xinyong.workdays.selectors import work_calendar_load, working_days_add, working_days_between
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def last_working_day_on_or_before(calendar: WorkCalendar, day: dt.date) -> dt.da
 
 
 def test_arithmetic_properties():
-    calendar = load_work_calendar()
+    calendar = work_calendar_load()
 
     @settings(max_examples=300, deadline=None)
     @given(start=dates, n=counts)
@@ -73,7 +74,7 @@ def test_arithmetic_properties():
 
 
 def test_monotonic_in_n():
-    calendar = load_work_calendar()
+    calendar = work_calendar_load()
 
     @settings(max_examples=200, deadline=None)
     @given(
@@ -86,7 +87,7 @@ def test_monotonic_in_n():
 
 
 def test_between_is_antisymmetric_and_additive():
-    calendar = load_work_calendar()
+    calendar = work_calendar_load()
 
     @settings(max_examples=200, deadline=None)
     @given(a=dates, b=dates, c=dates)
@@ -99,7 +100,7 @@ def test_between_is_antisymmetric_and_additive():
 
 
 def test_agrees_with_the_day_by_day_definition():
-    calendar = load_work_calendar()
+    calendar = work_calendar_load()
 
     @settings(max_examples=150, deadline=None)
     @given(
@@ -116,7 +117,7 @@ def test_agrees_with_the_day_by_day_definition():
 
 
 def test_matches_chinese_calendar_for_every_day_it_knows():
-    calendar = load_work_calendar()
+    calendar = work_calendar_load()
     day = D(2004, 1, 1)
     while day <= D(2026, 12, 31):
         assert calendar.is_working_day(day).is_workday == chinese_calendar.is_workday(day), day
@@ -127,7 +128,7 @@ def test_matches_chinese_calendar_for_every_day_it_knows():
 @given(start=dates, n=st.integers(min_value=-300, max_value=300))
 def test_database_functions_agree_with_the_snapshot(start, n):
     # Runs inside the test's transaction; nothing is written, so examples cannot affect each other.
-    calendar = load_work_calendar()
-    assert add_working_days(start, n) == calendar.add_working_days(start, n)
+    calendar = work_calendar_load()
+    assert working_days_add(start=start, days=n) == calendar.add_working_days(start, n)
     end = start + dt.timedelta(days=n * 3)
-    assert working_days_between(start, end) == calendar.working_days_between(start, end)
+    assert working_days_between(start=start, end=end) == calendar.working_days_between(start, end)

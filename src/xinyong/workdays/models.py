@@ -3,7 +3,7 @@
 Only the exceptions to the weekend rule are stored: a 法定节假日 that falls on Monday–Friday and a 调休上班
 day that falls on Saturday or Sunday. Every other date is a working day exactly when it is Monday–Friday.
 A year counts as known (已录入) only when its :class:`CalendarYear` row is complete; outside the known years
-the arithmetic in :mod:`xinyong.core.workdays` falls back to weekends and marks its results provisional.
+the arithmetic in :mod:`xinyong.workdays.arithmetic` falls back to weekends and marks its results provisional.
 """
 
 import datetime as dt
@@ -77,6 +77,8 @@ class CalendarDay(models.Model):
     entered_at = models.DateTimeField("录入时间", auto_now=True)
 
     class Meta:
+        # The table keeps the name it had when the calendar was part of the core app.
+        db_table = "core_calendarday"
         verbose_name = "工作日历"
         verbose_name_plural = "工作日历"
         ordering = ["date"]
@@ -153,6 +155,7 @@ class CalendarYear(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
+        db_table = "core_calendaryear"
         verbose_name = "工作日历年度"
         verbose_name_plural = "工作日历年度"
         ordering = ["-year"]

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 import chinese_calendar
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
-from xinyong.core.models import (
+from xinyong.workdays.models import (
     CalendarDay,
     CalendarDayKind,
     CalendarSource,
@@ -22,6 +23,9 @@ from xinyong.core.models import (
     CalendarYearStatus,
     format_date_zh,
 )
+
+if TYPE_CHECKING:
+    from xinyong.accounts.models import User
 
 # A holiday period of one notice never spans more than a few weeks (the longest so far, 春节 2020 with its
 # extension, ran 24 January to 2 February); a longer span is a typing mistake.
@@ -44,18 +48,18 @@ class SeedReport:
         return bool(self.created or self.updated or self.removed or self.years_confirmed)
 
 
-def package_version() -> str:
+def calendar_package_version() -> str:
     """Installed version of chinese-calendar (recorded on the rows it seeds)."""
     return version("chinese-calendar")
 
 
-def package_years() -> list[int]:
+def calendar_package_years() -> list[int]:
     """Years the installed chinese-calendar package knows."""
     dates = list(chinese_calendar.holidays)
     return list(range(min(dates).year, max(dates).year + 1))
 
 
-def package_exceptions() -> dict[dt.date, tuple[str, str]]:
+def calendar_package_exceptions() -> dict[dt.date, tuple[str, str]]:
     """The package's exceptions to the weekend rule: date -> (kind, Chinese holiday name)."""
     exceptions: dict[dt.date, tuple[str, str]] = {}
     for day, holiday in chinese_calendar.holidays.items():
@@ -67,7 +71,7 @@ def package_exceptions() -> dict[dt.date, tuple[str, str]]:
     return exceptions
 
 
-def seed_calendar_rows(
+def calendar_rows_seed(
     *,
     day_model: type[CalendarDay],
     year_model: type[CalendarYear],
@@ -80,7 +84,7 @@ def seed_calendar_rows(
     ``migrate``, so that a year an operator reopened is not silently confirmed again). Takes the model
     classes so that the post-migrate handler can pass the migration state's models.
     """
-    years = package_years()
+    years = calendar_package_years()
     report = SeedReport()
     year_rows = {row.year: row for row in year_model.objects.using(using).filter(year__in=years)}
     if new_years_only:
@@ -88,7 +92,7 @@ def seed_calendar_rows(
     if not years:
         return report
     report.years = years
-    wanted = {d: v for d, v in package_exceptions().items() if d.year in years}
+    wanted = {d: v for d, v in calendar_package_exceptions().items() if d.year in years}
     existing = {
         row.date: row
         for row in day_model.objects.using(using).filter(
@@ -96,7 +100,7 @@ def seed_calendar_rows(
         )
         if row.date.year in years
     }
-    note = f"chinese-calendar {package_version()}"
+    note = f"chinese-calendar {calendar_package_version()}"
     now = timezone.now()
     to_create, to_update, to_remove = [], [], []
     for day, (kind, name) in sorted(wanted.items()):
@@ -150,14 +154,14 @@ def seed_calendar_rows(
 
 def calendar_seed(*, new_years_only: bool = False) -> SeedReport:
     """Load holidays and 调休 workdays from chinese-calendar for every year it knows, idempotently."""
-    report = seed_calendar_rows(day_model=CalendarDay, year_model=CalendarYear, new_years_only=new_years_only)
+    report = calendar_rows_seed(day_model=CalendarDay, year_model=CalendarYear, new_years_only=new_years_only)
     if report.changed:
         audit_log(
             actor=None,
             action=AuditAction.IMPORT,
             obj=CalendarDay,
             detail={
-                "package": package_version(),
+                "package": calendar_package_version(),
                 "created": report.created,
                 "updated": report.updated,
                 "removed": report.removed,
@@ -178,7 +182,7 @@ def _day_detail(day: CalendarDay) -> dict:
     return {"date": day.date.isoformat(), "kind": day.kind, "name": day.name, "note": day.note}
 
 
-def calendar_day_save(*, day: CalendarDay, actor) -> CalendarDay:
+def calendar_day_save(*, day: CalendarDay, actor: User | None) -> CalendarDay:
     """Validate and store a day entered or corrected by an operator (it then belongs to the operator)."""
     creating = day.pk is None
     day.source = CalendarSource.OPERATOR
@@ -196,7 +200,7 @@ def calendar_day_save(*, day: CalendarDay, actor) -> CalendarDay:
     return day
 
 
-def calendar_day_delete(*, day: CalendarDay, actor) -> None:
+def calendar_day_delete(*, day: CalendarDay, actor: User | None) -> None:
     """Remove a registered day: it follows the weekend rule again."""
     detail = _day_detail(day)
     with transaction.atomic():
@@ -210,7 +214,7 @@ def calendar_period_enter(
     first: dt.date,
     last: dt.date,
     adjusted_workdays: Sequence[dt.date] = (),
-    actor,
+    actor: User | None,
     note: str = "",
 ) -> list[CalendarDay]:
     """Enter one holiday period of a notice: its weekday holidays in [first, last] and its 调休 workdays."""
@@ -293,7 +297,7 @@ def calendar_year_check_confirmable(*, year: int) -> None:
         )
 
 
-def calendar_year_save(*, year: int, note: str, actor) -> CalendarYear:
+def calendar_year_save(*, year: int, note: str, actor: User | None) -> CalendarYear:
     """Create a calendar year (not yet entered) or change its note; its status is left as it is."""
     row = CalendarYear.objects.filter(year=year).first() or CalendarYear(year=year)
     creating = row.pk is None
@@ -310,7 +314,7 @@ def calendar_year_save(*, year: int, note: str, actor) -> CalendarYear:
     return row
 
 
-def calendar_year_confirm(*, year: int, actor, note: str = "") -> CalendarYear:
+def calendar_year_confirm(*, year: int, actor: User | None, note: str = "") -> CalendarYear:
     """Mark a year as fully entered (已录入): its deadlines stop being provisional and its alert goes away."""
     calendar_year_check_confirmable(year=year)
     with transaction.atomic():
@@ -332,7 +336,7 @@ def calendar_year_confirm(*, year: int, actor, note: str = "") -> CalendarYear:
     return row
 
 
-def calendar_year_reopen(*, year: int, actor, reason: str = "") -> CalendarYear:
+def calendar_year_reopen(*, year: int, actor: User | None, reason: str = "") -> CalendarYear:
     """Mark a year as not fully entered: its deadlines become provisional again until it is confirmed."""
     with transaction.atomic():
         row = _ensure_year(year)

@@ -3,10 +3,16 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from xinyong.core import services
 from xinyong.core.management.arguments import iso_date, whole_number
-from xinyong.core.models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear, CalendarYearStatus
-from xinyong.core.workdays import add_working_days, calendar_alerts, working_days_between
+from xinyong.workdays import services
+from xinyong.workdays.models import (
+    CalendarDay,
+    CalendarDayKind,
+    CalendarSource,
+    CalendarYear,
+    CalendarYearStatus,
+)
+from xinyong.workdays.selectors import calendar_alerts, working_days_add, working_days_between
 
 
 def _ranges(years: list[int]) -> str:
@@ -48,7 +54,7 @@ class Command(BaseCommand):
     def handle_seed(self, **options) -> None:
         report = services.calendar_seed()
         self.stdout.write(
-            f"chinese-calendar {services.package_version()}：{_ranges(report.years)} 年；"
+            f"chinese-calendar {services.calendar_package_version()}：{_ranges(report.years)} 年；"
             f"新增 {report.created} 天，更新 {report.updated} 天，移除 {report.removed} 天，"
             f"保留人工录入 {report.kept_operator} 天。"
         )
@@ -87,11 +93,11 @@ class Command(BaseCommand):
             raise CommandError("工作日历有未录入的年度", returncode=1)
 
     def handle_deadline(self, **options) -> None:
-        result = add_working_days(options["start"], options["days"])
+        result = working_days_add(start=options["start"], days=options["days"])
         mark = "（暂定：涉及未录入年度，按周末推算）" if result.provisional else ""
         self.stdout.write(f"{result.date.isoformat()}{mark}")
 
     def handle_between(self, **options) -> None:
-        result = working_days_between(options["start"], options["end"])
+        result = working_days_between(start=options["start"], end=options["end"])
         mark = "（暂定：涉及未录入年度，按周末推算）" if result.provisional else ""
         self.stdout.write(f"{result.days}{mark}")
