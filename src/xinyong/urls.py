@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from xinyong.api.api import api
 from xinyong.api.errors import unknown_path
@@ -14,6 +15,12 @@ urlpatterns = [
     path("console/reports/", include((reports_console_urlpatterns, "reports_console"))),
     path("console/identifiers/", include("xinyong.subjects.urls")),
     path("console/", include("xinyong.console.urls")),
+    # The working-day calendar's admin pages moved from the core app to the workdays app: old bookmarks
+    # (admin/core/calendarday/…, admin/core/calendaryear/…) lead to the same pages.
+    re_path(
+        r"^admin/core/(?P<rest>calendar(?:day|year)/.*)$",
+        RedirectView.as_view(url="/admin/workdays/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     # Unknown API addresses answer the API's JSON error body, not the site's HTML page.
