@@ -167,6 +167,7 @@ EXPECTED: dict[str, str] = {
     "GET admin/collection/columnmapping/<path:object_id>/delete/": "302 403 403 403 403 403 403",
     "GET admin/collection/columnmapping/<path:object_id>/history/": "302 200 200 200 403 200 302",
     "GET admin/collection/columnmapping/add/": "302 403 403 403 403 403 403",
+    "GET admin/core/<path:rest>": "301 301 301 301 301 301 301",  # moved to admin/workdays/
     "GET admin/workdays/calendarday/": "302 200 403 403 403 200 403",
     "GET admin/workdays/calendarday/<path:object_id>/": "302 302 302 302 302 302 302",
     "GET admin/workdays/calendarday/<path:object_id>/change/": "302 200 403 403 403 200 403",
@@ -364,6 +365,7 @@ def page_path(route: str, world) -> str:
         "code": report.verification_code,
         "app_label": "accounts",
         "url": "no-such-page/",
+        "rest": "calendarday/",
         "content_type_id": str(ContentType.objects.get_for_model(record.subject).pk),
         "id": str(world["users"]["other_dept"].pk),
         "object_id": (

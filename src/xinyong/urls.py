@@ -17,8 +17,8 @@ urlpatterns = [
     path("console/", include("xinyong.console.urls")),
     # The working-day calendar's admin pages moved from the core app to the workdays app: old bookmarks
     # (admin/core/calendarday/…, admin/core/calendaryear/…) lead to the same pages.
-    re_path(
-        r"^admin/core/(?P<rest>calendar(?:day|year)/.*)$",
+    path(
+        "admin/core/<path:rest>",
         RedirectView.as_view(url="/admin/workdays/%(rest)s", permanent=True, query_string=True),
     ),
     path("admin/", admin.site.urls),
