@@ -25,19 +25,15 @@ from tests.collection.batch_support import (
     write_csv,
 )
 from xinyong.accounts.models import AuditEntry, Role
+from xinyong.collection.entry import record_submit_form
+from xinyong.collection.errors import CollectionError, DuplicateUpload
+from xinyong.collection.intake import batch_create_from_file
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
+from xinyong.collection.loading.run import batch_process
+from xinyong.collection.mapping import batch_preview
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus, ColumnMapping, RejectedRow
+from xinyong.collection.rejections import rejected_row_values
 from xinyong.collection.selectors import batch_progress, batches_visible_to, quality_by_department
-from xinyong.collection.services import (
-    CollectionError,
-    DuplicateUpload,
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_preview,
-    batch_process,
-    batch_start,
-    record_submit_form,
-    rejected_row_values,
-)
 from xinyong.records.models import CreditRecord, CreditRecordVersion
 from xinyong.subjects.services import confirmed_code_add
 
@@ -141,7 +137,7 @@ def test_personal_id_numbers_of_rejected_rows_are_encrypted(processed):
         r for r in processed.rejected_rows.all() if any(e["code"] == "ric_check_digit" for e in r.errors)
     )
     assert "*" in row.values["证件号码"] and row.values_protected
-    full = rejected_row_values(row)["证件号码"]
+    full = rejected_row_values(row=row)["证件号码"]
     assert "*" not in full and len(full) == 18
     assert all(
         "*" in str(e["value"]) or e["value"] in (None, "") for e in row.errors if e["field"] == "CF_XDR_ZJHM"
@@ -507,32 +503,31 @@ def test_admin_lists_own_department_batches_read_only(client, processed, officer
     assert client.get("/admin/collection/columnmapping/").status_code == 200
 
 
-def test_row_count_estimates_for_progress(tmp_path):
-    from types import SimpleNamespace
-
-    from xinyong.collection.services import _BatchLoader, _estimate_rows
-
+def test_row_count_estimates_for_progress(catalog, officer_a, dept_a, tmp_path):
+    """A large text file's total is estimated from its first MiB at upload, refined from the bytes read while
+    it loads, and exact once it is done."""
     path = write_csv(tmp_path / "big.csv", valid_rows(10) * 400)  # about 2 MB: past the 1 MiB sample
-    estimate = _estimate_rows(path, fmt="csv", size=path.stat().st_size)
-    assert abs(estimate - 4000) <= 200
-    assert _estimate_rows(path, fmt="xlsx", size=1) is None
-
-    loader = _BatchLoader.__new__(_BatchLoader)
-    loader.batch = Batch(rows_total_exact=False)
-    loader.table = SimpleNamespace(total_rows=None, position=2_000_000, size=4_000_000)
-    assert loader._estimate_total(1000) == 2000
-    loader.table.position = 8192  # read-ahead of a small file says nothing yet
-    assert loader._estimate_total(3) is None
+    batch = upload(path, department=dept_a, actor=officer_a)
+    assert not batch.rows_total_exact and abs(batch.rows_total - 4000) <= 200
+    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=officer_a)
+    seen: list[tuple[int, int]] = []
+    done = batch_process(
+        batch_id=batch.pk, chunk_size=500, progress=lambda b: seen.append((b.rows_committed, b.rows_total))
+    )
+    assert len(seen) == 8
+    for committed, total in seen:
+        assert total >= committed and abs(total - 4000) <= 200
+    assert (done.rows_total, done.rows_total_exact) == (4000, True)
 
 
 def test_rows_refused_while_loading_are_rejected_with_their_code(
     catalog, officer_a, dept_a, tmp_path, monkeypatch
 ):
-    from xinyong.collection import services
+    from xinyong.collection.loading import engine
     from xinyong.core.identifiers import IdIssue
     from xinyong.records.services import RecordError
 
-    real_ingest, real_resolve = services.records_bulk_ingest, services.subjects_resolve_bulk
+    real_ingest, real_resolve = engine.records_bulk_ingest, engine.subjects_resolve_bulk
 
     def picky_ingest(**kwargs):
         if any(record.document_number == "甲市监罚〔2026〕2号" for record, _ in kwargs["rows"]):
@@ -549,8 +544,8 @@ def test_rows_refused_while_loading_are_rejected_with_their_code(
                 outcome.errors = [IdIssue("uscc_kind_mismatch", "统一社会信用代码与主体类别不符")]
         return outcomes
 
-    monkeypatch.setattr(services, "records_bulk_ingest", picky_ingest)
-    monkeypatch.setattr(services, "subjects_resolve_bulk", picky_resolve)
+    monkeypatch.setattr(engine, "records_bulk_ingest", picky_ingest)
+    monkeypatch.setattr(engine, "subjects_resolve_bulk", picky_resolve)
     batch = load(
         upload(write_csv(tmp_path / "p.csv", valid_rows(4)), department=dept_a, actor=officer_a), officer_a
     )

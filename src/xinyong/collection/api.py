@@ -30,10 +30,11 @@ from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
 from xinyong.api.errors import ErrorOut, error
+from xinyong.collection.errors import CollectionError
+from xinyong.collection.lifecycle import batch_submit_api
 from xinyong.collection.models import Batch, BatchStatus, RejectedRow
 from xinyong.collection.permissions import can_read_batch_rows
 from xinyong.collection.selectors import batch_progress, batches_visible_to
-from xinyong.collection.services import CollectionError, batch_submit_api
 
 router = Router(tags=["数据归集"])
 

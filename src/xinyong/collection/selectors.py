@@ -1,8 +1,10 @@
-"""Reads of the collection app: visible batches, progress, quality figures (access rules: ``permissions``)."""
+"""Reads of the collection app: visible batches, their rows and progress, quality figures (access rules:
+``permissions``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +14,15 @@ from django.utils import timezone
 from xinyong.accounts.models import ApiClient, Department
 from xinyong.accounts.permissions import is_platform_wide
 from xinyong.catalog.models import CatalogCategory, CatalogItemVersion
-from xinyong.collection.models import Batch, BatchIssueCount, BatchStatus, IssueKind
+from xinyong.collection.models import (
+    RESUMABLE_ERRORS,
+    Batch,
+    BatchIssueCount,
+    BatchStatus,
+    IssueKind,
+    RejectedRow,
+    RowWarning,
+)
 
 # Re-exported for the services that import it from here; the rule itself lives in ``permissions``.
 from xinyong.collection.permissions import can_upload_for  # noqa: F401
@@ -50,6 +60,82 @@ def batches_visible_to(user) -> QuerySet[Batch]:
     if getattr(user, "is_authenticated", False) and user.is_active and user.department_id is not None:
         return batches.filter(department_id=user.department_id)
     return batches.none()
+
+
+def batches_filter(
+    *,
+    batches: QuerySet[Batch],
+    item_code: str = "",
+    status: str = "",
+    channel: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    text: str = "",
+) -> QuerySet[Batch]:
+    """The batches matching the batch list's filters (empty ones ignored); ``text`` matches the
+    file name, or the start of the batch id."""
+    if item_code:
+        batches = batches.filter(item__code=item_code)
+    if status:
+        batches = batches.filter(status=status)
+    if channel:
+        batches = batches.filter(channel=channel)
+    if date_from:
+        batches = batches.filter(received_at__date__gte=date_from)
+    if date_to:
+        batches = batches.filter(received_at__date__lte=date_to)
+    if text:
+        batches = batches.filter(_search(text))
+    return batches
+
+
+def _search(text: str) -> Q:
+    """File name contains the text, or the batch id starts with it (hyphens optional)."""
+    query = Q(original_filename__icontains=text)
+    compact = text.replace("-", "").lower()
+    if compact and len(compact) <= 32 and all(ch in "0123456789abcdef" for ch in compact):
+        if len(compact) == 32:
+            query |= Q(pk=uuid.UUID(compact))
+        elif len(compact) >= 4:
+            query |= Q(id__startswith=compact)
+    return query
+
+
+def batches_newest_first(*, batches: QuerySet[Batch]) -> QuerySet[Batch]:
+    """The batches in the batch list's order: most recently received first."""
+    return batches.order_by("-received_at", "-created_at")
+
+
+def departments_active() -> QuerySet[Department]:
+    """The active departments, by code (those an operator may submit for)."""
+    return Department.objects.filter(is_active=True).order_by("code")
+
+
+def batch_rejected_rows(*, batch: Batch, visible: bool) -> QuerySet[RejectedRow]:
+    """The rejected rows of a batch in file order; none when the user may not read them."""
+    return batch.rejected_rows.order_by("number", "pk") if visible else batch.rejected_rows.none()
+
+
+def batch_row_warnings(*, batch: Batch) -> QuerySet[RowWarning]:
+    """The saved warnings of a batch's loaded rows, in file order."""
+    return batch.row_warnings.order_by("number", "pk")
+
+
+def batch_has_row_warnings(*, batch: Batch) -> bool:
+    """Were warnings about single rows saved for the batch (so there is a warning list to download)?"""
+    return batch.row_warnings.exists()
+
+
+def batch_corrections(*, batch: Batch) -> list[Batch]:
+    """The corrected files uploaded for a batch's rejected rows, oldest first."""
+    return list(batch.corrections.order_by("created_at"))
+
+
+def batch_is_resumable(*, batch: Batch) -> bool:
+    """True when processing stopped (or a worker died) part-way for a reason unrelated to the file's content."""
+    if batch.status in (BatchStatus.QUEUED, BatchStatus.LOADING):
+        return True
+    return batch.status == BatchStatus.FAILED and batch.error_code in RESUMABLE_ERRORS
 
 
 def batch_progress(batch: Batch, *, now: dt.datetime | None = None) -> dict[str, Any]:

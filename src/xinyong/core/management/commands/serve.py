@@ -75,7 +75,7 @@ class Command(BaseCommand):
         if not no_worker and uses_database_queue():
             # Imported here: core imports no other app at module level (the layering rule); this command
             # lives in core until it moves to the top level beside the supervisor.
-            from xinyong.collection.services import batches_resume_interrupted
+            from xinyong.collection.lifecycle import batches_resume_interrupted
 
             resumed = batches_resume_interrupted()
             if resumed:
