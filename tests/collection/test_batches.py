@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -24,17 +26,22 @@ from tests.collection.batch_support import (
     valid_rows,
     write_csv,
 )
+from tests.collection.test_resume import counts
 from xinyong.accounts.models import AuditEntry, Role
 from xinyong.collection.entry import record_submit_form
 from xinyong.collection.errors import CollectionError, DuplicateUpload
 from xinyong.collection.intake import batch_create_from_file
-from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_resume, batch_start
+from xinyong.collection.loading import engine
 from xinyong.collection.loading.run import batch_process
 from xinyong.collection.mapping import batch_preview
-from xinyong.collection.models import Batch, BatchChannel, BatchStatus, ColumnMapping, RejectedRow
+from xinyong.collection.models import Batch, BatchChannel, BatchStatus, ColumnMapping
 from xinyong.collection.rejections import rejected_row_values
 from xinyong.collection.selectors import batch_progress, batches_visible_to, quality_by_department
+from xinyong.core.identifiers import IdIssue
+from xinyong.core.stopping import StopRequested, stop_at_safe_point
 from xinyong.records.models import CreditRecord, CreditRecordVersion
+from xinyong.records.services import RecordError
 from xinyong.subjects.services import confirmed_code_add
 
 pytestmark = pytest.mark.django_db
@@ -468,12 +475,48 @@ def test_form_entry_for_another_department_is_refused(catalog, officer_b, dept_a
         record_submit_form(department=dept_a, item_code="penalty", values=form_values(3), actor=officer_b)
 
 
-def test_processing_twice_does_not_load_twice(processed):
-    again = batch_process(batch_id=processed.pk)
-    assert (
-        again.created == processed.created
-        and RejectedRow.objects.filter(batch=processed).count() == processed.rejected
+@pytest.fixture
+def sigterm_noted():
+    """SIGTERM owned by a handler that only notes it (a worker's, say), whatever an earlier test left."""
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    yield
+    signal.signal(signal.SIGTERM, before)
+
+
+def test_a_batch_stopped_after_one_chunk_resumes_and_loads_every_row_once(
+    catalog, officer_a, dept_a, dept_b, operator, mixed_csv, sigterm_noted
+):
+    """Asked to stop (SIGTERM) while its first chunk loads, a run stops after that chunk; resuming the batch
+    loads the rest: every row once, with the counts of a run that was never stopped."""
+    clean = load(upload(mixed_csv, department=dept_b, actor=operator), operator)
+    assert clean.status == BatchStatus.DONE
+    batch = upload(mixed_csv, department=dept_a, actor=officer_a)
+    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=officer_a)
+
+    def stop_requested(progress: Batch) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # as a service manager stops the process
+        stop.check(progress)
+
+    with stop_at_safe_point() as stop, pytest.raises(StopRequested):
+        batch_process(batch_id=batch.pk, chunk_size=4, progress=stop_requested)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and batch.error_code == "interrupted"
+    assert batch.rows_committed == 4 and batch.rows_read == 4
+    assert_counts_add_up(batch)
+    assert CreditRecord.objects.filter(department=dept_a).count() == batch.created == 4
+
+    resumed = batch_resume(batch=batch, actor=officer_a)  # the immediate task backend runs it now
+    assert resumed.status == BatchStatus.DONE
+    assert_counts_add_up(resumed)
+    assert counts(resumed) == counts(clean)
+    assert (resumed.new_version, resumed.duplicate) == (0, 0)
+    records = CreditRecord.objects.filter(department=dept_a)
+    assert records.count() == clean.created == N_VALID
+    assert CreditRecordVersion.objects.filter(record__in=records).count() == N_VALID
+    assert sorted(resumed.rejected_rows.values_list("number", flat=True)) == sorted(
+        clean.rejected_rows.values_list("number", flat=True)
     )
+    assert resumed.errors == clean.errors and resumed.warnings == clean.warnings
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -523,10 +566,6 @@ def test_row_count_estimates_for_progress(catalog, officer_a, dept_a, tmp_path):
 def test_rows_refused_while_loading_are_rejected_with_their_code(
     catalog, officer_a, dept_a, tmp_path, monkeypatch
 ):
-    from xinyong.collection.loading import engine
-    from xinyong.core.identifiers import IdIssue
-    from xinyong.records.services import RecordError
-
     real_ingest, real_resolve = engine.records_bulk_ingest, engine.subjects_resolve_bulk
 
     def picky_ingest(**kwargs):

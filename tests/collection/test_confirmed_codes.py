@@ -24,6 +24,7 @@ from xinyong.accounts.models import AuditEntry
 from xinyong.collection.entry import record_submit_form
 from xinyong.collection.intake import batch_create_from_file
 from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
+from xinyong.collection.loading import engine
 from xinyong.collection.models import Batch, BatchStatus
 from xinyong.collection.rejections import batch_rejection_file_export
 from xinyong.records.models import CreditRecord
@@ -149,7 +150,6 @@ def test_a_code_the_registration_authority_reports_is_accepted_everywhere(
 ):
     """Rows the registration authority reports carry their subject's code as registered: they load with a
     warning, the code joins the confirmed codes, and other departments' records with it load too."""
-    from xinyong.collection.loading import engine
     from xinyong.subjects.selectors import uscc_confirmations
 
     early = pilot_uscc(org_uscc(60))

@@ -36,7 +36,7 @@ from xinyong.collection.lifecycle import batch_confirm_mapping, batch_submit_api
 from xinyong.collection.loading.run import batch_process
 from xinyong.collection.mapping import batch_preview
 from xinyong.collection.models import Batch, BatchStatus, RowWarning
-from xinyong.collection.rejections import batch_rejection_file
+from xinyong.collection.rejections import batch_rejection_file, batch_rejection_file_export
 from xinyong.collection.row_warnings import batch_warning_file
 from xinyong.collection.source import batch_file_path
 from xinyong.collection.storage import (
@@ -310,8 +310,6 @@ def test_a_file_generated_by_several_requests_at_once_is_stored_whole(tmp_path):
 
 
 def test_the_command_line_copy_of_a_rejection_file_is_readable_by_its_owner_only(rejected_batch, tmp_path):
-    from xinyong.collection.rejections import batch_rejection_file_export
-
     dest = tmp_path / "退回" / "处罚_退回.csv"
     dest.parent.mkdir()
     dest.write_text("old", encoding="utf-8")

@@ -100,8 +100,6 @@ def schema_of(item_version: Any) -> ItemSchema:
     """The ItemSchema of a CatalogItemVersion (cached), or the schema itself."""
     if isinstance(item_version, ItemSchema):
         return item_version
-    from xinyong.catalog.selectors import catalog_version_schema
-
     return catalog_version_schema(item_version)
 
 

@@ -27,6 +27,7 @@ from xinyong.collection.models import (
 # Re-exported for the services that import it from here; the rule itself lives in ``permissions``.
 from xinyong.collection.permissions import can_upload_for  # noqa: F401
 from xinyong.core.identifiers import UsccConfirmations
+from xinyong.records.models import CreditRecord
 from xinyong.subjects.selectors import uscc_confirmations
 
 TOP_ERROR_CODES = 5
@@ -272,8 +273,6 @@ def quality_by_department(
 ) -> list[dict[str, Any]]:
     """Per department, for submissions received in [date_from, date_to]: volume, acceptance, duplicate and
     late rates and the most frequent error codes; computed with aggregate queries only."""
-    from xinyong.records.models import CreditRecord
-
     batches = batches_received_between(date_from=date_from, date_to=date_to, department=department)
     # A record's created_at is the received_at of its first submission: the same local days as the batches.
     records = CreditRecord.objects.filter(
