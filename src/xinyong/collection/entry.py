@@ -103,19 +103,8 @@ def record_submit_form(
                 warnings=warnings,
             )
         warnings += [_id_issue_to_row_issue(w) for w in resolved.warnings]
-        batch = Batch.objects.create(
-            department=department,
-            item_id=version.item_id,
-            item_version=version,
-            channel=BatchChannel.FORM,
-            status=BatchStatus.LOADING,
-            as_of=as_of,
-            received_at=received_at,
-            uploaded_by=actor if not isinstance(actor, ApiClient) else None,
-            api_client=actor if isinstance(actor, ApiClient) else None,
-            rows_total=1,
-            rows_total_exact=True,
-            started_at=received_at,
+        batch = _form_batch_create(
+            department=department, version=version, as_of=as_of, received_at=received_at, actor=actor
         )
         try:
             with transaction.atomic():
@@ -135,29 +124,9 @@ def record_submit_form(
                 ok=False, errors=[RowIssue(exc.code, "", "", None, exc.message)], warnings=warnings
             )
         outcome = bulk.outcomes[0]
-        setattr(batch, outcome, 1)
-        batch.rows_read = batch.rows_committed = 1
-        batch.status = BatchStatus.DONE
-        batch.finished_at = timezone.now()
-        batch.warnings = dict(Counter(w.code for w in warnings))
-        batch.save()
-        batch_issue_counts_add(batch=batch, kind=IssueKind.WARNING, counts=Counter(w.code for w in warnings))
-        personal = {spec.code for spec in schema.fields if spec.personal}
-        # The subject registry repeats some identifier warnings of the validation: one per code.
-        unique = {w.code: w for w in reversed(warnings)}
-        RowWarning.objects.bulk_create(
-            row_warnings_build(
-                batch,
-                [(1, warning_entry(w, personal_fields=personal)) for w in warnings if unique[w.code] is w],
-            )
+        _form_batch_finish(
+            batch, outcome=outcome, warnings=warnings, subject_uscc=result.subject.uscc, actor=actor
         )
-        subject_field = (version.core_fields or {}).get("subject_uscc", "")
-        if result.subject.uscc and any(
-            w.code == "uscc_check_digit_registered" and w.field == subject_field for w in warnings
-        ):
-            confirmed_codes_record_registered(
-                codes=[result.subject.uscc], department=department, origin=f"batch:{batch.pk}", actor=actor
-            )
         record = CreditRecord.objects.get(
             item_id=version.item_id,
             department=department,
@@ -175,3 +144,53 @@ def record_submit_form(
             },
         )
     return FormResult(ok=True, record=record, outcome=outcome, warnings=warnings, batch=batch)
+
+
+def _form_batch_create(
+    *, department: Department, version, as_of: dt.date, received_at: dt.datetime, actor
+) -> Batch:
+    """The one-row batch of a form entry, loading."""
+    return Batch.objects.create(
+        department=department,
+        item_id=version.item_id,
+        item_version=version,
+        channel=BatchChannel.FORM,
+        status=BatchStatus.LOADING,
+        as_of=as_of,
+        received_at=received_at,
+        uploaded_by=actor if not isinstance(actor, ApiClient) else None,
+        api_client=actor if isinstance(actor, ApiClient) else None,
+        rows_total=1,
+        rows_total_exact=True,
+        started_at=received_at,
+    )
+
+
+def _form_batch_finish(
+    batch: Batch, *, outcome: str, warnings: list[RowIssue], subject_uscc: str, actor
+) -> None:
+    """Mark the form's batch done with its outcome and warnings; a code the registration authority reported
+    joins the confirmed codes."""
+    setattr(batch, outcome, 1)
+    batch.rows_read = batch.rows_committed = 1
+    batch.status = BatchStatus.DONE
+    batch.finished_at = timezone.now()
+    batch.warnings = dict(Counter(w.code for w in warnings))
+    batch.save()
+    batch_issue_counts_add(batch=batch, kind=IssueKind.WARNING, counts=Counter(w.code for w in warnings))
+    personal = {spec.code for spec in catalog_version_schema(batch.item_version).fields if spec.personal}
+    # The subject registry repeats some identifier warnings of the validation: one per code.
+    unique = {w.code: w for w in reversed(warnings)}
+    RowWarning.objects.bulk_create(
+        row_warnings_build(
+            batch,
+            [(1, warning_entry(w, personal_fields=personal)) for w in warnings if unique[w.code] is w],
+        )
+    )
+    subject_field = (batch.item_version.core_fields or {}).get("subject_uscc", "")
+    if subject_uscc and any(
+        w.code == "uscc_check_digit_registered" and w.field == subject_field for w in warnings
+    ):
+        confirmed_codes_record_registered(
+            codes=[subject_uscc], department=batch.department, origin=f"batch:{batch.pk}", actor=actor
+        )

@@ -140,16 +140,7 @@ def batch_create_from_file(
     if parent is not None and (parent.department_id != department.pk or parent.item_id != version.item_id):
         raise CollectionError("parent_mismatch", "更正文件只能对应同一部门、同一目录项的原批次")
 
-    if uploaded_file is not None:
-        filename = filename or getattr(uploaded_file, "name", "") or "upload"
-        chunks: Iterable[bytes] = uploaded_file.chunks()
-    else:
-        path = Path(path)
-        if not path.is_file():
-            raise CollectionError("file_not_found", f"找不到文件：{path}")
-        filename = filename or path.name
-        chunks = _file_chunks(path)
-    filename = Path(str(filename)).name[:255]
+    filename, chunks = _upload_source(uploaded_file=uploaded_file, path=path, filename=filename)
 
     batch_id = uuid.uuid4()
     directory = batch_dir(batch_id)
@@ -160,14 +151,9 @@ def batch_create_from_file(
     )
     try:
         size, sha256 = store_chunks(chunks, stored, limit=limit, too_large=too_large)
-        previous = _previous_upload(department=department, item_id=version.item_id, sha256=sha256)
-        if previous is not None and not allow_duplicate:
-            raise DuplicateUpload(previous)
-        if allow_duplicate and previous is None:
-            # The re-processing is confirmed also against an upload not started yet: both may load.
-            previous = _previous_upload(
-                department=department, item_id=version.item_id, sha256=sha256, waiting=True
-            )
+        previous = _same_file_check(
+            department=department, item_id=version.item_id, sha256=sha256, allow_duplicate=allow_duplicate
+        )
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
@@ -210,6 +196,23 @@ def batch_create_from_file(
     return batch
 
 
+def _upload_source(
+    *, uploaded_file, path: Path | str | None, filename: str | None
+) -> tuple[str, Iterable[bytes]]:
+    """The name to keep for an uploaded or command-line file (no directories, 255 characters at most) and
+    its content in pieces."""
+    if uploaded_file is not None:
+        filename = filename or getattr(uploaded_file, "name", "") or "upload"
+        chunks: Iterable[bytes] = uploaded_file.chunks()
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise CollectionError("file_not_found", f"找不到文件：{path}")
+        filename = filename or path.name
+        chunks = _file_chunks(path)
+    return Path(str(filename)).name[:255], chunks
+
+
 def _save_uploaded(batch: Batch, *, actor, detail: dict[str, Any]) -> None:
     """Insert a new batch together with its upload audit entry (an unreadable file is audited as an error)."""
     with transaction.atomic():
@@ -249,6 +252,20 @@ def _previous_upload(
         .order_by("created_at", "id")
         .first()
     )
+
+
+def _same_file_check(
+    *, department: Department, item_id: int, sha256: str, allow_duplicate: bool
+) -> Batch | None:
+    """The earlier batch of the same file, which this upload duplicates (re-processing confirmed); refused
+    with ``DuplicateUpload`` unless ``allow_duplicate``."""
+    previous = _previous_upload(department=department, item_id=item_id, sha256=sha256)
+    if previous is not None and not allow_duplicate:
+        raise DuplicateUpload(previous)
+    if allow_duplicate and previous is None:
+        # The re-processing is confirmed also against an upload not started yet: both may load.
+        previous = _previous_upload(department=department, item_id=item_id, sha256=sha256, waiting=True)
+    return previous
 
 
 def batch_refuse_second_start(*, batch: Batch) -> None:
@@ -365,15 +382,7 @@ def batch_receive_api(
         idempotency_key=idempotency_key,
         request_sha256=request_sha,
     )
-    _inspect(batch, sheet=None)
-    if batch.status != BatchStatus.FAILED:
-        _count_rows(batch)
-    if batch.status == BatchStatus.MAPPING:
-        # An API client names fields by code or Chinese name; what cannot be mapped is an error of the request.
-        problem = batch_mapping_problems(batch=batch)[0]
-        batch.status = BatchStatus.FAILED
-        batch.error_code = problem.code
-        batch.error_message = problem.message
+    _inspect_api_body(batch)
     try:
         _save_uploaded(
             batch,
@@ -395,6 +404,19 @@ def batch_receive_api(
         shutil.rmtree(directory, ignore_errors=True)
         raise
     return batch, False
+
+
+def _inspect_api_body(batch: Batch) -> None:
+    """Read an API body's keys and count its rows; a body that cannot be mapped fails like an unreadable one."""
+    _inspect(batch, sheet=None)
+    if batch.status != BatchStatus.FAILED:
+        _count_rows(batch)
+    if batch.status == BatchStatus.MAPPING:
+        # An API client names fields by code or Chinese name; what cannot be mapped is an error of the request.
+        problem = batch_mapping_problems(batch=batch)[0]
+        batch.status = BatchStatus.FAILED
+        batch.error_code = problem.code
+        batch.error_message = problem.message
 
 
 def _same_request(previous: Batch, *, request_sha: str) -> Batch:
