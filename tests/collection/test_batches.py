@@ -359,9 +359,9 @@ def test_batches_are_visible_to_their_department_and_platform_roles(
     processed, officer_a, officer_b, operator
 ):
     auditor = make_user("auditor", Role.AUDITOR)
-    assert list(batches_visible_to(officer_a)) == [processed]
-    assert not batches_visible_to(officer_b).exists()
-    assert batches_visible_to(operator).count() == batches_visible_to(auditor).count() == 1
+    assert list(batches_visible_to(user=officer_a)) == [processed]
+    assert not batches_visible_to(user=officer_b).exists()
+    assert batches_visible_to(user=operator).count() == batches_visible_to(user=auditor).count() == 1
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ def test_start_queues_the_batch_for_the_database_worker(
     batch = load(upload(mixed_csv, department=dept_a, actor=officer_a), officer_a)
     assert batch.status == BatchStatus.QUEUED and batch.task_id
     assert DBTaskResult.objects.filter(pk=batch.task_id, status="READY").exists()
-    assert batch_progress(batch)["processed"] == 0
+    assert batch_progress(batch=batch)["processed"] == 0
 
     run_db_worker(monkeypatch)
     batch.refresh_from_db()
@@ -386,7 +386,7 @@ def test_start_queues_the_batch_for_the_database_worker(
 
 
 def test_progress_reports_rate_and_time_left(processed):
-    done = batch_progress(processed)
+    done = batch_progress(batch=processed)
     assert done["percent"] == 100.0 and done["total"] == done["processed"] == processed.rows_committed
     assert done["eta_seconds"] == 0.0
 
@@ -399,7 +399,7 @@ def test_progress_reports_rate_and_time_left(processed):
         run_started_at=RECEIVED,
         progress_at=RECEIVED + dt.timedelta(seconds=2),
     )
-    p = batch_progress(half)
+    p = batch_progress(batch=half)
     assert p["rows_per_second"] == 2000.0 and p["eta_seconds"] == 3.0 and p["percent"] == 40.0
     assert p["total_exact"] is False
 

@@ -192,7 +192,7 @@ def test_files_are_kept_for_the_retention_period(rejected_batch):
     received = RECEIVED.date()
     result = batch_files_purge(as_of=received + dt.timedelta(days=89))
     assert result.batches == [] and not purge_entries().exists()
-    assert batch_dir(rejected_batch.pk).is_dir()
+    assert batch_dir(batch_id=rejected_batch.pk).is_dir()
     assert batch_rejection_file(batch=rejected_batch).is_file()  # still downloadable
 
 
@@ -213,18 +213,18 @@ def test_a_file_generated_while_the_batch_is_purged_is_not_left_behind(rejected_
     rejected_batch.refresh_from_db()
     with pytest.raises(StoredFilesPurged):
         generate(batch=rejected_batch)
-    assert not batch_dir(rejected_batch.pk).exists()
+    assert not batch_dir(batch_id=rejected_batch.pk).exists()
 
 
 def test_purge_after_the_retention_period_is_audited_and_idempotent(rejected_batch, officer_a):
     as_of = RECEIVED.date() + dt.timedelta(days=90)
     dry = batch_files_purge(as_of=as_of, dry_run=True)
     assert [b.pk for b in dry.batches] == [rejected_batch.pk] and dry.bytes > 0
-    assert batch_dir(rejected_batch.pk).is_dir() and not purge_entries().exists()
+    assert batch_dir(batch_id=rejected_batch.pk).is_dir() and not purge_entries().exists()
 
     result = batch_files_purge(as_of=as_of)
     assert [b.pk for b in result.batches] == [rejected_batch.pk]
-    assert not batch_dir(rejected_batch.pk).exists()
+    assert not batch_dir(batch_id=rejected_batch.pk).exists()
     rejected_batch.refresh_from_db()
     assert rejected_batch.files_purged_at is not None
     (entry,) = purge_entries()
@@ -251,7 +251,7 @@ def test_retention_is_a_setting_and_batches_in_progress_are_left(
     Batch.objects.filter(pk=loading.pk).update(status=BatchStatus.LOADING)
     result = batch_files_purge(as_of=RECEIVED.date() + dt.timedelta(days=30))
     assert [b.pk for b in result.batches] == [rejected_batch.pk]
-    assert batch_dir(loading.pk).is_dir()
+    assert batch_dir(batch_id=loading.pk).is_dir()
 
 
 def test_purge_command(rejected_batch):
@@ -259,7 +259,7 @@ def test_purge_command(rejected_batch):
     out = _Out()
     call_command("batches", "purge", "--as-of", as_of, "--dry-run", stdout=out)
     assert "将清除 1 个批次的文件" in out.text and "试运行" in out.text
-    assert batch_dir(rejected_batch.pk).is_dir()
+    assert batch_dir(batch_id=rejected_batch.pk).is_dir()
     out = _Out()
     call_command("batches", "purge", "--as-of", as_of, stdout=out)
     assert str(rejected_batch.pk) in out.text and "已清除 1 个批次的文件" in out.text
@@ -304,7 +304,7 @@ def test_a_file_generated_by_several_requests_at_once_is_stored_whole(tmp_path):
     for thread in threads:
         thread.join(timeout=60)
     assert failures == []
-    with open_stored(dest) as stored:
+    with open_stored(path=dest) as stored:
         assert stored.read() == content
     assert [p.name for p in dest.parent.iterdir()] == ["rejected.csv"]
 

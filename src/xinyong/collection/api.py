@@ -126,7 +126,7 @@ class RejectionPageOut(Schema):
 
 
 def _batch_out(batch: Batch) -> dict:
-    progress = batch_progress(batch)
+    progress = batch_progress(batch=batch)
     base = f"/api/collection/batches/{batch.pk}"
     return {
         "batch_id": batch.pk,
@@ -227,7 +227,7 @@ def submit_records(request: HttpRequest, item_code: str, response: HttpResponse)
 
 
 def _visible_batch(request, batch_id: uuid.UUID) -> Batch | None:
-    return batches_visible_to(request.auth).filter(pk=batch_id).first()
+    return batches_visible_to(user=request.auth).filter(pk=batch_id).first()
 
 
 @router.get(

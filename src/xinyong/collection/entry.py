@@ -183,8 +183,10 @@ def _form_batch_finish(
     unique = {w.code: w for w in reversed(warnings)}
     RowWarning.objects.bulk_create(
         row_warnings_build(
-            batch,
-            [(1, warning_entry(w, personal_fields=personal)) for w in warnings if unique[w.code] is w],
+            batch=batch,
+            rows=[
+                (1, warning_entry(issue=w, personal_fields=personal)) for w in warnings if unique[w.code] is w
+            ],
         )
     )
     subject_field = (batch.item_version.core_fields or {}).get("subject_uscc", "")

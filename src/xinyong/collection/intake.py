@@ -67,7 +67,7 @@ def _estimate_rows(path: Path, *, fmt: str, size: int) -> int | None:
     """Data rows of a text file estimated from its first MiB (refined from the bytes read while loading)."""
     if fmt not in ("csv", "ndjson") or size == 0:
         return None
-    with open_stored(path) as fh:
+    with open_stored(path=path) as fh:
         sample = fh.read(_COPY_BUFFER)
     lines = sample.count(b"\n") + (0 if sample.endswith(b"\n") else 1)
     header = 1 if fmt == "csv" else 0
@@ -143,14 +143,14 @@ def batch_create_from_file(
     filename, chunks = _upload_source(uploaded_file=uploaded_file, path=path, filename=filename)
 
     batch_id = uuid.uuid4()
-    directory = batch_dir(batch_id)
+    directory = batch_dir(batch_id=batch_id)
     stored = directory / _stored_name(filename)
     limit = settings.XINYONG_UPLOAD_MAX_BYTES
     too_large = CollectionError(
         "file_too_large", f"文件超过 {human_size(limit)} 的上限；请拆分为多个文件后分别上传", status=413
     )
     try:
-        size, sha256 = store_chunks(chunks, stored, limit=limit, too_large=too_large)
+        size, sha256 = store_chunks(chunks=chunks, dest=stored, limit=limit, too_large=too_large)
         previous = _same_file_check(
             department=department, item_id=version.item_id, sha256=sha256, allow_duplicate=allow_duplicate
         )
@@ -344,7 +344,7 @@ def batch_receive_api(
     limit = settings.XINYONG_API_MAX_BODY_BYTES
 
     batch_id = uuid.uuid4()
-    directory = batch_dir(batch_id)
+    directory = batch_dir(batch_id=batch_id)
     filename = f"request{EXTENSIONS[content_format]}"
     stored = directory / filename
     too_large = CollectionError(
@@ -353,7 +353,9 @@ def batch_receive_api(
         status=413,
     )
     try:
-        size, body_sha = store_chunks(_stream_chunks(stream), stored, limit=limit, too_large=too_large)
+        size, body_sha = store_chunks(
+            chunks=_stream_chunks(stream), dest=stored, limit=limit, too_large=too_large
+        )
         request_sha = hashlib.sha256(f"{item_code}\n{content_format}\n{body_sha}".encode()).hexdigest()
         if idempotency_key:
             previous = Batch.objects.filter(api_client=api_client, idempotency_key=idempotency_key).first()

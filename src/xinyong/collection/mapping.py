@@ -96,14 +96,14 @@ class MappingProposal:
         return out
 
 
-def schema_of(item_version: Any) -> ItemSchema:
+def schema_of(*, item_version: Any) -> ItemSchema:
     """The ItemSchema of a CatalogItemVersion (cached), or the schema itself."""
     if isinstance(item_version, ItemSchema):
         return item_version
     return catalog_version_schema(item_version)
 
 
-def platform_filled_fields(schema: ItemSchema) -> list[str]:
+def platform_filled_fields(*, schema: ItemSchema) -> list[str]:
     """Field codes the platform fills from the uploading department when they are empty."""
     return [schema.core_fields[r] for r in PLATFORM_FILLED_ROLES if schema.core_fields.get(r)]
 
@@ -138,7 +138,7 @@ def mapping_suggest(
     *, headers: list[str], item_version: Any, saved: dict[str, str] | None = None
 ) -> MappingProposal:
     """Propose a column → field mapping: the saved mapping first, then code, header, synonym, legacy name."""
-    schema = schema_of(item_version)
+    schema = schema_of(item_version=item_version)
     via = _via_index(schema)
     ignored = schema.ignored_headers()
     known = set(schema.field_codes)
@@ -166,7 +166,7 @@ def mapping_suggest(
             fed[col.field_code] = fed.get(col.field_code, 0) + 1
     multi = {f.code for f in schema.fields if f.type == FieldType.CODES}
     duplicates = [code for code in schema.field_codes if fed.get(code, 0) > 1 and code not in multi]
-    filled = set(platform_filled_fields(schema))
+    filled = set(platform_filled_fields(schema=schema))
     missing = [f.code for f in schema.fields if f.required and f.code not in fed and f.code not in filled]
     platform = [f.code for f in schema.fields if f.required and f.code not in fed and f.code in filled]
     return MappingProposal(
@@ -256,7 +256,7 @@ class RowMapper:
 
 
 def mapping_apply(
-    headers: list[str], mapping: Mapping[str, str], *, schema: ItemSchema | None = None
+    *, headers: list[str], mapping: Mapping[str, str], schema: ItemSchema | None = None
 ) -> RowMapper:
     """A fast per-row callable: values aligned with ``headers`` → ``{field_code: raw value}``.
 
@@ -322,7 +322,7 @@ def mapping_problems(
                     f"字段“{schema.field(code).name}”（{code}）对应了多列：{'、'.join(headers)}；请只保留一列",
                 )
             )
-    filled = set(platform_filled_fields(schema))
+    filled = set(platform_filled_fields(schema=schema))
     missing = [
         spec
         for spec in schema.fields
@@ -395,7 +395,7 @@ def batch_preview(*, batch: Batch, rows: int = 10, validate_rows: int = PREVIEW_
                 enabled=batch_restores_quotes(batch=batch),
             )
             stream.close()  # before the table closes its file
-            mapper = mapping_apply(table.headers, mapping, schema=schema)
+            mapper = mapping_apply(headers=table.headers, mapping=mapping, schema=schema)
             validator = RowValidator(
                 schema=schema,
                 department=batch.department,

@@ -227,6 +227,6 @@ def batch_rejection_file_export(*, batch: Batch, dest: Path, actor=None) -> Path
     # It holds the rows as submitted (full ID numbers): readable by its owner only.
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)  # also when the file was there before
-    with open_stored(stored) as src, os.fdopen(fd, "wb") as out:
+    with open_stored(path=stored) as src, os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(src, out, _COPY_BUFFER)
     return dest

@@ -51,7 +51,7 @@ def uscc_confirmations_for(
     return uscc_confirmations(registration_authority=registration_authority)
 
 
-def batches_visible_to(user) -> QuerySet[Batch]:
+def batches_visible_to(*, user) -> QuerySet[Batch]:
     """Batches a user (or API client) may see: every department's for platform-wide roles, else their own."""
     batches = Batch.objects.select_related("department", "item", "item_version", "uploaded_by", "api_client")
     if isinstance(user, ApiClient):
@@ -139,7 +139,7 @@ def batch_is_resumable(*, batch: Batch) -> bool:
     return batch.status == BatchStatus.FAILED and batch.error_code in RESUMABLE_ERRORS
 
 
-def batch_progress(batch: Batch, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def batch_progress(*, batch: Batch, now: dt.datetime | None = None) -> dict[str, Any]:
     """How far a batch is: processed rows, total (known or estimated), rows/s, ETA in seconds, percent."""
     processed = batch.rows_committed
     done = batch.status == BatchStatus.DONE
@@ -194,7 +194,7 @@ def recent_period(*, as_of: dt.date) -> tuple[dt.date, dt.date]:
     return as_of - dt.timedelta(days=RECENT_DAYS - 1), as_of
 
 
-def local_day_start(day: dt.date) -> dt.datetime:
+def local_day_start(*, day: dt.date) -> dt.datetime:
     """The first instant of ``day`` in the platform's time zone."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -203,8 +203,8 @@ def received_between_q(*, date_from: dt.date, date_to: dt.date, prefix: str = ""
     """Filter: received on a local day in [date_from, date_to] (``prefix`` reaches the batch, e.g. ``batch__``)."""
     return Q(
         **{
-            f"{prefix}received_at__gte": local_day_start(date_from),
-            f"{prefix}received_at__lt": local_day_start(date_to + dt.timedelta(days=1)),
+            f"{prefix}received_at__gte": local_day_start(day=date_from),
+            f"{prefix}received_at__lt": local_day_start(day=date_to + dt.timedelta(days=1)),
         }
     )
 
@@ -276,8 +276,8 @@ def quality_by_department(
     batches = batches_received_between(date_from=date_from, date_to=date_to, department=department)
     # A record's created_at is the received_at of its first submission: the same local days as the batches.
     records = CreditRecord.objects.filter(
-        created_at__gte=local_day_start(date_from),
-        created_at__lt=local_day_start(date_to + dt.timedelta(days=1)),
+        created_at__gte=local_day_start(day=date_from),
+        created_at__lt=local_day_start(day=date_to + dt.timedelta(days=1)),
     )
     issues = BatchIssueCount.objects.filter(
         received_between_q(date_from=date_from, date_to=date_to, prefix="batch__"), kind=IssueKind.ERROR

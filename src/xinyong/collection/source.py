@@ -36,7 +36,7 @@ def batch_source_open(*, batch: Batch, sheet: str | None = None) -> Iterator[Any
     if batch.files_purged_at is not None:
         raise StoredFilesPurged(batch)
     with (
-        plaintext_copy(batch_file_path(batch=batch)) as plain,
+        plaintext_copy(path=batch_file_path(batch=batch)) as plain,
         open_table(plain, filename=batch.original_filename, sheet=sheet) as table,
     ):
         if batch_restores_quotes(batch=batch):

@@ -95,7 +95,7 @@ def _today() -> dt.date:
 
 def _visible_batch(request, pk: uuid.UUID) -> Batch:
     """The batch if the user may see it; another department's batch is "not found", not "forbidden"."""
-    return get_object_or_404(selectors.batches_visible_to(request.user), pk=pk)
+    return get_object_or_404(selectors.batches_visible_to(user=request.user), pk=pk)
 
 
 def _may_submit_for(user, department) -> bool:
@@ -178,7 +178,7 @@ def _masked_rows(preview, schema) -> list[list]:
 @console_view(can_read_collection)
 def batch_list(request):
     """Every batch the user may see, newest first, with filters, search and pagination."""
-    batches = selectors.batches_visible_to(request.user)
+    batches = selectors.batches_visible_to(user=request.user)
     form = BatchFilterForm(
         request.GET or None,
         items=[(i.code, i.name) for i in catalog_items_active()],
@@ -472,7 +472,7 @@ def batch_detail(request, pk: uuid.UUID):
     )
     context = {
         "batch": batch,
-        "progress": selectors.batch_progress(batch),
+        "progress": selectors.batch_progress(batch=batch),
         "poll": not batch.is_finished and batch.status in (BatchStatus.QUEUED, BatchStatus.LOADING),
         "poll_seconds": POLL_SECONDS,
         "may_submit": may_submit,
@@ -513,7 +513,7 @@ def batch_progress(request, pk: uuid.UUID):
         "collection/_progress.html",
         {
             "batch": batch,
-            "progress": selectors.batch_progress(batch),
+            "progress": selectors.batch_progress(batch=batch),
             "poll": True,
             "poll_seconds": POLL_SECONDS,
         },
@@ -525,7 +525,7 @@ def _open_generated(request, batch, write):
     a refusal (purged at the end of the retention period, damaged) goes back to the batch page."""
     try:
         path = write()
-        return path, open_stored(path)  # decrypted while it streams; a damaged file is refused here
+        return path, open_stored(path=path)  # decrypted while it streams; a damaged file is refused here
     except CodedError as exc:
         messages.error(request, _error_text(exc))
     except FileNotFoundError:  # the daily purge removed it between writing and opening
@@ -567,7 +567,7 @@ def batch_warning_file(request, pk: uuid.UUID):
     )
     if isinstance(opened, HttpResponse):
         return opened
-    return FileResponse(opened[1], as_attachment=True, filename=row_warnings.warning_file_name(batch))
+    return FileResponse(opened[1], as_attachment=True, filename=row_warnings.warning_file_name(batch=batch))
 
 
 @require_POST

@@ -59,7 +59,7 @@ class BatchLoader:
         self.table = table
         self.schema = catalog_version_schema(batch.item_version)
         # The mapper keeps a reference to table.headers: JSON keys first seen late are picked up.
-        self.mapper = mapping_apply(table.headers, batch.mapping or {}, schema=self.schema)
+        self.mapper = mapping_apply(headers=table.headers, mapping=batch.mapping or {}, schema=self.schema)
         # Read once per run: a code confirmed or revoked meanwhile counts from the next batch on.
         self.confirmed = uscc_confirmations_for(item_version=batch.item_version, department=batch.department)
         self.validator = RowValidator(
@@ -131,7 +131,7 @@ class BatchLoader:
             except RecordError as exc:
                 record = exc  # reported after the subject is resolved, as record_ingest would fail
             warnings = (
-                tuple(warning_entry(w, personal_fields=self.personal_fields) for w in result.warnings)
+                tuple(warning_entry(issue=w, personal_fields=self.personal_fields) for w in result.warnings)
                 if result.warnings
                 else NO_WARNINGS
             )
@@ -303,7 +303,7 @@ class BatchLoader:
         for issue in issues:
             if issue.code not in seen:
                 seen.add(issue.code)
-                extra.append(warning_entry(self._subject_issue(issue, subject_input)))
+                extra.append(warning_entry(issue=self._subject_issue(issue, subject_input)))
         return (*warnings, *extra) if extra else warnings
 
     def _ingest(self, rows: list[tuple[PreparedRecord, int]], kinds: dict[int, str]):
@@ -325,7 +325,9 @@ class BatchLoader:
         outcome.errors.update(errors)
         RejectedRow.objects.bulk_create(rejected_rows)
         if outcome.row_warnings:
-            RowWarning.objects.bulk_create(row_warnings_build(locked, outcome.row_warnings), batch_size=2000)
+            RowWarning.objects.bulk_create(
+                row_warnings_build(batch=locked, rows=outcome.row_warnings), batch_size=2000
+            )
         locked.rows_read += outcome.rows_read
         locked.created += outcome.created
         locked.new_version += outcome.new_version

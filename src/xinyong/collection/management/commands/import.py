@@ -60,7 +60,7 @@ def _duration(seconds: float | None) -> str:
 
 def progress_line(batch: Batch) -> str:
     """One progress line: rows processed of the (estimated) total, rows/s and the time left."""
-    p = batch_progress(batch)
+    p = batch_progress(batch=batch)
     if p["total"] is None:
         done = f"已处理 {p['processed']:,} 行"
     else:
@@ -231,7 +231,7 @@ class Command(BaseCommand):
         return batch
 
     def _summary(self, batch: Batch, *, rejections: Path) -> None:
-        p = batch_progress(batch)
+        p = batch_progress(batch=batch)
         rate = f"，{p['rows_per_second']:,.0f} 行/秒" if p["rows_per_second"] else ""
         out = self.stdout
         out.write(f"完成：读取 {batch.rows_read:,} 行{rate}")
@@ -247,7 +247,7 @@ class Command(BaseCommand):
                 for warning in batch.row_warnings.order_by("number", "pk")[:SUMMARY_WARNINGS]:
                     out.write(f"    [{warning.code}] {warning.message}")
                 path = batch_warning_file(
-                    batch=batch, actor=batch.uploaded_by, dest=rejections / warning_file_name(batch)
+                    batch=batch, actor=batch.uploaded_by, dest=rejections / warning_file_name(batch=batch)
                 )
                 out.write(f"  提示清单：{path}")
         if batch.rejected:
