@@ -1,5 +1,9 @@
 """Background tasks of the collection app (django-tasks; worked by ``xinyong db_worker``, which ``xinyong
-serve`` starts)."""
+serve`` starts): loading a queued batch, enqueueing it, and queueing again a batch a stopping worker left.
+
+``collection.lifecycle`` queues batches through ``batch_enqueue``; this module uses only the loading itself
+(``collection.loading``), so the two do not import each other.
+"""
 
 from __future__ import annotations
 
