@@ -294,7 +294,7 @@ def test_a_file_generated_by_several_requests_at_once_is_stored_whole(tmp_path):
 
     def generate() -> None:
         try:
-            store_generated(dest, write)
+            store_generated(dest=dest, write=write)
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             failures.append(exc)
 

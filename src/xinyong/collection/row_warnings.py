@@ -53,7 +53,7 @@ def row_warnings_build(*, batch: Batch, rows: Iterable[tuple[int, WarningEntry]]
     ]
 
 
-def warning_file_format(batch: Batch) -> str:
+def warning_file_format(*, batch: Batch) -> str:
     """The format of a batch's warning list: the upload's for CSV and XLSX, CSV otherwise."""
     return _WARNING_FILE_FORMATS.get(batch.format or "", "csv")
 
@@ -64,7 +64,7 @@ def batch_warning_file(*, batch: Batch, actor=None, dest: Path | None = None) ->
     Stored encrypted in the batch directory like the rejection file (read it with ``storage.open_stored``),
     or written in clear to ``dest`` (the command line's copy for its operator).
     """
-    fmt = warning_file_format(batch)
+    fmt = warning_file_format(batch=batch)
 
     def rows() -> Iterator[tuple[list[Any], list[dict[str, str]]]]:
         for warning in batch.row_warnings.order_by("number", "pk").iterator(chunk_size=2000):
@@ -104,4 +104,4 @@ def warning_file_name(*, batch: Batch) -> str:
     stem = (
         batch.original_filename.rsplit(".", 1)[0] if batch.original_filename else str(batch.pk)[:8]
     ) or "batch"
-    return f"{stem}_提示清单.{warning_file_format(batch)}"
+    return f"{stem}_提示清单.{warning_file_format(batch=batch)}"

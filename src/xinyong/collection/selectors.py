@@ -112,6 +112,11 @@ def departments_active() -> QuerySet[Department]:
     return Department.objects.filter(is_active=True).order_by("code")
 
 
+def department_active_exists(*, department_id: int) -> bool:
+    """Is there an active department with this id?"""
+    return departments_active().filter(pk=department_id).exists()
+
+
 def batch_rejected_rows(*, batch: Batch, visible: bool) -> QuerySet[RejectedRow]:
     """The rejected rows of a batch in file order; none when the user may not read them."""
     return batch.rejected_rows.order_by("number", "pk") if visible else batch.rejected_rows.none()

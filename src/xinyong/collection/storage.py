@@ -133,7 +133,7 @@ def plaintext_copy(*, path: Path) -> Iterator[Path]:
         yield plain
 
 
-def store_generated(dest: Path, write: Callable[[Path], None]) -> Path:
+def store_generated(*, dest: Path, write: Callable[[Path], None]) -> Path:
     """Let ``write`` produce a file at a private temporary path, then store it encrypted at ``dest``."""
     with _private_tempdir() as directory:
         plain = directory / ("plain" + dest.suffix)
@@ -161,7 +161,7 @@ def batch_file_generate(*, batch: Batch, name: str, write: Callable[[Path], None
         raise StoredFilesPurged(batch)
     dest = batch_dir(batch_id=batch.pk) / name
     try:
-        store_generated(dest, write)
+        store_generated(dest=dest, write=write)
     except FileNotFoundError:
         if not _purged_meanwhile(batch):
             raise

@@ -601,7 +601,7 @@ def form_entry(request):
         url = reverse("collection:form_entry_item", args=[item_code])
         if own:
             return redirect(url)
-        if department.isdigit() and departments.filter(pk=department).exists():
+        if department.isdigit() and selectors.department_active_exists(department_id=int(department)):
             return redirect(f"{url}?{urlencode({'department': department})}")
         error = "请选择以哪个部门的名义录入（数据来源单位）"
     return render(
