@@ -593,8 +593,9 @@ def run_bulk(path: Path, *, chunk: int, batch_ref: str) -> dict:
     from django.utils import timezone
 
     from xinyong.accounts.models import User
+    from xinyong.collection.intake import batch_create_from_file
+    from xinyong.collection.loading.run import batch_process
     from xinyong.collection.models import BatchChannel, BatchStatus
-    from xinyong.collection.services import batch_create_from_file, batch_process
 
     item_version, department = _context()
     officer = User.objects.get(username=OFFICER)

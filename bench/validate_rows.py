@@ -142,7 +142,7 @@ def main() -> None:
 
         with open_table(path) as table:
             proposal = mapping_suggest(headers=table.headers, item_version=schema)
-            mapper = mapping_apply(table.headers, proposal.as_mapping(), schema=schema)
+            mapper = mapping_apply(headers=table.headers, mapping=proposal.as_mapping(), schema=schema)
             validator = RowValidator(schema=schema, as_of=AS_OF, columns=mapper.columns, department=None)
 
             prepared = [mapper(r.values) for r in table.rows()]

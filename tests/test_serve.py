@@ -46,13 +46,10 @@ from tests.support import make_user
 from xinyong import scheduled, serve
 from xinyong.accounts.models import Department, Role
 from xinyong.catalog.services import catalog_load_fixtures
+from xinyong.collection.intake import batch_create_from_file
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
+from xinyong.collection.loading.run import CHUNK_SIZE
 from xinyong.collection.models import Batch, BatchStatus
-from xinyong.collection.services import (
-    CHUNK_SIZE,
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_start,
-)
 from xinyong.management.commands import serve as serve_command
 from xinyong.records import scheduled as records_scheduled
 from xinyong.records.models import CreditRecord

@@ -121,7 +121,8 @@ def test_batch_page_polls_progress_until_the_batch_is_done(live_server, page, of
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
-    from xinyong.collection.services import batch_confirm_mapping, batch_create_from_file, batch_start
+    from xinyong.collection.intake import batch_create_from_file
+    from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
 
     upload = SimpleUploadedFile(mixed_file.name, mixed_file.read_bytes())
     batch = batch_create_from_file(

@@ -11,7 +11,8 @@ from tests.console.test_collection_views import csv_bytes
 from tests.subjects.factories import PASSWORD
 from xinyong.accounts.models import Department, Role, User
 from xinyong.catalog.services import catalog_load_fixtures
-from xinyong.collection.services import batch_confirm_mapping, batch_create_from_file, batch_start
+from xinyong.collection.intake import batch_create_from_file
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,14 +17,11 @@ from django.utils import timezone
 
 from xinyong.accounts.models import Department, User
 from xinyong.accounts.services import apiclient_create
+from xinyong.collection.intake import batch_create_from_file
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
 from xinyong.collection.models import Batch
 from xinyong.collection.readers import rejection_filename
-from xinyong.collection.services import (
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_rejection_file_export,
-    batch_start,
-)
+from xinyong.collection.rejections import batch_rejection_file_export
 from xinyong.core.identifiers import check_uscc, generate_ric, generate_uscc
 
 AS_OF = dt.date(2026, 6, 15)

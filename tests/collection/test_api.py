@@ -16,7 +16,7 @@ from tests.collection.batch_support import (
     valid_rows,
 )
 from xinyong.accounts.models import AuditEntry
-from xinyong.collection import services
+from xinyong.collection.loading import engine, run
 from xinyong.collection.models import Batch, BatchChannel
 from xinyong.records.models import CreditRecord
 
@@ -105,8 +105,8 @@ def test_keys_belong_to_their_client(client, client_a, client_b, body):
 
 
 def test_a_retry_after_a_crash_finishes_the_batch_once(client, client_a, dept_a, catalog, monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
-    real = services.records_bulk_ingest
+    monkeypatch.setattr(run, "CHUNK_SIZE", 2)
+    real = engine.records_bulk_ingest
     calls = []
 
     def crash_second(**kwargs):
@@ -115,7 +115,7 @@ def test_a_retry_after_a_crash_finishes_the_batch_once(client, client_a, dept_a,
             raise RuntimeError("connection lost")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "records_bulk_ingest", crash_second)
+    monkeypatch.setattr(engine, "records_bulk_ingest", crash_second)
     rows = valid_rows(6)
     with pytest.raises(RuntimeError):
         post(client, client_a, rows, key="req-crash")

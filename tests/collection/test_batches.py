@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -23,22 +25,23 @@ from tests.collection.batch_support import (
     valid_rows,
     write_csv,
 )
+from tests.collection.test_resume import counts
 from tests.support import make_user
 from xinyong.accounts.models import AuditEntry, Role
-from xinyong.collection.models import Batch, BatchChannel, BatchStatus, ColumnMapping, RejectedRow
+from xinyong.collection.entry import record_submit_form
+from xinyong.collection.errors import CollectionError, DuplicateUpload
+from xinyong.collection.intake import batch_create_from_file
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_resume, batch_start
+from xinyong.collection.loading import engine
+from xinyong.collection.loading.run import batch_process
+from xinyong.collection.mapping import batch_preview
+from xinyong.collection.models import Batch, BatchChannel, BatchStatus, ColumnMapping
+from xinyong.collection.rejections import rejected_row_values
 from xinyong.collection.selectors import batch_progress, batches_visible_to, quality_by_department
-from xinyong.collection.services import (
-    CollectionError,
-    DuplicateUpload,
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_preview,
-    batch_process,
-    batch_start,
-    record_submit_form,
-    rejected_row_values,
-)
+from xinyong.core.identifiers import IdIssue
+from xinyong.core.stopping import StopRequested, stop_at_safe_point
 from xinyong.records.models import CreditRecord, CreditRecordVersion
+from xinyong.records.services import RecordError
 from xinyong.subjects.services import confirmed_code_add
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +144,7 @@ def test_personal_id_numbers_of_rejected_rows_are_encrypted(processed):
         r for r in processed.rejected_rows.all() if any(e["code"] == "ric_check_digit" for e in r.errors)
     )
     assert "*" in row.values["证件号码"] and row.values_protected
-    full = rejected_row_values(row)["证件号码"]
+    full = rejected_row_values(row=row)["证件号码"]
     assert "*" not in full and len(full) == 18
     assert all(
         "*" in str(e["value"]) or e["value"] in (None, "") for e in row.errors if e["field"] == "CF_XDR_ZJHM"
@@ -356,9 +359,9 @@ def test_batches_are_visible_to_their_department_and_platform_roles(
     processed, officer_a, officer_b, operator
 ):
     auditor = make_user("auditor", Role.AUDITOR)
-    assert list(batches_visible_to(officer_a)) == [processed]
-    assert not batches_visible_to(officer_b).exists()
-    assert batches_visible_to(operator).count() == batches_visible_to(auditor).count() == 1
+    assert list(batches_visible_to(user=officer_a)) == [processed]
+    assert not batches_visible_to(user=officer_b).exists()
+    assert batches_visible_to(user=operator).count() == batches_visible_to(user=auditor).count() == 1
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -374,7 +377,7 @@ def test_start_queues_the_batch_for_the_database_worker(
     batch = load(upload(mixed_csv, department=dept_a, actor=officer_a), officer_a)
     assert batch.status == BatchStatus.QUEUED and batch.task_id
     assert DBTaskResult.objects.filter(pk=batch.task_id, status="READY").exists()
-    assert batch_progress(batch)["processed"] == 0
+    assert batch_progress(batch=batch)["processed"] == 0
 
     run_db_worker(monkeypatch)
     batch.refresh_from_db()
@@ -383,7 +386,7 @@ def test_start_queues_the_batch_for_the_database_worker(
 
 
 def test_progress_reports_rate_and_time_left(processed):
-    done = batch_progress(processed)
+    done = batch_progress(batch=processed)
     assert done["percent"] == 100.0 and done["total"] == done["processed"] == processed.rows_committed
     assert done["eta_seconds"] == 0.0
 
@@ -396,7 +399,7 @@ def test_progress_reports_rate_and_time_left(processed):
         run_started_at=RECEIVED,
         progress_at=RECEIVED + dt.timedelta(seconds=2),
     )
-    p = batch_progress(half)
+    p = batch_progress(batch=half)
     assert p["rows_per_second"] == 2000.0 and p["eta_seconds"] == 3.0 and p["percent"] == 40.0
     assert p["total_exact"] is False
 
@@ -472,12 +475,48 @@ def test_form_entry_for_another_department_is_refused(catalog, officer_b, dept_a
         record_submit_form(department=dept_a, item_code="penalty", values=form_values(3), actor=officer_b)
 
 
-def test_processing_twice_does_not_load_twice(processed):
-    again = batch_process(batch_id=processed.pk)
-    assert (
-        again.created == processed.created
-        and RejectedRow.objects.filter(batch=processed).count() == processed.rejected
+@pytest.fixture
+def sigterm_noted():
+    """SIGTERM owned by a handler that only notes it (a worker's, say), whatever an earlier test left."""
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    yield
+    signal.signal(signal.SIGTERM, before)
+
+
+def test_a_batch_stopped_after_one_chunk_resumes_and_loads_every_row_once(
+    catalog, officer_a, dept_a, dept_b, operator, mixed_csv, sigterm_noted
+):
+    """Asked to stop (SIGTERM) while its first chunk loads, a run stops after that chunk; resuming the batch
+    loads the rest: every row once, with the counts of a run that was never stopped."""
+    clean = load(upload(mixed_csv, department=dept_b, actor=operator), operator)
+    assert clean.status == BatchStatus.DONE
+    batch = upload(mixed_csv, department=dept_a, actor=officer_a)
+    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=officer_a)
+
+    def stop_requested(progress: Batch) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # as a service manager stops the process
+        stop.check(progress)
+
+    with stop_at_safe_point() as stop, pytest.raises(StopRequested):
+        batch_process(batch_id=batch.pk, chunk_size=4, progress=stop_requested)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and batch.error_code == "interrupted"
+    assert batch.rows_committed == 4 and batch.rows_read == 4
+    assert_counts_add_up(batch)
+    assert CreditRecord.objects.filter(department=dept_a).count() == batch.created == 4
+
+    resumed = batch_resume(batch=batch, actor=officer_a)  # the immediate task backend runs it now
+    assert resumed.status == BatchStatus.DONE
+    assert_counts_add_up(resumed)
+    assert counts(resumed) == counts(clean)
+    assert (resumed.new_version, resumed.duplicate) == (0, 0)
+    records = CreditRecord.objects.filter(department=dept_a)
+    assert records.count() == clean.created == N_VALID
+    assert CreditRecordVersion.objects.filter(record__in=records).count() == N_VALID
+    assert sorted(resumed.rejected_rows.values_list("number", flat=True)) == sorted(
+        clean.rejected_rows.values_list("number", flat=True)
     )
+    assert resumed.errors == clean.errors and resumed.warnings == clean.warnings
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -507,32 +546,27 @@ def test_admin_lists_own_department_batches_read_only(client, processed, officer
     assert client.get("/admin/collection/columnmapping/").status_code == 200
 
 
-def test_row_count_estimates_for_progress(tmp_path):
-    from types import SimpleNamespace
-
-    from xinyong.collection.services import _BatchLoader, _estimate_rows
-
+def test_row_count_estimates_for_progress(catalog, officer_a, dept_a, tmp_path):
+    """A large text file's total is estimated from its first MiB at upload, refined from the bytes read while
+    it loads, and exact once it is done."""
     path = write_csv(tmp_path / "big.csv", valid_rows(10) * 400)  # about 2 MB: past the 1 MiB sample
-    estimate = _estimate_rows(path, fmt="csv", size=path.stat().st_size)
-    assert abs(estimate - 4000) <= 200
-    assert _estimate_rows(path, fmt="xlsx", size=1) is None
-
-    loader = _BatchLoader.__new__(_BatchLoader)
-    loader.batch = Batch(rows_total_exact=False)
-    loader.table = SimpleNamespace(total_rows=None, position=2_000_000, size=4_000_000)
-    assert loader._estimate_total(1000) == 2000
-    loader.table.position = 8192  # read-ahead of a small file says nothing yet
-    assert loader._estimate_total(3) is None
+    batch = upload(path, department=dept_a, actor=officer_a)
+    assert not batch.rows_total_exact and abs(batch.rows_total - 4000) <= 200
+    batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=officer_a)
+    seen: list[tuple[int, int]] = []
+    done = batch_process(
+        batch_id=batch.pk, chunk_size=500, progress=lambda b: seen.append((b.rows_committed, b.rows_total))
+    )
+    assert len(seen) == 8
+    for committed, total in seen:
+        assert total >= committed and abs(total - 4000) <= 200
+    assert (done.rows_total, done.rows_total_exact) == (4000, True)
 
 
 def test_rows_refused_while_loading_are_rejected_with_their_code(
     catalog, officer_a, dept_a, tmp_path, monkeypatch
 ):
-    from xinyong.collection import services
-    from xinyong.core.identifiers import IdIssue
-    from xinyong.records.services import RecordError
-
-    real_ingest, real_resolve = services.records_bulk_ingest, services.subjects_resolve_bulk
+    real_ingest, real_resolve = engine.records_bulk_ingest, engine.subjects_resolve_bulk
 
     def picky_ingest(**kwargs):
         if any(record.document_number == "甲市监罚〔2026〕2号" for record, _ in kwargs["rows"]):
@@ -549,8 +583,8 @@ def test_rows_refused_while_loading_are_rejected_with_their_code(
                 outcome.errors = [IdIssue("uscc_kind_mismatch", "统一社会信用代码与主体类别不符")]
         return outcomes
 
-    monkeypatch.setattr(services, "records_bulk_ingest", picky_ingest)
-    monkeypatch.setattr(services, "subjects_resolve_bulk", picky_resolve)
+    monkeypatch.setattr(engine, "records_bulk_ingest", picky_ingest)
+    monkeypatch.setattr(engine, "subjects_resolve_bulk", picky_resolve)
     batch = load(
         upload(write_csv(tmp_path / "p.csv", valid_rows(4)), department=dept_a, actor=officer_a), officer_a
     )

@@ -17,7 +17,7 @@ from tests.collection.batch_support import (
     valid_rows,
     write_csv,
 )
-from xinyong.collection import services
+from xinyong.collection.loading import engine
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus, ColumnMapping
 from xinyong.records.models import CreditRecord
 
@@ -110,7 +110,7 @@ def test_a_mapping_file_maps_unknown_headers_and_is_remembered(catalog, dept_a, 
 
 
 def test_resume_an_interrupted_import(catalog, dept_a, mixed, monkeypatch, tmp_path):
-    real = services.records_bulk_ingest
+    real = engine.records_bulk_ingest
     calls = []
 
     def crash_second(**kwargs):
@@ -119,7 +119,7 @@ def test_resume_an_interrupted_import(catalog, dept_a, mixed, monkeypatch, tmp_p
             raise RuntimeError("connection lost")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "records_bulk_ingest", crash_second)
+    monkeypatch.setattr(engine, "records_bulk_ingest", crash_second)
     with pytest.raises(CommandError) as caught:
         run(mixed, *BASE, "--chunk-size", "4")
     batch = Batch.objects.get()

@@ -20,13 +20,10 @@ from tests.collection.batch_support import (
 )
 from tests.support import make_user
 from xinyong.accounts.models import Role
+from xinyong.collection.errors import DuplicateUpload
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
+from xinyong.collection.loading.run import batch_process
 from xinyong.collection.models import Batch, BatchStatus
-from xinyong.collection.services import (
-    DuplicateUpload,
-    batch_confirm_mapping,
-    batch_process,
-    batch_start,
-)
 from xinyong.records.models import CreditRecord
 from xinyong.records.selectors import records_public
 

@@ -21,14 +21,12 @@ from tests.collection.batch_support import (
     write_csv,
 )
 from xinyong.accounts.models import AuditEntry
+from xinyong.collection.entry import record_submit_form
+from xinyong.collection.intake import batch_create_from_file
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
+from xinyong.collection.loading import engine
 from xinyong.collection.models import Batch, BatchStatus
-from xinyong.collection.services import (
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_rejection_file_export,
-    batch_start,
-    record_submit_form,
-)
+from xinyong.collection.rejections import batch_rejection_file_export
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import ConfirmationSource, ConfirmedCode, Subject
 from xinyong.subjects.services import confirmed_code_add, confirmed_code_revoke
@@ -152,13 +150,12 @@ def test_a_code_the_registration_authority_reports_is_accepted_everywhere(
 ):
     """Rows the registration authority reports carry their subject's code as registered: they load with a
     warning, the code joins the confirmed codes, and other departments' records with it load too."""
-    from xinyong.collection import services
     from xinyong.subjects.selectors import uscc_confirmations
 
     early = pilot_uscc(org_uscc(60))
     # The loader asks who vouches for codes per batch: here dept_a's batch is the registration authority's.
     monkeypatch.setattr(
-        services,
+        engine,
         "uscc_confirmations_for",
         lambda *, item_version, department: uscc_confirmations(registration_authority=department == dept_a),
     )

@@ -30,19 +30,15 @@ from tests.collection.batch_support import (
     write_csv,
 )
 from xinyong.accounts.models import AuditEntry
-from xinyong.collection import readers
+from xinyong.collection import readers, rejections
 from xinyong.collection import row_warnings as row_warnings_module
-from xinyong.collection import services as services_module
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_submit_api
+from xinyong.collection.loading.run import batch_process
+from xinyong.collection.mapping import batch_preview
 from xinyong.collection.models import Batch, BatchStatus, RowWarning
+from xinyong.collection.rejections import batch_rejection_file, batch_rejection_file_export
 from xinyong.collection.row_warnings import batch_warning_file
-from xinyong.collection.services import (
-    batch_confirm_mapping,
-    batch_file_path,
-    batch_preview,
-    batch_process,
-    batch_rejection_file,
-    batch_submit_api,
-)
+from xinyong.collection.source import batch_file_path
 from xinyong.collection.storage import (
     StoredFilesPurged,
     batch_dir,
@@ -138,7 +134,7 @@ def test_an_altered_upload_is_refused_with_a_clear_error(catalog, dept_a, office
         write_csv(tmp_path / "处罚.csv", valid_rows(6)), department=dept_a, actor=officer_a
     )
     batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=officer_a)
-    stored = batch_file_path(batch)
+    stored = batch_file_path(batch=batch)
     data = bytearray(stored.read_bytes())
     data[-5] ^= 0x20
     stored.write_bytes(bytes(data))
@@ -153,10 +149,10 @@ def test_files_stored_before_encryption_are_still_read_and_can_be_encrypted(
 ):
     source = write_csv(tmp_path / "处罚.csv", valid_rows(3))
     batch = upload_penalties(source, department=dept_a, actor=officer_a)
-    batch_file_path(batch).write_bytes(source.read_bytes())  # as an earlier version stored it
+    batch_file_path(batch=batch).write_bytes(source.read_bytes())  # as an earlier version stored it
     assert len(batch_preview(batch=batch, rows=2).sample_rows) == 2
     call_command("batches", "encrypt", stdout=(out := _Out()))
-    assert "已加密 1 个" in out.text and is_encrypted(batch_file_path(batch))
+    assert "已加密 1 个" in out.text and is_encrypted(batch_file_path(batch=batch))
     assert AuditEntry.objects.filter(detail__stage="files_encrypted").exists()
     assert confirm_and_load(batch, officer_a).created == 3
 
@@ -196,7 +192,7 @@ def test_files_are_kept_for_the_retention_period(rejected_batch):
     received = RECEIVED.date()
     result = batch_files_purge(as_of=received + dt.timedelta(days=89))
     assert result.batches == [] and not purge_entries().exists()
-    assert batch_dir(rejected_batch.pk).is_dir()
+    assert batch_dir(batch_id=rejected_batch.pk).is_dir()
     assert batch_rejection_file(batch=rejected_batch).is_file()  # still downloadable
 
 
@@ -211,24 +207,23 @@ def test_a_file_generated_while_the_batch_is_purged_is_not_left_behind(rejected_
         original(*args, **kwargs)
         assert len(batch_files_purge(as_of=RECEIVED.date() + dt.timedelta(days=91)).batches) == 1
 
-    monkeypatch.setattr(readers, "write_rejection_file", write_then_purge)
-    monkeypatch.setattr(services_module, "write_rejection_file", write_then_purge)
+    monkeypatch.setattr(rejections, "write_rejection_file", write_then_purge)
     monkeypatch.setattr(row_warnings_module, "write_rejection_file", write_then_purge)
     rejected_batch.refresh_from_db()
     with pytest.raises(StoredFilesPurged):
         generate(batch=rejected_batch)
-    assert not batch_dir(rejected_batch.pk).exists()
+    assert not batch_dir(batch_id=rejected_batch.pk).exists()
 
 
 def test_purge_after_the_retention_period_is_audited_and_idempotent(rejected_batch, officer_a):
     as_of = RECEIVED.date() + dt.timedelta(days=90)
     dry = batch_files_purge(as_of=as_of, dry_run=True)
     assert [b.pk for b in dry.batches] == [rejected_batch.pk] and dry.bytes > 0
-    assert batch_dir(rejected_batch.pk).is_dir() and not purge_entries().exists()
+    assert batch_dir(batch_id=rejected_batch.pk).is_dir() and not purge_entries().exists()
 
     result = batch_files_purge(as_of=as_of)
     assert [b.pk for b in result.batches] == [rejected_batch.pk]
-    assert not batch_dir(rejected_batch.pk).exists()
+    assert not batch_dir(batch_id=rejected_batch.pk).exists()
     rejected_batch.refresh_from_db()
     assert rejected_batch.files_purged_at is not None
     (entry,) = purge_entries()
@@ -255,7 +250,7 @@ def test_retention_is_a_setting_and_batches_in_progress_are_left(
     Batch.objects.filter(pk=loading.pk).update(status=BatchStatus.LOADING)
     result = batch_files_purge(as_of=RECEIVED.date() + dt.timedelta(days=30))
     assert [b.pk for b in result.batches] == [rejected_batch.pk]
-    assert batch_dir(loading.pk).is_dir()
+    assert batch_dir(batch_id=loading.pk).is_dir()
 
 
 def test_purge_command(rejected_batch):
@@ -263,7 +258,7 @@ def test_purge_command(rejected_batch):
     out = _Out()
     call_command("batches", "purge", "--as-of", as_of, "--dry-run", stdout=out)
     assert "将清除 1 个批次的文件" in out.text and "试运行" in out.text
-    assert batch_dir(rejected_batch.pk).is_dir()
+    assert batch_dir(batch_id=rejected_batch.pk).is_dir()
     out = _Out()
     call_command("batches", "purge", "--as-of", as_of, stdout=out)
     assert str(rejected_batch.pk) in out.text and "已清除 1 个批次的文件" in out.text
@@ -298,7 +293,7 @@ def test_a_file_generated_by_several_requests_at_once_is_stored_whole(tmp_path):
 
     def generate() -> None:
         try:
-            store_generated(dest, write)
+            store_generated(dest=dest, write=write)
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             failures.append(exc)
 
@@ -308,14 +303,12 @@ def test_a_file_generated_by_several_requests_at_once_is_stored_whole(tmp_path):
     for thread in threads:
         thread.join(timeout=60)
     assert failures == []
-    with open_stored(dest) as stored:
+    with open_stored(path=dest) as stored:
         assert stored.read() == content
     assert [p.name for p in dest.parent.iterdir()] == ["rejected.csv"]
 
 
 def test_the_command_line_copy_of_a_rejection_file_is_readable_by_its_owner_only(rejected_batch, tmp_path):
-    from xinyong.collection.services import batch_rejection_file_export
-
     dest = tmp_path / "退回" / "处罚_退回.csv"
     dest.parent.mkdir()
     dest.write_text("old", encoding="utf-8")

@@ -16,9 +16,7 @@ from tests.collection.batch_support import (
     write_csv,
 )
 from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
-from xinyong.collection.services import (
-    record_submit_form,
-)
+from xinyong.collection.entry import record_submit_form
 from xinyong.records.models import CreditRecord
 from xinyong.records.selectors import records_public
 from xinyong.subjects.models import Subject

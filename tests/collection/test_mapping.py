@@ -91,7 +91,7 @@ def test_legacy_penalty_kind_pair_is_joined_not_duplicated():
     assert by_header(proposal)["CF_CFLB1"] == ("CF_CFLB", "legacy")
     assert by_header(proposal)["CF_CFLB2"] == ("CF_CFLB", "legacy")
     assert proposal.duplicates == []
-    row = mapping_apply(headers, proposal.as_mapping(), schema=PENALTY)
+    row = mapping_apply(headers=headers, mapping=proposal.as_mapping(), schema=PENALTY)
     assert row(["警告", "罚款", "甲1号"]) == {"CF_CFLB": "警告；罚款", "CF_WSH": "甲1号"}
     assert row(["", "罚款", "甲2号"]) == {"CF_CFLB": "罚款", "CF_WSH": "甲2号"}
     assert row(["", " ", "甲3号"]) == {"CF_CFLB": None, "CF_WSH": "甲3号"}
@@ -121,7 +121,7 @@ def test_license_item_maps_its_own_codes():
 def test_apply_picks_mapped_columns_only():
     headers = ["序号", "CF_WSH", "行政相对人名称", "罚款金额"]
     mapping = {"序号": "", "CF_WSH": "CF_WSH", "行政相对人名称": "CF_XDR_MC", "罚款金额": "CF_NR_FK"}
-    row = mapping_apply(headers, mapping)
+    row = mapping_apply(headers=headers, mapping=mapping)
     assert row([1, "甲1号", "某某有限公司", 0.5]) == {
         "CF_WSH": "甲1号",
         "CF_XDR_MC": "某某有限公司",
@@ -132,21 +132,23 @@ def test_apply_picks_mapped_columns_only():
 
 
 def test_apply_reports_cells_beyond_the_headers():
-    row = mapping_apply(["CF_WSH"], {"CF_WSH": "CF_WSH"})
+    row = mapping_apply(headers=["CF_WSH"], mapping={"CF_WSH": "CF_WSH"})
     assert row.extra_cells(["甲1号"]) == []
     assert row.extra_cells(["甲1号", "", "多出"]) == [(2, "多出")]
 
 
 def test_duplicate_column_first_non_empty_value_wins():
     headers = ["CF_WSH", "处罚决定书文号"]
-    row = mapping_apply(headers, {"CF_WSH": "CF_WSH", "处罚决定书文号": "CF_WSH"}, schema=PENALTY)
+    row = mapping_apply(
+        headers=headers, mapping={"CF_WSH": "CF_WSH", "处罚决定书文号": "CF_WSH"}, schema=PENALTY
+    )
     assert row(["", "甲2号"]) == {"CF_WSH": "甲2号"}
     assert row(["甲1号", "甲2号"]) == {"CF_WSH": "甲1号"}
 
 
 def test_json_keys_seen_late_are_mapped_by_the_catalog():
     headers = ["CF_WSH"]
-    row = mapping_apply(headers, {"CF_WSH": "CF_WSH"}, schema=PENALTY)
+    row = mapping_apply(headers=headers, mapping={"CF_WSH": "CF_WSH"}, schema=PENALTY)
     headers.extend(["CF_NR_FK", "不认识的键"])  # the reader appends keys first seen after its scan
     assert row(["甲1号", "0.5", "x"]) == {"CF_WSH": "甲1号", "CF_NR_FK": "0.5"}
     assert row.extra_cells(["甲1号", "0.5", "x"]) == []
@@ -154,7 +156,7 @@ def test_json_keys_seen_late_are_mapped_by_the_catalog():
 
 def test_columns_the_officer_left_out_stay_out():
     headers = ["CF_WSH", "罚款金额"]
-    row = mapping_apply(headers, {"CF_WSH": "CF_WSH"}, schema=PENALTY)
+    row = mapping_apply(headers=headers, mapping={"CF_WSH": "CF_WSH"}, schema=PENALTY)
     assert row(["甲1号", "0.5"]) == {"CF_WSH": "甲1号"}
 
 

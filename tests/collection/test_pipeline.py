@@ -16,11 +16,12 @@ from tests.collection.batch_support import (
     write_csv,
 )
 from tests.collection.test_resume import COUNTS, CrashOnCall, counts, ready_batch
-from xinyong.collection import services
+from xinyong.collection.loading import engine, reader_process
+from xinyong.collection.loading.engine import BatchLoader
+from xinyong.collection.loading.run import batch_process
 from xinyong.collection.models import BatchStatus
 from xinyong.collection.readers import ReadError
 from xinyong.collection.readers.csv_table import CsvTable
-from xinyong.collection.services import _BatchLoader, batch_process
 from xinyong.records.models import CreditRecord, CreditRecordVersion
 from xinyong.records.services import _content_hash
 from xinyong.subjects import crypto
@@ -100,14 +101,14 @@ def assert_hashes_are_record_ingests() -> None:
 
 def run(source, department, actor, monkeypatch, *, reading_process: bool) -> tuple[dict, set[int]]:
     pids: set[int] = set()
-    real = _BatchLoader.load_prepared
+    real = BatchLoader.load_prepared
 
     def spy(self, chunk, *, expected_committed):
         pids.add(chunk.pid)
         return real(self, chunk, expected_committed=expected_committed)
 
-    monkeypatch.setattr(_BatchLoader, "load_prepared", spy)
-    monkeypatch.setattr(services, "_use_reading_process", lambda table: reading_process)
+    monkeypatch.setattr(BatchLoader, "load_prepared", spy)
+    monkeypatch.setattr(reader_process, "_use_reading_process", lambda table: reading_process)
     batch = batch_process(batch_id=ready_batch(source, department, actor).pk, chunk_size=CHUNK)
     assert batch.status == BatchStatus.DONE
     assert_counts_add_up(batch)
@@ -138,15 +139,15 @@ def test_the_reading_process_gives_the_same_batch(catalog, source, dept_a, offic
 def test_a_crash_while_the_reading_process_runs_ahead_then_resume(
     catalog, source, dept_a, officer_a, monkeypatch
 ):
-    monkeypatch.setattr(services, "_use_reading_process", lambda table: True)
-    crash = CrashOnCall(services.records_bulk_ingest, 3)
-    monkeypatch.setattr(services, "records_bulk_ingest", crash)
+    monkeypatch.setattr(reader_process, "_use_reading_process", lambda table: True)
+    crash = CrashOnCall(engine.records_bulk_ingest, 3)
+    monkeypatch.setattr(engine, "records_bulk_ingest", crash)
     batch = ready_batch(source, dept_a, officer_a)
     with pytest.raises(RuntimeError):
         batch_process(batch_id=batch.pk, chunk_size=CHUNK)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED and batch.rows_committed == 2 * CHUNK
-    monkeypatch.setattr(services, "records_bulk_ingest", crash.real)
+    monkeypatch.setattr(engine, "records_bulk_ingest", crash.real)
     resumed = batch_process(batch_id=batch.pk, chunk_size=CHUNK)
     assert resumed.status == BatchStatus.DONE
     assert_counts_add_up(resumed)
@@ -156,7 +157,7 @@ def test_a_crash_while_the_reading_process_runs_ahead_then_resume(
 def test_a_read_error_in_the_reading_process_fails_the_batch_after_the_good_chunks(
     catalog, tmp_path, dept_a, officer_a, monkeypatch
 ):
-    monkeypatch.setattr(services, "_use_reading_process", lambda table: True)
+    monkeypatch.setattr(reader_process, "_use_reading_process", lambda table: True)
     real_rows = CsvTable._rows
 
     def broken_after_six(self):

@@ -25,7 +25,7 @@ PARENT = textwrap.dedent(
     import django
     django.setup()
     from django.test import override_settings
-    from xinyong.collection import services
+    from xinyong.collection.loading import chunks as loading_chunks, reader_process
     from xinyong.collection.readers import SourceRow
 
     class Table:
@@ -43,12 +43,12 @@ PARENT = textwrap.dedent(
         restore_quotes = False
 
         def prepare(self, rows):
-            return services._PreparedChunk(rows_consumed=len(rows))
+            return loading_chunks.PreparedChunk(rows_consumed=len(rows))
 
     if sys.argv[1] == "ignore-sigterm":
         signal.signal(signal.SIGTERM, lambda *args: None)
     with override_settings(XINYONG_COLLECTION_PIPELINE_MIN_BYTES=0):
-        chunks = services._prepared_chunks(Loader(), Table(), skip=0, chunk_size=10)
+        chunks = reader_process.prepared_chunks(loader=Loader(), table=Table(), skip=0, chunk_size=10)
         next(chunks)
         (reader,) = multiprocessing.active_children()
         print(reader.pid, flush=True)

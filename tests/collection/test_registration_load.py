@@ -26,8 +26,9 @@ from tests.collection.test_confirmed_codes import load_file
 from xinyong.catalog.models import CatalogCategory
 from xinyong.catalog.selectors import catalog_item_current_version
 from xinyong.catalog.services import catalog_item_save, catalog_version_payload
+from xinyong.collection.entry import record_submit_form
+from xinyong.collection.errors import CollectionError
 from xinyong.collection.models import Batch, BatchStatus
-from xinyong.collection.services import CollectionError, record_submit_form
 from xinyong.core.identifiers import USCC_NO_CODE
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import ConfirmationSource, ConfirmedCode, Subject

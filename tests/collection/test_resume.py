@@ -13,22 +13,14 @@ from tests.collection.batch_support import (
     valid_rows,
     write_csv,
 )
-from xinyong.collection import services
+from xinyong.collection.errors import CollectionError
+from xinyong.collection.intake import batch_create_from_file
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_resume, batches_resume_interrupted
+from xinyong.collection.loading import engine
+from xinyong.collection.loading.engine import BatchLoader
+from xinyong.collection.loading.run import batch_process
 from xinyong.collection.models import Batch, BatchStatus
-from xinyong.collection.readers import open_table
-from xinyong.collection.services import (
-    _BatchLoader,
-    _Superseded,
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_file_path,
-    batch_process,
-    batch_resume,
-    batches_resume_interrupted,
-)
-from xinyong.collection.storage import plaintext_copy
 from xinyong.records.models import CreditRecord
-from xinyong.subjects.models import Subject
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +89,8 @@ def clean_run(catalog, source, dept_b, operator):
 
 def test_crash_on_the_third_chunk_then_resume(clean_run, source, dept_a, officer_a, monkeypatch):
     all_rows = rows_with_mistakes()
-    crash = CrashOnCall(services.records_bulk_ingest, 3)
-    monkeypatch.setattr(services, "records_bulk_ingest", crash)
+    crash = CrashOnCall(engine.records_bulk_ingest, 3)
+    monkeypatch.setattr(engine, "records_bulk_ingest", crash)
     batch = ready_batch(source, dept_a, officer_a)
     seen = []
     with pytest.raises(RuntimeError):
@@ -121,7 +113,7 @@ def test_crash_on_the_third_chunk_then_resume(clean_run, source, dept_a, officer
     ).exists()
     assert max(batch.rejected_rows.values_list("number", flat=True)) <= 1 + 2 * CHUNK
 
-    monkeypatch.setattr(services, "records_bulk_ingest", crash.real)
+    monkeypatch.setattr(engine, "records_bulk_ingest", crash.real)
     resumed = batch_resume(batch=batch, actor=officer_a)  # immediate task backend: runs now
     assert resumed.status == BatchStatus.DONE
     assert_counts_add_up(resumed)
@@ -135,19 +127,19 @@ def test_crash_on_the_third_chunk_then_resume(clean_run, source, dept_a, officer
 
 def test_the_first_rows_of_a_resumed_batch_are_skipped(catalog, source, dept_a, officer_a, monkeypatch):
     """The resume point is rows_committed: a resumed run starts reading after it."""
-    monkeypatch.setattr(services, "records_bulk_ingest", CrashOnCall(services.records_bulk_ingest, 2))
+    monkeypatch.setattr(engine, "records_bulk_ingest", CrashOnCall(engine.records_bulk_ingest, 2))
     batch = ready_batch(source, dept_a, officer_a)
     with pytest.raises(RuntimeError):
         batch_process(batch_id=batch.pk, chunk_size=CHUNK)
     monkeypatch.undo()
     read: list[int] = []
-    real_prepare = _BatchLoader.prepare
+    real_prepare = BatchLoader.prepare
 
     def spy(self, rows):
         read.extend(r.number for r in rows)
         return real_prepare(self, rows)
 
-    monkeypatch.setattr(_BatchLoader, "prepare", spy)
+    monkeypatch.setattr(BatchLoader, "prepare", spy)
     batch = batch_process(batch_id=batch.pk, chunk_size=CHUNK)
     assert batch.status == BatchStatus.DONE
     assert read[0] == 2 + CHUNK  # line 1 is the header, the first chunk (lines 2–4) was committed
@@ -155,7 +147,7 @@ def test_the_first_rows_of_a_resumed_batch_are_skipped(catalog, source, dept_a, 
 
 def test_an_interrupted_import_is_resumable(catalog, source, dept_a, officer_a, monkeypatch):
     monkeypatch.setattr(
-        services, "records_bulk_ingest", CrashOnCall(services.records_bulk_ingest, 2, KeyboardInterrupt())
+        engine, "records_bulk_ingest", CrashOnCall(engine.records_bulk_ingest, 2, KeyboardInterrupt())
     )
     batch = ready_batch(source, dept_a, officer_a)
     with pytest.raises(KeyboardInterrupt):
@@ -166,26 +158,27 @@ def test_an_interrupted_import_is_resumable(catalog, source, dept_a, officer_a, 
     assert batch_process(batch_id=batch.pk, chunk_size=CHUNK).status == BatchStatus.DONE
 
 
-def test_a_stale_worker_cannot_commit_a_chunk_twice(catalog, source, dept_a, officer_a):
+def test_a_stale_worker_cannot_commit_a_chunk_twice(clean_run, source, dept_a, officer_a):
+    """A run that another run overtook (a resumed copy finished the batch meanwhile) stops without
+    committing its next chunk: every row is loaded once."""
     batch = ready_batch(source, dept_a, officer_a)
-    Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.LOADING)
-    batch.refresh_from_db()
-    with (
-        plaintext_copy(batch_file_path(batch)) as plain,
-        open_table(plain, filename=batch.original_filename) as table,
-    ):
-        rows = list(table.rows())[:CHUNK]
-        first = _BatchLoader(batch, table)
-        second = _BatchLoader(batch, table)
-        first.load(rows, expected_committed=0)
-        before = (counts(batch), CreditRecord.objects.count(), Subject.objects.count())
-        with pytest.raises(_Superseded):
-            second.load(rows, expected_committed=0)
-    assert (counts(batch), CreditRecord.objects.count(), Subject.objects.count()) == before
+    overtaken: list[Batch] = []
+
+    def overtake(progress: Batch) -> None:
+        # After the stale run's first chunk, another run takes the batch over and finishes it.
+        if not overtaken:
+            overtaken.append(batch_process(batch_id=batch.pk, chunk_size=CHUNK))
+
+    stale = batch_process(batch_id=batch.pk, chunk_size=CHUNK, progress=overtake)
+    assert overtaken[0].status == BatchStatus.DONE
+    assert stale.status == BatchStatus.DONE and counts(stale) == counts(clean_run)
+    assert_counts_add_up(stale)
+    assert CreditRecord.objects.filter(department=dept_a).count() == clean_run.created
+    assert stale.rejected_rows.count() == clean_run.rejected
 
 
 def test_server_start_requeues_batches_left_loading(catalog, source, dept_a, officer_a, monkeypatch):
-    monkeypatch.setattr(services, "records_bulk_ingest", CrashOnCall(services.records_bulk_ingest, 2))
+    monkeypatch.setattr(engine, "records_bulk_ingest", CrashOnCall(engine.records_bulk_ingest, 2))
     batch = ready_batch(source, dept_a, officer_a)
     with pytest.raises(RuntimeError):
         batch_process(batch_id=batch.pk, chunk_size=CHUNK)
@@ -201,5 +194,5 @@ def test_a_finished_batch_is_not_processed_again(catalog, source, dept_a, office
     batch = batch_process(batch_id=ready_batch(source, dept_a, officer_a).pk, chunk_size=CHUNK)
     before = counts(batch)
     assert counts(batch_process(batch_id=batch.pk, chunk_size=CHUNK)) == before
-    with pytest.raises(services.CollectionError):
+    with pytest.raises(CollectionError):
         batch_resume(batch=batch, actor=officer_a)

@@ -399,7 +399,7 @@ def _without_core(*roles: str):
 
 
 def _source(row: SourceRow, headers=("CF_WSH",)):
-    mapper = mapping_apply(list(headers), {h: h for h in headers}, schema=PENALTY)
+    mapper = mapping_apply(headers=list(headers), mapping={h: h for h in headers}, schema=PENALTY)
     return validator().validate_source(row, mapper)
 
 
@@ -646,7 +646,7 @@ def test_extra_cells_reject_an_otherwise_valid_row():
     headers = list(columns_for(PENALTY).values())
     row_values = penalty_row()
     mapper = mapping_apply(
-        headers, {name: code for code, name in columns_for(PENALTY).items()}, schema=PENALTY
+        headers=headers, mapping={name: code for code, name in columns_for(PENALTY).items()}, schema=PENALTY
     )
     values = [row_values.get(code) for code in columns_for(PENALTY)]
     v = validator()

@@ -12,9 +12,10 @@ from django_tasks_db.models import DBTaskResult
 from tests.collection.batch_support import DB_QUEUE, assert_counts_add_up, valid_rows, write_csv
 from tests.collection.test_resume import CHUNK, counts, ready_batch
 from xinyong.accounts.models import AuditEntry
-from xinyong.collection import services
+from xinyong.collection.lifecycle import batch_start
+from xinyong.collection.loading import engine, run
+from xinyong.collection.loading.run import batch_process
 from xinyong.collection.models import BatchStatus
-from xinyong.collection.services import batch_process, batch_start
 from xinyong.collection.tasks import process_batch
 from xinyong.records.models import CreditRecord
 
@@ -49,8 +50,8 @@ def test_sigterm_while_loading_stops_at_the_chunk_boundary_and_requeues(
     source = write_csv(tmp_path / "处罚.csv", valid_rows(20))
     clean = batch_process(batch_id=ready_batch(source, dept_b, operator).pk, chunk_size=CHUNK)
     settings.TASKS = DB_QUEUE
-    monkeypatch.setattr(services, "CHUNK_SIZE", CHUNK)
-    monkeypatch.setattr(services, "records_bulk_ingest", SigtermOnCall(services.records_bulk_ingest, 2))
+    monkeypatch.setattr(run, "CHUNK_SIZE", CHUNK)
+    monkeypatch.setattr(engine, "records_bulk_ingest", SigtermOnCall(engine.records_bulk_ingest, 2))
     batch = batch_start(batch=ready_batch(source, dept_a, officer_a), actor=officer_a)
     queued = DBTaskResult.objects.filter(status="READY", args_kwargs__args=[str(batch.pk)])
     assert queued.count() == 1

@@ -79,7 +79,7 @@ def test_after_the_purge_the_page_still_lists_the_warnings_but_offers_no_file(lo
     assert "提示清单文件已随本批次的文件按保存期限清除" in html
     response = client.get(reverse("collection:batch_warning_file", args=[warned.pk]), follow=True)
     assert "保存期限清除" in response.content.decode()
-    assert not batch_dir(warned.pk).exists()  # nothing written back after the purge
+    assert not batch_dir(batch_id=warned.pk).exists()  # nothing written back after the purge
 
 
 def test_a_batch_without_warnings_has_no_warning_list(login, catalog, users, dept_a):

@@ -21,8 +21,8 @@ from tests.collection.batch_support import (
     valid_rows,
 )
 from xinyong.accounts.models import AuditEntry, Department
+from xinyong.collection.intake import batch_create_from_file
 from xinyong.collection.models import Batch, BatchStatus, ColumnMapping
-from xinyong.collection.services import batch_create_from_file
 from xinyong.collection.storage import batch_files_purge
 from xinyong.core.spreadsheet import formula_safe
 from xinyong.records.models import CreditRecord
@@ -76,7 +76,7 @@ def confirm(client, batch: Batch, mapping: dict[str, str] | None = None):
 def loaded_batch(department, officer, rows, *, name="penalties.csv", **kwargs) -> Batch:
     """A batch uploaded and loaded through the services (for pages that show finished batches);
     ``kwargs`` go to ``batch_create_from_file`` (``received_at``, ``as_of``)."""
-    from xinyong.collection.services import batch_confirm_mapping, batch_start
+    from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
 
     batch = batch_create_from_file(
         department=department,

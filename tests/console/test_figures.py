@@ -19,9 +19,9 @@ from django.utils import timezone
 from tests.collection.batch_support import AS_OF, bad_rows, valid_rows
 from tests.console.test_collection_views import csv_bytes, loaded_batch, post_upload, upload_file
 from xinyong.collection.issue_labels import ISSUE_LABELS, issue_label
+from xinyong.collection.lifecycle import batch_confirm_mapping, batch_start
 from xinyong.collection.models import Batch
 from xinyong.collection.readers import READ_ERROR_MESSAGES
-from xinyong.collection.services import batch_confirm_mapping, batch_start
 from xinyong.collection.validation import ROW_ISSUE_MESSAGES, WARNING_CODES
 from xinyong.core.identifiers import MESSAGES as ID_MESSAGES
 

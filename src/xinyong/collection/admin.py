@@ -140,7 +140,7 @@ class BatchAdmin(ReadOnlyAdminMixin, DepartmentScopedAdminMixin, AuditedModelAdm
     readonly_fields = tuple(name for _title, options in fieldsets for name in options["fields"])
 
     def get_queryset(self, request):
-        return batches_visible_to(request.user)
+        return batches_visible_to(user=request.user)
 
     def get_inlines(self, request, obj):
         # The rejected rows only for those who may read them; everyone else sees the counts.
@@ -160,7 +160,7 @@ class BatchAdmin(ReadOnlyAdminMixin, DepartmentScopedAdminMixin, AuditedModelAdm
 
     @admin.display(description="进度")
     def progress_display(self, obj: Batch) -> str:
-        p = batch_progress(obj)
+        p = batch_progress(batch=obj)
         total = p["total"] if p["total"] is not None else "未知"
         rate = f"，{p['rows_per_second']:.0f} 行/秒" if p["rows_per_second"] else ""
         return f"{p['processed']} / {total}{rate}"

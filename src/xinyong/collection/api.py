@@ -29,10 +29,11 @@ from ninja import Router, Schema, Status
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
+from xinyong.collection.errors import CollectionError
+from xinyong.collection.lifecycle import batch_submit_api
 from xinyong.collection.models import Batch, BatchStatus, RejectedRow
 from xinyong.collection.permissions import can_read_batch_rows
 from xinyong.collection.selectors import batch_progress, batches_visible_to
-from xinyong.collection.services import CollectionError, batch_submit_api
 from xinyong.core.api import ErrorOut, error
 
 router = Router(tags=["数据归集"])
@@ -125,7 +126,7 @@ class RejectionPageOut(Schema):
 
 
 def _batch_out(batch: Batch) -> dict:
-    progress = batch_progress(batch)
+    progress = batch_progress(batch=batch)
     base = f"/api/collection/batches/{batch.pk}"
     return {
         "batch_id": batch.pk,
@@ -226,7 +227,7 @@ def submit_records(request: HttpRequest, item_code: str, response: HttpResponse)
 
 
 def _visible_batch(request, batch_id: uuid.UUID) -> Batch | None:
-    return batches_visible_to(request.auth).filter(pk=batch_id).first()
+    return batches_visible_to(user=request.auth).filter(pk=batch_id).first()
 
 
 @router.get(

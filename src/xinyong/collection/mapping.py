@@ -13,23 +13,48 @@ a column matched: by column code (``CF_WSH``, any case), Chinese header (``行�
 Several columns may feed one multi-value field (type ``codes``): the 2016 template's ``CF_CFLB1`` and
 ``CF_CFLB2`` both map to ``CF_CFLB`` and their values are joined. Any other field fed by two columns is
 reported in ``duplicates`` (the officer must choose one; until then the first non-empty value wins).
+
+For a batch, :func:`batch_mapping_problems` says what keeps its mapping from being used (unknown fields,
+a field in several columns, required fields missing, too many columns) and :func:`batch_preview` shows its
+first rows with the proposal and what validation says about them. Confirming the mapping is a step of the
+batch's life (``collection.lifecycle.batch_confirm_mapping``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
+from django.conf import settings
+
+from xinyong.catalog.selectors import catalog_version_schema
 from xinyong.catalog.spec import FieldType, ItemSchema, is_empty, normalize_header
+from xinyong.collection.errors import CollectionError
+from xinyong.collection.models import Batch, BatchStatus, ColumnMapping
+from xinyong.collection.readers import READ_ERROR_MESSAGES, ReadError, SourceRow
+from xinyong.collection.selectors import uscc_confirmations_for
+from xinyong.collection.source import batch_restores_quotes, batch_source_open, rows_restore_quotes
+from xinyong.collection.storage import FileTampered, StoredFilesPurged
+from xinyong.collection.validation import RowResult, RowValidator
 
 __all__ = [
+    "PREVIEW_VALIDATE_ROWS",
     "ColumnMatch",
     "MappingProposal",
+    "Preview",
     "RowMapper",
+    "batch_mapping_problems",
+    "batch_preview",
+    "batch_width_problem",
+    "column_mapping_saved",
     "mapping_apply",
+    "mapping_problems",
+    "mapping_propose",
     "mapping_suggest",
     "platform_filled_fields",
+    "proposal_mapping",
     "schema_of",
 ]
 
@@ -70,16 +95,14 @@ class MappingProposal:
         return out
 
 
-def schema_of(item_version: Any) -> ItemSchema:
+def schema_of(*, item_version: Any) -> ItemSchema:
     """The ItemSchema of a CatalogItemVersion (cached), or the schema itself."""
     if isinstance(item_version, ItemSchema):
         return item_version
-    from xinyong.catalog.selectors import catalog_version_schema
-
     return catalog_version_schema(version=item_version)
 
 
-def platform_filled_fields(schema: ItemSchema) -> list[str]:
+def platform_filled_fields(*, schema: ItemSchema) -> list[str]:
     """Field codes the platform fills from the uploading department when they are empty."""
     return [schema.core_fields[r] for r in PLATFORM_FILLED_ROLES if schema.core_fields.get(r)]
 
@@ -114,7 +137,7 @@ def mapping_suggest(
     *, headers: list[str], item_version: Any, saved: dict[str, str] | None = None
 ) -> MappingProposal:
     """Propose a column → field mapping: the saved mapping first, then code, header, synonym, legacy name."""
-    schema = schema_of(item_version)
+    schema = schema_of(item_version=item_version)
     via = _via_index(schema)
     ignored = schema.ignored_headers()
     known = set(schema.field_codes)
@@ -142,7 +165,7 @@ def mapping_suggest(
             fed[col.field_code] = fed.get(col.field_code, 0) + 1
     multi = {f.code for f in schema.fields if f.type == FieldType.CODES}
     duplicates = [code for code in schema.field_codes if fed.get(code, 0) > 1 and code not in multi]
-    filled = set(platform_filled_fields(schema))
+    filled = set(platform_filled_fields(schema=schema))
     missing = [f.code for f in schema.fields if f.required and f.code not in fed and f.code not in filled]
     platform = [f.code for f in schema.fields if f.required and f.code not in fed and f.code in filled]
     return MappingProposal(
@@ -232,7 +255,7 @@ class RowMapper:
 
 
 def mapping_apply(
-    headers: list[str], mapping: Mapping[str, str], *, schema: ItemSchema | None = None
+    *, headers: list[str], mapping: Mapping[str, str], schema: ItemSchema | None = None
 ) -> RowMapper:
     """A fast per-row callable: values aligned with ``headers`` → ``{field_code: raw value}``.
 
@@ -241,3 +264,155 @@ def mapping_apply(
     several columns feeding a multi-value field are joined with “；”.
     """
     return RowMapper(headers, mapping, schema=schema)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The mapping of a batch
+
+
+def batch_width_problem(*, batch: Batch) -> CollectionError | None:
+    """A batch stored before columns were bounded may name more columns than can be mapped: refused."""
+    limit = settings.XINYONG_FILE_MAX_COLUMNS
+    if len(batch.headers or ()) <= limit:
+        return None
+    message = READ_ERROR_MESSAGES["too_many_columns"].format(
+        where="文件第一行", count=f"{len(batch.headers):,}", limit=f"{limit:,}"
+    )
+    return CollectionError("too_many_columns", message)
+
+
+def batch_mapping_problems(*, batch: Batch, mapping: dict[str, str] | None = None) -> list[CollectionError]:
+    """``mapping_problems`` of a batch's mapping (or of ``mapping`` for it)."""
+    too_wide = batch_width_problem(batch=batch)
+    if too_wide is not None:
+        return [too_wide]
+    return mapping_problems(
+        mapping=batch.mapping if mapping is None else mapping,
+        schema=catalog_version_schema(version=batch.item_version),
+        keyed=batch.format in ("json", "ndjson"),
+    )
+
+
+def mapping_problems(
+    *, mapping: dict[str, str], schema: ItemSchema, keyed: bool = False
+) -> list[CollectionError]:
+    """What keeps a column mapping from being used: unknown fields, a field in several columns, required fields missing.
+
+    ``keyed``: JSON objects, where each record may name a field by code or by Chinese header; two keys of
+    one field are then alternatives, not competing columns.
+    """
+    problems: list[CollectionError] = []
+    known = set(schema.field_codes)
+    unknown = sorted({code for code in mapping.values() if code and code not in known})
+    if unknown:
+        problems.append(
+            CollectionError("mapping_unknown_field", f"目录项中没有以下字段代码：{'、'.join(unknown)}")
+        )
+    columns_by_field: dict[str, list[str]] = {}
+    for header, code in mapping.items():
+        if code in known:
+            columns_by_field.setdefault(code, []).append(header)
+    for code, headers in columns_by_field.items():
+        # A multi-value field may come from several columns (2016 template: 处罚类别1, 处罚类别2).
+        if len(headers) > 1 and not keyed and schema.field(code).type != FieldType.CODES:
+            problems.append(
+                CollectionError(
+                    "mapping_field_repeated",
+                    f"字段“{schema.field(code).name}”（{code}）对应了多列：{'、'.join(headers)}；请只保留一列",
+                )
+            )
+    filled = set(platform_filled_fields(schema=schema))
+    missing = [
+        spec
+        for spec in schema.fields
+        if spec.required and spec.code not in columns_by_field and spec.code not in filled
+    ]
+    if missing:
+        names = "、".join(f"{spec.name}（{spec.code}）" for spec in missing)
+        problems.append(
+            CollectionError(
+                "mapping_missing_required",
+                f"以下必填字段没有对应的列：{names}；请在列映射中指定，或在文件中补充这些列",
+            )
+        )
+    return problems
+
+
+def column_mapping_saved(*, batch: Batch) -> dict[str, str] | None:
+    """The mapping the batch's department last confirmed for its item, if any."""
+    saved = ColumnMapping.objects.filter(department_id=batch.department_id, item_id=batch.item_id).first()
+    return dict(saved.mapping) if saved is not None else None
+
+
+def mapping_propose(*, batch: Batch, saved: dict[str, str] | None) -> MappingProposal:
+    """The proposed mapping of a batch's headers (the saved mapping first, then the catalog)."""
+    return mapping_suggest(headers=list(batch.headers), item_version=batch.item_version, saved=saved)
+
+
+def proposal_mapping(*, proposal: MappingProposal) -> dict[str, str]:
+    """A proposal as a mapping (header → field code), the first column of a header winning."""
+    mapping: dict[str, str] = {}
+    for column in proposal.columns:
+        if column.field_code and column.header not in mapping:
+            mapping[column.header] = column.field_code
+    return mapping
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the mapping page shows of a batch before it is started."""
+
+    headers: list[str]
+    proposal: MappingProposal  # what the catalog and the department's saved mapping suggest
+    sample_rows: list[SourceRow]
+    # Validation with ``mapping`` of the first rows (the sample rows and more: PREVIEW_VALIDATE_ROWS).
+    results: list[RowResult] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # the batch's current mapping
+    total_rows: int | None = None
+
+
+#: The preview validates this many first rows (bounded: the page answers in about a second).
+PREVIEW_VALIDATE_ROWS = 300
+
+
+def batch_preview(*, batch: Batch, rows: int = 10, validate_rows: int = PREVIEW_VALIDATE_ROWS) -> Preview:
+    """The first ``rows`` rows of a batch's file, the mapping proposal and the validation of the first
+    ``validate_rows`` rows (at least ``rows``)."""
+    if not batch.headers and batch.status == BatchStatus.FAILED:
+        raise CollectionError(batch.error_code or "file_unreadable", batch.error_message or "文件无法读取")
+    too_wide = batch_width_problem(batch=batch)
+    if too_wide is not None:
+        raise too_wide
+    proposal = mapping_propose(batch=batch, saved=column_mapping_saved(batch=batch))
+    schema = catalog_version_schema(version=batch.item_version)
+    mapping = batch.mapping or proposal_mapping(proposal=proposal)
+    try:
+        with batch_source_open(batch=batch, sheet=batch.sheet or None) as table:
+            stream = table.rows()
+            checked = rows_restore_quotes(
+                rows=list(islice(stream, max(rows, validate_rows, 0))),
+                enabled=batch_restores_quotes(batch=batch),
+            )
+            stream.close()  # before the table closes its file
+            mapper = mapping_apply(headers=table.headers, mapping=mapping, schema=schema)
+            validator = RowValidator(
+                schema=schema,
+                department=batch.department,
+                as_of=batch.as_of,
+                columns=mapper.columns,
+                confirmed=uscc_confirmations_for(
+                    item_version=batch.item_version, department=batch.department
+                ),
+            )
+            results = [validator.validate_source(row, mapper) for row in checked]
+            sample = checked[: max(rows, 0)]
+    except (ReadError, FileTampered, StoredFilesPurged) as exc:
+        raise CollectionError(exc.code, exc.message) from exc
+    return Preview(
+        headers=list(batch.headers),
+        proposal=proposal,
+        sample_rows=sample,
+        results=results,
+        mapping=dict(mapping),
+        total_rows=batch.rows_total,
+    )

@@ -4,7 +4,7 @@ A ``Batch`` keeps the provenance of one submission (who, which channel, which fi
 catalog item version and column mapping) and its outcome counts. The counts always add up:
 ``rows_read == created + new_version + duplicate + rejected``, at every commit, because each chunk of rows
 is loaded in one transaction together with its rejected rows and the updated counters
-(``xinyong.collection.services.batch_process``). ``rows_committed`` is the resume point: the number of data
+(``xinyong.collection.loading``). ``rows_committed`` is the resume point: the number of data
 rows of the source consumed by committed chunks.
 
 A ``RowWarning`` keeps one warning about a row that loaded (row, column, value, message).
@@ -34,6 +34,11 @@ class BatchStatus(models.TextChoices):
     LOADING = "loading", "入库中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"
+
+
+# A failed batch with one of these codes stopped half-way for a reason unrelated to its content (an
+# interruption, an unexpected error); processing it again continues after the last committed chunk.
+RESUMABLE_ERRORS = frozenset({"processing_error", "interrupted"})
 
 
 class BatchChannel(models.TextChoices):

@@ -30,7 +30,7 @@ WARNING_FILE_ISSUE_COLUMNS = ("提示代码", "提示说明")
 _WARNING_FILE_FORMATS = {"csv": "csv", "xlsx": "xlsx"}
 
 
-def warning_entry(issue: Any, *, personal_fields: set[str] | frozenset[str] = frozenset()) -> WarningEntry:
+def warning_entry(*, issue: Any, personal_fields: set[str] | frozenset[str] = frozenset()) -> WarningEntry:
     """A validation warning (``RowIssue`` or its dict) as stored: the value as text; 身份证 numbers masked in
     the value and the message."""
     get = issue.get if isinstance(issue, dict) else (lambda key: getattr(issue, key, ""))
@@ -43,7 +43,7 @@ def warning_entry(issue: Any, *, personal_fields: set[str] | frozenset[str] = fr
     return (code, get("field") or "", get("column") or "", text, message)
 
 
-def row_warnings_build(batch: Batch, rows: Iterable[tuple[int, WarningEntry]]) -> list[RowWarning]:
+def row_warnings_build(*, batch: Batch, rows: Iterable[tuple[int, WarningEntry]]) -> list[RowWarning]:
     """Unsaved ``RowWarning`` objects for (row number, entry) pairs, to store with the chunk."""
     return [
         RowWarning(
@@ -53,7 +53,7 @@ def row_warnings_build(batch: Batch, rows: Iterable[tuple[int, WarningEntry]]) -
     ]
 
 
-def warning_file_format(batch: Batch) -> str:
+def warning_file_format(*, batch: Batch) -> str:
     """The format of a batch's warning list: the upload's for CSV and XLSX, CSV otherwise."""
     return _WARNING_FILE_FORMATS.get(batch.format or "", "csv")
 
@@ -64,7 +64,7 @@ def batch_warning_file(*, batch: Batch, actor=None, dest: Path | None = None) ->
     Stored encrypted in the batch directory like the rejection file (read it with ``storage.open_stored``),
     or written in clear to ``dest`` (the command line's copy for its operator).
     """
-    fmt = warning_file_format(batch)
+    fmt = warning_file_format(batch=batch)
 
     def rows() -> Iterator[tuple[list[Any], list[dict[str, str]]]]:
         for warning in batch.row_warnings.order_by("number", "pk").iterator(chunk_size=2000):
@@ -99,9 +99,9 @@ def batch_warning_file(*, batch: Batch, actor=None, dest: Path | None = None) ->
     return path
 
 
-def warning_file_name(batch: Batch) -> str:
+def warning_file_name(*, batch: Batch) -> str:
     """Download name: ``<upload name>_提示清单.<ext>``."""
     stem = (
         batch.original_filename.rsplit(".", 1)[0] if batch.original_filename else str(batch.pk)[:8]
     ) or "batch"
-    return f"{stem}_提示清单.{warning_file_format(batch)}"
+    return f"{stem}_提示清单.{warning_file_format(batch=batch)}"

@@ -1,8 +1,10 @@
-"""Reads of the collection app: visible batches, progress, quality figures (access rules: ``permissions``)."""
+"""Reads of the collection app: visible batches, their rows and progress, quality figures (access rules:
+``permissions``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +14,19 @@ from django.utils import timezone
 from xinyong.accounts.models import ApiClient, Department
 from xinyong.accounts.permissions import is_platform_wide
 from xinyong.catalog.models import CatalogCategory, CatalogItemVersion
-from xinyong.collection.models import Batch, BatchIssueCount, BatchStatus, IssueKind
+from xinyong.collection.models import (
+    RESUMABLE_ERRORS,
+    Batch,
+    BatchIssueCount,
+    BatchStatus,
+    IssueKind,
+    RejectedRow,
+    RowWarning,
+)
 
 # Re-exported for the services that import it from here; the rule itself lives in ``permissions``.
 from xinyong.core.identifiers import UsccConfirmations
+from xinyong.records.models import CreditRecord
 from xinyong.subjects.selectors import uscc_confirmations
 
 TOP_ERROR_CODES = 5
@@ -39,7 +50,7 @@ def uscc_confirmations_for(
     return uscc_confirmations(registration_authority=registration_authority)
 
 
-def batches_visible_to(user) -> QuerySet[Batch]:
+def batches_visible_to(*, user) -> QuerySet[Batch]:
     """Batches a user (or API client) may see: every department's for platform-wide roles, else their own."""
     batches = Batch.objects.select_related("department", "item", "item_version", "uploaded_by", "api_client")
     if isinstance(user, ApiClient):
@@ -51,7 +62,88 @@ def batches_visible_to(user) -> QuerySet[Batch]:
     return batches.none()
 
 
-def batch_progress(batch: Batch, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def batches_filter(
+    *,
+    batches: QuerySet[Batch],
+    item_code: str = "",
+    status: str = "",
+    channel: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    text: str = "",
+) -> QuerySet[Batch]:
+    """The batches matching the batch list's filters (empty ones ignored); ``text`` matches the
+    file name, or the start of the batch id."""
+    if item_code:
+        batches = batches.filter(item__code=item_code)
+    if status:
+        batches = batches.filter(status=status)
+    if channel:
+        batches = batches.filter(channel=channel)
+    if date_from:
+        batches = batches.filter(received_at__date__gte=date_from)
+    if date_to:
+        batches = batches.filter(received_at__date__lte=date_to)
+    if text:
+        batches = batches.filter(_search(text))
+    return batches
+
+
+def _search(text: str) -> Q:
+    """File name contains the text, or the batch id starts with it (hyphens optional)."""
+    query = Q(original_filename__icontains=text)
+    compact = text.replace("-", "").lower()
+    if compact and len(compact) <= 32 and all(ch in "0123456789abcdef" for ch in compact):
+        if len(compact) == 32:
+            query |= Q(pk=uuid.UUID(compact))
+        elif len(compact) >= 4:
+            query |= Q(id__startswith=compact)
+    return query
+
+
+def batches_newest_first(*, batches: QuerySet[Batch]) -> QuerySet[Batch]:
+    """The batches in the batch list's order: most recently received first."""
+    return batches.order_by("-received_at", "-created_at")
+
+
+def departments_active() -> QuerySet[Department]:
+    """The active departments, by code (those an operator may submit for)."""
+    return Department.objects.filter(is_active=True).order_by("code")
+
+
+def department_active_exists(*, department_id: int) -> bool:
+    """Is there an active department with this id?"""
+    return departments_active().filter(pk=department_id).exists()
+
+
+def batch_rejected_rows(*, batch: Batch, visible: bool) -> QuerySet[RejectedRow]:
+    """The rejected rows of a batch in file order; none when the user may not read them."""
+    return batch.rejected_rows.order_by("number", "pk") if visible else batch.rejected_rows.none()
+
+
+def batch_row_warnings(*, batch: Batch) -> QuerySet[RowWarning]:
+    """The saved warnings of a batch's loaded rows, in file order."""
+    return batch.row_warnings.order_by("number", "pk")
+
+
+def batch_has_row_warnings(*, batch: Batch) -> bool:
+    """Were warnings about single rows saved for the batch (so there is a warning list to download)?"""
+    return batch.row_warnings.exists()
+
+
+def batch_corrections(*, batch: Batch) -> list[Batch]:
+    """The corrected files uploaded for a batch's rejected rows, oldest first."""
+    return list(batch.corrections.order_by("created_at"))
+
+
+def batch_is_resumable(*, batch: Batch) -> bool:
+    """True when processing stopped (or a worker died) part-way for a reason unrelated to the file's content."""
+    if batch.status in (BatchStatus.QUEUED, BatchStatus.LOADING):
+        return True
+    return batch.status == BatchStatus.FAILED and batch.error_code in RESUMABLE_ERRORS
+
+
+def batch_progress(*, batch: Batch, now: dt.datetime | None = None) -> dict[str, Any]:
     """How far a batch is: processed rows, total (known or estimated), rows/s, ETA in seconds, percent."""
     processed = batch.rows_committed
     done = batch.status == BatchStatus.DONE
@@ -106,7 +198,7 @@ def recent_period(*, as_of: dt.date) -> tuple[dt.date, dt.date]:
     return as_of - dt.timedelta(days=RECENT_DAYS - 1), as_of
 
 
-def local_day_start(day: dt.date) -> dt.datetime:
+def local_day_start(*, day: dt.date) -> dt.datetime:
     """The first instant of ``day`` in the platform's time zone."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -115,8 +207,8 @@ def received_between_q(*, date_from: dt.date, date_to: dt.date, prefix: str = ""
     """Filter: received on a local day in [date_from, date_to] (``prefix`` reaches the batch, e.g. ``batch__``)."""
     return Q(
         **{
-            f"{prefix}received_at__gte": local_day_start(date_from),
-            f"{prefix}received_at__lt": local_day_start(date_to + dt.timedelta(days=1)),
+            f"{prefix}received_at__gte": local_day_start(day=date_from),
+            f"{prefix}received_at__lt": local_day_start(day=date_to + dt.timedelta(days=1)),
         }
     )
 
@@ -185,13 +277,11 @@ def quality_by_department(
 ) -> list[dict[str, Any]]:
     """Per department, for submissions received in [date_from, date_to]: volume, acceptance, duplicate and
     late rates and the most frequent error codes; computed with aggregate queries only."""
-    from xinyong.records.models import CreditRecord
-
     batches = batches_received_between(date_from=date_from, date_to=date_to, department=department)
     # A record's created_at is the received_at of its first submission: the same local days as the batches.
     records = CreditRecord.objects.filter(
-        created_at__gte=local_day_start(date_from),
-        created_at__lt=local_day_start(date_to + dt.timedelta(days=1)),
+        created_at__gte=local_day_start(day=date_from),
+        created_at__lt=local_day_start(day=date_to + dt.timedelta(days=1)),
     )
     issues = BatchIssueCount.objects.filter(
         received_between_q(date_from=date_from, date_to=date_to, prefix="batch__"), kind=IssueKind.ERROR

@@ -77,12 +77,12 @@ def retention_days() -> int:
     return int(settings.XINYONG_UPLOAD_RETENTION_DAYS)
 
 
-def batch_dir(batch_id: uuid.UUID | str) -> Path:
+def batch_dir(*, batch_id: uuid.UUID | str) -> Path:
     """The directory holding a batch's files."""
     return Path(settings.MEDIA_ROOT) / "batches" / str(batch_id)
 
 
-def store_chunks(chunks: Iterable[bytes], dest: Path, *, limit: int, too_large: Exception) -> tuple[int, str]:
+def store_chunks(*, chunks: Iterable[bytes], dest: Path, limit: int, too_large: Exception) -> tuple[int, str]:
     """Store ``chunks`` encrypted at ``dest``; returns the plaintext (size, sha256). Raises ``too_large`` past ``limit``."""
     digest = hashlib.sha256()
     size = 0
@@ -97,7 +97,7 @@ def store_chunks(chunks: Iterable[bytes], dest: Path, *, limit: int, too_large: 
     return size, digest.hexdigest()
 
 
-def open_stored(path: Path) -> IO[bytes]:
+def open_stored(*, path: Path) -> IO[bytes]:
     """The plaintext of a stored file as a seekable binary file object; raises ``FileTampered``.
 
     A file stored before encryption at rest existed is read as it is (``xinyong batches encrypt`` converts
@@ -124,16 +124,16 @@ def _private_tempdir() -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def plaintext_copy(path: Path) -> Iterator[Path]:
+def plaintext_copy(*, path: Path) -> Iterator[Path]:
     """A private temporary plaintext copy of a stored file, outside the media directory, for path readers."""
     with _private_tempdir() as directory:
         plain = directory / ("plain" + path.suffix)
-        with open_stored(path) as src, plain.open("wb") as out:
+        with open_stored(path=path) as src, plain.open("wb") as out:
             shutil.copyfileobj(src, out, _COPY)
         yield plain
 
 
-def store_generated(dest: Path, write: Callable[[Path], None]) -> Path:
+def store_generated(*, dest: Path, write: Callable[[Path], None]) -> Path:
     """Let ``write`` produce a file at a private temporary path, then store it encrypted at ``dest``."""
     with _private_tempdir() as directory:
         plain = directory / ("plain" + dest.suffix)
@@ -159,9 +159,9 @@ def batch_file_generate(*, batch: Batch, name: str, write: Callable[[Path], None
     """
     if batch.files_purged_at is not None:
         raise StoredFilesPurged(batch)
-    dest = batch_dir(batch.pk) / name
+    dest = batch_dir(batch_id=batch.pk) / name
     try:
-        store_generated(dest, write)
+        store_generated(dest=dest, write=write)
     except FileNotFoundError:
         if not _purged_meanwhile(batch):
             raise
@@ -182,7 +182,7 @@ def _purged_meanwhile(batch: Batch) -> bool:
         )
         if purged_at is None:
             return False
-        shutil.rmtree(batch_dir(batch.pk), ignore_errors=True)
+        shutil.rmtree(batch_dir(batch_id=batch.pk), ignore_errors=True)
     batch.files_purged_at = purged_at
     return True
 
@@ -245,7 +245,7 @@ def batch_files_purge(*, as_of: dt.date, dry_run: bool = False, actor=None) -> P
             )
             if batch is None or batch.status in _IN_PROGRESS:
                 continue
-            directory = batch_dir(batch.pk)
+            directory = batch_dir(batch_id=batch.pk)
             size = _directory_size(directory)
             result.batches.append(batch)
             result.bytes += size

@@ -1,25 +1,23 @@
 """Console screens of 数据归集: upload, preview and column mapping, progress, result, batch list, form entry
 and the quality and timeliness page.
 
-The views only shape requests and responses: every read goes through ``collection.selectors`` (which also
-decides whose batches a user sees — another department's batch is a 404), every write through
-``collection.services`` (which checks again that the user may submit for the department, and audits).
+The views only shape requests and responses. Reads go through ``collection.selectors`` (which also decides
+whose batches a user sees — another department's batch is a 404), ``collection.mapping`` (the preview) and
+``collection.rejections`` (the rejected rows); pages are formatted by ``collection.presenters``. Writes go
+through ``collection.intake``, ``collection.lifecycle``, ``collection.entry`` and ``collection.exports``,
+which check again that the user may submit for the department, and audit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import uuid
-from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,16 +27,29 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from xinyong.accounts.decorators import console_view
-from xinyong.accounts.models import AuditAction, Department
+from xinyong.accounts.models import Department
 from xinyong.accounts.permissions import is_platform_wide
-from xinyong.accounts.services import audit_log
 from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.selectors import (
     catalog_item_current_version,
     catalog_items_active,
     catalog_version_schema,
 )
-from xinyong.collection import permissions, row_warnings, selectors, services
+from xinyong.collection import (
+    entry,
+    exports,
+    intake,
+    lifecycle,
+    permissions,
+    presenters,
+    rejections,
+    row_warnings,
+    selectors,
+)
+from xinyong.collection import (
+    mapping as column_mapping,
+)
+from xinyong.collection.errors import CollectionError, DuplicateUpload
 from xinyong.collection.forms import (
     BatchFilterForm,
     MappingForm,
@@ -49,13 +60,11 @@ from xinyong.collection.forms import (
     too_large_message,
     upload_max_bytes,
 )
-from xinyong.collection.issue_labels import issue_label
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
 from xinyong.collection.storage import StoredFilesPurged, open_stored, retention_days
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
-from xinyong.core.spreadsheet import SafeCsvWriter
 
 BATCHES_PER_PAGE = 25
 REJECTED_ROWS_PER_PAGE = 20
@@ -87,7 +96,7 @@ def _today() -> dt.date:
 
 def _visible_batch(request, pk: uuid.UUID) -> Batch:
     """The batch if the user may see it; another department's batch is "not found", not "forbidden"."""
-    return get_object_or_404(selectors.batches_visible_to(request.user), pk=pk)
+    return get_object_or_404(selectors.batches_visible_to(user=request.user), pk=pk)
 
 
 def _may_submit_for(user, department) -> bool:
@@ -100,7 +109,7 @@ def _submitting_department(request) -> Department | None:
 
 
 def _active_departments():
-    return Department.objects.filter(is_active=True).order_by("code")
+    return selectors.departments_active()
 
 
 def _submittable_items(department: Department | None, *, as_of: dt.date) -> list[tuple[str, str]]:
@@ -122,7 +131,7 @@ def _error_text(exc: Exception) -> str:
     return f"{message}（{code}）" if code else message
 
 
-def _duplicate_text(exc: services.DuplicateUpload) -> str:
+def _duplicate_text(exc: DuplicateUpload) -> str:
     """The refusal of an identical file, in the console's terms (the service's message names the CLI's --force)."""
     previous = exc.previous
     when = timezone.localtime(previous.received_at).strftime("%Y-%m-%d %H:%M")
@@ -166,7 +175,7 @@ def _masked_rows(preview, schema) -> list[list]:
 @console_view(can_read_collection)
 def batch_list(request):
     """Every batch the user may see, newest first, with filters, search and pagination."""
-    batches = selectors.batches_visible_to(request.user)
+    batches = selectors.batches_visible_to(user=request.user)
     form = BatchFilterForm(
         request.GET or None,
         items=[(i.code, i.name) for i in catalog_items_active()],
@@ -175,19 +184,16 @@ def batch_list(request):
     )
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        if data["item"]:
-            batches = batches.filter(item__code=data["item"])
-        if data["status"]:
-            batches = batches.filter(status=data["status"])
-        if data["channel"]:
-            batches = batches.filter(channel=data["channel"])
-        if data["date_from"]:
-            batches = batches.filter(received_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            batches = batches.filter(received_at__date__lte=data["date_to"])
-        if data["q"]:
-            batches = batches.filter(_search(data["q"].strip()))
-    page = Paginator(batches.order_by("-received_at", "-created_at"), BATCHES_PER_PAGE).get_page(
+        batches = selectors.batches_filter(
+            batches=batches,
+            item_code=data["item"],
+            status=data["status"],
+            channel=data["channel"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            text=data["q"].strip(),
+        )
+    page = Paginator(selectors.batches_newest_first(batches=batches), BATCHES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -200,18 +206,6 @@ def batch_list(request):
             "can_submit": can_submit_collection(request.user),
         },
     )
-
-
-def _search(text: str) -> Q:
-    """File name contains the text, or the batch id starts with it (hyphens optional)."""
-    query = Q(original_filename__icontains=text)
-    compact = text.replace("-", "").lower()
-    if compact and len(compact) <= 32 and all(ch in "0123456789abcdef" for ch in compact):
-        if len(compact) == 32:
-            query |= Q(pk=uuid.UUID(compact))
-        elif len(compact) >= 4:
-            query |= Q(id__startswith=compact)
-    return query
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -271,7 +265,7 @@ def upload(request):
     if request.method == "POST" and form.is_valid():
         department = own or form.cleaned_data["department"]
         try:
-            batch = services.batch_create_from_file(
+            batch = intake.batch_create_from_file(
                 department=department,
                 item_code=form.cleaned_data["item"],
                 uploaded_file=form.cleaned_data["file"],
@@ -281,10 +275,10 @@ def upload(request):
                 sheet=form.cleaned_data["sheet"] or None,
                 allow_duplicate=form.cleaned_data["allow_duplicate"],
             )
-        except services.DuplicateUpload as exc:
+        except DuplicateUpload as exc:
             form.add_error("file", _duplicate_text(exc))
             context["duplicate_of"] = exc.previous
-        except services.CollectionError as exc:
+        except CollectionError as exc:
             form.add_error("file" if exc.code.startswith("file") else None, _error_text(exc))
         else:
             return _after_upload(request, batch, form)
@@ -318,7 +312,7 @@ def batch_reupload(request, pk: uuid.UUID):
                 messages.error(request, error)
         return redirect("collection:batch_detail", pk=parent.pk)
     try:
-        batch = services.batch_create_from_file(
+        batch = intake.batch_create_from_file(
             department=parent.department,
             item_code=parent.item.code,
             uploaded_file=form.cleaned_data["file"],
@@ -329,10 +323,10 @@ def batch_reupload(request, pk: uuid.UUID):
             parent=parent,
             allow_duplicate=form.cleaned_data["allow_duplicate"],
         )
-    except services.DuplicateUpload as exc:
+    except DuplicateUpload as exc:
         messages.error(request, _duplicate_text(exc))
         return redirect("collection:batch_detail", pk=parent.pk)
-    except services.CollectionError as exc:
+    except CollectionError as exc:
         messages.error(request, _error_text(exc))
         return redirect("collection:batch_detail", pk=parent.pk)
     if batch.status == BatchStatus.FAILED:
@@ -354,8 +348,8 @@ def batch_mapping(request, pk: uuid.UUID):
     if batch.status not in (BatchStatus.UPLOADED, BatchStatus.MAPPING):
         return redirect("collection:batch_detail", pk=batch.pk)
     try:
-        preview = services.batch_preview(batch=batch, rows=PREVIEW_ROWS)
-    except services.CollectionError as exc:
+        preview = column_mapping.batch_preview(batch=batch, rows=PREVIEW_ROWS)
+    except CollectionError as exc:
         messages.error(request, _error_text(exc))
         return redirect("collection:batch_detail", pk=batch.pk)
     schema = catalog_version_schema(version=batch.item_version)
@@ -364,9 +358,9 @@ def batch_mapping(request, pk: uuid.UUID):
     problems = []
     if request.method == "POST" and form.is_valid():
         try:
-            batch = services.batch_confirm_mapping(batch=batch, mapping=form.mapping(), actor=request.user)
-            batch = services.batch_start(batch=batch, actor=request.user)
-        except services.CollectionError as exc:
+            batch = lifecycle.batch_confirm_mapping(batch=batch, mapping=form.mapping(), actor=request.user)
+            batch = lifecycle.batch_start(batch=batch, actor=request.user)
+        except CollectionError as exc:
             problems = [_error_text(exc)]
         else:
             messages.success(request, "列映射已确认并保存，下次上传同一目录项时将自动使用。")
@@ -432,7 +426,7 @@ def _mapping_columns(form, preview, schema) -> list[dict]:
 
 def _mapping_status(mapping: dict[str, str], schema) -> dict:
     """What keeps the mapping from being confirmed, as shown above the table (and refreshed by htmx)."""
-    problems = services.mapping_problems(mapping, schema=schema)
+    problems = column_mapping.mapping_problems(mapping=mapping, schema=schema)
     mapped = {code for code in mapping.values() if code}
     return {
         "problems": [p.message for p in problems],
@@ -449,7 +443,7 @@ def batch_mapping_check(request, pk: uuid.UUID):
     batch = _visible_batch(request, pk)
     if not _may_submit_for(request.user, batch.department):
         raise PermissionDenied("只能确认本部门批次的列映射")
-    if services.batch_width_problem(batch) is not None:
+    if column_mapping.batch_width_problem(batch=batch) is not None:
         return redirect("collection:batch_detail", pk=batch.pk)
     schema = catalog_version_schema(version=batch.item_version)
     form = MappingForm(request.POST, headers=list(batch.headers), schema=schema, initial_mapping={})
@@ -468,27 +462,29 @@ def batch_detail(request, pk: uuid.UUID):
     batch = _visible_batch(request, pk)
     may_submit = _may_submit_for(request.user, batch.department)
     rows_visible = permissions.can_read_batch_rows(request.user, batch)
-    rows = batch.rejected_rows.order_by("number", "pk") if rows_visible else batch.rejected_rows.none()
+    rows = selectors.batch_rejected_rows(batch=batch, visible=rows_visible)
     rejected = Paginator(rows, REJECTED_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    warning_rows = Paginator(batch.row_warnings.order_by("number", "pk"), WARNING_ROWS_PER_PAGE).get_page(
+    warning_rows = Paginator(selectors.batch_row_warnings(batch=batch), WARNING_ROWS_PER_PAGE).get_page(
         request.GET.get("wpage")
     )
     context = {
         "batch": batch,
-        "progress": selectors.batch_progress(batch),
+        "progress": selectors.batch_progress(batch=batch),
         "poll": not batch.is_finished and batch.status in (BatchStatus.QUEUED, BatchStatus.LOADING),
         "poll_seconds": POLL_SECONDS,
         "may_submit": may_submit,
-        "resumable": may_submit and services.batch_is_resumable(batch) and batch.status == BatchStatus.FAILED,
-        "top_errors": _top_errors(batch, with_examples=rows_visible),
+        "resumable": may_submit
+        and selectors.batch_is_resumable(batch=batch)
+        and batch.status == BatchStatus.FAILED,
+        "top_errors": rejections.batch_top_errors(batch=batch, with_examples=rows_visible, limit=TOP_ERRORS),
         "rows_visible": rows_visible,
         "rows_hidden_message": permissions.ROWS_HIDDEN,
         "may_download": permissions.can_download_rejection_file(request.user, batch),
         "warnings": sorted((batch.warnings or {}).items(), key=lambda kv: (-kv[1], kv[0])),
         "warning_rows": warning_rows,
         "rejected": rejected,
-        "rejected_lines": _rejected_lines(rejected),
-        "corrections": list(batch.corrections.order_by("created_at")),
+        "rejected_lines": presenters.rejected_lines(rows=rejected),
+        "corrections": selectors.batch_corrections(batch=batch),
         "reupload_form": ReuploadForm() if may_submit and batch.rejected else None,
         "retention_days": retention_days(),
         "files_kept_until": timezone.localdate(batch.received_at) + dt.timedelta(days=retention_days()),
@@ -498,44 +494,6 @@ def batch_detail(request, pk: uuid.UUID):
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "row-warnings":
         return render(request, "collection/_row_warnings.html", context)
     return render(request, "collection/batch_detail.html", context)
-
-
-def _top_errors(batch: Batch, *, with_examples: bool) -> list[dict]:
-    """The most frequent error codes of a batch, each with an example message from its rejected rows (only
-    for users who may read the rows: a message can quote a submitted value)."""
-    counts = Counter(batch.errors or {})
-    top = counts.most_common(TOP_ERRORS)
-    examples: dict[str, str] = {}
-    wanted = {code for code, _ in top} if with_examples else set()
-    if wanted:
-        for row in batch.rejected_rows.order_by("number").only("errors")[:500]:
-            for error in row.errors:
-                code = error.get("code")
-                if code in wanted and code not in examples:
-                    examples[code] = error.get("message", "")
-            if len(examples) == len(wanted):
-                break
-    return [{"code": code, "count": count, "example": examples.get(code, "")} for code, count in top]
-
-
-def _rejected_lines(page) -> list[dict]:
-    """One line per error of the rejected rows on the page (a row with three errors gives three lines)."""
-    lines = []
-    for row in page:
-        errors = row.errors or [{"code": "", "column": "", "value": None, "message": ""}]
-        for position, error in enumerate(errors):
-            lines.append(
-                {
-                    "number": row.number,
-                    "first": position == 0,
-                    "span": len(errors),
-                    "column": error.get("column") or "",
-                    "value": "" if error.get("value") is None else error.get("value"),
-                    "code": error.get("code") or "",
-                    "message": error.get("message") or "",
-                }
-            )
-    return lines
 
 
 @require_GET
@@ -552,7 +510,7 @@ def batch_progress(request, pk: uuid.UUID):
         "collection/_progress.html",
         {
             "batch": batch,
-            "progress": selectors.batch_progress(batch),
+            "progress": selectors.batch_progress(batch=batch),
             "poll": True,
             "poll_seconds": POLL_SECONDS,
         },
@@ -564,7 +522,7 @@ def _open_generated(request, batch, write):
     a refusal (purged at the end of the retention period, damaged) goes back to the batch page."""
     try:
         path = write()
-        return path, open_stored(path)  # decrypted while it streams; a damaged file is refused here
+        return path, open_stored(path=path)  # decrypted while it streams; a damaged file is refused here
     except CodedError as exc:
         messages.error(request, _error_text(exc))
     except FileNotFoundError:  # the daily purge removed it between writing and opening
@@ -583,7 +541,7 @@ def batch_rejection_file(request, pk: uuid.UUID):
     if not batch.rejected:
         raise Http404("该批次没有退回行")
     opened = _open_generated(
-        request, batch, lambda: services.batch_rejection_file(batch=batch, actor=request.user)
+        request, batch, lambda: rejections.batch_rejection_file(batch=batch, actor=request.user)
     )
     if isinstance(opened, HttpResponse):
         return opened
@@ -599,14 +557,14 @@ def batch_rejection_file(request, pk: uuid.UUID):
 def batch_warning_file(request, pk: uuid.UUID):
     """Download the warning list (提示清单): row, column, value, code and message of every warning."""
     batch = _visible_batch(request, pk)
-    if not batch.row_warnings.exists():
+    if not selectors.batch_has_row_warnings(batch=batch):
         raise Http404("该批次没有逐行保存的提示")
     opened = _open_generated(
         request, batch, lambda: row_warnings.batch_warning_file(batch=batch, actor=request.user)
     )
     if isinstance(opened, HttpResponse):
         return opened
-    return FileResponse(opened[1], as_attachment=True, filename=row_warnings.warning_file_name(batch))
+    return FileResponse(opened[1], as_attachment=True, filename=row_warnings.warning_file_name(batch=batch))
 
 
 @require_POST
@@ -615,8 +573,8 @@ def batch_resume(request, pk: uuid.UUID):
     """Continue an interrupted batch after its last committed chunk."""
     batch = _visible_batch(request, pk)
     try:
-        services.batch_resume(batch=batch, actor=request.user)
-    except services.CollectionError as exc:
+        lifecycle.batch_resume(batch=batch, actor=request.user)
+    except CollectionError as exc:
         messages.error(request, _error_text(exc))
     return redirect("collection:batch_detail", pk=batch.pk)
 
@@ -640,7 +598,7 @@ def form_entry(request):
         url = reverse("collection:form_entry_item", args=[item_code])
         if own:
             return redirect(url)
-        if department.isdigit() and departments.filter(pk=department).exists():
+        if department.isdigit() and selectors.department_active_exists(department_id=int(department)):
             return redirect(f"{url}?{urlencode({'department': department})}")
         error = "请选择以哪个部门的名义录入（数据来源单位）"
     return render(
@@ -666,14 +624,14 @@ def form_entry_item(request, item_code: str):
     form = RecordEntryForm(request.POST or None, schema=schema)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.record_submit_form(
+            result = entry.record_submit_form(
                 department=department,
                 item_code=item_code,
                 values=form.values(),
                 actor=request.user,
                 as_of=today,
             )
-        except services.CollectionError as exc:
+        except CollectionError as exc:
             form.add_error(None, _error_text(exc))
         else:
             if result.ok:
@@ -738,14 +696,6 @@ def _quality(request):
     return form, rows, date_from, date_to, department
 
 
-def _percent(rate: float | None) -> float | None:
-    return None if rate is None else round(rate * 100, 1)
-
-
-def _pct_text(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}"
-
-
 @require_GET
 @console_view(can_read_collection)
 def quality(request):
@@ -758,24 +708,7 @@ def quality(request):
         )
     )
     late = sum(row["late"] for row in rows)
-    errors = Counter()
-    for row in rows:
-        errors.update({e["code"]: e["rows"] for e in row["top_errors"]})
-    charts = {
-        "volume": [(r["department_name"], r["rows_read"], intcomma(r["rows_read"])) for r in rows],
-        "acceptance": [
-            (r["department_name"], _percent(r["acceptance_rate"]), _pct_text(r["acceptance_rate"]))
-            for r in rows
-        ],
-        "duplicate": [
-            (r["department_name"], _percent(r["duplicate_rate"]), _pct_text(r["duplicate_rate"]))
-            for r in rows
-        ],
-        "late": [(r["department_name"], _percent(r["late_rate"]), _pct_text(r["late_rate"])) for r in rows],
-        "errors": [
-            (issue_label(code), count, intcomma(count)) for code, count in errors.most_common(TOP_ERRORS)
-        ],
-    }
+    charts = presenters.quality_charts(rows=rows, top_errors=TOP_ERRORS)
     return render(
         request,
         "collection/quality.html",
@@ -793,59 +726,15 @@ def quality(request):
     )
 
 
-QUALITY_CSV_COLUMNS = [
-    ("department_code", "部门代码"),
-    ("department_name", "数据来源单位"),
-    ("batches", "批次数"),
-    ("rows_read", "读取行数"),
-    ("created", "新增"),
-    ("new_version", "新版本"),
-    ("duplicate", "重复"),
-    ("rejected", "退回"),
-    ("acceptance_rate", "入库率(%)"),
-    ("duplicate_rate", "重复率(%)"),
-    ("rejection_rate", "退回率(%)"),
-    ("records", "新增记录数"),
-    ("with_deadline", "有公示时限的记录数"),
-    ("late", "逾期报送记录数"),
-    ("late_rate", "逾期率(%)"),
-    ("top_errors", "主要错误代码（行数）"),
-]
-
-
 @require_GET
 @console_view(can_read_collection)
 def quality_export(request):
     """The quality figures as CSV, UTF-8 with a byte order mark so that Excel opens it correctly."""
     _, rows, date_from, date_to, department = _quality(request)
-    buffer = io.StringIO()
-    writer = SafeCsvWriter(buffer)  # error codes and names come from departments' data: no formulas
-    writer.writerow([label for _, label in QUALITY_CSV_COLUMNS])
-    for row in rows:
-        line = []
-        for key, _ in QUALITY_CSV_COLUMNS:
-            value = row.get(key)
-            if key.endswith("_rate"):
-                value = "" if value is None else f"{value * 100:.1f}"
-            elif key == "top_errors":
-                value = "；".join(f"{e['code']}（{e['rows']}）" for e in value or [])
-            line.append(value)
-        writer.writerow(line)
-    audit_log(
-        actor=request.user,
-        action=AuditAction.EXPORT,
-        obj=None,
-        detail={
-            "stage": "quality_csv",
-            "date_from": date_from.isoformat(),
-            "date_to": date_to.isoformat(),
-            "department": department.code if department else None,
-            "rows": len(rows),
-        },
+    content = exports.quality_csv_export(
+        actor=request.user, rows=rows, date_from=date_from, date_to=date_to, department=department
     )
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     filename = f"quality_{date_from:%Y%m%d}_{date_to:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

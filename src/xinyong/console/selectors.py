@@ -37,7 +37,7 @@ class Overview:
 
 def _overview(user, *, as_of: dt.date) -> tuple[QuerySet[Batch], Overview]:
     since, until = recent_period(as_of=as_of)
-    visible = batches_visible_to(user)
+    visible = batches_visible_to(user=user)
     window = batches_received_between(batches=visible, date_from=since, date_to=until)
     states = visible.aggregate(
         awaiting=Count("pk", filter=Q(status__in=[BatchStatus.UPLOADED, BatchStatus.MAPPING])),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from xinyong.accounts.models import Department, User
-from xinyong.collection.services import record_submit_form
+from xinyong.collection.entry import record_submit_form
 from xinyong.core.codes import SubjectKind
 from xinyong.demo.county import UPLOADS
 from xinyong.demo.generate import add_years

@@ -34,14 +34,12 @@ from xinyong.accounts.services import department_create, user_create
 from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.selectors import catalog_item_current_version, catalog_version_schema
 from xinyong.catalog.services import catalog_load_fixtures
+from xinyong.collection.intake import batch_create_from_file
+from xinyong.collection.lifecycle import batch_confirm_mapping
+from xinyong.collection.loading.run import batch_process
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
 from xinyong.collection.readers import rejection_filename
-from xinyong.collection.services import (
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_process,
-    batch_rejection_file_export,
-)
+from xinyong.collection.rejections import batch_rejection_file_export
 from xinyong.core.identifiers import generate_uscc
 from xinyong.demo.api_keys import DemoKey, demo_api_example, demo_api_keys
 from xinyong.demo.county import (

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from xinyong import gunicorn_config
-from xinyong.collection.services import batches_resume_interrupted
+from xinyong.collection.lifecycle import batches_resume_interrupted
 from xinyong.core.management.arguments import positive_int
 from xinyong.serve import (
     Supervisor,

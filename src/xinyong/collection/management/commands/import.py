@@ -27,20 +27,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from xinyong.accounts.models import Department, User
+from xinyong.collection.errors import CollectionError
+from xinyong.collection.intake import batch_create_from_file
 from xinyong.collection.issue_labels import issue_label
+from xinyong.collection.lifecycle import batch_confirm_mapping
+from xinyong.collection.loading.run import batch_process
+from xinyong.collection.mapping import batch_mapping_problems
 from xinyong.collection.models import Batch, BatchChannel, BatchStatus
 from xinyong.collection.readers import rejection_filename
+from xinyong.collection.rejections import batch_rejection_file_export
 from xinyong.collection.row_warnings import batch_warning_file, warning_file_name
-from xinyong.collection.selectors import batch_progress
-from xinyong.collection.services import (
-    CollectionError,
-    batch_confirm_mapping,
-    batch_create_from_file,
-    batch_is_resumable,
-    batch_mapping_problems,
-    batch_process,
-    batch_rejection_file_export,
-)
+from xinyong.collection.selectors import batch_is_resumable, batch_progress
 
 EXIT_NOT_PROCESSED = 2
 # Warnings printed with their row in the summary; the warning list holds them all.
@@ -63,7 +60,7 @@ def _duration(seconds: float | None) -> str:
 
 def progress_line(batch: Batch) -> str:
     """One progress line: rows processed of the (estimated) total, rows/s and the time left."""
-    p = batch_progress(batch)
+    p = batch_progress(batch=batch)
     if p["total"] is None:
         done = f"已处理 {p['processed']:,} 行"
     else:
@@ -114,7 +111,7 @@ class Command(BaseCommand):
             raise self._fail(f"{exc.message}（{exc.code}）") from exc
         except PermissionDenied as exc:
             raise self._fail(str(exc)) from exc
-        if batch.status == BatchStatus.FAILED and not batch_is_resumable(batch):
+        if batch.status == BatchStatus.FAILED and not batch_is_resumable(batch=batch):
             raise self._fail(f"文件无法读取：{batch.error_message}（{batch.error_code}）；批次 {batch.pk}")
         self.stdout.write(
             f"批次 {batch.pk}：{batch.original_filename}（{batch.format} {batch.encoding}）".rstrip()
@@ -161,7 +158,7 @@ class Command(BaseCommand):
             return batch
         if mapping is not None:
             return batch_confirm_mapping(batch=batch, mapping=mapping, actor=actor, remember=True)
-        problems = batch_mapping_problems(batch)
+        problems = batch_mapping_problems(batch=batch)
         if problems:
             raise self._fail(f"{problems[0].message}；可用 --mapping 指定列映射（批次 {batch.pk} 未处理）")
         return batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor, remember=False)
@@ -172,7 +169,7 @@ class Command(BaseCommand):
             raise self._fail(f"没有批次 {options['resume']}")
         if batch.status == BatchStatus.DONE:
             return batch
-        if not batch_is_resumable(batch) and batch.status != BatchStatus.UPLOADED:
+        if not batch_is_resumable(batch=batch) and batch.status != BatchStatus.UPLOADED:
             raise self._fail(f"批次 {batch.pk} 当前状态为“{batch.get_status_display()}”，不能继续处理")
         self.stdout.write(f"从第 {batch.rows_committed + 1} 个数据行继续处理")
         return batch
@@ -234,7 +231,7 @@ class Command(BaseCommand):
         return batch
 
     def _summary(self, batch: Batch, *, rejections: Path) -> None:
-        p = batch_progress(batch)
+        p = batch_progress(batch=batch)
         rate = f"，{p['rows_per_second']:,.0f} 行/秒" if p["rows_per_second"] else ""
         out = self.stdout
         out.write(f"完成：读取 {batch.rows_read:,} 行{rate}")
@@ -250,7 +247,7 @@ class Command(BaseCommand):
                 for warning in batch.row_warnings.order_by("number", "pk")[:SUMMARY_WARNINGS]:
                     out.write(f"    [{warning.code}] {warning.message}")
                 path = batch_warning_file(
-                    batch=batch, actor=batch.uploaded_by, dest=rejections / warning_file_name(batch)
+                    batch=batch, actor=batch.uploaded_by, dest=rejections / warning_file_name(batch=batch)
                 )
                 out.write(f"  提示清单：{path}")
         if batch.rejected:
