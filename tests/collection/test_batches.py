@@ -530,7 +530,7 @@ def test_rows_refused_while_loading_are_rejected_with_their_code(
 ):
     from xinyong.collection import services
     from xinyong.core.identifiers import IdIssue
-    from xinyong.records.services import RecordError
+    from xinyong.records.rules import RecordError
 
     real_ingest, real_resolve = services.records_bulk_ingest, services.subjects_resolve_bulk
 

@@ -1,4 +1,4 @@
-"""THE public set (records_public), windows stored by record_ingest, revocation / withdrawal, the nightly sweep
+"""THE public set (records_public), windows stored by the loader, revocation / withdrawal, the nightly sweep
 and the recomputation of stored windows — on the database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.factories import record_ingest_row
 from tests.subjects.factories import department, received, user
 from xinyong.accounts.models import Department, Role
 from xinyong.catalog.selectors import catalog_item_current_version
@@ -27,7 +28,7 @@ from xinyong.records.selectors import (
     records_visible_to,
     records_withdrawn_late,
 )
-from xinyong.records.services import record_change_status, record_ingest, record_publication_sweep
+from xinyong.records.services import record_change_status, record_publication_sweep
 from xinyong.records.windows import WindowCalculator
 
 from .window_cases import CASES, Case, case_fields
@@ -65,7 +66,7 @@ def ingest_case(catalog, subject, case: Case, number: str, **overrides):
         "received_at": received(),
     }
     values.update(overrides)
-    return record_ingest(**values).record
+    return record_ingest_row(**values).record
 
 
 def public_ids(as_of: dt.date) -> set[int]:
@@ -128,7 +129,7 @@ def test_anonymous_visibility_is_exactly_the_public_set(catalog, company, person
 def test_licence_is_public_while_valid(catalog, company):
     version = catalog["license"]
     fields = {"XK_XDR_MC": company.name, "XK_WSH": "许〔1〕号", "XK_YXQZI": "2027/05/01"}
-    record = record_ingest(
+    record = record_ingest_row(
         item_version=version,
         department=_department("approval"),
         document_number="许〔1〕号",
@@ -147,7 +148,7 @@ def test_licence_is_public_while_valid(catalog, company):
     assert record.pk in public_ids(dt.date(2026, 5, 2))
     assert record.pk in public_ids(dt.date(2027, 5, 1))
     assert record.pk not in public_ids(dt.date(2027, 5, 2))
-    long_term = record_ingest(
+    long_term = record_ingest_row(
         item_version=version,
         department=_department("approval"),
         document_number="许〔2〕号",

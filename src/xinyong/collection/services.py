@@ -94,10 +94,11 @@ from xinyong.collection.validation import RowIssue, RowResult, RowValidator, row
 from xinyong.core.errors import CodedError
 from xinyong.core.masking import mask_ric
 from xinyong.core.spreadsheet import restore
-from xinyong.records.bulk import PreparedRecord, RecordPreparer, records_bulk_ingest
+from xinyong.records.loading.ingest import records_bulk_ingest
+from xinyong.records.loading.prepare import PreparedRecord, RecordPreparer
 from xinyong.records.models import Channel, CreditRecord
 from xinyong.records.normalize import jsonable, normalize_document_number
-from xinyong.records.services import RecordError
+from xinyong.records.rules import RecordError
 from xinyong.subjects import crypto
 from xinyong.subjects.bulk import PreparedSubject, SubjectPreparer, subjects_resolve_bulk
 from xinyong.subjects.services import confirmed_codes_record_registered
@@ -1072,7 +1073,7 @@ class _BatchLoader:
     def _load_valid(self, valid: list[tuple], outcome: _ChunkOutcome) -> None:
         started = self._clock()
         resolved = subjects_resolve_bulk(
-            [subject for _n, _v, _w, subject, _r in valid],
+            inputs=[subject for _n, _v, _w, subject, _r in valid],
             source=self.source,
             as_of=self.batch.as_of,
             actor=_actor_of(self.batch),
@@ -1827,7 +1828,7 @@ def record_submit_form(
     warnings = list(result.warnings)
     with transaction.atomic():
         resolved = subjects_resolve_bulk(
-            [result.subject],
+            inputs=[result.subject],
             source="form",
             as_of=as_of,
             actor=actor,

@@ -68,7 +68,7 @@ from xinyong.core.identifiers import (
     uscc_check_chars_ok,
 )
 from xinyong.core.masking import mask_ric
-from xinyong.records.bulk import RecordInput
+from xinyong.records.loading.prepare import RecordInput
 from xinyong.subjects.bulk import SubjectInput
 
 __all__ = [

@@ -26,8 +26,8 @@ each bounded whatever the size of the registry:
    of the name), so that a missing or extra suffix or region, or a wrong character, costs little.
 
 Both tables are plain B-tree indexed integers, so the same code runs on SQLite and PostgreSQL.
-``subject_search_index(subject_ids=...)`` keeps the index current, set-based: ``subject_resolve``, the bulk
-resolver and the admin call it for new and renamed subjects; ``xinyong subjects reindex`` rebuilds it whole.
+``subject_search_index(subject_ids=...)`` keeps the index current, set-based: the subject resolver
+(``subjects.bulk``) and the admin call it for new and renamed subjects; ``xinyong subjects reindex`` rebuilds it whole.
 """
 
 from __future__ import annotations
