@@ -733,7 +733,7 @@ def run_iex(path: Path, *, limit: int | None, batch_ref: str) -> dict:
 
     item_version, department = _context()
     received_at = timezone.make_aware(dt.datetime.combine(AS_OF, dt.time(9, 0)))
-    protected = protected_field_codes(item_version)
+    protected = protected_field_codes(item_version=item_version)
 
     class PenaltyRecordResource(resources.ModelResource):
         """CreditRecord rows keyed by the dedupe key; each saved row gets its CreditRecordVersion."""

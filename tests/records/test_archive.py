@@ -211,7 +211,7 @@ def test_versions_follow_can_read_old_versions(records, ingest, items, dept_b, o
     assert (
         [v.number for v in theirs.versions]
         == [2]
-        == [v.number for v in record_versions_visible_to(officer_a, record)]
+        == [v.number for v in record_versions_visible_to(principal=officer_a, record=record)]
     )
     assert theirs.version_count == 2 and not theirs.old_versions_readable
     own = by_document(view(officer_b, company))[record.document_number]

@@ -586,7 +586,9 @@ def test_the_prepared_hash_is_the_content_hash_rule(
         prepared = RecordPreparer(item_version=item, department=dept_a, postgres=postgres).prepare(
             record_input
         )
-        stored, secret = split_protected(fields=jsonable(fields), protected=protected_field_codes(item))
+        stored, secret = split_protected(
+            fields=jsonable(fields), protected=protected_field_codes(item_version=item)
+        )
         expected = content_hash(
             item_version=item,
             subject_id=subject_id,

@@ -147,8 +147,8 @@ def test_expired_by_window_is_computed(items, dept_a, ingest, as_of):
     record = ingest(
         items["public"], dept_a, "罚1号", publish_from=dt.date(2023, 1, 1), publish_until=dt.date(2026, 6, 14)
     ).record
-    assert record_effective_status(record.current_version, as_of=as_of) == EffectiveStatus.EXPIRED
-    assert record_effective_status(record, as_of=dt.date(2026, 6, 14)) == EffectiveStatus.EFFECTIVE
+    assert record_effective_status(version=record.current_version, as_of=as_of) == EffectiveStatus.EXPIRED
+    assert record_effective_status(version=record, as_of=dt.date(2026, 6, 14)) == EffectiveStatus.EFFECTIVE
     assert record.status == RecordStatus.EFFECTIVE  # stored status untouched
 
 
@@ -237,11 +237,14 @@ def test_effective_status_filter_matches_the_computed_status(items, dept_a, offi
     everything = [past, last_day, open_ended, revoked]
     for status in EffectiveStatus.values:
         found = set(
-            CreditRecord.objects.filter(records_with_effective_status(status, as_of=as_of)).values_list(
-                "pk", flat=True
-            )
+            CreditRecord.objects.filter(
+                records_with_effective_status(status=status, as_of=as_of)
+            ).values_list("pk", flat=True)
         )
         fresh = CreditRecord.objects.filter(pk__in=[r.pk for r in everything])
-        computed = {r.pk for r in fresh if record_effective_status(r, as_of=as_of) == status}
+        computed = {r.pk for r in fresh if record_effective_status(version=r, as_of=as_of) == status}
         assert found == computed, status
-    assert CreditRecord.objects.filter(records_with_effective_status("expired", as_of=as_of)).get() == past
+    assert (
+        CreditRecord.objects.filter(records_with_effective_status(status="expired", as_of=as_of)).get()
+        == past
+    )

@@ -101,11 +101,14 @@ def test_public_set_on_each_window_boundary(catalog, company, rule_set):
         }
         for day, public in expected.items():
             assert (record.pk in public_ids(day)) is public, (case.id, day)
-            assert record_is_published(record, as_of=day) is public
-            assert records_visible_to(AnonymousUser(), as_of=day).filter(pk=record.pk).exists() is public
+            assert record_is_published(record=record, as_of=day) is public
+            assert (
+                records_visible_to(principal=AnonymousUser(), as_of=day).filter(pk=record.pk).exists()
+                is public
+            )
         # record_effective_status agrees: effective inside the window, expired after it.
-        assert record_effective_status(record, as_of=case.until) == EffectiveStatus.EFFECTIVE
-        assert record_effective_status(record, as_of=case.until + DAY) == EffectiveStatus.EXPIRED
+        assert record_effective_status(version=record, as_of=case.until) == EffectiveStatus.EFFECTIVE
+        assert record_effective_status(version=record, as_of=case.until + DAY) == EffectiveStatus.EXPIRED
 
 
 def test_anonymous_visibility_is_exactly_the_public_set(catalog, company, person, as_of):
@@ -115,10 +118,13 @@ def test_anonymous_visibility_is_exactly_the_public_set(catalog, company, person
     nobody = user("no_role", "")
     for day in (dt.date(2021, 3, 1), dt.date(2024, 6, 1), as_of, dt.date(2027, 5, 20), dt.date(2027, 5, 21)):
         public = public_ids(day)
-        assert set(records_visible_to(AnonymousUser(), as_of=day).values_list("pk", flat=True)) == public
-        assert set(records_visible_to(nobody, as_of=day).values_list("pk", flat=True)) == public
+        assert (
+            set(records_visible_to(principal=AnonymousUser(), as_of=day).values_list("pk", flat=True))
+            == public
+        )
+        assert set(records_visible_to(principal=nobody, as_of=day).values_list("pk", flat=True)) == public
         for record in CreditRecord.objects.all():
-            status = record_effective_status(record, as_of=day)
+            status = record_effective_status(version=record, as_of=day)
             if record.pk in public:
                 assert (
                     status == EffectiveStatus.EFFECTIVE and record.subject_kind != SubjectKind.NATURAL_PERSON
@@ -206,11 +212,11 @@ def test_revoked_or_withdrawn_leaves_publication_at_once(catalog, company, offic
     # Gone for every day, also for days before the status change: the stored status decides at query time.
     for day in (case.decision, status_day - DAY, status_day, status_day + DAY):
         assert record.pk not in public_ids(day)
-    assert record_effective_status(record, as_of=status_day) == status
+    assert record_effective_status(version=record, as_of=status_day) == status
     due = add_working_days(status_day, 3).date
     assert due > status_day
     assert (record.status_date, record.withdrawal_due, record.withdrawn_at) == (status_day, due, recorded)
-    assert record_withdrawal_late(record) is False
+    assert record_withdrawal_late(record=record) is False
     assert not CreditRecord.objects.filter(records_withdrawn_late()).exists()
     # The window itself is kept (a restored record returns to it).
     assert record.publish_until == dt.date(2027, 5, 20)
@@ -235,7 +241,7 @@ def test_late_withdrawal_is_computable(catalog, company, officer):
         )
     record.refresh_from_db()
     assert record.withdrawal_due == add_working_days(status_day, 3).date < dt.date(2026, 6, 15)
-    assert record_withdrawal_late(record) is True
+    assert record_withdrawal_late(record=record) is True
     assert list(CreditRecord.objects.filter(records_withdrawn_late())) == [record]
     # Revoked → withdrawn keeps the original deadline.
     with mock.patch("django.utils.timezone.now", return_value=late + DAY):

@@ -39,7 +39,7 @@ def codes(issues):
 
 def by_ric(value):
     """The person registered under an ID number, found as the registry finds people: by its keyed hash."""
-    digest = ric_lookup_hash(value)
+    digest = ric_lookup_hash(value=value)
     return Subject.objects.filter(ric_hmac=digest).first() if digest else None
 
 

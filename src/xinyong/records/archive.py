@@ -272,7 +272,7 @@ def archive_subject_search(*, principal, query: str, limit: int = SEARCH_LIMIT) 
     if not query:
         return []
     code = normalize_code_input(query)
-    digest = ric_lookup_hash(query) if code[:17].isdigit() and len(code) in (15, 18) else None
+    digest = ric_lookup_hash(value=query) if code[:17].isdigit() and len(code) in (15, 18) else None
     ids = _search_ids(query, limit=limit)
     if ids is None:
         ids = _fallback_ids(query, digest=digest, limit=limit)
@@ -488,7 +488,7 @@ def _category_order() -> Case:
 def archive_records(*, principal, subject: Subject) -> QuerySet[CreditRecord]:
     """Every record of the subject the principal may read, grouped by catalog category, newest first."""
     return (
-        records_visible_to(principal)
+        records_visible_to(principal=principal)
         .filter(subject=subject)
         .annotate(category_order=_category_order())
         .order_by("category_order", "-decision_date", "-id")
@@ -500,8 +500,12 @@ def archive_counts(records: QuerySet[CreditRecord], *, as_of: dt.date) -> Archiv
     totals = records.order_by().aggregate(
         records=Count("pk"),
         departments=Count("department", distinct=True),
-        effective=Count("pk", filter=records_with_effective_status(EffectiveStatus.EFFECTIVE, as_of=as_of)),
-        expired=Count("pk", filter=records_with_effective_status(EffectiveStatus.EXPIRED, as_of=as_of)),
+        effective=Count(
+            "pk", filter=records_with_effective_status(status=EffectiveStatus.EFFECTIVE, as_of=as_of)
+        ),
+        expired=Count(
+            "pk", filter=records_with_effective_status(status=EffectiveStatus.EXPIRED, as_of=as_of)
+        ),
         revoked=Count("pk", filter=Q(status=RecordStatus.REVOKED)),
         withdrawn=Count("pk", filter=Q(status=RecordStatus.WITHDRAWN)),
         public=Count("pk", filter=Q(disclosure_scope=DisclosureScope.PUBLIC)),
@@ -589,7 +593,7 @@ def _record_out(record: CreditRecord, *, principal, as_of: dt.date, public_ids: 
     readable = can_read_old_versions(principal, record)
     all_versions = sorted(record.versions.all(), key=lambda v: -v.number)
     shown = all_versions if readable else [v for v in all_versions if v.pk == record.current_version_id]
-    effective = record_effective_status(record, as_of=as_of)
+    effective = record_effective_status(version=record, as_of=as_of)
     category = record.item.category
     return ArchiveRecord(
         id=record.pk,
@@ -937,7 +941,7 @@ def archive_view(
     )
     # The public set as of the date, from the one selector that decides it.
     public_ids = set(
-        records_visible_to(None, as_of=as_of).filter(pk__in=page_ids).values_list("pk", flat=True)
+        records_visible_to(principal=None, as_of=as_of).filter(pk__in=page_ids).values_list("pk", flat=True)
     )
     archived = [_record_out(r, principal=principal, as_of=as_of, public_ids=public_ids) for r in page_records]
     timeline, truncated = archive_timeline(principal=principal, records=records, as_of=as_of)
@@ -1018,7 +1022,7 @@ def archive_export_csv(
     writer.writerow(["主体名称", subject.name, "主体代码", subject.display_code, "状态基准日", as_of])
     writer.writerow([label for _, label in EXPORT_COLUMNS])
     for record in records:
-        effective = record_effective_status(record, as_of=as_of)
+        effective = record_effective_status(version=record, as_of=as_of)
         row = {
             "category": _choice_label(CatalogCategory, record.item.category),
             "item": record.item.name,

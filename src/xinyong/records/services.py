@@ -200,7 +200,7 @@ def records_audit_view(
     *, actor, records: list[CreditRecord], purpose: str, via: str, request=None
 ) -> list[int]:
     """Audit a read of records whose disclosure scope is not public; returns the ids that were audited."""
-    hidden = [record.pk for record in records if not record_is_public(record)]
+    hidden = [record.pk for record in records if not record_is_public(record=record)]
     if hidden:
         audit_log(
             actor=actor,

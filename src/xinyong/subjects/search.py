@@ -441,7 +441,7 @@ def _identifier_hits(code: str) -> list[SubjectHit]:
         for subject in Subject.objects.filter(uscc=code):
             hits[subject.pk] = SubjectHit(subject, 100.0, "uscc", code)
     if _RIC_SHAPE.fullmatch(code):
-        digest = ric_lookup_hash(code)
+        digest = ric_lookup_hash(value=code)
         if digest is not None:
             for subject in Subject.objects.filter(ric_hmac=digest):
                 hits.setdefault(subject.pk, SubjectHit(subject, 100.0, "ric", mask_ric(code)))

@@ -11,7 +11,7 @@ from xinyong.subjects.models import AliasKind, ConfirmedCode, Subject
 from xinyong.subjects.names import normalize_name
 
 
-def ric_lookup_hash(value: str) -> str | None:
+def ric_lookup_hash(*, value: str) -> str | None:
     """The HMAC to look a 身份证 number up by, or None when the text is not a valid number."""
     result = check_ric(value)
     return crypto.ric_hmac(result.normalized) if result.ok else None
@@ -32,12 +32,12 @@ def subjects_by_name(*, name: str) -> QuerySet[Subject]:
     )
 
 
-def subject_search_filter(term: str) -> Q:
+def subject_search_filter(*, term: str) -> Q:
     """Console search: exact 身份证 number (via HMAC), USCC, legacy code, or a name fragment."""
     term = (term or "").strip()
     code = normalize_code_input(term)
     condition = Q(pk__in=[])
-    digest = ric_lookup_hash(term) if code[:17].isdigit() and len(code) in (15, 18) else None
+    digest = ric_lookup_hash(value=term) if code[:17].isdigit() and len(code) in (15, 18) else None
     if digest is not None:
         condition |= Q(ric_hmac=digest)
     if code:
@@ -67,7 +67,7 @@ def subjects_visible_to(principal) -> QuerySet[Subject]:
     subjects = Subject.objects.all()
     if not isinstance(principal, ApiClient) and is_platform_wide(principal):
         return subjects
-    visible_records = records_visible_to(principal).filter(subject_id=OuterRef("pk"))
+    visible_records = records_visible_to(principal=principal).filter(subject_id=OuterRef("pk"))
     return subjects.filter(~Q(kind=SubjectKind.NATURAL_PERSON) | Exists(visible_records))
 
 

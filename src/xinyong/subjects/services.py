@@ -159,7 +159,7 @@ def _reason(reason: str, *, code: str, what: str) -> str:
     return text
 
 
-def confirmed_code_check(uscc: str) -> str:
+def confirmed_code_check(*, uscc: str) -> str:
     """The normalised code, if it is well formed and only its check character is wrong; else
     ConfirmedCodeError (for forms that check before they confirm)."""
     result = check_uscc(uscc, confirmed=lambda code: USCC_CONFIRMED_BY_OPERATOR)
@@ -178,7 +178,7 @@ def confirmed_code_add(*, uscc: str, reason: str, actor, at: dt.datetime | None 
     """Confirm a USCC whose check character is wrong, after checking its registration certificate; audited."""
     if not _may_confirm(actor):
         raise PermissionDenied("只有平台管理员可以确认统一社会信用代码")
-    code = confirmed_code_check(uscc)
+    code = confirmed_code_check(uscc=uscc)
     text = _reason(reason, code="confirmed_code_reason_required", what="确认")
     if ConfirmedCode.objects.select_for_update().filter(uscc=code, revoked_at__isnull=True).exists():
         raise ConfirmedCodeError("confirmed_code_exists", f"统一社会信用代码 {code} 已确认，无需重复确认。")

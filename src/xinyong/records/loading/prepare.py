@@ -151,7 +151,7 @@ class RecordPreparer:
         self.item_version = item_version
         self.item_version_id = item_version.pk
         self.department_code = department.code
-        self.protected = protected_field_codes(item_version)
+        self.protected = protected_field_codes(item_version=item_version)
         self.default_polarity = item_version.polarity
         self.number_field = (item_version.core_fields or {}).get("document_number")
         self.windows = windows if windows is not None else WindowCalculator.load()
