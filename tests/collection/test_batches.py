@@ -541,8 +541,8 @@ def test_rows_refused_while_loading_are_rejected_with_their_code(
             )
         return real_ingest(**kwargs)
 
-    def picky_resolve(inputs, **kwargs):
-        outcomes = real_resolve(inputs, **kwargs)
+    def picky_resolve(*, inputs, **kwargs):
+        outcomes = real_resolve(inputs=inputs, **kwargs)
         for subject, outcome in zip(inputs, outcomes, strict=True):
             if subject.name == "甲市第4贸易有限公司":
                 outcome.subject_id = None
