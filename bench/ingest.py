@@ -387,7 +387,7 @@ def _fallback_validate(schema, number: int, values: dict) -> Checked:
     from xinyong.catalog.spec import is_empty
     from xinyong.core.dates import DateParseError, parse_date_value
     from xinyong.core.identifiers import check_ric, check_uscc
-    from xinyong.records.bulk import RecordInput
+    from xinyong.records.loading.prepare import RecordInput
     from xinyong.subjects.bulk import SubjectInput
     from xinyong.subjects.models import AliasKind
 
@@ -730,15 +730,16 @@ def run_iex(path: Path, *, limit: int | None, batch_ref: str) -> dict:
     from xinyong.accounts.services import audit_log
     from xinyong.records.models import Channel, CreditRecord, CreditRecordVersion
     from xinyong.records.normalize import jsonable, normalize_document_number
+    from xinyong.records.rules import content_hash, split_protected, timeliness_values
     from xinyong.records.selectors import protected_field_codes
-    from xinyong.records.services import _content_hash, _split_protected, _timeliness_values
     from xinyong.subjects import crypto
-    from xinyong.subjects.services import SubjectError, subject_resolve
+    from xinyong.subjects.bulk import subjects_resolve_bulk
+    from xinyong.subjects.models import Subject
     from xinyong.workdays.selectors import work_calendar_load
 
     item_version, department = _context()
     received_at = timezone.make_aware(dt.datetime.combine(AS_OF, dt.time(9, 0)))
-    protected = protected_field_codes(item_version)
+    protected = protected_field_codes(item_version=item_version)
 
     class PenaltyRecordResource(resources.ModelResource):
         """CreditRecord rows keyed by the dedupe key; each saved row gets its CreditRecordVersion."""
@@ -775,23 +776,16 @@ def run_iex(path: Path, *, limit: int | None, batch_ref: str) -> dict:
             if not checked.ok:
                 raise ValidationError("；".join(str(e) for e in checked.errors))
             subject_input = checked.subject
-            try:
-                subject = subject_resolve(
-                    kind=subject_input.kind,
-                    name=subject_input.name,
-                    uscc=subject_input.uscc,
-                    ric=subject_input.ric,
-                    legacy_codes=dict(subject_input.legacy_codes),
-                    source=batch_ref,
-                    as_of=AS_OF,
-                ).subject
-            except SubjectError as exc:
-                raise ValidationError(str(exc)) from exc
+            # The platform's subject rules, one input at a time (a chunk of one), as this library works.
+            resolved = subjects_resolve_bulk(inputs=[subject_input], source=batch_ref, as_of=AS_OF)[0]
+            if resolved.errors:
+                raise ValidationError("；".join(issue.message for issue in resolved.errors))
+            subject = Subject.objects.get(pk=resolved.subject_id)
             record = checked.record
             row["document_number_key"] = normalize_document_number(record.document_number)
             polarity = record.polarity or item_version.polarity
-            stored, secret = _split_protected(jsonable(record.fields), protected)
-            content_hash = _content_hash(
+            stored, secret = split_protected(fields=jsonable(record.fields), protected=protected)
+            version_hash = content_hash(
                 item_version=item_version,
                 subject_id=subject.pk,
                 decision_date=record.decision_date,
@@ -801,7 +795,7 @@ def run_iex(path: Path, *, limit: int | None, batch_ref: str) -> dict:
                 stored_fields=stored,
                 secret_fields=secret,
             )
-            self.prepared[kwargs["row_number"]] = (record, subject, polarity, stored, secret, content_hash)
+            self.prepared[kwargs["row_number"]] = (record, subject, polarity, stored, secret, version_hash)
 
         def import_instance(self, instance, row, **kwargs):
             super().import_instance(instance, row, **kwargs)
@@ -821,8 +815,11 @@ def run_iex(path: Path, *, limit: int | None, batch_ref: str) -> dict:
             instance.publish_until = record.publish_until
             if instance.pk is None:
                 instance.created_at = received_at
-            for name, value in _timeliness_values(
-                item_version, record.decision_date, instance.created_at, self.calendar
+            for name, value in timeliness_values(
+                item_version=item_version,
+                decision_date=record.decision_date,
+                first_received_at=instance.created_at,
+                calendar=self.calendar,
             ).items():
                 setattr(instance, name, value)
             instance.updated_at = timezone.now()

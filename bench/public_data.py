@@ -395,7 +395,7 @@ WINDOW_TYPES = ["date", "date", "boolean", "date", "boolean", "text", "text"]
 
 def _windows(cursor, calculator, item_versions) -> None:
     """Publication windows of the chunk's rows by the project's own rules, once per distinct input."""
-    from xinyong.records.services import _window_values
+    from xinyong.records.rules import window_values
 
     cursor.execute(
         "SELECT DISTINCT b.version_id, b.decision_date, b.severity, b.kinds_slot, b.dept_code, k.kinds "
@@ -423,7 +423,7 @@ def _windows(cursor, calculator, item_versions) -> None:
             fields=fields,
             department_code=dept_code,
         )
-        values = _window_values(window, None, None)
+        values = window_values(window=window, publish_from=None, publish_until=None)
         rows.append(
             (
                 version_id,

@@ -94,17 +94,27 @@ def _build(records: int, rng: random.Random):
     from xinyong.catalog.services import catalog_load_fixtures
     from xinyong.core.codes import SubjectKind
     from xinyong.core.identifiers import generate_uscc
+    from xinyong.records.loading.ingest import records_bulk_ingest
+    from xinyong.records.loading.prepare import RecordInput
     from xinyong.records.models import Channel
-    from xinyong.records.services import record_ingest
-    from xinyong.subjects.services import linked_person_add, subject_resolve
+    from xinyong.subjects.bulk import SubjectInput, subjects_resolve_bulk
+    from xinyong.subjects.models import Subject
+    from xinyong.subjects.services import linked_person_add
 
     call_command("migrate", verbosity=0, interactive=False)
     catalog_load_fixtures(as_of=dt.date(2023, 1, 1))
     department = Department.objects.create(code="samr", name="福州市市场监督管理局")
     authority_uscc = generate_uscc(rng, category="11")
-    subject = subject_resolve(
-        kind=SubjectKind.ORGANISATION, name="福州市鼓楼区恒信达商贸有限公司", uscc=generate_uscc(rng)
-    ).subject
+    resolved = subjects_resolve_bulk(
+        inputs=[
+            SubjectInput(
+                kind=SubjectKind.ORGANISATION, name="福州市鼓楼区恒信达商贸有限公司", uscc=generate_uscc(rng)
+            )
+        ],
+        source="bench-report",
+        as_of=dt.date(2026, 11, 1),
+    )[0]
+    subject = Subject.objects.get(pk=resolved.subject_id)
     linked_person_add(subject=subject, role="legal_representative", name="王某某", source="登记信息")
     versions = {
         code: catalog_item_current_version(code=code)
@@ -126,6 +136,7 @@ def _build(records: int, rng: random.Random):
         + ["commitment"] * 10
     ) + ["serious_dishonesty"] * 2
     received = timezone.make_aware(dt.datetime(2026, 11, 1, 9, 0))
+    rows: dict[str, list] = {}
     for i in range(records):
         code = mix[i % len(mix)]
         decided = AS_OF - dt.timedelta(days=rng.randint(10, 900))
@@ -197,20 +208,25 @@ def _build(records: int, rng: random.Random):
                 "SX_RDJG": department.name,
             },
         }[code]
-        record_ingest(
-            item_version=versions[code],
-            department=department,
+        row = RecordInput(
+            number=i + 1,
             document_number=number,
-            subject=subject,
             decision_date=decided,
             fields=fields,
             severity="general" if code in ("penalty", "serious_dishonesty", "abnormal_operations") else "",
             # Every record inside its window on AS_OF, so the public report shows all of them.
             publish_from=decided,
             publish_until=AS_OF + dt.timedelta(days=365),
+        )
+        rows.setdefault(code, []).append((row, subject.pk))
+    for code, chunk in rows.items():
+        records_bulk_ingest(
+            item_version=versions[code],
+            department=department,
+            rows=chunk,
             channel=Channel.FILE,
-            received_at=received,
             batch_ref="bench-report",
+            received_at=received,
         )
     return subject
 

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.collection.batch_support import IMMEDIATE, valid_rows
 from tests.console.test_collection_views import loaded_batch, mixed_rows
+from tests.factories import subject_create
 from tests.subjects.factories import PASSWORD, RIC
 from xinyong.accounts.models import ApiScope, Department, Role, User
 from xinyong.accounts.services import apiclient_create
@@ -34,7 +35,7 @@ from xinyong.core.codes import SubjectKind
 from xinyong.records.models import CreditRecord
 from xinyong.reports.models import ReportKind
 from xinyong.reports.services import report_issue
-from xinyong.subjects.services import confirmed_code_add, subject_resolve
+from xinyong.subjects.services import confirmed_code_add
 
 pytestmark = pytest.mark.django_db
 
@@ -322,7 +323,7 @@ def world(db, settings, tmp_path, monkeypatch):
     }
     issuer = apiclient_create(name="甲 报告", department=dept_a, scopes=[ApiScope.REPORTS_ISSUE])[0]
     keys["other_dept"] = apiclient_create(name="乙", department=dept_b, scopes=list(ApiScope.values))[1]
-    person = subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC).subject
+    person = subject_create(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC)
     confirmed_code_add(uscc=EARLY_CODE, reason="已核对营业执照原件", actor=users["operator"])
     RowWarning.objects.create(
         batch=batch,

@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from tests.factories import record_ingest_row
 from tests.subjects.factories import item_version, received
 from xinyong.accounts.models import AuditEntry, Role, User
 from xinyong.accounts.permissions import role_app_labels, role_grants
@@ -18,7 +19,6 @@ from xinyong.core.identifiers import check_ric
 from xinyong.demo.services import demo_build
 from xinyong.records.models import Channel, CreditRecord
 from xinyong.records.permissions import subjects_visible_to
-from xinyong.records.services import record_ingest
 from xinyong.subjects import crypto
 from xinyong.subjects.models import Subject
 
@@ -70,7 +70,7 @@ def county(settings, tmp_path):
     private = {}
     for code in ("samr", "tax"):
         department = User.objects.get(username=f"{code}_data").department
-        private[code] = record_ingest(
+        private[code] = record_ingest_row(
             item_version=contract,
             department=department,
             document_number=f"{code}-授权〔2026〕1号",

@@ -9,7 +9,7 @@ from ninja.testing import TestClient
 
 from xinyong.api.errors import install_error_handlers, validation_message
 from xinyong.core.identifiers import IdIssue
-from xinyong.records.services import RecordError
+from xinyong.records.rules import RecordError
 from xinyong.subjects.services import SubjectError
 
 api = NinjaAPI(urls_namespace="errors-test-api")

@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 
 from tests.browser.test_console_pages import VIEWPORTS, sign_in
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import PASSWORD, item_version, received, uscc
 from xinyong.accounts.models import Department, Role, User
 from xinyong.core.codes import SubjectKind
 from xinyong.records.models import Channel
-from xinyong.records.services import record_change_status, record_ingest
-from xinyong.subjects.services import subject_resolve
+from xinyong.records.services import record_change_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,9 +26,7 @@ def data(settings):
     operator = User.objects.create_user(
         username="operator", password=PASSWORD, role=Role.OPERATOR, last_name="王"
     )
-    company = subject_resolve(
-        kind=SubjectKind.ORGANISATION, name="甲市档案浏览有限公司", uscc=uscc(11)
-    ).subject
+    company = subject_create(kind=SubjectKind.ORGANISATION, name="甲市档案浏览有限公司", uscc=uscc(11))
     public = item_version("penalty-b", scope="public")
     shared = item_version("inspection-b", scope="shared")
     long_text = "责令改正违法行为，并处罚款人民币五万元整；当事人已于规定期限内缴纳罚款并提交整改报告。" * 3
@@ -46,7 +44,7 @@ def data(settings):
             "received_at": received(),
             **extra,
         }
-        return record_ingest(**values).record
+        return record_ingest_row(**values).record
 
     ingest(
         public,

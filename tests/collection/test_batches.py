@@ -41,7 +41,7 @@ from xinyong.collection.selectors import batch_progress, batches_visible_to, qua
 from xinyong.core.identifiers import IdIssue
 from xinyong.core.stopping import StopRequested, stop_at_safe_point
 from xinyong.records.models import CreditRecord, CreditRecordVersion
-from xinyong.records.services import RecordError
+from xinyong.records.rules import RecordError
 from xinyong.subjects.services import confirmed_code_add
 
 pytestmark = pytest.mark.django_db
@@ -575,8 +575,8 @@ def test_rows_refused_while_loading_are_rejected_with_their_code(
             )
         return real_ingest(**kwargs)
 
-    def picky_resolve(inputs, **kwargs):
-        outcomes = real_resolve(inputs, **kwargs)
+    def picky_resolve(*, inputs, **kwargs):
+        outcomes = real_resolve(inputs=inputs, **kwargs)
         for subject, outcome in zip(inputs, outcomes, strict=True):
             if subject.name == "甲市第4贸易有限公司":
                 outcome.subject_id = None

@@ -23,7 +23,7 @@ from xinyong.collection.models import BatchStatus
 from xinyong.collection.readers import ReadError
 from xinyong.collection.readers.csv_table import CsvTable
 from xinyong.records.models import CreditRecord, CreditRecordVersion
-from xinyong.records.services import _content_hash
+from xinyong.records.rules import content_hash
 from xinyong.subjects import crypto
 from xinyong.subjects.models import Subject, SubjectAlias, SubjectReview
 
@@ -83,11 +83,11 @@ def snapshot(batch) -> dict:
     }
 
 
-def assert_hashes_are_record_ingests() -> None:
-    """Every version's content hash is the one records.services computes (ids differ between runs)."""
+def assert_hashes_follow_the_rule() -> None:
+    """Every version's content hash is the one records.rules computes (ids differ between runs)."""
     for v in CreditRecordVersion.objects.select_related("item_version"):
         secret = json.loads(crypto.decrypt(v.fields_protected)) if v.fields_protected else {}
-        assert v.content_hash == _content_hash(
+        assert v.content_hash == content_hash(
             item_version=v.item_version,
             subject_id=v.subject_id,
             decision_date=v.decision_date,
@@ -112,7 +112,7 @@ def run(source, department, actor, monkeypatch, *, reading_process: bool) -> tup
     batch = batch_process(batch_id=ready_batch(source, department, actor).pk, chunk_size=CHUNK)
     assert batch.status == BatchStatus.DONE
     assert_counts_add_up(batch)
-    assert_hashes_are_record_ingests()
+    assert_hashes_follow_the_rule()
     return snapshot(batch), pids
 
 

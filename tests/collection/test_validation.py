@@ -52,7 +52,7 @@ from xinyong.core.identifiers import (
     generate_uscc,
     org_code_check_char,
 )
-from xinyong.records.bulk import RecordInput
+from xinyong.records.loading.prepare import RecordInput
 from xinyong.subjects.bulk import SubjectInput
 
 PENALTY = schema("penalty")

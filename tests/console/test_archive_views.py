@@ -9,13 +9,13 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import RIC, RIC_MASKED, item_version, received
 from xinyong.accounts.models import AuditEntry
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import check_ric, generate_uscc
 from xinyong.records.models import Channel
-from xinyong.records.services import record_change_status, record_ingest
-from xinyong.subjects.services import subject_resolve
+from xinyong.records.services import record_change_status
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +43,12 @@ def company(db):
     import random
 
     uscc = generate_uscc(random.Random(7), category="91")
-    return subject_resolve(kind=SubjectKind.ORGANISATION, name="甲市档案测试有限公司", uscc=uscc).subject
+    return subject_create(kind=SubjectKind.ORGANISATION, name="甲市档案测试有限公司", uscc=uscc)
 
 
 @pytest.fixture
 def person(db):
-    return subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="王五", ric=RIC).subject
+    return subject_create(kind=SubjectKind.NATURAL_PERSON, name="王五", ric=RIC)
 
 
 def ingest(item, department, number, subject, **overrides):
@@ -64,7 +64,7 @@ def ingest(item, department, number, subject, **overrides):
         "received_at": received(),
     }
     values.update(overrides)
-    return record_ingest(**values).record
+    return record_ingest_row(**values).record
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import item_version, received
 from xinyong.accounts.models import Department
 from xinyong.catalog.models import CatalogItemVersion
@@ -33,13 +34,12 @@ from xinyong.core.invisible import (
     strip_format_characters,
     strip_invisible,
 )
-from xinyong.records.bulk import RecordInput, records_bulk_ingest
+from xinyong.records.loading.ingest import records_bulk_ingest
+from xinyong.records.loading.prepare import RecordInput
 from xinyong.records.models import Channel, CreditRecord
 from xinyong.records.normalize import display_document_number, normalize_document_number
 from xinyong.records.selectors import records_public
-from xinyong.records.services import record_ingest
 from xinyong.subjects.names import normalize_name
-from xinyong.subjects.services import subject_resolve
 
 AS_OF = dt.date(2026, 6, 15)
 
@@ -182,14 +182,14 @@ _DOCUMENTS = itertools.count(1)
 )
 @given(where=insertions, one_by_one=st.booleans())
 def test_the_published_record_is_one_whatever_invisibles_the_number_carries(where, one_by_one):
-    """Through record_ingest (forms, small API requests) and the bulk loader (files) alike."""
+    """Through a one-row form entry and a file chunk alike."""
     department, _ = Department.objects.get_or_create(code="dept-a", defaults={"name": "甲市市场监督管理局"})
     version = CatalogItemVersion.objects.filter(item__code="penalty").first() or item_version(
         "penalty", scope=DisclosureScope.PUBLIC
     )
-    subject = subject_resolve(
+    subject = subject_create(
         kind=SubjectKind.ORGANISATION, name="甲市某某科技有限公司", uscc=generate_uscc(random.Random(1))
-    ).subject
+    )
     # One decision per example (the examples share the test's transaction).
     number = f"甲市监罚〔2026〕{next(_DOCUMENTS)}号"
     decided = dt.date(2026, 5, 20)
@@ -199,7 +199,7 @@ def test_the_published_record_is_one_whatever_invisibles_the_number_carries(wher
 
     def load(document, at):
         if one_by_one:
-            return record_ingest(
+            return record_ingest_row(
                 item_version=version,
                 department=department,
                 document_number=document,

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.factories import subject_create
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.identifiers import generate_ric, generate_uscc
 from xinyong.demo.api_keys import demo_api_example, demo_api_keys
 from xinyong.demo.management.commands.demo import Command as DemoCommand
 from xinyong.demo.services import DemoReport, _departments, demo_directory
-from xinyong.subjects.services import subject_resolve
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 AS_OF = dt.date(2026, 6, 15)
@@ -130,9 +130,7 @@ def test_readme_read_and_report_examples_answer_with_the_demo_keys(client, demo_
     del request["headers"]["X-Purpose"]
     assert send(client, request).json()["code"] == "purpose_required"
 
-    company = subject_resolve(
-        kind="organisation", name="示范县某公司", uscc=generate_uscc(random.Random(5))
-    ).subject
+    company = subject_create(kind="organisation", name="示范县某公司", uscc=generate_uscc(random.Random(5)))
     request = as_request(readme_command("/api/reports/"), demo_keys)
     # The README names subject 1 (the demo's first subject); this database numbers its own.
     request["body"] = request["body"].replace(b'"subject_id": 1', f'"subject_id": {company.pk}'.encode())

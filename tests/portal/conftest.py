@@ -10,15 +10,14 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import RIC, ric, uscc
 from xinyong.accounts.models import Department
 from xinyong.catalog.models import CatalogItem, CatalogItemVersion
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.codes import SubjectKind
 from xinyong.records.models import Channel, CreditRecord, RecordStatus
-from xinyong.records.services import record_ingest
 from xinyong.subjects.models import AliasKind
-from xinyong.subjects.services import subject_resolve
 
 ORG = SubjectKind.ORGANISATION
 IB = SubjectKind.INDIVIDUAL_BUSINESS
@@ -113,7 +112,7 @@ def ingest(
     item_code: str, department, subject, number: str, day: dt.date, fields: dict, **kw
 ) -> CreditRecord:
     version = CatalogItemVersion.objects.filter(item__code=item_code).order_by("-number").first()
-    return record_ingest(
+    return record_ingest_row(
         department=department,
         document_number=number,
         subject=subject,
@@ -155,18 +154,18 @@ def world(db, as_of, fixed_today) -> World:
     catalog_load_fixtures(as_of=dt.date(2019, 1, 1))
     samr = Department.objects.create(code="samr", name="甲市市场监督管理局", uscc=AUTHORITY_USCC)
     approval = Department.objects.create(code="approval", name="甲市行政审批局")
-    company = subject_resolve(kind=ORG, name="甲市恒信商贸有限公司", uscc=uscc(1)).subject
-    tech = subject_resolve(
+    company = subject_create(kind=ORG, name="甲市恒信商贸有限公司", uscc=uscc(1))
+    tech = subject_create(
         kind=ORG,
         name="福州瑞丰（福建）科技有限公司",
         uscc=uscc(2),
         legacy_codes={AliasKind.REG_NO: "350100400012345"},
-    ).subject
+    )
     # The same USCC arriving under a new name: the old one becomes a former name (曾用名).
-    subject_resolve(kind=ORG, name="福州瑞丰电子有限公司", uscc=uscc(2))
-    shop = subject_resolve(kind=IB, name="示范县城关镇李四便利店", uscc=uscc(3, category="92")).subject
-    person = subject_resolve(kind=PERSON, name="张三丰", ric=RIC).subject
-    other = subject_resolve(kind=PERSON, name="赵六", ric=OTHER_RIC).subject
+    subject_create(kind=ORG, name="福州瑞丰电子有限公司", uscc=uscc(2))
+    shop = subject_create(kind=IB, name="示范县城关镇李四便利店", uscc=uscc(3, category="92"))
+    person = subject_create(kind=PERSON, name="张三丰", ric=RIC)
+    other = subject_create(kind=PERSON, name="赵六", ric=OTHER_RIC)
     w = World(as_of, samr, approval, company, tech, shop, person, other)
     recent = as_of - dt.timedelta(days=20)
     r = w.records
@@ -282,7 +281,7 @@ def world(db, as_of, fixed_today) -> World:
         },
     )
     black = black_list_item()
-    r["black"] = record_ingest(
+    r["black"] = record_ingest_row(
         department=samr,
         document_number="甲信〔2026〕2号",
         subject=company,

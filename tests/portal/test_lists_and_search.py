@@ -8,9 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.factories import subject_create
 from tests.portal.conftest import ORG
 from tests.subjects.factories import RIC_MASKED, uscc
-from xinyong.subjects.services import subject_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def many_similar_names(world):
     """More than a search page's worth of names close to 甲市恒信商贸有限公司."""
     for i in range(110):
         name = f"甲市恒信{chr(0x4E00 + 300 + i)}商贸有限公司"
-        subject_resolve(kind=ORG, name=name, uscc=uscc(5000 + i))
+        subject_create(kind=ORG, name=name, uscc=uscc(5000 + i))
     return world
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.catalog.rule_set_support import rule_set_revise
+from tests.factories import subject_create
 from tests.portal.conftest import ingest, license_fields
 from tests.subjects.factories import RIC, RIC_MASKED
 from xinyong.catalog.spec import APPLIES_TO_PUBLISHED
@@ -151,9 +152,7 @@ def test_search_results_are_paged(client, world, as_of):
         ingest(
             "license",
             world.approval,
-            __import__("xinyong.subjects.services", fromlist=["x"])
-            .subject_resolve(kind="organisation", name=f"乙市恒信商贸第{i}分店有限公司", uscc=_uscc(500 + i))
-            .subject,
+            subject_create(kind="organisation", name=f"乙市恒信商贸第{i}分店有限公司", uscc=_uscc(500 + i)),
             f"乙许〔2026〕{i}号",
             as_of - dt.timedelta(days=5),
             license_fields(f"乙市恒信商贸第{i}分店有限公司", _uscc(500 + i), f"乙许〔2026〕{i}号", as_of),

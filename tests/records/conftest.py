@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import (
     RIC,
     SCOPES,
@@ -17,8 +18,6 @@ from tests.subjects.factories import (
 from xinyong.accounts.models import ApiScope, Role
 from xinyong.core.codes import SubjectKind
 from xinyong.records.models import Channel
-from xinyong.records.services import record_ingest
-from xinyong.subjects.services import subject_resolve
 
 
 @pytest.fixture
@@ -64,17 +63,17 @@ def items(db):
 
 @pytest.fixture
 def company(db):
-    return subject_resolve(kind=SubjectKind.ORGANISATION, name="甲市某某科技有限公司", uscc=uscc(1)).subject
+    return subject_create(kind=SubjectKind.ORGANISATION, name="甲市某某科技有限公司", uscc=uscc(1))
 
 
 @pytest.fixture
 def person(db):
-    return subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC).subject
+    return subject_create(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC)
 
 
 @pytest.fixture
 def ingest(company):
-    """record_ingest with sensible defaults; keyword arguments override them."""
+    """One row received through the bulk loader, with sensible defaults; keyword arguments override them."""
 
     def _ingest(item, department, document_number, **overrides):
         values = {
@@ -90,7 +89,7 @@ def ingest(company):
             "batch_ref": "batch-1",
         }
         values.update(overrides)
-        return record_ingest(**values)
+        return record_ingest_row(**values)
 
     return _ingest
 

@@ -11,6 +11,7 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from tests.factories import subject_create
 from tests.subjects.factories import RIC, RIC_MASKED, api_client, item_version, user
 from xinyong.accounts.models import ApiScope, AuditEntry, Role
 from xinyong.catalog.models import CatalogItem
@@ -31,7 +32,6 @@ from xinyong.records.models import EffectiveStatus
 from xinyong.records.selectors import record_versions_visible_to
 from xinyong.records.services import record_change_status
 from xinyong.subjects.models import Subject
-from xinyong.subjects.services import subject_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,7 @@ def test_versions_follow_can_read_old_versions(records, ingest, items, dept_b, o
     assert (
         [v.number for v in theirs.versions]
         == [2]
-        == [v.number for v in record_versions_visible_to(officer_a, record)]
+        == [v.number for v in record_versions_visible_to(principal=officer_a, record=record)]
     )
     assert theirs.version_count == 2 and not theirs.old_versions_readable
     own = by_document(view(officer_b, company))[record.document_number]
@@ -374,9 +374,7 @@ def test_search_by_code_name_and_id_number(records, operator, company, person, o
 
 def test_search_finds_other_names_of_a_subject(records, operator, company):
     # The same code arriving under another name keeps that name as an alias of the subject.
-    again = subject_resolve(
-        kind=SubjectKind.ORGANISATION, name="乙市另一名称有限公司", uscc=company.uscc
-    ).subject
+    again = subject_create(kind=SubjectKind.ORGANISATION, name="乙市另一名称有限公司", uscc=company.uscc)
     assert again.pk == company.pk
     assert [s.id for s in archive_subject_search(principal=operator, query="另一名称")] == [company.pk]
 

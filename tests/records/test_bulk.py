@@ -1,4 +1,4 @@
-"""The bulk loader stores a chunk with the outcomes of record_ingest, set-based and in one transaction."""
+"""The bulk loader stores a chunk as its rows received one by one would be, set-based and in one transaction."""
 
 import datetime as dt
 
@@ -10,17 +10,22 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import RIC, item_version, received, ric, uscc
 from xinyong.accounts.models import AuditEntry
 from xinyong.accounts.selectors import audit_verify
 from xinyong.core.codes import SubjectKind
-from xinyong.records import bulk
-from xinyong.records.bulk import RecordInput, records_bulk_ingest
+from xinyong.records.loading import ingest as loading_ingest
+from xinyong.records.loading import write as loading_write
+from xinyong.records.loading.ingest import records_bulk_ingest
+from xinyong.records.loading.prepare import RecordInput, RecordPreparer
 from xinyong.records.models import Channel, CreditRecord, CreditRecordVersion
-from xinyong.records.services import RecordError, record_ingest
+from xinyong.records.normalize import jsonable
+from xinyong.records.rules import RecordError, content_hash, split_protected
+from xinyong.records.selectors import protected_field_codes
 from xinyong.records.timeliness import PUBLICATION_DEADLINE_WD, publication_deadline
 from xinyong.subjects import crypto
-from xinyong.subjects.services import subject_resolve
+from xinyong.subjects.models import Subject
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +39,9 @@ class _Rollback(Exception):
 @pytest.fixture
 def subjects(db):
     return {
-        "company": subject_resolve(
-            kind=SubjectKind.ORGANISATION, name="甲市某某科技有限公司", uscc=uscc(1)
-        ).subject,
-        "other": subject_resolve(
-            kind=SubjectKind.ORGANISATION, name="甲市另一家有限公司", uscc=uscc(2)
-        ).subject,
-        "person": subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC).subject,
+        "company": subject_create(kind=SubjectKind.ORGANISATION, name="甲市某某科技有限公司", uscc=uscc(1)),
+        "other": subject_create(kind=SubjectKind.ORGANISATION, name="甲市另一家有限公司", uscc=uscc(2)),
+        "person": subject_create(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC),
     }
 
 
@@ -64,11 +65,10 @@ def row(
 
 
 def _one_by_one(rows, *, item, department, received_at, batch_ref):
-    from xinyong.subjects.models import Subject
-
+    """Each row received on its own: a chunk of one row per call."""
     outcomes = []
     for record_input, subject_id in rows:
-        outcome = record_ingest(
+        outcome = record_ingest_row(
             item_version=item,
             department=department,
             document_number=record_input.document_number,
@@ -186,7 +186,7 @@ def _seed(items, dept_a, s):
     _one_by_one(known, item=items["public"], department=dept_a, received_at=received(1), batch_ref="b0")
 
 
-def test_bulk_outcomes_and_tables_equal_record_ingest(items, dept_a, subjects):
+def test_a_chunk_stores_what_its_rows_one_by_one_store(items, dept_a, subjects):
     _seed(items, dept_a, subjects)
     chunk = _chunk(subjects)
     args = {"item": items["public"], "department": dept_a}
@@ -307,8 +307,8 @@ def test_lag_in_working_days_across_the_spring_festival(dept_a, subjects):
         for r in CreditRecord.objects.all()
     }
     assert lags == {"罚1号": (4, False, False), "罚2号": (13, False, True), "罚3号": (0, False, False)}
-    # record_ingest fills the same columns.
-    single = record_ingest(
+    # A row received on its own fills the same columns.
+    single = record_ingest_row(
         item_version=penalty,
         department=dept_a,
         document_number="罚4号",
@@ -442,14 +442,14 @@ def test_subject_kind_and_source_department_are_checked(dept_a, subjects):
 
 
 def test_a_failure_mid_call_leaves_nothing_behind(items, dept_a, subjects, monkeypatch):
-    write_rows = bulk._write_rows
+    write_rows = loading_write._write_rows
 
     def fail_after_records(model, columns, rows):
         write_rows(model, columns, rows)
         if model is CreditRecord:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bulk, "_write_rows", fail_after_records)
+    monkeypatch.setattr(loading_write, "_write_rows", fail_after_records)
     audit_before = AuditEntry.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
         records_bulk_ingest(
@@ -465,7 +465,7 @@ def test_a_failure_mid_call_leaves_nothing_behind(items, dept_a, subjects, monke
 
 
 def test_a_concurrent_insert_is_retried_once(items, dept_a, subjects, monkeypatch):
-    write_rows = bulk._write_rows
+    write_rows = loading_write._write_rows
     failures = []
 
     def conflict_once(model, columns, rows):
@@ -474,7 +474,7 @@ def test_a_concurrent_insert_is_retried_once(items, dept_a, subjects, monkeypatc
             raise IntegrityError("duplicate key value violates unique constraint")
         write_rows(model, columns, rows)
 
-    monkeypatch.setattr(bulk, "_write_rows", conflict_once)
+    monkeypatch.setattr(loading_write, "_write_rows", conflict_once)
     result = records_bulk_ingest(
         item_version=items["public"],
         department=dept_a,
@@ -491,7 +491,7 @@ def test_a_document_stored_meanwhile_by_another_upload_is_found_on_the_retry(
 ):
     ingest = dict(item_version=items["public"], department=dept_a, channel=Channel.FILE, batch_ref="b")
     records_bulk_ingest(**ingest, rows=[row(1, "罚1号", subjects["company"])], received_at=received(1))
-    load_known = bulk._load_known
+    load_known = loading_ingest.records_known
     calls = []
 
     def stale_first_read(**kwargs):
@@ -499,7 +499,7 @@ def test_a_document_stored_meanwhile_by_another_upload_is_found_on_the_retry(
         calls.append(1)
         return {} if len(calls) == 1 else load_known(**kwargs)
 
-    monkeypatch.setattr(bulk, "_load_known", stale_first_read)
+    monkeypatch.setattr(loading_ingest, "records_known", stale_first_read)
     result = records_bulk_ingest(
         **ingest, rows=[row(1, "罚1号", subjects["company"])], received_at=received(2)
     )
@@ -511,14 +511,14 @@ def test_three_uploads_colliding_in_turn_do_not_fail_the_chunk(items, dept_a, su
     """Each collision means another upload committed the rows; a third upload may collide twice."""
     ingest = dict(item_version=items["public"], department=dept_a, channel=Channel.FILE, batch_ref="b")
     records_bulk_ingest(**ingest, rows=[row(1, "罚1号", subjects["company"])], received_at=received(1))
-    load_known = bulk._load_known
+    load_known = loading_ingest.records_known
     calls = []
 
     def stale_reads(**kwargs):
         calls.append(1)
         return {} if len(calls) <= 2 else load_known(**kwargs)
 
-    monkeypatch.setattr(bulk, "_load_known", stale_reads)
+    monkeypatch.setattr(loading_ingest, "records_known", stale_reads)
     result = records_bulk_ingest(
         **ingest, rows=[row(1, "罚1号", subjects["company"])], received_at=received(2)
     )
@@ -565,12 +565,10 @@ _TEXT = st.text(
     severity=st.sampled_from(["", "general", "serious"]),
     status=st.sampled_from(["effective", "revoked"]),
 )
-def test_the_prepared_hash_is_record_ingests(
+def test_the_prepared_hash_is_the_content_hash_rule(
     items, dept_a, fields, document, id_number, subject_id, severity, status
 ):
-    """content_hash(prepare(row), subject) == records.services._content_hash, whatever the field values."""
-    from xinyong.records.bulk import RecordPreparer, content_hash
-    from xinyong.records.services import _content_hash, _split_protected
+    """prepare(row).content_hash(subject) == records.rules.content_hash, whatever the field values."""
 
     fields = {**fields, "CF_WSH": document}
     if id_number:
@@ -588,8 +586,10 @@ def test_the_prepared_hash_is_record_ingests(
         prepared = RecordPreparer(item_version=item, department=dept_a, postgres=postgres).prepare(
             record_input
         )
-        stored, secret = _split_protected(bulk.jsonable(fields), bulk.protected_field_codes(item))
-        expected = _content_hash(
+        stored, secret = split_protected(
+            fields=jsonable(fields), protected=protected_field_codes(item_version=item)
+        )
+        expected = content_hash(
             item_version=item,
             subject_id=subject_id,
             decision_date=DECIDED,
@@ -599,7 +599,7 @@ def test_the_prepared_hash_is_record_ingests(
             stored_fields=stored,
             secret_fields=secret,
         )
-        assert content_hash(prepared, subject_id) == expected
+        assert prepared.content_hash(subject_id) == expected
 
 
 def test_tabs_newlines_and_backslashes_survive_the_copy_text(items, dept_a, subjects):
@@ -651,7 +651,7 @@ def test_without_the_foreign_key_triggers_the_tables_are_the_same(items, dept_a,
 
         return Wrapper()
 
-    monkeypatch.setattr(bulk, "unchecked_writes", spy)
+    monkeypatch.setattr(loading_write, "unchecked_writes", spy)
     try:
         with transaction.atomic():
             unchecked_outcomes = records_bulk_ingest(**args).outcomes  # references checked set-based

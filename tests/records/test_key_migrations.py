@@ -6,13 +6,14 @@ import importlib
 import pytest
 from django.apps import apps
 
+from tests.factories import subject_create
 from tests.subjects.factories import received, uscc
 from xinyong.core.codes import SubjectKind
-from xinyong.records.bulk import RecordInput, records_bulk_ingest
+from xinyong.records.loading.ingest import records_bulk_ingest
+from xinyong.records.loading.prepare import RecordInput
 from xinyong.records.models import Channel, CreditRecord
 from xinyong.subjects.models import AliasKind, Subject, SubjectAlias
 from xinyong.subjects.names import normalize_name
-from xinyong.subjects.services import subject_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def _as_stored_before(record_id: int, document: str) -> None:
 
 
 def test_keys_with_invisible_characters_are_recomputed(items, dept_a, capsys):
-    subject = subject_resolve(kind=SubjectKind.ORGANISATION, name="甲市某某有限公司", uscc=uscc(1)).subject
+    subject = subject_create(kind=SubjectKind.ORGANISATION, name="甲市某某有限公司", uscc=uscc(1))
     for number in ("罚1号", "罚2号", "罚3号"):
         assert _load(items, dept_a, subject, number, 1) == "created"
     one, two, three = CreditRecord.objects.order_by("id")
@@ -59,7 +60,7 @@ def test_keys_with_invisible_characters_are_recomputed(items, dept_a, capsys):
 
 
 def test_name_keys_with_invisible_characters_are_recomputed(db):
-    subject = subject_resolve(kind=SubjectKind.ORGANISATION, name="甲市某某有限公司", uscc=uscc(2)).subject
+    subject = subject_create(kind=SubjectKind.ORGANISATION, name="甲市某某有限公司", uscc=uscc(2))
     Subject.objects.filter(pk=subject.pk).update(
         name="甲市\u200e某某有限公司", name_normalized="甲市\u200e某某有限公司"
     )

@@ -1,4 +1,4 @@
-"""THE public set (records_public), windows stored by record_ingest, revocation / withdrawal, the nightly sweep
+"""THE public set (records_public), windows stored by the loader, revocation / withdrawal, the nightly sweep
 and the recomputation of stored windows — on the database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.factories import record_ingest_row
 from tests.subjects.factories import department, received, user
 from xinyong.accounts.models import Department, Role
 from xinyong.catalog.selectors import catalog_item_current_version
@@ -26,7 +27,7 @@ from xinyong.records.selectors import (
     records_visible_to,
     records_withdrawn_late,
 )
-from xinyong.records.services import record_change_status, record_ingest, record_publication_sweep
+from xinyong.records.services import record_change_status, record_publication_sweep
 from xinyong.records.windows import WindowCalculator
 from xinyong.workdays.selectors import working_days_add
 
@@ -65,7 +66,7 @@ def ingest_case(catalog, subject, case: Case, number: str, **overrides):
         "received_at": received(),
     }
     values.update(overrides)
-    return record_ingest(**values).record
+    return record_ingest_row(**values).record
 
 
 def public_ids(as_of: dt.date) -> set[int]:
@@ -100,11 +101,14 @@ def test_public_set_on_each_window_boundary(catalog, company, rule_set):
         }
         for day, public in expected.items():
             assert (record.pk in public_ids(day)) is public, (case.id, day)
-            assert record_is_published(record, as_of=day) is public
-            assert records_visible_to(AnonymousUser(), as_of=day).filter(pk=record.pk).exists() is public
+            assert record_is_published(record=record, as_of=day) is public
+            assert (
+                records_visible_to(principal=AnonymousUser(), as_of=day).filter(pk=record.pk).exists()
+                is public
+            )
         # record_effective_status agrees: effective inside the window, expired after it.
-        assert record_effective_status(record, as_of=case.until) == EffectiveStatus.EFFECTIVE
-        assert record_effective_status(record, as_of=case.until + DAY) == EffectiveStatus.EXPIRED
+        assert record_effective_status(version=record, as_of=case.until) == EffectiveStatus.EFFECTIVE
+        assert record_effective_status(version=record, as_of=case.until + DAY) == EffectiveStatus.EXPIRED
 
 
 def test_anonymous_visibility_is_exactly_the_public_set(catalog, company, person, as_of):
@@ -114,10 +118,13 @@ def test_anonymous_visibility_is_exactly_the_public_set(catalog, company, person
     nobody = user("no_role", "")
     for day in (dt.date(2021, 3, 1), dt.date(2024, 6, 1), as_of, dt.date(2027, 5, 20), dt.date(2027, 5, 21)):
         public = public_ids(day)
-        assert set(records_visible_to(AnonymousUser(), as_of=day).values_list("pk", flat=True)) == public
-        assert set(records_visible_to(nobody, as_of=day).values_list("pk", flat=True)) == public
+        assert (
+            set(records_visible_to(principal=AnonymousUser(), as_of=day).values_list("pk", flat=True))
+            == public
+        )
+        assert set(records_visible_to(principal=nobody, as_of=day).values_list("pk", flat=True)) == public
         for record in CreditRecord.objects.all():
-            status = record_effective_status(record, as_of=day)
+            status = record_effective_status(version=record, as_of=day)
             if record.pk in public:
                 assert (
                     status == EffectiveStatus.EFFECTIVE and record.subject_kind != SubjectKind.NATURAL_PERSON
@@ -128,7 +135,7 @@ def test_anonymous_visibility_is_exactly_the_public_set(catalog, company, person
 def test_licence_is_public_while_valid(catalog, company):
     version = catalog["license"]
     fields = {"XK_XDR_MC": company.name, "XK_WSH": "许〔1〕号", "XK_YXQZI": "2027/05/01"}
-    record = record_ingest(
+    record = record_ingest_row(
         item_version=version,
         department=_department("approval"),
         document_number="许〔1〕号",
@@ -147,7 +154,7 @@ def test_licence_is_public_while_valid(catalog, company):
     assert record.pk in public_ids(dt.date(2026, 5, 2))
     assert record.pk in public_ids(dt.date(2027, 5, 1))
     assert record.pk not in public_ids(dt.date(2027, 5, 2))
-    long_term = record_ingest(
+    long_term = record_ingest_row(
         item_version=version,
         department=_department("approval"),
         document_number="许〔2〕号",
@@ -205,11 +212,11 @@ def test_revoked_or_withdrawn_leaves_publication_at_once(catalog, company, offic
     # Gone for every day, also for days before the status change: the stored status decides at query time.
     for day in (case.decision, status_day - DAY, status_day, status_day + DAY):
         assert record.pk not in public_ids(day)
-    assert record_effective_status(record, as_of=status_day) == status
+    assert record_effective_status(version=record, as_of=status_day) == status
     due = working_days_add(start=status_day, days=3).date
     assert due > status_day
     assert (record.status_date, record.withdrawal_due, record.withdrawn_at) == (status_day, due, recorded)
-    assert record_withdrawal_late(record) is False
+    assert record_withdrawal_late(record=record) is False
     assert not CreditRecord.objects.filter(records_withdrawn_late()).exists()
     # The window itself is kept (a restored record returns to it).
     assert record.publish_until == dt.date(2027, 5, 20)
@@ -234,7 +241,7 @@ def test_late_withdrawal_is_computable(catalog, company, officer):
         )
     record.refresh_from_db()
     assert record.withdrawal_due == working_days_add(start=status_day, days=3).date < dt.date(2026, 6, 15)
-    assert record_withdrawal_late(record) is True
+    assert record_withdrawal_late(record=record) is True
     assert list(CreditRecord.objects.filter(records_withdrawn_late())) == [record]
     # Revoked → withdrawn keeps the original deadline.
     with mock.patch("django.utils.timezone.now", return_value=late + DAY):

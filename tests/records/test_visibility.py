@@ -24,7 +24,7 @@ def keys(queryset, records):
 
 
 def test_department_sees_own_records_and_shared_or_public_ones(records, officer_a):
-    assert keys(records_visible_to(officer_a), records) == {
+    assert keys(records_visible_to(principal=officer_a), records) == {
         "a-public",
         "a-shared",
         "a-authorised",
@@ -35,12 +35,12 @@ def test_department_sees_own_records_and_shared_or_public_ones(records, officer_
 
 
 def test_platform_wide_roles_see_everything(records, operator, auditor):
-    assert keys(records_visible_to(operator), records) == set(records)
-    assert keys(records_visible_to(auditor), records) == set(records)
+    assert keys(records_visible_to(principal=operator), records) == set(records)
+    assert keys(records_visible_to(principal=auditor), records) == set(records)
 
 
 def test_api_client_is_scoped_like_its_department(records, client_b):
-    assert keys(records_visible_to(client_b), records) == {
+    assert keys(records_visible_to(principal=client_b), records) == {
         "b-public",
         "b-shared",
         "b-authorised",
@@ -49,11 +49,11 @@ def test_api_client_is_scoped_like_its_department(records, client_b):
         "a-shared",
     }
     apiclient_revoke(client=client_b)
-    assert not records_visible_to(client_b).exists()
+    assert not records_visible_to(principal=client_b).exists()
 
 
 def test_anonymous_sees_public_effective_records_inside_their_window(records, ingest, items, dept_a, as_of):
-    assert keys(records_visible_to(AnonymousUser()), records) == {"a-public", "b-public"}
+    assert keys(records_visible_to(principal=AnonymousUser()), records) == {"a-public", "b-public"}
     ended = ingest(
         items["public"],
         dept_a,
@@ -61,22 +61,24 @@ def test_anonymous_sees_public_effective_records_inside_their_window(records, in
         publish_from=dt.date(2025, 6, 1),
         publish_until=dt.date(2026, 1, 1),
     ).record
-    assert records_visible_to(AnonymousUser(), as_of=dt.date(2026, 1, 1)).filter(pk=ended.pk).exists()
-    assert not records_visible_to(AnonymousUser(), as_of=as_of).filter(pk=ended.pk).exists()
+    assert (
+        records_visible_to(principal=AnonymousUser(), as_of=dt.date(2026, 1, 1)).filter(pk=ended.pk).exists()
+    )
+    assert not records_visible_to(principal=AnonymousUser(), as_of=as_of).filter(pk=ended.pk).exists()
     # Without as_of the public set of today applies: never the records whose window has ended.
     today = set(records_public(as_of=timezone.localdate()).values_list("pk", flat=True))
-    assert set(records_visible_to(AnonymousUser()).values_list("pk", flat=True)) == today
+    assert set(records_visible_to(principal=AnonymousUser()).values_list("pk", flat=True)) == today
 
 
 def test_user_without_role_is_treated_as_public(records, dept_a):
     nobody = user("nobody", "", dept_a)
-    assert keys(records_visible_to(nobody), records) == {"a-public", "b-public"}
+    assert keys(records_visible_to(principal=nobody), records) == {"a-public", "b-public"}
 
 
 def test_natural_person_records_take_the_narrower_scope(items, dept_b, ingest, person, officer_a):
     record = ingest(items["public"], dept_b, "罚9号", subject=person).record
-    assert records_visible_to(officer_a).filter(pk=record.pk).exists()  # shared within government
-    assert not records_visible_to(AnonymousUser()).filter(pk=record.pk).exists()
+    assert records_visible_to(principal=officer_a).filter(pk=record.pk).exists()  # shared within government
+    assert not records_visible_to(principal=AnonymousUser()).filter(pk=record.pk).exists()
 
 
 def test_old_versions_only_for_owner_and_platform_wide(
@@ -86,10 +88,10 @@ def test_old_versions_only_for_owner_and_platform_wide(
     record = records["b-public"]
     record.refresh_from_db()
     assert not can_read_old_versions(officer_a, record)
-    assert [v.number for v in record_versions_visible_to(officer_a, record)] == [2]
+    assert [v.number for v in record_versions_visible_to(principal=officer_a, record=record)] == [2]
     for reader in (officer_b, auditor):
         assert can_read_old_versions(reader, record)
-        assert [v.number for v in record_versions_visible_to(reader, record)] == [2, 1]
+        assert [v.number for v in record_versions_visible_to(principal=reader, record=record)] == [2, 1]
 
 
 def test_only_own_department_writes(records, officer_a, officer_b, auditor, operator, dept_a, client_a):

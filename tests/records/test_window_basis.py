@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 
 from xinyong.catalog.services import catalog_load_fixtures
-from xinyong.records.selectors import window_basis_display
+from xinyong.records.presenters import window_basis_display
 
 pytestmark = pytest.mark.django_db
 
@@ -17,16 +17,16 @@ def rule_sets():
 
 
 def test_rule_set_code_is_replaced_by_its_legal_basis(rule_sets):
-    shown = window_basis_display("ndrc-36 v1 严重")
+    shown = window_basis_display(rule="ndrc-36 v1 严重")
     assert shown == "国家发展改革委令第36号《信用修复管理办法》 严重"
-    assert window_basis_display("ndrc-527 v1 一般（多种处罚取最长期限）").startswith(
+    assert window_basis_display(rule="ndrc-527 v1 一般（多种处罚取最长期限）").startswith(
         "发改办财金〔2019〕527号 一般"
     )
 
 
 @pytest.mark.parametrize("rule", ["长期公示", "有效期内公示（至 2030-01-01）", "", "ndrc-99 v1 一般", "x vz"])
 def test_other_bases_are_shown_as_they_are(rule_sets, rule):
-    assert window_basis_display(rule) == rule
+    assert window_basis_display(rule=rule) == rule
 
 
 def test_template_filter(rule_sets):

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.catalog.rule_set_support import rule_set_revise
+from tests.factories import record_ingest_row, subject_create
 from xinyong.catalog.spec import APPLIES_TO_PUBLISHED, rule_set_rules_issues
 from xinyong.records.windows import WindowCalculator
 
@@ -128,18 +129,16 @@ def stored(db, settings):
     from xinyong.catalog.services import catalog_load_fixtures
     from xinyong.core.codes import SubjectKind
     from xinyong.records.models import Channel
-    from xinyong.records.services import record_ingest
-    from xinyong.subjects.services import subject_resolve
 
     catalog_load_fixtures(as_of=D(2026, 6, 15))
     penalty = catalog_item_current_version(code="penalty")
     dept = department("tax", "税务局")
-    company = subject_resolve(
+    company = subject_create(
         kind=SubjectKind.ORGANISATION, name="甲市某某科技有限公司", uscc="91350100M000100Y43"
-    ).subject
+    )
 
     def ingest(number: str, decided: dt.date, **fields):
-        return record_ingest(
+        return record_ingest_row(
             item_version=penalty,
             department=dept,
             document_number=number,

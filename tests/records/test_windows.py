@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import example, given
@@ -378,9 +377,15 @@ def test_adding_a_penalty_kind_never_shortens_publication(decided, tier, kinds, 
         assert after.publish_until >= before.publish_until
 
 
-def test_a_stand_in_item_without_pk_is_supported():
-    item = SimpleNamespace(**vars(PENALTY))
-    assert penalty_window(CASES[0], item=item) == penalty_window(CASES[0])
+def test_unsaved_item_versions_each_get_the_window_of_their_own_rules():
+    """Versions without a pk (as ``yaml_item`` builds them) share one calculator's cache without mixing:
+    each gets the window of its own rules, whichever was asked first."""
+    case = Case("x", dt.date(2026, 5, 20), "罚款", "")
+    general = penalty_window(case)
+    serious = penalty_window(case, item=yaml_item("penalty", severity_rules={"default": "serious"}))
+    assert (general.rule, general.publish_until) == ("ndrc-36 v1 一般", dt.date(2027, 5, 20))
+    assert (serious.rule, serious.publish_until) == ("ndrc-36 v1 严重", dt.date(2029, 5, 20))
+    assert penalty_window(case) == general  # asked again after the other version
 
 
 def test_special_cases_only_restrict_the_tier():

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import RIC, uscc
 from xinyong.accounts.models import (
     AuthorisationScope,
@@ -19,9 +20,8 @@ from xinyong.catalog.selectors import catalog_item_current_version
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.codes import DisclosureScope, SubjectKind
 from xinyong.records.models import Channel, RecordStatus
-from xinyong.records.services import record_ingest
 from xinyong.reports.services import authorisation_create
-from xinyong.subjects.services import linked_person_add, subject_resolve
+from xinyong.subjects.services import linked_person_add
 
 AS_OF = dt.date(2026, 6, 15)
 PASSWORD = "Xinyong-Test-2026!"
@@ -93,14 +93,14 @@ def officer(samr) -> User:
 
 @pytest.fixture
 def company(db):
-    subject = subject_resolve(kind=SubjectKind.ORGANISATION, name=COMPANY_NAME, uscc=uscc(1)).subject
+    subject = subject_create(kind=SubjectKind.ORGANISATION, name=COMPANY_NAME, uscc=uscc(1))
     linked_person_add(subject=subject, role="legal_representative", name="李四", source="登记信息")
     return subject
 
 
 @pytest.fixture
 def person(db):
-    return subject_resolve(kind=SubjectKind.NATURAL_PERSON, name=PERSON_NAME, ric=RIC).subject
+    return subject_create(kind=SubjectKind.NATURAL_PERSON, name=PERSON_NAME, ric=RIC)
 
 
 def received(day: int = 1) -> dt.datetime:
@@ -146,7 +146,7 @@ def add_record(
     publish_until: dt.date | None = None,
     status: str = RecordStatus.EFFECTIVE,
 ):
-    return record_ingest(
+    return record_ingest_row(
         item_version=item_version,
         department=department,
         document_number=number,

@@ -8,13 +8,13 @@ import re
 
 import pytest
 
+from tests.factories import subject_create
 from tests.reports.conftest import add_record, penalty_fields
 from tests.subjects.factories import uscc
 from xinyong.core.codes import SubjectKind
 from xinyong.reports import pdf as report_pdf
 from xinyong.reports.models import ReportKind
 from xinyong.reports.services import report_issue, report_render_html, report_render_pdf
-from xinyong.subjects.services import subject_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def section_html(html: str, title: str) -> str:
 @pytest.fixture
 def registered_nowhere(catalog, samr):
     """A company the registry knows by name and code only; its penalty names the legal representative."""
-    subject = subject_resolve(kind=SubjectKind.ORGANISATION, name=COMPANY, uscc=uscc(7)).subject
+    subject = subject_create(kind=SubjectKind.ORGANISATION, name=COMPANY, uscc=uscc(7))
     fields = penalty_fields(
         subject,
         "乙市监罚〔2026〕3号",

@@ -3,11 +3,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import RIC, RIC_MASKED, department, uscc, user
 from xinyong.accounts.models import AuditEntry, Role
 from xinyong.core.codes import SubjectKind
-from xinyong.subjects.models import ReviewStatus
-from xinyong.subjects.services import subject_resolve
+from xinyong.subjects.models import ReviewStatus, SubjectReview
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def operator():
 
 @pytest.fixture
 def person():
-    return subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC).subject
+    return subject_create(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC)
 
 
 def _search(client, term: str):
@@ -32,7 +32,7 @@ def _search(client, term: str):
 
 
 def test_full_id_search_finds_the_person_without_the_number_in_any_url(client, operator, person):
-    subject_resolve(kind=SubjectKind.ORGANISATION, name="某公司", uscc=uscc(1))
+    subject_create(kind=SubjectKind.ORGANISATION, name="某公司", uscc=uscc(1))
     client.force_login(operator)
     changelist = client.get(reverse(CHANGELIST)).content.decode()
     assert 'id="changelist-search" method="post"' in changelist
@@ -65,7 +65,7 @@ def test_an_id_typed_into_the_address_is_moved_to_a_token(client, operator, pers
 
 
 def test_a_name_search_keeps_its_shareable_address_and_tokens_belong_to_the_session(client, operator, person):
-    subject_resolve(kind=SubjectKind.ORGANISATION, name="某公司", uscc=uscc(1))
+    subject_create(kind=SubjectKind.ORGANISATION, name="某公司", uscc=uscc(1))
     client.force_login(operator)
     location, response = _search(client, "某公司")
     assert location == reverse(CHANGELIST) + "?q=%E6%9F%90%E5%85%AC%E5%8F%B8"
@@ -81,13 +81,13 @@ def test_a_name_search_keeps_its_shareable_address_and_tokens_belong_to_the_sess
 
 def test_search_by_name_former_name_uscc_and_legacy_code(client, operator):
     code = uscc(2)
-    subject_resolve(
+    subject_create(
         kind=SubjectKind.ORGANISATION,
         name="某某（福州）有限公司",
         uscc=code,
         legacy_codes={"tax_no": "350100123456789"},
     )
-    subject_resolve(kind=SubjectKind.ORGANISATION, name="某某新名称有限公司", uscc=code)
+    subject_create(kind=SubjectKind.ORGANISATION, name="某某新名称有限公司", uscc=code)
     client.force_login(operator)
     for term in ("某某(福州)", "新名称", code.lower(), "350100123456789"):
         page = _search(client, term)[1].content.decode()
@@ -111,10 +111,9 @@ def test_department_user_sees_no_reveal_link_and_is_refused(client, person):
     # The person has a shared record of department A, so officer A may see the (masked) subject.
     from tests.subjects.factories import item_version, received
     from xinyong.records.models import Channel
-    from xinyong.records.services import record_ingest
 
     dept = department("dept-a", "甲局")
-    record_ingest(
+    record_ingest_row(
         item_version=item_version("inspection", scope="shared"),
         department=dept,
         document_number="检1号",
@@ -144,8 +143,9 @@ def test_person_without_visible_records_is_hidden_from_departments(client, perso
 
 
 def test_review_queue_resolve_action(client, operator):
-    subject_resolve(kind=SubjectKind.ORGANISATION, name="同名公司", uscc=uscc(3))
-    review = subject_resolve(kind=SubjectKind.ORGANISATION, name="同名公司", uscc=uscc(4)).review_flag
+    subject_create(kind=SubjectKind.ORGANISATION, name="同名公司", uscc=uscc(3))
+    subject_create(kind=SubjectKind.ORGANISATION, name="同名公司", uscc=uscc(4))
+    review = SubjectReview.objects.get(status="open")
     client.force_login(operator)
     url = reverse("admin:subjects_subjectreview_changelist")
     page = client.get(url, {"status__exact": "open"}).content.decode()

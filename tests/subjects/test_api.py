@@ -2,12 +2,12 @@ import urllib.parse
 
 import pytest
 
+from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import RIC, RIC_MASKED, api_client, department, item_version, received, uscc
 from xinyong.accounts.models import ApiScope, AuditEntry
 from xinyong.core.codes import SubjectKind
 from xinyong.records.models import Channel
-from xinyong.records.services import record_ingest
-from xinyong.subjects.services import linked_person_add, subject_resolve
+from xinyong.subjects.services import linked_person_add
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +24,19 @@ def key_a(dept_a):
 
 @pytest.fixture
 def company():
-    subject = subject_resolve(
+    subject = subject_create(
         kind=SubjectKind.ORGANISATION,
         name="某某（福州）有限公司",
         uscc=uscc(1),
         legacy_codes={"tax_no": "350100123456789"},
-    ).subject
+    )
     linked_person_add(subject=subject, role="legal_representative", name="李四", ric=RIC)
     return subject
 
 
 @pytest.fixture
 def person():
-    return subject_resolve(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC).subject
+    return subject_create(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC)
 
 
 def get(client, key, path, purpose=None, **params):
@@ -72,7 +72,7 @@ def test_person_lookup_by_ric_needs_purpose_visibility_and_is_audited(client, ke
     # No record about the person in the client's view: not found.
     assert get(client, key_a, "/api/subjects/", purpose="核查", ric=RIC).json()["count"] == 0
     assert get(client, key_a, f"/api/subjects/{person.pk}", purpose="核查").status_code == 404
-    record_ingest(
+    record_ingest_row(
         item_version=item_version("inspection", scope="shared"),
         department=department("dept-b", "乙局"),
         document_number="检1号",

@@ -1,4 +1,4 @@
-"""Bulk subject resolution gives the outcomes of subject_resolve, with a handful of queries per chunk."""
+"""A chunk resolves its subjects as its inputs resolved one by one would, with a handful of queries per chunk."""
 
 import pytest
 from django.db import connection, transaction
@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.factories import subject_create, subject_resolve_one
 from tests.subjects.factories import RIC, RIC_MASKED, ric, uscc, user
 from xinyong.accounts.models import AuditEntry, Role
 from xinyong.accounts.selectors import audit_verify
@@ -13,12 +14,7 @@ from xinyong.core.codes import SubjectKind
 from xinyong.subjects import crypto
 from xinyong.subjects.bulk import SubjectInput, subjects_resolve_bulk
 from xinyong.subjects.models import AliasKind, Subject, SubjectAlias, SubjectReview
-from xinyong.subjects.services import (
-    SubjectError,
-    confirmed_code_add,
-    subject_resolve,
-    subject_review_resolve,
-)
+from xinyong.subjects.services import confirmed_code_add, subject_review_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -74,20 +70,20 @@ def _snapshot(outcomes):
 
 
 def _one_by_one(inputs, *, source, as_of):
+    """Each input resolved on its own: a chunk of one per call."""
     outcomes = []
     for item in inputs:
-        try:
-            result = subject_resolve(
-                kind=item.kind,
-                name=item.name,
-                uscc=item.uscc,
-                ric=item.ric,
-                legacy_codes=dict(item.legacy_codes),
-                source=source,
-                as_of=as_of,
-            )
-        except SubjectError as exc:
-            outcomes.append((None, exc.issues, []))
+        result = subject_resolve_one(
+            kind=item.kind,
+            name=item.name,
+            uscc=item.uscc,
+            ric=item.ric,
+            legacy_codes=dict(item.legacy_codes),
+            source=source,
+            as_of=as_of,
+        )
+        if result.errors:
+            outcomes.append((None, result.errors, []))
         else:
             outcomes.append((result.subject.pk, [], result.warnings))
     return outcomes
@@ -101,29 +97,29 @@ def _both_paths(inputs, *, as_of, source="batch:7"):
             raise _Rollback
     except _Rollback:
         pass
-    results = subjects_resolve_bulk(inputs, source=source, as_of=as_of)
+    results = subjects_resolve_bulk(inputs=inputs, source=source, as_of=as_of)
     bulk = _snapshot([(r.subject_id, r.errors, r.warnings) for r in results])
     return one_by_one, bulk, results
 
 
 def _registry(as_of):
     """Subjects already known before the chunk arrives."""
-    subject_resolve(kind=ORG, name="甲市老字号贸易有限公司", uscc=uscc(1), as_of=as_of)
-    subject_resolve(kind=ORG, name="同名科技有限公司", uscc=uscc(2), as_of=as_of)
-    subject_resolve(kind=ORG, name="旧名商行有限公司", uscc=uscc(3), as_of=as_of)
-    subject_resolve(kind=ORG, name="新名商行有限公司", uscc=uscc(3), as_of=as_of)  # former name 新名…
-    subject_resolve(kind=PERSON, name="张三", ric=RIC, as_of=as_of)
-    subject_resolve(
+    subject_create(kind=ORG, name="甲市老字号贸易有限公司", uscc=uscc(1), as_of=as_of)
+    subject_create(kind=ORG, name="同名科技有限公司", uscc=uscc(2), as_of=as_of)
+    subject_create(kind=ORG, name="旧名商行有限公司", uscc=uscc(3), as_of=as_of)
+    subject_create(kind=ORG, name="新名商行有限公司", uscc=uscc(3), as_of=as_of)  # former name 新名…
+    subject_create(kind=PERSON, name="张三", ric=RIC, as_of=as_of)
+    subject_create(
         kind=IB,
         name="李四便利店",
         uscc=NO_CODE,
         legacy_codes={AliasKind.REG_NO: "350100600012345"},
         as_of=as_of,
     )
-    subject_resolve(kind=IB, name="王五小吃店", uscc=uscc(4, "92"), as_of=as_of)
+    subject_create(kind=IB, name="王五小吃店", uscc=uscc(4, "92"), as_of=as_of)
     # Two same-named organisations an operator already judged distinct.
-    subject_resolve(kind=ORG, name="已核查同名公司", uscc=uscc(5), as_of=as_of)
-    review = subject_resolve(kind=ORG, name="已核查同名公司", uscc=uscc(6), as_of=as_of).review_flag
+    subject_create(kind=ORG, name="已核查同名公司", uscc=uscc(5), as_of=as_of)
+    review = subject_resolve_one(kind=ORG, name="已核查同名公司", uscc=uscc(6), as_of=as_of).review_flag
     subject_review_resolve(review=review, actor=user("op", Role.OPERATOR), note="两家不同的公司")
     confirmed_code_add(uscc="91350100M000100Y42", reason="已核对登记证书原件", actor=None)
 
@@ -180,7 +176,7 @@ def _chunk():
     ]
 
 
-def test_bulk_outcomes_equal_subject_resolve(as_of):
+def test_a_chunk_resolves_as_its_inputs_one_by_one(as_of):
     _registry(as_of)
     one_by_one, bulk, results = _both_paths(_chunk(), as_of=as_of)
     assert bulk["outcomes"] == one_by_one["outcomes"]
@@ -209,7 +205,7 @@ def test_bulk_outcomes_equal_subject_resolve(as_of):
     assert results[0].subject_id == results[1].subject_id
 
 
-def test_bulk_on_an_empty_registry_equals_subject_resolve(as_of):
+def test_on_an_empty_registry_a_chunk_resolves_as_its_inputs_one_by_one(as_of):
     one_by_one, bulk, _results = _both_paths(_chunk(), as_of=as_of)
     assert bulk == one_by_one
 
@@ -219,13 +215,13 @@ def test_a_subject_repeated_in_the_chunk_is_created_once(as_of, monkeypatch):
     encrypt = crypto.encrypt
     monkeypatch.setattr(crypto, "encrypt", lambda text: calls.append(1) or encrypt(text))
     inputs = [SubjectInput(PERSON, "赵六", ric=ric(21))] * 3 + [SubjectInput(ORG, "某公司", uscc=uscc(1))] * 3
-    results = subjects_resolve_bulk(inputs, source="batch:1", as_of=as_of)
+    results = subjects_resolve_bulk(inputs=inputs, source="batch:1", as_of=as_of)
     assert len({r.subject_id for r in results[:3]}) == 1 and len({r.subject_id for r in results[3:]}) == 1
     assert [r.created for r in results] == [True, False, False, True, False, False]
     assert Subject.objects.count() == 2
     assert len(calls) == 1  # one Fernet encryption per new person
     # The ids the bulk path took are taken for good: the one-by-one path goes on after them.
-    later = subject_resolve(kind=ORG, name="后来的公司", uscc=uscc(2), as_of=as_of).subject
+    later = subject_create(kind=ORG, name="后来的公司", uscc=uscc(2), as_of=as_of)
     assert later.pk > max(r.subject_id for r in results)
 
 
@@ -237,7 +233,7 @@ def test_queries_do_not_grow_with_the_chunk(as_of):
 
     def reads(inputs, source):
         with CaptureQueriesContext(connection) as queries:
-            subjects_resolve_bulk(inputs, source=source, as_of=as_of)
+            subjects_resolve_bulk(inputs=inputs, source=source, as_of=as_of)
         sql = [q["sql"].lstrip().upper() for q in queries.captured_queries]
         return sum(s.startswith("SELECT") for s in sql), len(sql)
 
@@ -252,20 +248,22 @@ def test_queries_do_not_grow_with_the_chunk(as_of):
 
 def test_one_audit_entry_per_call_and_the_chain_still_verifies(as_of):
     before = AuditEntry.objects.count()
-    subjects_resolve_bulk(_chunk(), source="batch:1", as_of=as_of)
+    subjects_resolve_bulk(inputs=_chunk(), source="batch:1", as_of=as_of)
     entries = list(AuditEntry.objects.order_by("seq")[before:])
     assert [e.action for e in entries] == ["bulk_resolve"]
     assert entries[0].detail["subjects_created"] == Subject.objects.count()
     assert entries[0].detail["aliases_created"] == SubjectAlias.objects.count()
     assert audit_verify().ok
     # Nothing new: no audit entry.
-    subjects_resolve_bulk([SubjectInput(ORG, "甲市新设科技有限公司", uscc=uscc(11))], source="b", as_of=as_of)
+    subjects_resolve_bulk(
+        inputs=[SubjectInput(ORG, "甲市新设科技有限公司", uscc=uscc(11))], source="b", as_of=as_of
+    )
     assert AuditEntry.objects.count() == before + 1
 
 
 def test_personal_ids_are_encrypted(as_of):
     results = subjects_resolve_bulk(
-        [SubjectInput(PERSON, "张三", ric=RIC.lower()), SubjectInput(PERSON, "张三", ric=LEGACY_RIC)],
+        inputs=[SubjectInput(PERSON, "张三", ric=RIC.lower()), SubjectInput(PERSON, "张三", ric=LEGACY_RIC)],
         source="batch:1",
         as_of=as_of,
     )
@@ -282,7 +280,7 @@ def test_personal_ids_are_encrypted(as_of):
 
 def test_rejected_inputs_write_nothing(as_of):
     results = subjects_resolve_bulk(
-        [SubjectInput(ORG, "坏代码公司", uscc="91350100M000101Y43"), SubjectInput(PERSON, "无号码")],
+        inputs=[SubjectInput(ORG, "坏代码公司", uscc="91350100M000101Y43"), SubjectInput(PERSON, "无号码")],
         source="batch:1",
         as_of=as_of,
     )

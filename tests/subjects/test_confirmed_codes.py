@@ -20,7 +20,7 @@ from tests.subjects.factories import department, uscc, user
 from xinyong.accounts.models import AuditEntry, Department, Role
 from xinyong.accounts.selectors import audit_verify
 from xinyong.subjects.models import ConfirmationSource, ConfirmedCode
-from xinyong.subjects.selectors import uscc_confirmation, uscc_confirmations
+from xinyong.subjects.selectors import uscc_confirmations
 from xinyong.subjects.services import (
     ConfirmedCodeError,
     confirmed_code_add,
@@ -53,7 +53,9 @@ def test_confirm_keeps_who_when_why_and_is_audited(operator):
     assert confirmation.source == ConfirmationSource.OPERATOR and confirmation.reason == "已核对营业执照原件"
     entry = AuditEntry.objects.get(action="create", object_type="subjects.confirmedcode")
     assert entry.detail["uscc"] == code and entry.detail["reason"] == "已核对营业执照原件"
-    assert uscc_confirmation(code) == "operator" and uscc_confirmations().codes == {code: "operator"}
+    assert uscc_confirmations().codes.get(code) == "operator" and uscc_confirmations().codes == {
+        code: "operator"
+    }
 
 
 def test_revoke_keeps_the_history_and_a_new_confirmation_is_a_new_row(operator):
@@ -61,11 +63,11 @@ def test_revoke_keeps_the_history_and_a_new_confirmation_is_a_new_row(operator):
     confirmed_code_add(uscc=code, reason="已核对", actor=operator)
     revoked = confirmed_code_revoke(uscc=code, reason="登记机关答复代码有误", actor=operator, at=AT)
     assert revoked.revoked_at == AT and revoked.revoked_by == operator
-    assert uscc_confirmation(code) is None
+    assert uscc_confirmations().codes.get(code) is None
     assert AuditEntry.objects.filter(action="revoke", detail__reason="登记机关答复代码有误").exists()
     confirmed_code_add(uscc=code, reason="复核后再次确认", actor=operator)
     assert ConfirmedCode.objects.filter(uscc=code).count() == 2
-    assert uscc_confirmation(code) == "operator"
+    assert uscc_confirmations().codes.get(code) == "operator"
     assert audit_verify().ok
 
 
@@ -124,7 +126,7 @@ def test_codes_reported_by_the_registration_authority_join_the_list_once():
     assert (
         row.source == ConfirmationSource.REGISTRATION and row.department == samr and row.origin == "batch:1"
     )
-    assert uscc_confirmation(early(7)) == "registration"
+    assert uscc_confirmations().codes.get(early(7)) == "registration"
 
 
 def test_a_department_code_follows_the_same_rule(operator):
@@ -178,7 +180,7 @@ def test_console_page_operators_list_search_confirm_and_revoke(client, operator)
     refused = client.post(reverse("identifiers_console:confirm"), {"uscc": uscc(12), "reason": "已核对"})
     assert refused.status_code == 400 and "无需确认" in refused.content.decode()
     client.post(reverse("identifiers_console:revoke"), {"uscc": code, "reason": "代码有误"})
-    assert uscc_confirmation(code) is None
+    assert uscc_confirmations().codes.get(code) is None
     html = client.get(page, {"state": "revoked"}).content.decode()
     assert "已撤销" in html and "代码有误" in html
     assert AuditEntry.objects.filter(actor_user=operator, action="revoke").exists()

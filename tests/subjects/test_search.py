@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tests.factories import subject_create
 from tests.subjects.factories import RIC, RIC_MASKED, ric, uscc
 from xinyong.core.codes import SubjectKind
 from xinyong.subjects import search
@@ -16,7 +17,6 @@ from xinyong.subjects.bulk import SubjectInput, subjects_resolve_bulk
 from xinyong.subjects.models import AliasKind, Subject, SubjectNameGram, SubjectNameGramStat
 from xinyong.subjects.names import normalize_name
 from xinyong.subjects.search import name_keys, subject_search, subject_search_index, subject_search_reindex
-from xinyong.subjects.services import subject_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +43,12 @@ def registry(db):
     subjects = {}
     for i, name in enumerate(NAMES):
         kind = IB if name.endswith("便利店") else ORG
-        subjects[name] = subject_resolve(
+        subjects[name] = subject_create(
             kind=kind, name=name, uscc=uscc(100 + i, category="92" if kind == IB else "91")
-        ).subject
+        )
     # Filler sharing the common words, so that the rare bigrams have to do the work.
     for i, trade in enumerate("甲乙丙丁戊己庚辛壬癸"):
-        subject_resolve(kind=ORG, name=f"福州市{trade}{trade}科技有限公司", uscc=uscc(300 + i))
+        subject_create(kind=ORG, name=f"福州市{trade}{trade}科技有限公司", uscc=uscc(300 + i))
     return subjects
 
 
@@ -106,7 +106,7 @@ def test_hits_say_how_they_matched(registry):
 
 def test_former_names_are_searched(registry):
     company = registry["福州市恒宏物流有限公司"]
-    subject_resolve(kind=ORG, name="福州市恒宏快运有限公司", uscc=company.uscc)  # arrives under a new name
+    subject_create(kind=ORG, name="福州市恒宏快运有限公司", uscc=company.uscc)  # arrives under a new name
     hit = subject_search(query="恒宏快运")[0]
     assert hit.subject == company and hit.match == "former_name" and hit.matched == "福州市恒宏快运有限公司"
 
@@ -128,12 +128,12 @@ def test_uscc_is_exact(registry):
 
 
 def test_legacy_codes_are_exact(db):
-    subject = subject_resolve(
+    subject = subject_create(
         kind=ORG,
         name="某某机械制造有限公司",
         uscc=uscc(7),
         legacy_codes={AliasKind.REG_NO: "350100400012345", AliasKind.ORG_CODE: "D2143569-X"},
-    ).subject
+    )
     for query in ("350100400012345", "D2143569-X", "d2143569x"):
         hits = subject_search(query=query)
         assert [(h.subject, h.match) for h in hits] == [(subject, "code")], query
@@ -141,7 +141,7 @@ def test_legacy_codes_are_exact(db):
 
 
 def test_id_numbers_only_complete_and_through_the_keyed_hash(db):
-    person = subject_resolve(kind=PERSON, name="张三", ric=RIC).subject
+    person = subject_create(kind=PERSON, name="张三", ric=RIC)
     hits = subject_search(query=RIC.lower())
     assert [(h.subject, h.match, h.matched) for h in hits] == [(person, "ric", RIC_MASKED)]
     for partial in (RIC[:17], RIC[:10], RIC[6:], RIC_MASKED, "110105"):
@@ -153,7 +153,7 @@ def test_id_numbers_only_complete_and_through_the_keyed_hash(db):
 
 def test_a_legacy_15_digit_id_is_upgraded_and_found(db):
     fifteen = "110105491231002"
-    person = subject_resolve(kind=PERSON, name="李四", ric=fifteen).subject
+    person = subject_create(kind=PERSON, name="李四", ric=fifteen)
     assert [h.subject for h in subject_search(query=fifteen)] == [person]
 
 
@@ -178,7 +178,7 @@ def _index_state():
 
 def test_bulk_resolution_indexes_new_and_renamed_subjects(db, as_of):
     subjects_resolve_bulk(
-        [
+        inputs=[
             SubjectInput(ORG, "厦门市鹭岛远航船务有限公司", uscc=uscc(41)),
             SubjectInput(IB, "示范县西河镇张记小吃店", uscc=uscc(42, category="92")),
             SubjectInput(PERSON, "钱七", ric=ric(43)),
@@ -190,7 +190,7 @@ def test_bulk_resolution_indexes_new_and_renamed_subjects(db, as_of):
     assert top("张记小吃", 1) == ["示范县西河镇张记小吃店"]
     assert subject_search(query="钱七") == []
     subjects_resolve_bulk(
-        [SubjectInput(ORG, "厦门鹭岛海运有限公司", uscc=uscc(41))], source="batch:2", as_of=as_of
+        inputs=[SubjectInput(ORG, "厦门鹭岛海运有限公司", uscc=uscc(41))], source="batch:2", as_of=as_of
     )
     hit = subject_search(query="鹭岛海运")[0]
     assert hit.subject.name == "厦门市鹭岛远航船务有限公司" and hit.match == "former_name"

@@ -23,10 +23,10 @@ from xinyong.collection.models import Batch, BatchChannel, BatchStatus, IssueKin
 from xinyong.collection.row_warnings import row_warnings_build, warning_entry
 from xinyong.collection.selectors import uscc_confirmations_for
 from xinyong.collection.validation import RowIssue, row_validate
-from xinyong.records.bulk import records_bulk_ingest
+from xinyong.records.loading.ingest import records_bulk_ingest
 from xinyong.records.models import Channel, CreditRecord
 from xinyong.records.normalize import normalize_document_number
-from xinyong.records.services import RecordError
+from xinyong.records.rules import RecordError
 from xinyong.subjects.bulk import SubjectPreparer, subjects_resolve_bulk
 from xinyong.subjects.services import confirmed_codes_record_registered
 
@@ -88,7 +88,7 @@ def record_submit_form(
     warnings = list(result.warnings)
     with transaction.atomic():
         resolved = subjects_resolve_bulk(
-            [result.subject],
+            inputs=[result.subject],
             source="form",
             as_of=as_of,
             actor=actor,

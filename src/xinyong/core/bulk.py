@@ -1,4 +1,4 @@
-"""SQL helpers of the bulk loaders (subjects.bulk, records.bulk): set-based reads and writes.
+"""SQL helpers of the bulk loaders (subjects.bulk, records.loading): set-based reads and writes.
 
 - ``lookup_rows``: the rows matching a list of keys, one index probe per key, in one statement;
 - ``reserve_ids``: a block of fresh primary keys, so that rows can reference each other before they are

@@ -103,7 +103,7 @@ class EffectiveStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in EffectiveStatus.values:
             return queryset
-        return queryset.filter(records_with_effective_status(self.value(), as_of=timezone.localdate()))
+        return queryset.filter(records_with_effective_status(status=self.value(), as_of=timezone.localdate()))
 
 
 @admin.register(CreditRecord)
@@ -178,10 +178,10 @@ class CreditRecordAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
 
     @admin.display(description="当前状态", ordering="status")
     def effective_status(self, obj: CreditRecord) -> str:
-        return EffectiveStatus(record_effective_status(obj, as_of=timezone.localdate())).label
+        return EffectiveStatus(record_effective_status(version=obj, as_of=timezone.localdate())).label
 
     def get_queryset(self, request):
-        return records_visible_to(request.user).select_related(
+        return records_visible_to(principal=request.user).select_related(
             "item", "item_version", "department", "subject", "current_version"
         )
 

@@ -185,7 +185,7 @@ def _record_out(record: CreditRecord, *, as_of: dt.date) -> dict:
         "severity": record.severity,
         "polarity": record.polarity,
         "status": record.status,
-        "effective_status": record_effective_status(record, as_of=as_of),
+        "effective_status": record_effective_status(version=record, as_of=as_of),
         "publish_from": record.publish_from,
         "publish_until": record.publish_until,
         "publishable": record.publishable,
@@ -200,7 +200,7 @@ def _record_out(record: CreditRecord, *, as_of: dt.date) -> dict:
 
 
 def _visible(client):
-    return records_visible_to(client).select_related(
+    return records_visible_to(principal=client).select_related(
         "item", "item_version", "department", "subject", "current_version"
     )
 
@@ -246,7 +246,7 @@ def list_records(
     start = (page - 1) * page_size
     rows = list(records[start : start + page_size])
     stated = request_purpose(request)
-    if any(not record_is_public(r) for r in rows):
+    if any(not record_is_public(record=r) for r in rows):
         if not stated:
             return error(400, *PURPOSE_REQUIRED)
         records_audit_view(actor=request.auth, records=rows, purpose=stated, via="api", request=request)
@@ -329,7 +329,7 @@ def record_changes(request, changed_since: str | None = None, limit: int = 100, 
     version_after, change_after = after
     settle = getattr(settings, "XINYONG_CHANGE_FEED_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
     horizon = timezone.now() - dt.timedelta(seconds=settle)
-    visible = visibility_q(request.auth, prefix="record__")
+    visible = visibility_q(principal=request.auth, prefix="record__")
     if visible is None:
         return {"next_cursor": encode_cursor(*after), "has_more": False, "changes": []}
     related = ("record", "record__item", "record__department")
@@ -359,7 +359,7 @@ def record_changes(request, changed_since: str | None = None, limit: int = 100, 
     if j:
         change_after = changes[j - 1].pk
     records = [row.record for row in merged]
-    if any(not record_is_public(r) for r in records):
+    if any(not record_is_public(record=r) for r in records):
         stated = request_purpose(request)
         if not stated:
             return error(400, *PURPOSE_REQUIRED)
@@ -386,7 +386,7 @@ def get_record(request, record_id: int, purpose: str | None = None):
     record = _visible(request.auth).filter(pk=record_id).first()
     if record is None:
         return error(404, "record_not_found", "未找到该信用记录，或本接口客户端无权查看")
-    if not record_is_public(record):
+    if not record_is_public(record=record):
         stated = request_purpose(request)
         if not stated:
             return error(400, *PURPOSE_REQUIRED)
@@ -405,7 +405,7 @@ def get_record(request, record_id: int, purpose: str | None = None):
             "content_hash": v.content_hash,
             "item_version": v.item_version.number,
         }
-        for v in record_versions_visible_to(request.auth, record)
+        for v in record_versions_visible_to(principal=request.auth, record=record)
     ]
     return {
         **_record_out(record, as_of=as_of),

@@ -18,7 +18,7 @@ def normalize_document_number(value: str | None) -> str:
 
     ``京市监罚〔2024〕12号``, ``京市监罚[2024]12号``, ``京市监罚（２０２４）１２号`` and the same text with a
     bidi mark, soft hyphen or zero-width space inside (``core.invisible``) are one document. The one
-    function for every path that stores or finds a record: the bulk loader, ``record_ingest``, forms,
+    function for every path that stores or finds a record: the bulk loader (also for form entries), API filters,
     searches. See docs/collection-dedupe.md.
     """
     text = value or ""

@@ -35,5 +35,5 @@ def subjects_visible_to(principal) -> QuerySet[Subject]:
     subjects = Subject.objects.all()
     if not isinstance(principal, ApiClient) and is_platform_wide(principal):
         return subjects
-    visible_records = records_visible_to(principal).filter(subject_id=OuterRef("pk"))
+    visible_records = records_visible_to(principal=principal).filter(subject_id=OuterRef("pk"))
     return subjects.filter(~Q(kind=SubjectKind.NATURAL_PERSON) | Exists(visible_records))

@@ -71,7 +71,7 @@ def records_public(*, as_of: dt.date) -> QuerySet[CreditRecord]:
     return CreditRecord.objects.filter(public_q(as_of=as_of))
 
 
-def record_is_published(record: CreditRecord, *, as_of: dt.date) -> bool:
+def record_is_published(*, record: CreditRecord, as_of: dt.date) -> bool:
     """Whether ``record`` belongs to ``records_public(as_of=as_of)`` (same rule, without a query)."""
     return (
         record.disclosure_scope == DisclosureScope.PUBLIC
@@ -82,7 +82,7 @@ def record_is_published(record: CreditRecord, *, as_of: dt.date) -> bool:
     )
 
 
-def visibility_q(principal, *, as_of: dt.date | None = None, prefix: str = "") -> Q | None:
+def visibility_q(*, principal, as_of: dt.date | None = None, prefix: str = "") -> Q | None:
     """Filter of the records ``principal`` may read; None when it may read none (revoked API client).
 
     ``prefix`` (e.g. ``"record__"``) applies it to versions or other rows that point at records.
@@ -100,9 +100,9 @@ def visibility_q(principal, *, as_of: dt.date | None = None, prefix: str = "") -
     return public_q(as_of=as_of if as_of is not None else timezone.localdate(), prefix=prefix)
 
 
-def records_visible_to(principal, *, as_of: dt.date | None = None) -> QuerySet[CreditRecord]:
+def records_visible_to(*, principal, as_of: dt.date | None = None) -> QuerySet[CreditRecord]:
     """Records a user or API client may read (see the module docstring for the rules)."""
-    visible = visibility_q(principal, as_of=as_of)
+    visible = visibility_q(principal=principal, as_of=as_of)
     if visible is None:
         return CreditRecord.objects.none()
     if isinstance(principal, ApiClient) or is_platform_wide(principal) or _is_government_principal(principal):
@@ -111,7 +111,7 @@ def records_visible_to(principal, *, as_of: dt.date | None = None) -> QuerySet[C
     return records_public(as_of=as_of if as_of is not None else timezone.localdate())
 
 
-def record_is_public(record: CreditRecord) -> bool:
+def record_is_public(*, record: CreditRecord) -> bool:
     """True when the record's item version is published (公开); reads of anything else are audited."""
     return record.disclosure_scope == DisclosureScope.PUBLIC
 
@@ -124,7 +124,7 @@ def can_read_old_versions(principal, record: CreditRecord) -> bool:
     return own is None or record.department_id in own
 
 
-def record_versions_visible_to(principal, record: CreditRecord) -> QuerySet[CreditRecordVersion]:
+def record_versions_visible_to(*, principal, record: CreditRecord) -> QuerySet[CreditRecordVersion]:
     """All versions for permitted principals, otherwise only the current one."""
     versions = record.versions.select_related("item_version", "uploader", "api_client").order_by("-number")
     if can_read_old_versions(principal, record):
@@ -132,7 +132,7 @@ def record_versions_visible_to(principal, record: CreditRecord) -> QuerySet[Cred
     return versions.filter(pk=record.current_version_id)
 
 
-def record_effective_status(version: CreditRecordVersion | CreditRecord, *, as_of: dt.date) -> str:
+def record_effective_status(*, version: CreditRecordVersion | CreditRecord, as_of: dt.date) -> str:
     """The stored status, or ``expired`` when an effective record's publication window ended before ``as_of``.
 
     Consistent with ``records_public``: a public-scope, publishable record is in the public set exactly
@@ -145,7 +145,7 @@ def record_effective_status(version: CreditRecordVersion | CreditRecord, *, as_o
     return EffectiveStatus.EFFECTIVE
 
 
-def records_with_effective_status(status: str, *, as_of: dt.date) -> Q:
+def records_with_effective_status(*, status: str, as_of: dt.date) -> Q:
     """Filter for records whose ``record_effective_status`` on ``as_of`` is ``status`` (set-based)."""
     window_ended = Q(publish_until__isnull=False, publish_until__lt=as_of)
     if status == EffectiveStatus.EXPIRED:
@@ -155,7 +155,7 @@ def records_with_effective_status(status: str, *, as_of: dt.date) -> Q:
     return Q(status=status)
 
 
-def record_withdrawal_late(record: CreditRecord) -> bool | None:
+def record_withdrawal_late(*, record: CreditRecord) -> bool | None:
     """Whether a revoked or withdrawn record was taken down after its 3-working-day deadline (None: n/a)."""
     if record.withdrawal_due is None or record.withdrawn_at is None:
         return None
@@ -167,7 +167,7 @@ def records_withdrawn_late() -> Q:
     return Q(withdrawal_due__isnull=False, withdrawn_at__date__gt=F("withdrawal_due"))
 
 
-def protected_field_codes(item_version: CatalogItemVersion) -> set[str]:
+def protected_field_codes(*, item_version: CatalogItemVersion) -> set[str]:
     """Codes of the item version's fields that hold personal ID numbers."""
     codes = set()
     for spec in item_version.fields or []:
@@ -175,24 +175,3 @@ def protected_field_codes(item_version: CatalogItemVersion) -> set[str]:
             codes.add(spec.get("code"))
     codes.discard(None)
     return codes
-
-
-def window_basis_display(rule: str) -> str:
-    """``window_rule`` as people read it: "ndrc-36 v1 一般" → "国家发展改革委令第36号《信用修复管理办法》 一般"."""
-    code, _, rest = (rule or "").partition(" v")
-    version, _, tail = rest.partition(" ")
-    if not code or not version.isdigit():
-        return rule or ""
-    key = (code, int(version))
-    if key not in _CITATIONS:
-        # Rule set versions are immutable: a key seen once never changes; an unknown key reloads (new version).
-        from xinyong.catalog.models import RuleSet
-
-        for row in RuleSet.objects.only("code", "version", "legal_basis", "name"):
-            _CITATIONS[(row.code, row.version)] = row.legal_basis or row.name
-        _CITATIONS.setdefault(key, "")  # not a rule set: remembered, so it is not looked up on every row
-    citation = _CITATIONS[key]
-    return f"{citation} {tail}".strip() if citation else rule
-
-
-_CITATIONS: dict[tuple[str, int], str] = {}  # "" for codes that name no rule set

@@ -75,6 +75,7 @@ from typing import Any
 
 from django.conf import settings
 
+from xinyong.catalog.models import RuleSet
 from xinyong.catalog.spec import APPLIES_TO_DECISIONS, APPLIES_TO_PUBLISHED, normalize_value, split_values
 from xinyong.core.codes import SeverityTier
 from xinyong.core.dates import DateParseError, parse_date_value
@@ -281,8 +282,6 @@ class WindowCalculator:
     @classmethod
     def load(cls) -> WindowCalculator:
         """A calculator over the stored rule sets (latest version of each)."""
-        from xinyong.catalog.models import RuleSet
-
         return cls(RuleSet.objects.all())
 
     # -- look-ups ----------------------------------------------------------------------------------

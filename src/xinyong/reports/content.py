@@ -7,7 +7,7 @@ without code changes.
 
 Which records (the one rule per version, never re-implemented here):
 
-- 公开版: ``records_visible_to(None, as_of=...)`` — THE public set (``records.selectors.records_public``);
+- 公开版: ``records_visible_to(principal=None, as_of=...)`` — THE public set (``records.selectors.records_public``);
 - 授权版: every record of the subject whose disclosure scope is 公开, 政务共享 or 授权查询 and whose effective
   status on ``as_of`` is 有效 (not revoked, withdrawn or past its window). 不公开 records never appear.
 
@@ -161,11 +161,11 @@ def platform_name() -> str:
 def report_records(*, subject: Subject, kind: str, as_of: dt.date) -> QuerySet[CreditRecord]:
     """The records a report of ``kind`` about ``subject`` shows on ``as_of`` (see the module docstring)."""
     if kind == ReportKind.PUBLIC:
-        records = records_visible_to(None, as_of=as_of).filter(subject=subject)
+        records = records_visible_to(principal=None, as_of=as_of).filter(subject=subject)
     else:
         records = CreditRecord.objects.filter(
             Q(subject=subject, disclosure_scope__in=AUTHORISED_SCOPES)
-            & records_with_effective_status(EffectiveStatus.EFFECTIVE, as_of=as_of)
+            & records_with_effective_status(status=EffectiveStatus.EFFECTIVE, as_of=as_of)
         )
     return records.select_related("item", "item_version", "department", "current_version").order_by(
         "-decision_date", "-id"

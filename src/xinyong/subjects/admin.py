@@ -134,8 +134,8 @@ class SubjectAdmin(PostedSearchMixin, AuditedModelAdmin):
         term = (search_term or "").strip()
         if not term:
             return queryset, False
-        results = queryset.filter(subject_search_filter(term)).distinct()
-        if ric_lookup_hash(term) is not None:
+        results = queryset.filter(subject_search_filter(term=term)).distinct()
+        if ric_lookup_hash(value=term) is not None:
             # Looking a person up by ID number is a query of personal data; the number itself is not logged.
             audit_log(
                 actor=request.user,
@@ -275,7 +275,7 @@ class ConfirmedCodeAddForm(forms.ModelForm):
 
     def clean_uscc(self) -> str:
         try:
-            code = confirmed_code_check(self.cleaned_data["uscc"])
+            code = confirmed_code_check(uscc=self.cleaned_data["uscc"])
         except ConfirmedCodeError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
         if confirmed_code_active(uscc=code):

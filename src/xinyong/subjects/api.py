@@ -122,7 +122,7 @@ def find_subjects(
     if ric and ric.strip():
         if not stated:
             return error(400, *PURPOSE_REQUIRED)
-        digest = ric_lookup_hash(ric)
+        digest = ric_lookup_hash(value=ric)
         if digest is None:
             return error(400, "ric_invalid", "身份证号码格式或校验码不正确，请核对后重新查询")
         subjects = subjects.filter(ric_hmac=digest)

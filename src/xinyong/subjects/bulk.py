@@ -1,9 +1,9 @@
-"""Set-based subject resolution for bulk loading (归集批量入库).
+"""Set-based subject resolution (归集批量入库): the only path that finds or registers the subject of a record.
 
-``subjects_resolve_bulk`` applies the rules of ``subjects.services.subject_resolve`` to a whole chunk of
-inputs and gives, input by input, the outcome the one-by-one service would give for the same inputs in the
-same order: the same subject (created once, also when it appears several times in the chunk), the same
-aliases (former names, legacy codes), the same warnings and review flags.
+``subjects_resolve_bulk`` resolves a chunk of inputs — a file's chunk, an API request or one form entry — and
+gives, input by input, the outcome of the inputs resolved one after the other in order: the same subject
+(created once, also when it appears several times in the chunk), aliases (former names, legacy codes, see
+``subjects.rules``), warnings and review flags (docs/identifiers.md).
 
 How: identifiers are checked once per distinct value (a valid USCC through a direct computation of
 check_uscc's result, see ``_clean_uscc``) and names normalised once per distinct name, by a
@@ -54,15 +54,15 @@ from xinyong.core.masking import mask_ric
 from xinyong.subjects import crypto
 from xinyong.subjects.models import AliasKind, ReviewStatus, Subject, SubjectAlias, SubjectReview
 from xinyong.subjects.names import normalize_name
+from xinyong.subjects.rules import legacy_codes_normalize, organisation_category
 from xinyong.subjects.search import subject_search_index
 from xinyong.subjects.selectors import uscc_confirmations
-from xinyong.subjects.services import _normalize_legacy_codes, _organisation_category
 
 KINDS = frozenset(SubjectKind.values)
 PERSON = SubjectKind.NATURAL_PERSON
 IB = SubjectKind.INDIVIDUAL_BUSINESS
 CONFLICT = "subject_code_conflict"
-# subject_resolve looks at the first five same-named subjects (ordered by id).
+# An input is checked against the first five same-named subjects (ordered by id).
 MAX_CONFLICTS = 5
 _SUBJECT_COLUMNS = ("id", "kind", "name", "name_normalized", "uscc", "ric_masked")
 
@@ -299,7 +299,7 @@ def _bounded(cache: dict) -> dict:
 
 
 class SubjectPreparer:
-    """The checks of subject_resolve that need no database, each distinct value checked once per preparer.
+    """The checks of an input that need no database, each distinct value checked once per preparer.
 
     Built once per batch (its caches span the chunks); ``prepare`` is a pure function of the input and may
     run in another process than the resolution.
@@ -329,7 +329,11 @@ class SubjectPreparer:
             name_normalized = _bounded(self._names)[name] = normalize_name(name)
         warnings: list[IdIssue] = []
         legacy = item.legacy_codes
-        codes = (_normalize_legacy_codes(dict(legacy), warnings) or _NO_CODES) if legacy else _NO_CODES
+        codes = (
+            (legacy_codes_normalize(legacy_codes=legacy, warnings=warnings) or _NO_CODES)
+            if legacy
+            else _NO_CODES
+        )
 
         if kind == PERSON:
             if item.uscc and normalize_code_input(item.uscc):
@@ -401,7 +405,7 @@ class SubjectPreparer:
         result = _clean_uscc(uscc, kind) or check_uscc(uscc, subject_kind=kind, confirmed=self.confirmed)
         if not result.ok or result.is_no_code:
             return result, None
-        category = _organisation_category(result, kind)
+        category = organisation_category(result=result, kind=kind)
         warnings = tuple(result.warnings) if result.warnings else ()
         return result, (warnings, "uscc", result.normalized, category or _NO_CODES)
 
@@ -486,7 +490,7 @@ def _load(registry: _Registry, prepared: list[PreparedSubject]) -> None:
             sql_type="bigint",
         ):
             found[row[0]] = row
-    # Of two flags on one pair (one each way), subject_resolve goes by the newest; ids grow with time.
+    # Of two flags on one pair (one each way), the newest counts; ids grow with time.
     for _id, subject_id, other_id, status in sorted(found.values()):
         if subject_id in registry.by_id and other_id in registry.by_id:
             registry.reviews[frozenset((registry.by_id[subject_id], registry.by_id[other_id]))] = status
@@ -495,7 +499,7 @@ def _load(registry: _Registry, prepared: list[PreparedSubject]) -> None:
 def _resolve_one(
     registry: _Registry, p: PreparedSubject, outcome: SubjectOutcome, *, source: str
 ) -> _Subject:
-    """subject_resolve for one input, against the in-memory registry."""
+    """One input resolved against the in-memory registry (what the inputs before it created included)."""
     warnings = outcome.warnings
     created = False
     subject: _Subject | None
@@ -742,14 +746,14 @@ def _resolve(prepared: list[PreparedSubject], *, source: str, actor) -> list[Sub
 
 
 def subjects_resolve_bulk(
-    inputs: Sequence[SubjectInput | PreparedSubject],
     *,
+    inputs: Sequence[SubjectInput | PreparedSubject],
     source: str,
     as_of: dt.date | None,
     actor=None,
     preparer: SubjectPreparer | None = None,
 ) -> list[SubjectOutcome]:
-    """Resolve the subjects of a chunk of rows set-based, with the outcomes of subject_resolve; one audit entry.
+    """Resolve the subjects of a chunk of rows set-based, each as if resolved after the ones before; one audit entry.
 
     An input is a ``SubjectInput`` or already prepared (``SubjectPreparer.prepare``, same ``as_of``);
     ``preparer`` lends its caches to the inputs that are not.

@@ -26,8 +26,8 @@ each bounded whatever the size of the registry:
    of the name), so that a missing or extra suffix or region, or a wrong character, costs little.
 
 Both tables are plain B-tree indexed integers, so the same code runs on SQLite and PostgreSQL.
-``subject_search_index(subject_ids=...)`` keeps the index current, set-based: ``subject_resolve``, the bulk
-resolver and the admin call it for new and renamed subjects; ``xinyong subjects reindex`` rebuilds it whole.
+``subject_search_index(subject_ids=...)`` keeps the index current, set-based: the subject resolver
+(``subjects.bulk``) and the admin call it for new and renamed subjects; ``xinyong subjects reindex`` rebuilds it whole.
 """
 
 from __future__ import annotations
@@ -441,7 +441,7 @@ def _identifier_hits(code: str) -> list[SubjectHit]:
         for subject in Subject.objects.filter(uscc=code):
             hits[subject.pk] = SubjectHit(subject, 100.0, "uscc", code)
     if _RIC_SHAPE.fullmatch(code):
-        digest = ric_lookup_hash(code)
+        digest = ric_lookup_hash(value=code)
         if digest is not None:
             for subject in Subject.objects.filter(ric_hmac=digest):
                 hits.setdefault(subject.pk, SubjectHit(subject, 100.0, "ric", mask_ric(code)))

@@ -1,4 +1,4 @@
-"""Reads on the subject registry: exact lookups by code, 身份证 number (via HMAC), name and alias."""
+"""Reads on the subject registry: lookups by 身份证 number (via HMAC), name and alias; confirmed codes."""
 
 from __future__ import annotations
 
@@ -11,24 +11,10 @@ from xinyong.subjects.models import AliasKind, ConfirmedCode, Subject
 from xinyong.subjects.names import normalize_name
 
 
-def ric_lookup_hash(value: str) -> str | None:
+def ric_lookup_hash(*, value: str) -> str | None:
     """The HMAC to look a 身份证 number up by, or None when the text is not a valid number."""
     result = check_ric(value)
     return crypto.ric_hmac(result.normalized) if result.ok else None
-
-
-def subject_get_by_ric(*, ric: str) -> Subject | None:
-    """The natural person with this 身份证 number (15 or 18 digits, any width or case), if registered."""
-    digest = ric_lookup_hash(ric)
-    if digest is None:
-        return None
-    return Subject.objects.filter(ric_hmac=digest).first()
-
-
-def subject_get_by_uscc(*, uscc: str) -> Subject | None:
-    """The subject registered under this USCC, if any."""
-    code = normalize_code_input(uscc)
-    return Subject.objects.filter(uscc=code).first() if code else None
 
 
 def subjects_by_name(*, name: str) -> QuerySet[Subject]:
@@ -46,12 +32,12 @@ def subjects_by_name(*, name: str) -> QuerySet[Subject]:
     )
 
 
-def subject_search_filter(term: str) -> Q:
+def subject_search_filter(*, term: str) -> Q:
     """Console search: exact 身份证 number (via HMAC), USCC, legacy code, or a name fragment."""
     term = (term or "").strip()
     code = normalize_code_input(term)
     condition = Q(pk__in=[])
-    digest = ric_lookup_hash(term) if code[:17].isdigit() and len(code) in (15, 18) else None
+    digest = ric_lookup_hash(value=term) if code[:17].isdigit() and len(code) in (15, 18) else None
     if digest is not None:
         condition |= Q(ric_hmac=digest)
     if code:
@@ -79,16 +65,6 @@ def uscc_confirmations(*, registration_authority: bool = False) -> UsccConfirmat
     """
     codes = dict(ConfirmedCode.objects.filter(revoked_at__isnull=True).values_list("uscc", "source"))
     return UsccConfirmations(codes=codes, registration_authority=registration_authority)
-
-
-def uscc_confirmation(code: str) -> str | None:
-    """How a normalised code is confirmed now ("operator" / "registration"), or None: one query per call,
-    for single checks (``check_uscc(…, confirmed=uscc_confirmation)``); batches use ``uscc_confirmations``."""
-    return (
-        ConfirmedCode.objects.filter(uscc=code, revoked_at__isnull=True)
-        .values_list("source", flat=True)
-        .first()
-    )
 
 
 def confirmed_code_active(*, uscc: str) -> ConfirmedCode | None:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from xinyong.collection.readers import SourceRow
 from xinyong.collection.row_warnings import WarningEntry
 from xinyong.collection.source import rows_restore_quotes
-from xinyong.records.bulk import PreparedRecord
+from xinyong.records.loading.prepare import PreparedRecord
 from xinyong.subjects.bulk import PreparedSubject
 
 

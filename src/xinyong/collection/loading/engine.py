@@ -30,9 +30,10 @@ from xinyong.collection.row_warnings import WarningEntry, row_warnings_build, wa
 from xinyong.collection.selectors import uscc_confirmations_for
 from xinyong.collection.source import batch_restores_quotes
 from xinyong.collection.validation import RowValidator
-from xinyong.records.bulk import PreparedRecord, RecordPreparer, records_bulk_ingest
+from xinyong.records.loading.ingest import records_bulk_ingest
+from xinyong.records.loading.prepare import PreparedRecord, RecordPreparer
 from xinyong.records.models import Channel
-from xinyong.records.services import RecordError
+from xinyong.records.rules import RecordError
 from xinyong.subjects.bulk import SubjectPreparer, subjects_resolve_bulk
 from xinyong.subjects.services import confirmed_codes_record_registered
 
@@ -129,7 +130,7 @@ class BatchLoader:
             try:
                 record: Any = prepare_record(result.record)
             except RecordError as exc:
-                record = exc  # reported after the subject is resolved, as record_ingest would fail
+                record = exc  # reported after the subject is resolved, as the loader would refuse it
             warnings = (
                 tuple(warning_entry(issue=w, personal_fields=self.personal_fields) for w in result.warnings)
                 if result.warnings
@@ -220,7 +221,7 @@ class BatchLoader:
         """Resolve the rows' subjects: rows to ingest, the subjects' kinds, and rows whose record failed to
         prepare; rows without a subject are rejected and warnings counted in ``outcome``."""
         resolved = subjects_resolve_bulk(
-            [subject for _n, _v, _w, subject, _r in valid],
+            inputs=[subject for _n, _v, _w, subject, _r in valid],
             source=self.source,
             as_of=self.batch.as_of,
             actor=batch_actor(batch=self.batch),

@@ -91,7 +91,7 @@ class IdentityChecks(ValidatorBase):
             warnings = result.warnings
             if is_subject and result.is_no_code:
                 reg_no_field = self.core.get("subject_reg_no")
-                # The reminder is noise when the 工商注册号 it asks for is there (as in subject_resolve).
+                # The reminder is noise when the 工商注册号 it asks for is there (as the subject loader does).
                 if reg_no_field and not is_blank(row.fields.get(reg_no_field) or self._raw.get(reg_no_field)):
                     warnings = [w for w in warnings if w.code != "uscc_no_code"]
             if warnings:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xinyong.core.identifiers import MESSAGES as ID_MESSAGES
-from xinyong.records.bulk import RecordInput
+from xinyong.records.loading.prepare import RecordInput
 from xinyong.subjects.bulk import SubjectInput
 
 __all__ = ["ROW_ISSUE_MESSAGES", "WARNING_CODES", "RowIssue", "RowResult"]

@@ -8,7 +8,7 @@ from typing import Any
 from xinyong.catalog.spec import CORE_FIELD_ROLES, FieldType
 from xinyong.collection.validation.base import MEMO_LIMIT, RowState, ValidatorBase
 from xinyong.core.identifiers import USCC_NO_CODE
-from xinyong.records.bulk import RecordInput
+from xinyong.records.loading.prepare import RecordInput
 
 __all__ = ["RecordChecks"]
 

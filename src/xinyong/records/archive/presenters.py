@@ -247,7 +247,7 @@ def archive_record_present(
     readable = can_read_old_versions(principal, record)
     all_versions = sorted(record.versions.all(), key=lambda v: -v.number)
     shown = all_versions if readable else [v for v in all_versions if v.pk == record.current_version_id]
-    effective = record_effective_status(record, as_of=as_of)
+    effective = record_effective_status(version=record, as_of=as_of)
     category = record.item.category
     return ArchiveRecord(
         id=record.pk,
@@ -327,7 +327,7 @@ def archive_csv(*, subject: Subject, records: list[CreditRecord], as_of: dt.date
     writer.writerow(["主体名称", subject.name, "主体代码", subject.display_code, "状态基准日", as_of])
     writer.writerow([label for _, label in EXPORT_COLUMNS])
     for record in records:
-        effective = record_effective_status(record, as_of=as_of)
+        effective = record_effective_status(version=record, as_of=as_of)
         row = {
             "category": choice_label(CatalogCategory, record.item.category),
             "item": record.item.name,

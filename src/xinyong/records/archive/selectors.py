@@ -140,7 +140,7 @@ def _category_order() -> Case:
 def archive_records(*, principal, subject: Subject) -> QuerySet[CreditRecord]:
     """Every record of the subject the principal may read, grouped by catalog category, newest first."""
     return (
-        records_visible_to(principal)
+        records_visible_to(principal=principal)
         .filter(subject=subject)
         .annotate(category_order=_category_order())
         .order_by("category_order", "-decision_date", "-id")
@@ -152,8 +152,12 @@ def archive_counts(*, records: QuerySet[CreditRecord], as_of: dt.date) -> Archiv
     totals = records.order_by().aggregate(
         records=Count("pk"),
         departments=Count("department", distinct=True),
-        effective=Count("pk", filter=records_with_effective_status(EffectiveStatus.EFFECTIVE, as_of=as_of)),
-        expired=Count("pk", filter=records_with_effective_status(EffectiveStatus.EXPIRED, as_of=as_of)),
+        effective=Count(
+            "pk", filter=records_with_effective_status(status=EffectiveStatus.EFFECTIVE, as_of=as_of)
+        ),
+        expired=Count(
+            "pk", filter=records_with_effective_status(status=EffectiveStatus.EXPIRED, as_of=as_of)
+        ),
         revoked=Count("pk", filter=Q(status=RecordStatus.REVOKED)),
         withdrawn=Count("pk", filter=Q(status=RecordStatus.WITHDRAWN)),
         public=Count("pk", filter=Q(disclosure_scope=DisclosureScope.PUBLIC)),

@@ -142,7 +142,7 @@ def archive_subject_search(*, principal, query: str, limit: int = SEARCH_LIMIT) 
     if not query:
         return []
     code = normalize_code_input(query)
-    digest = ric_lookup_hash(query) if code[:17].isdigit() and len(code) in (15, 18) else None
+    digest = ric_lookup_hash(value=query) if code[:17].isdigit() and len(code) in (15, 18) else None
     candidates = archive_subject_candidates(principal=principal, query=query, ric_digest=digest, limit=limit)
     found = [subject_found(subject=subject) for subject in candidates]
     if digest is not None:
@@ -214,7 +214,7 @@ def archive_view(
     )
     # The public set as of the date, from the one selector that decides it.
     public_ids = set(
-        records_visible_to(None, as_of=as_of).filter(pk__in=page_ids).values_list("pk", flat=True)
+        records_visible_to(principal=None, as_of=as_of).filter(pk__in=page_ids).values_list("pk", flat=True)
     )
     archived = [
         archive_record_present(record=r, principal=principal, as_of=as_of, public_ids=public_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from xinyong.records.selectors import window_basis_display
+from xinyong.records.presenters import window_basis_display
 
 register = template.Library()
 
@@ -12,4 +12,4 @@ register = template.Library()
 @register.filter
 def window_basis(rule: str) -> str:
     """A record's window basis with the rule set's legal citation instead of its code (ndrc-36 v1 → 令第36号)."""
-    return window_basis_display(rule)
+    return window_basis_display(rule=rule)
