@@ -18,9 +18,9 @@ from xinyong.catalog.models import DisclosureScope
 from xinyong.core.identifiers import check_ric
 from xinyong.demo.services import demo_build
 from xinyong.records.models import Channel, CreditRecord
-from xinyong.records.permissions import subjects_visible_to
 from xinyong.subjects import crypto
 from xinyong.subjects.models import Subject
+from xinyong.subjects.permissions import subjects_visible_to
 
 pytestmark = pytest.mark.django_db
 

@@ -5,3 +5,11 @@ class RecordsConfig(AppConfig):
     name = "xinyong.records"
     label = "records"
     verbose_name = "信用记录"
+
+    def ready(self) -> None:
+        # Natural persons are visible through the records a principal may read; subjects sit below records,
+        # so the rule is installed into subjects here. Imported in ready(): models are loaded only now.
+        from xinyong.records.permissions import persons_visible
+        from xinyong.subjects.permissions import person_visibility_register
+
+        person_visibility_register(rule=persons_visible)

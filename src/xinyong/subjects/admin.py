@@ -21,7 +21,6 @@ from xinyong.accounts.permissions import is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import SubjectKind
 from xinyong.core.masking import mask_ric
-from xinyong.records.permissions import subjects_visible_to
 from xinyong.subjects.admin_search import PostedSearchMixin
 from xinyong.subjects.models import (
     ConfirmedCode,
@@ -32,6 +31,7 @@ from xinyong.subjects.models import (
     SubjectReview,
 )
 from xinyong.subjects.names import normalize_name
+from xinyong.subjects.permissions import subjects_visible_to
 from xinyong.subjects.search import subject_search_index
 from xinyong.subjects.selectors import (
     confirmed_code_active,

@@ -19,8 +19,8 @@ from xinyong.accounts.services import audit_log
 from xinyong.core.api import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import normalize_code_input
-from xinyong.records.permissions import subjects_visible_to
 from xinyong.subjects.models import LinkedPerson, Subject
+from xinyong.subjects.permissions import subjects_visible_to
 from xinyong.subjects.selectors import ric_lookup_hash, subjects_by_name
 
 router = Router(tags=["主体"])

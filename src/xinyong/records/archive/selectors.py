@@ -29,9 +29,9 @@ from xinyong.records.models import (
     PublicationChange,
     RecordStatus,
 )
-from xinyong.records.permissions import subjects_visible_to
 from xinyong.records.selectors import records_visible_to, records_with_effective_status
 from xinyong.subjects.models import Subject
+from xinyong.subjects.permissions import subjects_visible_to
 from xinyong.subjects.search import subject_search
 
 TIMELINE_LIMIT = 200

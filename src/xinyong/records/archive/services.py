@@ -36,9 +36,9 @@ from xinyong.records.archive.selectors import (
     archive_view_log,
 )
 from xinyong.records.models import CreditRecordVersion
-from xinyong.records.permissions import subjects_visible_to
 from xinyong.records.selectors import records_visible_to
 from xinyong.subjects.models import Subject
+from xinyong.subjects.permissions import subjects_visible_to
 from xinyong.subjects.selectors import ric_lookup_hash
 
 ARCHIVE_PAGE_SIZE = 20
