@@ -7,9 +7,8 @@ from django.utils import timezone
 from tests.subjects.factories import api_client, user
 from xinyong.accounts.models import ApiScope, Role
 from xinyong.accounts.services import apiclient_revoke
-from xinyong.records.permissions import can_write_record
+from xinyong.records.permissions import can_read_old_versions, can_write_record
 from xinyong.records.selectors import (
-    can_read_old_versions,
     record_versions_visible_to,
     records_public,
     records_visible_to,

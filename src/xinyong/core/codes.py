@@ -38,3 +38,13 @@ class SeverityTier(models.TextChoices):
     MINOR = "minor", "轻微"
     GENERAL = "general", "一般"
     SERIOUS = "serious", "严重"
+
+
+def choice_label(choices: type[models.Choices], value: str) -> str:
+    """The label of ``value`` in ``choices``; an unknown value as it is, an empty one as ""."""
+    if not value:
+        return ""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value

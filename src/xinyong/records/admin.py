@@ -20,8 +20,8 @@ from xinyong.accounts.admin_audit import CONSOLE_PURPOSE, AuditedModelAdmin, Rea
 from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord, CreditRecordVersion, EffectiveStatus
 from xinyong.records.normalize import normalize_document_number
+from xinyong.records.permissions import can_read_old_versions
 from xinyong.records.selectors import (
-    can_read_old_versions,
     record_effective_status,
     records_visible_to,
     records_with_effective_status,

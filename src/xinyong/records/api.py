@@ -31,8 +31,8 @@ from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.core.api import PURPOSE_REQUIRED, ErrorOut, IsoDate, IsoDateTime, error, request_purpose
 from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord, CreditRecordVersion, PublicationChange
+from xinyong.records.permissions import can_read_old_versions
 from xinyong.records.selectors import (
-    can_read_old_versions,
     record_effective_status,
     record_is_public,
     record_versions_visible_to,

@@ -1,15 +1,16 @@
-"""Access predicates that depend on credit records: who may change a record, and which natural persons a
-principal may look at (those with a record the principal can see). Which records a principal reads
-is decided in ``records.selectors.records_visible_to``."""
+"""Access predicates of credit records: who may change a record and who may read its old versions. Which
+records a principal reads is decided in ``records.selectors.records_visible_to``."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
-
 from xinyong.accounts.models import ApiClient, ApiScope, Role
-from xinyong.accounts.permissions import can_write_department, has_role
+from xinyong.accounts.permissions import (
+    can_write_department,
+    has_role,
+    is_platform_wide,
+    readable_department_ids,
+)
 from xinyong.records.models import CreditRecord
-from xinyong.records.selectors import records_visible_to
 
 
 def can_write_record(principal, record: CreditRecord) -> bool:
@@ -23,7 +24,9 @@ def can_write_record(principal, record: CreditRecord) -> bool:
     return can_write_department(principal, record.department)
 
 
-def persons_visible(principal) -> Exists:
-    """Filter on subjects: those with at least one record the principal may read. Installed as the natural
-    persons' visibility rule of ``subjects.permissions.subjects_visible_to`` (``records/apps.py``)."""
-    return Exists(records_visible_to(principal=principal).filter(subject_id=OuterRef("pk")))
+def can_read_old_versions(principal, record: CreditRecord) -> bool:
+    """Old versions: platform-wide roles and the owning department only."""
+    if not isinstance(principal, ApiClient) and is_platform_wide(principal):
+        return True
+    own = readable_department_ids(principal)
+    return own is None or record.department_id in own

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xinyong.accounts.models import ApiClient
@@ -32,6 +32,7 @@ from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.spec import PERSONAL_ID_TYPES
 from xinyong.core.codes import DisclosureScope
 from xinyong.records.models import CreditRecord, CreditRecordVersion, EffectiveStatus, RecordStatus
+from xinyong.records.permissions import can_read_old_versions
 
 # Scopes readable by every government department (政务共享 includes what is public anyway).
 GOVERNMENT_SCOPES = (DisclosureScope.PUBLIC, DisclosureScope.SHARED)
@@ -111,17 +112,15 @@ def records_visible_to(*, principal, as_of: dt.date | None = None) -> QuerySet[C
     return records_public(as_of=as_of if as_of is not None else timezone.localdate())
 
 
+def persons_visible(principal) -> Exists:
+    """Filter on subjects: those with at least one record the principal may read. Installed as the natural
+    persons' visibility rule of ``subjects.permissions.subjects_visible_to`` (``records/apps.py``)."""
+    return Exists(records_visible_to(principal=principal).filter(subject_id=OuterRef("pk")))
+
+
 def record_is_public(*, record: CreditRecord) -> bool:
     """True when the record's item version is published (公开); reads of anything else are audited."""
     return record.disclosure_scope == DisclosureScope.PUBLIC
-
-
-def can_read_old_versions(principal, record: CreditRecord) -> bool:
-    """Old versions: platform-wide roles and the owning department only."""
-    if not isinstance(principal, ApiClient) and is_platform_wide(principal):
-        return True
-    own = readable_department_ids(principal)
-    return own is None or record.department_id in own
 
 
 def record_versions_visible_to(*, principal, record: CreditRecord) -> QuerySet[CreditRecordVersion]:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xinyong.catalog.models import CatalogCategory
-from xinyong.core.codes import DisclosureScope
+from xinyong.core.codes import DisclosureScope, choice_label
 from xinyong.core.identifiers import check_ric
 from xinyong.core.masking import mask_ric
 from xinyong.core.spreadsheet import SafeCsvWriter
-from xinyong.records.archive.selectors import ArchiveCounts, TimelineEvent, ViewLogEntry, choice_label
+from xinyong.records.archive.selectors import ArchiveCounts, TimelineEvent, ViewLogEntry
 from xinyong.records.models import (
     Channel,
     CreditRecord,
@@ -24,7 +24,8 @@ from xinyong.records.models import (
     RecordStatus,
     SeverityTier,
 )
-from xinyong.records.selectors import can_read_old_versions, record_effective_status
+from xinyong.records.permissions import can_read_old_versions
+from xinyong.records.selectors import record_effective_status
 from xinyong.subjects.models import Subject
 
 SCOPE_TONES = {

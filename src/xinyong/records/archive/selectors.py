@@ -18,7 +18,7 @@ from django.utils import timezone
 from xinyong.accounts.models import ApiClient, AuditAction, AuditEntry
 from xinyong.accounts.permissions import is_platform_wide, readable_department_ids
 from xinyong.catalog.models import CatalogCategory
-from xinyong.core.codes import DisclosureScope, SubjectKind
+from xinyong.core.codes import DisclosureScope, SubjectKind, choice_label
 from xinyong.records.archive.errors import ArchiveSubjectNotFound
 from xinyong.records.archive.permissions import archive_can_open
 from xinyong.records.models import (
@@ -88,16 +88,6 @@ class ArchiveCounts:
     @property
     def non_public(self) -> int:
         return self.records - self.public
-
-
-def choice_label(choices, value: str) -> str:
-    """The label of ``value`` in ``choices``; an unknown value as it is, an empty one as ""."""
-    if not value:
-        return ""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
 
 
 def archive_subject_get(*, principal, subject_id: int) -> Subject:
