@@ -27,13 +27,12 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from xinyong.accounts.api_auth import ApiKeyAuth
-from xinyong.accounts.models import AuditAction
-from xinyong.accounts.services import audit_log
 from xinyong.collection.errors import CollectionError
 from xinyong.collection.lifecycle import batch_submit_api
-from xinyong.collection.models import Batch, BatchStatus, RejectedRow
+from xinyong.collection.models import Batch, BatchStatus
 from xinyong.collection.permissions import can_read_batch_rows
-from xinyong.collection.selectors import batch_progress, batches_visible_to
+from xinyong.collection.rejections import batch_rejections_read_audit
+from xinyong.collection.selectors import batch_progress, batch_rejected_rows, batches_visible_to
 from xinyong.core.api import ErrorOut, error
 
 router = Router(tags=["数据归集"])
@@ -257,16 +256,12 @@ def get_rejections(request: HttpRequest, batch_id: uuid.UUID, page: int = 1, pag
     batch = _visible_batch(request, batch_id)
     if batch is None or not can_read_batch_rows(request.auth, batch):
         return error(404, "batch_not_found", "未找到该批次，或本接口客户端无权查看")
-    rows = RejectedRow.objects.filter(batch=batch).order_by("number", "pk")
+    rows = batch_rejected_rows(batch=batch, visible=True)
     start = (page - 1) * page_size
     results = [
         {"row": r.number, "values": r.values, "errors": r.errors} for r in rows[start : start + page_size]
     ]
-    audit_log(
-        actor=request.auth,
-        action=AuditAction.VIEW,
-        obj=batch,
-        detail={"via": "api", "rejections_page": page, "rows": len(results)},
-        request=request,
+    batch_rejections_read_audit(
+        batch=batch, actor=request.auth, page=page, rows=len(results), request=request
     )
     return Status(200, {"count": batch.rejected, "page": page, "page_size": page_size, "results": results})

@@ -33,11 +33,11 @@ from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord, CreditRecordVersion, PublicationChange
 from xinyong.records.permissions import can_read_old_versions
 from xinyong.records.selectors import (
+    record_changes_since,
     record_effective_status,
     record_is_public,
     record_versions_visible_to,
     records_visible_to,
-    visibility_q,
 )
 from xinyong.records.services import records_audit_view
 
@@ -326,38 +326,15 @@ def record_changes(request, changed_since: str | None = None, limit: int = 100, 
                 "cursor_invalid",
                 "changed_since 不是有效的游标：请使用上次返回的 next_cursor，首次订阅不填",
             )
-    version_after, change_after = after
     settle = getattr(settings, "XINYONG_CHANGE_FEED_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
-    horizon = timezone.now() - dt.timedelta(seconds=settle)
-    visible = visibility_q(principal=request.auth, prefix="record__")
-    if visible is None:
-        return {"next_cursor": encode_cursor(*after), "has_more": False, "changes": []}
-    related = ("record", "record__item", "record__department")
-    versions = list(
-        CreditRecordVersion.objects.filter(visible, pk__gt=version_after, created_at__lte=horizon)
-        .select_related(*related, "item_version")
-        .order_by("pk")[: limit + 1]
+    feed = record_changes_since(
+        principal=request.auth,
+        version_after=after[0],
+        change_after=after[1],
+        horizon=timezone.now() - dt.timedelta(seconds=settle),
+        limit=limit,
     )
-    changes = list(
-        PublicationChange.objects.filter(visible, pk__gt=change_after, recorded_at__lte=horizon)
-        .select_related(*related)
-        .order_by("pk")[: limit + 1]
-    )
-    # Merge the two id-ordered streams by time; each stream's delivered part stays a prefix of it.
-    merged: list = []
-    i = j = 0
-    while len(merged) < limit and (i < len(versions) or j < len(changes)):
-        if j >= len(changes) or (i < len(versions) and versions[i].created_at <= changes[j].recorded_at):
-            merged.append(versions[i])
-            i += 1
-        else:
-            merged.append(changes[j])
-            j += 1
-    has_more = i < len(versions) or j < len(changes)
-    if i:
-        version_after = versions[i - 1].pk
-    if j:
-        change_after = changes[j - 1].pk
+    merged = feed.rows
     records = [row.record for row in merged]
     if any(not record_is_public(record=r) for r in records):
         stated = request_purpose(request)
@@ -366,8 +343,8 @@ def record_changes(request, changed_since: str | None = None, limit: int = 100, 
         records_audit_view(actor=request.auth, records=records, purpose=stated, via="api", request=request)
     client = request.auth
     return {
-        "next_cursor": encode_cursor(version_after, change_after),
-        "has_more": has_more,
+        "next_cursor": encode_cursor(feed.version_after, feed.change_after),
+        "has_more": feed.has_more,
         "changes": [
             _version_change(client, row) if isinstance(row, CreditRecordVersion) else _publication_change(row)
             for row in merged
