@@ -29,7 +29,6 @@ from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.core.api import PURPOSE_REQUIRED, ErrorOut, IsoDate, IsoDateTime, error, request_purpose
-from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord, CreditRecordVersion, PublicationChange
 from xinyong.records.permissions import can_read_old_versions
 from xinyong.records.selectors import (
@@ -37,7 +36,8 @@ from xinyong.records.selectors import (
     record_effective_status,
     record_is_public,
     record_versions_visible_to,
-    records_visible_to,
+    record_visible_get,
+    records_find,
 )
 from xinyong.records.services import records_audit_view
 
@@ -199,12 +199,6 @@ def _record_out(record: CreditRecord, *, as_of: dt.date) -> dict:
     }
 
 
-def _visible(client):
-    return records_visible_to(principal=client).select_related(
-        "item", "item_version", "department", "subject", "current_version"
-    )
-
-
 @router.get(
     "/",
     auth=ApiKeyAuth("records:read"),
@@ -226,25 +220,17 @@ def list_records(
     """Records visible to the client, newest decision first; ``changed_since`` for incremental pulls."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         return error(400, "page_invalid", f"页码从 1 开始，每页条数应在 1 到 {MAX_PAGE_SIZE} 之间")
-    records = _visible(request.auth)
-    if item:
-        records = records.filter(item__code=item)
-    if department:
-        records = records.filter(department__code=department)
-    if subject_uscc:
-        records = records.filter(subject__uscc=normalize_code_input(subject_uscc))
-    if decision_from:
-        records = records.filter(decision_date__gte=decision_from)
-    if decision_to:
-        records = records.filter(decision_date__lte=decision_to)
-    if changed_since:
-        records = records.filter(updated_at__gt=changed_since)
-        records = records.order_by("updated_at", "id")
-    else:
-        records = records.order_by("-decision_date", "-id")
-    count = records.count()
-    start = (page - 1) * page_size
-    rows = list(records[start : start + page_size])
+    count, rows = records_find(
+        principal=request.auth,
+        item=item or "",
+        department=department or "",
+        subject_uscc=subject_uscc or "",
+        decision_from=decision_from,
+        decision_to=decision_to,
+        changed_since=changed_since,
+        page=page,
+        page_size=page_size,
+    )
     stated = request_purpose(request)
     if any(not record_is_public(record=r) for r in rows):
         if not stated:
@@ -360,7 +346,7 @@ def record_changes(request, changed_since: str | None = None, limit: int = 100, 
 )
 def get_record(request, record_id: int, purpose: str | None = None):
     """One record with its current content; its version list when the client's department owns it."""
-    record = _visible(request.auth).filter(pk=record_id).first()
+    record = record_visible_get(principal=request.auth, record_id=record_id)
     if record is None:
         return error(404, "record_not_found", "未找到该信用记录，或本接口客户端无权查看")
     if not record_is_public(record=record):

@@ -35,6 +35,7 @@ from xinyong.accounts.permissions import (
 from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.spec import PERSONAL_ID_TYPES
 from xinyong.core.codes import DisclosureScope
+from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import (
     CreditRecord,
     CreditRecordVersion,
@@ -120,6 +121,50 @@ def records_visible_to(*, principal, as_of: dt.date | None = None) -> QuerySet[C
         return CreditRecord.objects.filter(visible)
     # Everybody else: THE public set.
     return records_public(as_of=as_of if as_of is not None else timezone.localdate())
+
+
+def _visible_detailed(principal) -> QuerySet[CreditRecord]:
+    return records_visible_to(principal=principal).select_related(
+        "item", "item_version", "department", "subject", "current_version"
+    )
+
+
+def records_find(
+    *,
+    principal,
+    item: str = "",
+    department: str = "",
+    subject_uscc: str = "",
+    decision_from: dt.date | None = None,
+    decision_to: dt.date | None = None,
+    changed_since: dt.datetime | None = None,
+    page: int,
+    page_size: int,
+) -> tuple[int, list[CreditRecord]]:
+    """The count and one page of the records ``principal`` may read matching every given filter: newest
+    decision first, or least recently updated first when ``changed_since`` is given (incremental pulls)."""
+    records = _visible_detailed(principal)
+    if item:
+        records = records.filter(item__code=item)
+    if department:
+        records = records.filter(department__code=department)
+    if subject_uscc:
+        records = records.filter(subject__uscc=normalize_code_input(subject_uscc))
+    if decision_from:
+        records = records.filter(decision_date__gte=decision_from)
+    if decision_to:
+        records = records.filter(decision_date__lte=decision_to)
+    if changed_since:
+        records = records.filter(updated_at__gt=changed_since).order_by("updated_at", "id")
+    else:
+        records = records.order_by("-decision_date", "-id")
+    start = (page - 1) * page_size
+    return records.count(), list(records[start : start + page_size])
+
+
+def record_visible_get(*, principal, record_id: int) -> CreditRecord | None:
+    """The record with this id if ``principal`` may read it, with its item, department, subject and version."""
+    return _visible_detailed(principal).filter(pk=record_id).first()
 
 
 def persons_visible(principal) -> Exists:

@@ -24,7 +24,7 @@ from xinyong.core.api import ErrorOut, error
 from xinyong.core.throttling import public_throttles
 from xinyong.reports.models import CreditReport, ReportKind
 from xinyong.reports.pdf import ReportFontsMissing
-from xinyong.reports.selectors import authorisation_get, report_verify, reports_of_client
+from xinyong.reports.selectors import authorisation_get, report_of_client_get, report_verify
 from xinyong.reports.services import (
     report_issue,
     report_read_audit,
@@ -37,6 +37,7 @@ from xinyong.subjects.selectors import subject_get
 router = Router(tags=["信用报告"])
 
 REPORT_NOT_FOUND = ("report_not_found", "未找到该信用报告：请核对报告编号和验证码")
+REPORT_NOT_OWN = ("report_not_found", "未找到该信用报告，或该报告不是本接口客户端出具的")
 
 
 class VerifyOut(Schema):
@@ -167,10 +168,6 @@ def issue(request, payload: IssueIn):
     return Status(201, _report_out(request, report))
 
 
-def _own_report(client, number: str) -> CreditReport | None:
-    return reports_of_client(client=client).filter(number=number.strip().upper()).first()
-
-
 @router.get(
     "/{number}",
     auth=ApiKeyAuth("reports:issue"),
@@ -179,9 +176,9 @@ def _own_report(client, number: str) -> CreditReport | None:
 )
 def get_report(request, number: str):
     """A report this client issued, with the snapshot of its content."""
-    report = _own_report(request.auth, number)
+    report = report_of_client_get(client=request.auth, number=number)
     if report is None:
-        return error(404, "report_not_found", "未找到该信用报告，或该报告不是本接口客户端出具的")
+        return error(404, *REPORT_NOT_OWN)
     return {**_report_out(request, report), "content": report.content}
 
 
@@ -193,9 +190,9 @@ def get_report(request, number: str):
 )
 def get_report_pdf(request, number: str):
     """A report this client issued, as a PDF (``application/pdf``)."""
-    report = _own_report(request.auth, number)
+    report = report_of_client_get(client=request.auth, number=number)
     if report is None:
-        return error(404, "report_not_found", "未找到该信用报告，或该报告不是本接口客户端出具的")
+        return error(404, *REPORT_NOT_OWN)
     try:
         pdf = report_render_pdf(report=report, site_url=site_url_for(request=request))
     except ReportFontsMissing as exc:
