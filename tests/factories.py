@@ -38,6 +38,12 @@ class Resolved:
     review_flag: SubjectReview | None
 
 
+def _resolve(kind, name, uscc, ric, legacy_codes, *, source, as_of, actor):
+    """The loader's outcome for one subject input (a chunk of one)."""
+    subject_input = SubjectInput(kind=kind, name=name, uscc=uscc, ric=ric, legacy_codes=legacy_codes or {})
+    return subjects_resolve_bulk(inputs=[subject_input], source=source, as_of=as_of, actor=actor)[0]
+
+
 def subject_resolve_one(
     *,
     kind: str,
@@ -50,12 +56,7 @@ def subject_resolve_one(
     actor=None,
 ) -> Resolved:
     """Resolve one input through the subject loader (a chunk of one)."""
-    outcome = subjects_resolve_bulk(
-        inputs=[SubjectInput(kind=kind, name=name, uscc=uscc, ric=ric, legacy_codes=legacy_codes or {})],
-        source=source,
-        as_of=as_of,
-        actor=actor,
-    )[0]
+    outcome = _resolve(kind, name, uscc, ric, legacy_codes, source=source, as_of=as_of, actor=actor)
     subject = Subject.objects.get(pk=outcome.subject_id) if outcome.subject_id is not None else None
     review = None
     if subject is not None and any(w.code == CONFLICT for w in outcome.warnings):
@@ -79,12 +80,7 @@ def subject_create(
     actor=None,
 ) -> Subject:
     """The subject of a row with these identifiers: found in the registry or registered."""
-    outcome = subjects_resolve_bulk(
-        inputs=[SubjectInput(kind=kind, name=name, uscc=uscc, ric=ric, legacy_codes=legacy_codes or {})],
-        source=source,
-        as_of=as_of,
-        actor=actor,
-    )[0]
+    outcome = _resolve(kind, name, uscc, ric, legacy_codes, source=source, as_of=as_of, actor=actor)
     if outcome.errors:
         raise ValueError("; ".join(f"{issue.code}: {issue.message}" for issue in outcome.errors))
     return Subject.objects.get(pk=outcome.subject_id)

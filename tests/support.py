@@ -1,5 +1,6 @@
 """Helpers shared by the test packages: console users, the two departments of the collection and console
-tests, and cheap password hashing.
+tests, the shipped catalog, uploads in a temporary MEDIA_ROOT with background tasks run at once, and cheap
+password hashing.
 
 A conftest imports the fixtures it wants (``from tests.support import fast_password_hashing``); an imported
 fixture counts as the conftest's own, autouse included.
@@ -9,11 +10,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.collection.batch_support import AUTHORITY, AUTHORITY_USCC
+from tests.collection.batch_support import AS_OF, AUTHORITY, AUTHORITY_USCC, IMMEDIATE
 from tests.subjects.factories import PASSWORD
 from xinyong.accounts.models import Department, User
+from xinyong.catalog.services import catalog_load_fixtures
 
-__all__ = ["PASSWORD", "dept_a", "dept_b", "fast_password_hashing", "make_user"]
+__all__ = [
+    "PASSWORD",
+    "catalog",
+    "dept_a",
+    "dept_b",
+    "fast_password_hashing",
+    "make_user",
+    "uploads_and_immediate_tasks",
+]
 
 
 def make_user(username: str, role: str = "", department: Department | None = None, **extra) -> User:
@@ -39,3 +49,17 @@ def dept_a(db) -> Department:
 def dept_b(db) -> Department:
     """A second department (``env``) whose data department A must not see."""
     return Department.objects.create(code="env", name="甲市生态环境局")
+
+
+@pytest.fixture(autouse=True)
+def uploads_and_immediate_tasks(settings, tmp_path):
+    """Uploads in a temporary MEDIA_ROOT; background tasks run at once (ImmediateBackend). Autouse in the
+    packages whose conftest imports it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def catalog(db):
+    """The shipped catalog, in force on ``AS_OF``."""
+    return catalog_load_fixtures(as_of=AS_OF)

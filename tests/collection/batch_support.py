@@ -1,6 +1,7 @@
 """File and row builders for the batch, API, CLI and resume tests of the collection app.
 
-Penalty rows of the shipped catalog's 行政处罚 item, generated with valid or deliberately broken values.
+Penalty rows of the shipped catalog's 行政处罚 item, generated with valid or deliberately broken values; batches
+uploaded and ready to load, their row counters, and a bulk loader that fails on its n-th call.
 """
 
 from __future__ import annotations
@@ -208,3 +209,32 @@ def confirm_and_load(batch: Batch, actor: User) -> Batch:
     """Confirm the suggested mapping and load the batch (at once, with the immediate task backend)."""
     batch = batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
     return batch_start(batch=batch, actor=actor)
+
+
+COUNTS = ("rows_read", "created", "new_version", "duplicate", "rejected", "rows_committed")
+
+
+def counts(batch: Batch) -> tuple:
+    """The batch's row counters, read again from the database (in ``COUNTS`` order)."""
+    batch.refresh_from_db()
+    return tuple(getattr(batch, name) for name in COUNTS)
+
+
+def ready_batch(path: Path, department: Department, actor: User) -> Batch:
+    """An uploaded penalties file (duplicates allowed) with its proposed mapping confirmed, ready to load."""
+    batch = upload_penalties(path, department=department, actor=actor, allow_duplicate=True)
+    return batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
+
+
+class CrashOnCall:
+    """Wraps the bulk loader so that its n-th call raises, as a database failure would."""
+
+    def __init__(self, real, n: int, exc: BaseException | None = None) -> None:
+        self.real, self.n, self.calls = real, n, 0
+        self.exc = exc or RuntimeError("connection lost")
+
+    def __call__(self, **kwargs):
+        self.calls += 1
+        if self.calls == self.n:
+            raise self.exc
+        return self.real(**kwargs)

@@ -6,26 +6,16 @@ from __future__ import annotations
 import pytest
 
 from tests import support
-from tests.collection.batch_support import AS_OF, IMMEDIATE, api_client_with_key
+from tests.collection.batch_support import api_client_with_key
 from tests.support import make_user
 from xinyong.accounts.models import ApiScope, Role
-from xinyong.catalog.services import catalog_load_fixtures
 
 # Fixtures shared with the other test packages (tests/support.py).
 fast_password_hashing = support.fast_password_hashing
 dept_a = support.dept_a
 dept_b = support.dept_b
-
-
-@pytest.fixture(autouse=True)
-def _collection_settings(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.TASKS = IMMEDIATE
-
-
-@pytest.fixture
-def catalog(db):
-    return catalog_load_fixtures(as_of=AS_OF)
+catalog = support.catalog
+uploads_and_immediate_tasks = support.uploads_and_immediate_tasks
 
 
 @pytest.fixture

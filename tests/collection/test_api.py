@@ -8,6 +8,7 @@ import pytest
 
 from tests.collection.batch_support import (
     DB_QUEUE,
+    CrashOnCall,
     bad_rows,
     ndjson,
     penalty_row,
@@ -106,16 +107,7 @@ def test_keys_belong_to_their_client(client, client_a, client_b, body):
 
 def test_a_retry_after_a_crash_finishes_the_batch_once(client, client_a, dept_a, catalog, monkeypatch):
     monkeypatch.setattr(run, "CHUNK_SIZE", 2)
-    real = engine.records_bulk_ingest
-    calls = []
-
-    def crash_second(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("connection lost")
-        return real(**kwargs)
-
-    monkeypatch.setattr(engine, "records_bulk_ingest", crash_second)
+    monkeypatch.setattr(engine, "records_bulk_ingest", CrashOnCall(engine.records_bulk_ingest, 2))
     rows = valid_rows(6)
     with pytest.raises(RuntimeError):
         post(client, client_a, rows, key="req-crash")

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 
 from tests.collection.batch_support import (
     HEADERS,
+    CrashOnCall,
     bad_rows,
     read_csv,
     valid_rows,
@@ -110,16 +111,7 @@ def test_a_mapping_file_maps_unknown_headers_and_is_remembered(catalog, dept_a, 
 
 
 def test_resume_an_interrupted_import(catalog, dept_a, mixed, monkeypatch, tmp_path):
-    real = engine.records_bulk_ingest
-    calls = []
-
-    def crash_second(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("connection lost")
-        return real(**kwargs)
-
-    monkeypatch.setattr(engine, "records_bulk_ingest", crash_second)
+    monkeypatch.setattr(engine, "records_bulk_ingest", CrashOnCall(engine.records_bulk_ingest, 2))
     with pytest.raises(CommandError) as caught:
         run(mixed, *BASE, "--chunk-size", "4")
     batch = Batch.objects.get()

@@ -9,13 +9,16 @@ import pytest
 from django.db import transaction
 
 from tests.collection.batch_support import (
+    COUNTS,
+    CrashOnCall,
     assert_counts_add_up,
     bad_rows,
+    counts,
     penalty_row,
+    ready_batch,
     valid_rows,
     write_csv,
 )
-from tests.collection.test_resume import COUNTS, CrashOnCall, counts, ready_batch
 from xinyong.collection.loading import engine, reader_process
 from xinyong.collection.loading.engine import BatchLoader
 from xinyong.collection.loading.run import batch_process

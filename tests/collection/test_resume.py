@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.collection.batch_support import (
-    AS_OF,
-    RECEIVED,
+    CrashOnCall,
     assert_counts_add_up,
     bad_rows,
+    counts,
+    ready_batch,
     valid_rows,
     write_csv,
 )
 from xinyong.collection.errors import CollectionError
-from xinyong.collection.intake import batch_create_from_file
-from xinyong.collection.lifecycle import batch_confirm_mapping, batch_resume, batches_resume_interrupted
+from xinyong.collection.lifecycle import batch_resume, batches_resume_interrupted
 from xinyong.collection.loading import engine
 from xinyong.collection.loading.engine import BatchLoader
 from xinyong.collection.loading.run import batch_process
@@ -37,41 +36,6 @@ def rows_with_mistakes() -> list[dict]:
         if i % 3 == 2 and bad:
             out.append(bad.pop(0))
     return out + bad
-
-
-COUNTS = ("rows_read", "created", "new_version", "duplicate", "rejected", "rows_committed")
-
-
-def counts(batch: Batch) -> tuple:
-    batch.refresh_from_db()
-    return tuple(getattr(batch, name) for name in COUNTS)
-
-
-def ready_batch(path, department, actor) -> Batch:
-    batch = batch_create_from_file(
-        department=department,
-        item_code="penalty",
-        uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
-        actor=actor,
-        as_of=AS_OF,
-        received_at=RECEIVED,
-        allow_duplicate=True,
-    )
-    return batch_confirm_mapping(batch=batch, mapping=batch.mapping, actor=actor)
-
-
-class CrashOnCall:
-    """Wraps the bulk loader so that its n-th call raises, as a database failure would."""
-
-    def __init__(self, real, n: int, exc: BaseException | None = None) -> None:
-        self.real, self.n, self.calls = real, n, 0
-        self.exc = exc or RuntimeError("connection lost")
-
-    def __call__(self, **kwargs):
-        self.calls += 1
-        if self.calls == self.n:
-            raise self.exc
-        return self.real(**kwargs)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Reads of the accounts app: the department tree and verification of the audit chain."""
+"""Reads of the accounts app: departments (by code, the tree) and verification of the audit chain."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from django.db.models import QuerySet
 from xinyong.accounts.audit_chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
 from xinyong.accounts.audit_checkpoints import AuditCheckpoint
 from xinyong.accounts.models import MAX_DEPARTMENT_DEPTH, AuditChainHead, AuditEntry, Department
+
+
+def department_by_code(*, code: str) -> Department | None:
+    """The department with this code (active or not), or ``None``."""
+    return Department.objects.filter(code=code).first()
 
 
 def department_descendant_ids(*, department: Department | int, include_self: bool = False) -> set[int]:

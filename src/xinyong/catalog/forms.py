@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -71,6 +73,17 @@ def issues_as_errors(exc: CatalogFixtureError) -> list[forms.ValidationError]:
     return [forms.ValidationError(str(i), code=i.code) for i in exc.issues]
 
 
+@contextmanager
+def errors_on(form: forms.Form, field: str) -> Iterator[None]:
+    """Attach a YAML or catalog validation error raised in the block to ``field`` of ``form``."""
+    try:
+        yield
+    except forms.ValidationError as exc:
+        form.add_error(field, exc)
+    except CatalogFixtureError as exc:
+        form.add_error(field, issues_as_errors(exc))
+
+
 class CatalogItemForm(forms.ModelForm):
     content = forms.CharField(
         label="目录项内容（YAML）",
@@ -95,14 +108,10 @@ class CatalogItemForm(forms.ModelForm):
         text = cleaned.get("content")
         if text is None:
             return cleaned
-        try:
+        with errors_on(self, "content"):
             data = parse_yaml(text, expect=dict)
             code = cleaned.get("code") or (self.instance.code if self.instance.pk else "")
             cleaned["payload"] = catalog_item_validate_payload(payload=data, item_code=code)
-        except forms.ValidationError as exc:
-            self.add_error("content", exc)
-        except CatalogFixtureError as exc:
-            self.add_error("content", issues_as_errors(exc))
         return cleaned
 
 
@@ -124,7 +133,7 @@ class CodeListForm(forms.ModelForm):
         cleaned = super().clean()
         if "entries_yaml" not in cleaned:
             return cleaned
-        try:
+        with errors_on(self, "entries_yaml"):
             entries = parse_yaml(cleaned["entries_yaml"], expect=list)
             code = cleaned.get("code") or self.instance.code
             spec = code_list_check(
@@ -134,10 +143,6 @@ class CodeListForm(forms.ModelForm):
                 entries=entries,
             )
             cleaned["entries"] = spec.entries
-        except forms.ValidationError as exc:
-            self.add_error("entries_yaml", exc)
-        except CatalogFixtureError as exc:
-            self.add_error("entries_yaml", issues_as_errors(exc))
         return cleaned
 
 
@@ -157,7 +162,7 @@ class RuleSetForm(forms.ModelForm):
         cleaned = super().clean()
         if "rules_yaml" not in cleaned:
             return cleaned
-        try:
+        with errors_on(self, "rules_yaml"):
             rules = parse_yaml(cleaned["rules_yaml"], expect=dict)
             data = {
                 "code": cleaned.get("code") or self.instance.code,
@@ -171,10 +176,6 @@ class RuleSetForm(forms.ModelForm):
             }
             rule_set_check(data=data)
             cleaned["rule_set_data"] = data
-        except forms.ValidationError as exc:
-            self.add_error("rules_yaml", exc)
-        except CatalogFixtureError as exc:
-            self.add_error("rules_yaml", issues_as_errors(exc))
         return cleaned
 
     def validate_unique(self) -> None:

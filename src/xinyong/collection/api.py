@@ -27,13 +27,17 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from xinyong.accounts.api_auth import ApiKeyAuth
-from xinyong.accounts.models import AuditAction
-from xinyong.accounts.services import audit_log
 from xinyong.collection.errors import CollectionError
 from xinyong.collection.lifecycle import batch_submit_api
-from xinyong.collection.models import Batch, BatchStatus, RejectedRow
+from xinyong.collection.models import Batch, BatchStatus
 from xinyong.collection.permissions import can_read_batch_rows
-from xinyong.collection.selectors import batch_progress, batches_visible_to
+from xinyong.collection.rejections import batch_rejections_read_audit
+from xinyong.collection.selectors import (
+    batch_progress,
+    batch_rejected_errors,
+    batch_rejected_page,
+    batch_visible_get,
+)
 from xinyong.core.api import ErrorOut, error
 
 router = Router(tags=["数据归集"])
@@ -153,8 +157,7 @@ def _batch_out(batch: Batch) -> dict:
 
 def _row_errors(batch: Batch) -> list[dict]:
     out = []
-    rows = batch.rejected_rows.order_by("number", "pk").values_list("number", "errors")
-    for number, errors in rows.iterator(chunk_size=2000):
+    for number, errors in batch_rejected_errors(batch=batch):
         for e in errors:
             out.append(
                 {
@@ -227,7 +230,7 @@ def submit_records(request: HttpRequest, item_code: str, response: HttpResponse)
 
 
 def _visible_batch(request, batch_id: uuid.UUID) -> Batch | None:
-    return batches_visible_to(user=request.auth).filter(pk=batch_id).first()
+    return batch_visible_get(user=request.auth, batch_id=batch_id)
 
 
 @router.get(
@@ -257,16 +260,9 @@ def get_rejections(request: HttpRequest, batch_id: uuid.UUID, page: int = 1, pag
     batch = _visible_batch(request, batch_id)
     if batch is None or not can_read_batch_rows(request.auth, batch):
         return error(404, "batch_not_found", "未找到该批次，或本接口客户端无权查看")
-    rows = RejectedRow.objects.filter(batch=batch).order_by("number", "pk")
-    start = (page - 1) * page_size
-    results = [
-        {"row": r.number, "values": r.values, "errors": r.errors} for r in rows[start : start + page_size]
-    ]
-    audit_log(
-        actor=request.auth,
-        action=AuditAction.VIEW,
-        obj=batch,
-        detail={"via": "api", "rejections_page": page, "rows": len(results)},
-        request=request,
+    rows = batch_rejected_page(batch=batch, page=page, page_size=page_size)
+    results = [{"row": r.number, "values": r.values, "errors": r.errors} for r in rows]
+    batch_rejections_read_audit(
+        batch=batch, actor=request.auth, page=page, rows=len(results), request=request
     )
     return Status(200, {"count": batch.rejected, "page": page, "page_size": page_size, "results": results})

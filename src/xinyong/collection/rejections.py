@@ -10,7 +10,8 @@
    per row (``Batch.errors`` and ``BatchIssueCount``).
 2. **Shown.** The batch page lists the rejected rows (one line per error) and the most frequent codes with
    an example message (:func:`batch_top_errors`), to users who may read the rows
-   (``collection.permissions.can_read_batch_rows``); the API returns them page by page.
+   (``collection.permissions.can_read_batch_rows``); the API returns them page by page, each page read audited
+   (:func:`batch_rejections_read_audit`).
 3. **Downloaded.** The rejection file (退回文件, :func:`batch_rejection_file`) holds the rejected rows as
    submitted — personal identifiers decrypted (:func:`rejected_row_values`) — with error columns, in the
    format uploaded; it is stored encrypted beside the batch's file and can be written until the batch's
@@ -157,6 +158,17 @@ def rejected_row_values(*, row: RejectedRow) -> dict[str, Any]:
     if row.values_protected:
         values.update(json.loads(crypto.decrypt(row.values_protected)))
     return values
+
+
+def batch_rejections_read_audit(*, batch: Batch, actor, page: int, rows: int, request=None) -> None:
+    """Write an API reading of one page of a batch's rejected rows to the audit log."""
+    audit_log(
+        actor=actor,
+        action=AuditAction.VIEW,
+        obj=batch,
+        detail={"via": "api", "rejections_page": page, "rows": rows},
+        request=request,
+    )
 
 
 def batch_rejection_file(*, batch: Batch, actor=None) -> Path:

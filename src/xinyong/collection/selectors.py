@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,11 @@ def batches_visible_to(*, user) -> QuerySet[Batch]:
     if getattr(user, "is_authenticated", False) and user.is_active and user.department_id is not None:
         return batches.filter(department_id=user.department_id)
     return batches.none()
+
+
+def batch_visible_get(*, user, batch_id: uuid.UUID) -> Batch | None:
+    """The batch with this id if the user or API client may see it."""
+    return batches_visible_to(user=user).filter(pk=batch_id).first()
 
 
 def batches_filter(
@@ -119,6 +125,18 @@ def department_active_exists(*, department_id: int) -> bool:
 def batch_rejected_rows(*, batch: Batch, visible: bool) -> QuerySet[RejectedRow]:
     """The rejected rows of a batch in file order; none when the user may not read them."""
     return batch.rejected_rows.order_by("number", "pk") if visible else batch.rejected_rows.none()
+
+
+def batch_rejected_page(*, batch: Batch, page: int, page_size: int) -> list[RejectedRow]:
+    """One page (1-based) of a batch's rejected rows in file order."""
+    start = (page - 1) * page_size
+    return list(batch_rejected_rows(batch=batch, visible=True)[start : start + page_size])
+
+
+def batch_rejected_errors(*, batch: Batch) -> Iterator[tuple[int, list[dict]]]:
+    """Each rejected row's number and errors, in file order, streamed."""
+    rows = batch.rejected_rows.order_by("number", "pk").values_list("number", "errors")
+    return rows.iterator(chunk_size=2000)
 
 
 def batch_row_warnings(*, batch: Batch) -> QuerySet[RowWarning]:

@@ -20,7 +20,7 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from xinyong.accounts.models import Department
+from xinyong.accounts.selectors import department_by_code
 from xinyong.core.api import ErrorOut, IsoDate, error
 from xinyong.core.throttling import public_throttles
 from xinyong.portal.presenters import (
@@ -242,7 +242,7 @@ def _disclosures(item_code, *, department, date_from, date_to, kind, page, page_
         return invalid
     dept = None
     if department:
-        dept = Department.objects.filter(code=department).first()
+        dept = department_by_code(code=department)
         if dept is None:
             return error(400, "department_unknown", f"没有代码为“{department}”的数据来源单位")
     if date_from and date_to and date_from > date_to:

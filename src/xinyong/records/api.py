@@ -29,15 +29,15 @@ from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.core.api import PURPOSE_REQUIRED, ErrorOut, IsoDate, IsoDateTime, error, request_purpose
-from xinyong.core.identifiers import normalize_code_input
 from xinyong.records.models import CreditRecord, CreditRecordVersion, PublicationChange
 from xinyong.records.permissions import can_read_old_versions
 from xinyong.records.selectors import (
+    record_changes_since,
     record_effective_status,
     record_is_public,
     record_versions_visible_to,
-    records_visible_to,
-    visibility_q,
+    record_visible_get,
+    records_find,
 )
 from xinyong.records.services import records_audit_view
 
@@ -199,12 +199,6 @@ def _record_out(record: CreditRecord, *, as_of: dt.date) -> dict:
     }
 
 
-def _visible(client):
-    return records_visible_to(principal=client).select_related(
-        "item", "item_version", "department", "subject", "current_version"
-    )
-
-
 @router.get(
     "/",
     auth=ApiKeyAuth("records:read"),
@@ -226,25 +220,17 @@ def list_records(
     """Records visible to the client, newest decision first; ``changed_since`` for incremental pulls."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         return error(400, "page_invalid", f"页码从 1 开始，每页条数应在 1 到 {MAX_PAGE_SIZE} 之间")
-    records = _visible(request.auth)
-    if item:
-        records = records.filter(item__code=item)
-    if department:
-        records = records.filter(department__code=department)
-    if subject_uscc:
-        records = records.filter(subject__uscc=normalize_code_input(subject_uscc))
-    if decision_from:
-        records = records.filter(decision_date__gte=decision_from)
-    if decision_to:
-        records = records.filter(decision_date__lte=decision_to)
-    if changed_since:
-        records = records.filter(updated_at__gt=changed_since)
-        records = records.order_by("updated_at", "id")
-    else:
-        records = records.order_by("-decision_date", "-id")
-    count = records.count()
-    start = (page - 1) * page_size
-    rows = list(records[start : start + page_size])
+    count, rows = records_find(
+        principal=request.auth,
+        item=item or "",
+        department=department or "",
+        subject_uscc=subject_uscc or "",
+        decision_from=decision_from,
+        decision_to=decision_to,
+        changed_since=changed_since,
+        page=page,
+        page_size=page_size,
+    )
     stated = request_purpose(request)
     if any(not record_is_public(record=r) for r in rows):
         if not stated:
@@ -326,38 +312,15 @@ def record_changes(request, changed_since: str | None = None, limit: int = 100, 
                 "cursor_invalid",
                 "changed_since 不是有效的游标：请使用上次返回的 next_cursor，首次订阅不填",
             )
-    version_after, change_after = after
     settle = getattr(settings, "XINYONG_CHANGE_FEED_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
-    horizon = timezone.now() - dt.timedelta(seconds=settle)
-    visible = visibility_q(principal=request.auth, prefix="record__")
-    if visible is None:
-        return {"next_cursor": encode_cursor(*after), "has_more": False, "changes": []}
-    related = ("record", "record__item", "record__department")
-    versions = list(
-        CreditRecordVersion.objects.filter(visible, pk__gt=version_after, created_at__lte=horizon)
-        .select_related(*related, "item_version")
-        .order_by("pk")[: limit + 1]
+    feed = record_changes_since(
+        principal=request.auth,
+        version_after=after[0],
+        change_after=after[1],
+        horizon=timezone.now() - dt.timedelta(seconds=settle),
+        limit=limit,
     )
-    changes = list(
-        PublicationChange.objects.filter(visible, pk__gt=change_after, recorded_at__lte=horizon)
-        .select_related(*related)
-        .order_by("pk")[: limit + 1]
-    )
-    # Merge the two id-ordered streams by time; each stream's delivered part stays a prefix of it.
-    merged: list = []
-    i = j = 0
-    while len(merged) < limit and (i < len(versions) or j < len(changes)):
-        if j >= len(changes) or (i < len(versions) and versions[i].created_at <= changes[j].recorded_at):
-            merged.append(versions[i])
-            i += 1
-        else:
-            merged.append(changes[j])
-            j += 1
-    has_more = i < len(versions) or j < len(changes)
-    if i:
-        version_after = versions[i - 1].pk
-    if j:
-        change_after = changes[j - 1].pk
+    merged = feed.rows
     records = [row.record for row in merged]
     if any(not record_is_public(record=r) for r in records):
         stated = request_purpose(request)
@@ -366,8 +329,8 @@ def record_changes(request, changed_since: str | None = None, limit: int = 100, 
         records_audit_view(actor=request.auth, records=records, purpose=stated, via="api", request=request)
     client = request.auth
     return {
-        "next_cursor": encode_cursor(version_after, change_after),
-        "has_more": has_more,
+        "next_cursor": encode_cursor(feed.version_after, feed.change_after),
+        "has_more": feed.has_more,
         "changes": [
             _version_change(client, row) if isinstance(row, CreditRecordVersion) else _publication_change(row)
             for row in merged
@@ -383,7 +346,7 @@ def record_changes(request, changed_since: str | None = None, limit: int = 100, 
 )
 def get_record(request, record_id: int, purpose: str | None = None):
     """One record with its current content; its version list when the client's department owns it."""
-    record = _visible(request.auth).filter(pk=record_id).first()
+    record = record_visible_get(principal=request.auth, record_id=record_id)
     if record is None:
         return error(404, "record_not_found", "未找到该信用记录，或本接口客户端无权查看")
     if not record_is_public(record=record):

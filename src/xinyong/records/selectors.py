@@ -14,11 +14,15 @@ Visibility (the single place that decides it; the admin and the API both go thro
 
 Old versions are readable only to platform-wide roles and to the department that owns the record. Only the
 owning department (or an operator) may write a record (``records.permissions.can_write_record``).
+
+The change feed (``record_changes_since``) reads the versions written and the publication changes of the
+records a principal may read, merged by time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -31,7 +35,14 @@ from xinyong.accounts.permissions import (
 from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.spec import PERSONAL_ID_TYPES
 from xinyong.core.codes import DisclosureScope
-from xinyong.records.models import CreditRecord, CreditRecordVersion, EffectiveStatus, RecordStatus
+from xinyong.core.identifiers import normalize_code_input
+from xinyong.records.models import (
+    CreditRecord,
+    CreditRecordVersion,
+    EffectiveStatus,
+    PublicationChange,
+    RecordStatus,
+)
 from xinyong.records.permissions import can_read_old_versions
 
 # Scopes readable by every government department (政务共享 includes what is public anyway).
@@ -112,6 +123,50 @@ def records_visible_to(*, principal, as_of: dt.date | None = None) -> QuerySet[C
     return records_public(as_of=as_of if as_of is not None else timezone.localdate())
 
 
+def _visible_detailed(principal) -> QuerySet[CreditRecord]:
+    return records_visible_to(principal=principal).select_related(
+        "item", "item_version", "department", "subject", "current_version"
+    )
+
+
+def records_find(
+    *,
+    principal,
+    item: str = "",
+    department: str = "",
+    subject_uscc: str = "",
+    decision_from: dt.date | None = None,
+    decision_to: dt.date | None = None,
+    changed_since: dt.datetime | None = None,
+    page: int,
+    page_size: int,
+) -> tuple[int, list[CreditRecord]]:
+    """The count and one page of the records ``principal`` may read matching every given filter: newest
+    decision first, or least recently updated first when ``changed_since`` is given (incremental pulls)."""
+    records = _visible_detailed(principal)
+    if item:
+        records = records.filter(item__code=item)
+    if department:
+        records = records.filter(department__code=department)
+    if subject_uscc:
+        records = records.filter(subject__uscc=normalize_code_input(subject_uscc))
+    if decision_from:
+        records = records.filter(decision_date__gte=decision_from)
+    if decision_to:
+        records = records.filter(decision_date__lte=decision_to)
+    if changed_since:
+        records = records.filter(updated_at__gt=changed_since).order_by("updated_at", "id")
+    else:
+        records = records.order_by("-decision_date", "-id")
+    start = (page - 1) * page_size
+    return records.count(), list(records[start : start + page_size])
+
+
+def record_visible_get(*, principal, record_id: int) -> CreditRecord | None:
+    """The record with this id if ``principal`` may read it, with its item, department, subject and version."""
+    return _visible_detailed(principal).filter(pk=record_id).first()
+
+
 def persons_visible(principal) -> Exists:
     """Filter on subjects: those with at least one record the principal may read. Installed as the natural
     persons' visibility rule of ``subjects.permissions.subjects_visible_to`` (``records/apps.py``)."""
@@ -129,6 +184,53 @@ def record_versions_visible_to(*, principal, record: CreditRecord) -> QuerySet[C
     if can_read_old_versions(principal, record):
         return versions
     return versions.filter(pk=record.current_version_id)
+
+
+@dataclass(frozen=True)
+class RecordChanges:
+    """One page of the change feed: the rows oldest first and the ids the next page starts after."""
+
+    rows: list[CreditRecordVersion | PublicationChange]
+    has_more: bool
+    version_after: int
+    change_after: int
+
+
+def record_changes_since(
+    *, principal, version_after: int, change_after: int, horizon: dt.datetime, limit: int
+) -> RecordChanges:
+    """Up to ``limit`` versions and publication changes of the records ``principal`` may read, written after
+    the cursor ids and no later than ``horizon``, merged by time (each stream's delivered part stays a prefix
+    of it)."""
+    visible = visibility_q(principal=principal, prefix="record__")
+    if visible is None:
+        return RecordChanges(rows=[], has_more=False, version_after=version_after, change_after=change_after)
+    related = ("record", "record__item", "record__department")
+    versions = list(
+        CreditRecordVersion.objects.filter(visible, pk__gt=version_after, created_at__lte=horizon)
+        .select_related(*related, "item_version")
+        .order_by("pk")[: limit + 1]
+    )
+    changes = list(
+        PublicationChange.objects.filter(visible, pk__gt=change_after, recorded_at__lte=horizon)
+        .select_related(*related)
+        .order_by("pk")[: limit + 1]
+    )
+    merged: list[CreditRecordVersion | PublicationChange] = []
+    i = j = 0
+    while len(merged) < limit and (i < len(versions) or j < len(changes)):
+        if j >= len(changes) or (i < len(versions) and versions[i].created_at <= changes[j].recorded_at):
+            merged.append(versions[i])
+            i += 1
+        else:
+            merged.append(changes[j])
+            j += 1
+    return RecordChanges(
+        rows=merged,
+        has_more=i < len(versions) or j < len(changes),
+        version_after=versions[i - 1].pk if i else version_after,
+        change_after=changes[j - 1].pk if j else change_after,
+    )
 
 
 def record_effective_status(*, version: CreditRecordVersion | CreditRecord, as_of: dt.date) -> str:

@@ -19,24 +19,25 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from xinyong.accounts.api_auth import ApiKeyAuth
-from xinyong.accounts.models import AuditAction, Authorisation
-from xinyong.accounts.services import audit_log
+from xinyong.accounts.models import AuditAction
 from xinyong.core.api import ErrorOut, error
 from xinyong.core.throttling import public_throttles
 from xinyong.reports.models import CreditReport, ReportKind
 from xinyong.reports.pdf import ReportFontsMissing
-from xinyong.reports.selectors import report_verify, reports_of_client
+from xinyong.reports.selectors import authorisation_get, report_of_client_get, report_verify
 from xinyong.reports.services import (
     report_issue,
+    report_read_audit,
     report_render_pdf,
     report_verify_url,
     site_url_for,
 )
-from xinyong.subjects.models import Subject
+from xinyong.subjects.selectors import subject_get
 
 router = Router(tags=["信用报告"])
 
 REPORT_NOT_FOUND = ("report_not_found", "未找到该信用报告：请核对报告编号和验证码")
+REPORT_NOT_OWN = ("report_not_found", "未找到该信用报告，或该报告不是本接口客户端出具的")
 
 
 class VerifyOut(Schema):
@@ -142,9 +143,7 @@ def issue(request, payload: IssueIn):
             return error(
                 400, "authorisation_required", "出具授权版信用报告须提供当事人授权编号 authorisation_id"
             )
-        authorisation = (
-            Authorisation.objects.select_related("subject").filter(pk=payload.authorisation_id).first()
-        )
+        authorisation = authorisation_get(authorisation_id=payload.authorisation_id)
         if authorisation is None:
             return error(404, "authorisation_not_found", "未找到该当事人授权，请核对授权编号")
         subject = authorisation.subject
@@ -155,7 +154,7 @@ def issue(request, payload: IssueIn):
     else:
         if payload.subject_id is None:
             return error(400, "subject_required", "出具公开版信用报告须提供主体编号 subject_id")
-        subject = Subject.objects.filter(pk=payload.subject_id).first()
+        subject = subject_get(subject_id=payload.subject_id)
         if subject is None:
             return error(404, "subject_not_found", "未找到该主体，请核对主体编号")
     report = report_issue(
@@ -169,10 +168,6 @@ def issue(request, payload: IssueIn):
     return Status(201, _report_out(request, report))
 
 
-def _own_report(client, number: str) -> CreditReport | None:
-    return reports_of_client(client=client).filter(number=number.strip().upper()).first()
-
-
 @router.get(
     "/{number}",
     auth=ApiKeyAuth("reports:issue"),
@@ -181,9 +176,9 @@ def _own_report(client, number: str) -> CreditReport | None:
 )
 def get_report(request, number: str):
     """A report this client issued, with the snapshot of its content."""
-    report = _own_report(request.auth, number)
+    report = report_of_client_get(client=request.auth, number=number)
     if report is None:
-        return error(404, "report_not_found", "未找到该信用报告，或该报告不是本接口客户端出具的")
+        return error(404, *REPORT_NOT_OWN)
     return {**_report_out(request, report), "content": report.content}
 
 
@@ -195,22 +190,16 @@ def get_report(request, number: str):
 )
 def get_report_pdf(request, number: str):
     """A report this client issued, as a PDF (``application/pdf``)."""
-    report = _own_report(request.auth, number)
+    report = report_of_client_get(client=request.auth, number=number)
     if report is None:
-        return error(404, "report_not_found", "未找到该信用报告，或该报告不是本接口客户端出具的")
+        return error(404, *REPORT_NOT_OWN)
     try:
         pdf = report_render_pdf(report=report, site_url=site_url_for(request=request))
     except ReportFontsMissing as exc:
         return error(503, exc.code, exc.message)
-    if report.kind == ReportKind.AUTHORISED:
-        audit_log(
-            actor=request.auth,
-            action=AuditAction.EXPORT,
-            obj=report,
-            purpose=report.purpose,
-            detail={"number": report.number, "via": "api"},
-            request=request,
-        )
+    report_read_audit(
+        report=report, actor=request.auth, action=AuditAction.EXPORT, via="api", request=request
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="xinyong-report-{report.number}.pdf"'
     return response

@@ -125,6 +125,11 @@ def reports_of_client(*, client: ApiClient) -> QuerySet[CreditReport]:
     return CreditReport.objects.select_related("subject").filter(issued_by_api_client=client)
 
 
+def report_of_client_get(*, client: ApiClient, number: str) -> CreditReport | None:
+    """The report with this number (any case, surrounding blanks ignored) if the API client issued it."""
+    return reports_of_client(client=client).filter(number=number.strip().upper()).first()
+
+
 def authorisations_usable_by(*, principal, as_of: dt.date) -> QuerySet[Authorisation]:
     """Authorisations in force on ``as_of`` covering credit reports that ``principal`` may use (the rule of
     ``reports.permissions.can_use_authorisation``, as a query)."""

@@ -284,10 +284,10 @@ def report_render_pdf(*, report: CreditReport, site_url: str = "") -> bytes:
 
 
 def report_read_audit(
-    *, report: CreditReport, actor, action: str, request: HttpRequest | None = None
+    *, report: CreditReport, actor, action: str, via: str = "console", request: HttpRequest | None = None
 ) -> None:
-    """Write a console reading (view or download) of an authorised report to the audit log with its purpose;
-    public reports are not audited."""
+    """Write a reading (view or download, in the console or through the API) of an authorised report to the
+    audit log with its purpose; public reports are not audited."""
     if report.kind != ReportKind.AUTHORISED:
         return
     audit_log(
@@ -295,7 +295,7 @@ def report_read_audit(
         action=action,
         obj=report,
         purpose=report.purpose,
-        detail={"number": report.number, "via": "console"},
+        detail={"number": report.number, "via": via},
         request=request,
     )
 

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch
 from ninja import Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
-from xinyong.accounts.services import audit_log
 from xinyong.core.api import PURPOSE_REQUIRED, ErrorOut, error, request_purpose
 from xinyong.core.codes import SubjectKind
-from xinyong.core.identifiers import normalize_code_input
-from xinyong.subjects.models import LinkedPerson, Subject
-from xinyong.subjects.permissions import subjects_visible_to
-from xinyong.subjects.selectors import ric_lookup_hash, subjects_by_name
+from xinyong.subjects.models import Subject
+from xinyong.subjects.selectors import ric_lookup_hash, subject_visible_get, subjects_find
+from xinyong.subjects.services import subject_view_audit, subjects_query_audit
 
 router = Router(tags=["主体"])
 
@@ -91,12 +88,6 @@ def _subject_out(subject: Subject) -> dict:
     }
 
 
-def _visible(client):
-    return subjects_visible_to(client).prefetch_related(
-        "aliases", Prefetch("linked_persons", queryset=LinkedPerson.objects.order_by("role", "-valid_from"))
-    )
-
-
 @router.get(
     "/",
     auth=ApiKeyAuth("subjects:read"),
@@ -117,32 +108,23 @@ def find_subjects(
             "query_required",
             "请至少提供一个查询条件：uscc（统一社会信用代码）、name（名称）或 ric（身份证号码）",
         )
-    subjects = _visible(request.auth)
     stated = request_purpose(request)
+    digest = ""
     if ric and ric.strip():
         if not stated:
             return error(400, *PURPOSE_REQUIRED)
         digest = ric_lookup_hash(value=ric)
         if digest is None:
             return error(400, "ric_invalid", "身份证号码格式或校验码不正确，请核对后重新查询")
-        subjects = subjects.filter(ric_hmac=digest)
-    if uscc and uscc.strip():
-        subjects = subjects.filter(uscc=normalize_code_input(uscc))
-    if name and name.strip():
-        subjects = subjects.filter(pk__in=subjects_by_name(name=name).values("pk"))
-    results = list(subjects.order_by("pk")[:MAX_RESULTS])
+    results = subjects_find(
+        principal=request.auth, uscc=uscc or "", name=name or "", ric_digest=digest, limit=MAX_RESULTS
+    )
     persons = [s for s in results if s.kind == SubjectKind.NATURAL_PERSON]
     if persons or (ric and ric.strip()):
         if not stated:
             return error(400, *PURPOSE_REQUIRED)
-        # The searched number itself is not logged: only whether, and whom, it found.
-        audit_log(
-            actor=request.auth,
-            action="query",
-            obj=persons[0] if len(persons) == 1 else Subject,
-            purpose=stated,
-            detail={"via": "api", "by": "ric" if ric else "code", "subject_ids": [s.pk for s in persons]},
-            request=request,
+        subjects_query_audit(
+            actor=request.auth, persons=persons, by="ric" if ric else "code", purpose=stated, request=request
         )
     return {"count": len(results), "results": [_subject_out(s) for s in results]}
 
@@ -155,19 +137,12 @@ def find_subjects(
 )
 def get_subject(request, subject_id: int, purpose: str | None = None):
     """One subject with its aliases and linked persons (身份证 numbers masked)."""
-    subject = _visible(request.auth).filter(pk=subject_id).first()
+    subject = subject_visible_get(principal=request.auth, subject_id=subject_id)
     if subject is None:
         return error(404, "subject_not_found", "未找到该主体，或本接口客户端无权查看")
     if subject.kind == SubjectKind.NATURAL_PERSON:
         stated = request_purpose(request)
         if not stated:
             return error(400, *PURPOSE_REQUIRED)
-        audit_log(
-            actor=request.auth,
-            action="view",
-            obj=subject,
-            purpose=stated,
-            detail={"via": "api"},
-            request=request,
-        )
+        subject_view_audit(subject=subject, actor=request.auth, purpose=stated, request=request)
     return _subject_out(subject)

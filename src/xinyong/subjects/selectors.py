@@ -1,14 +1,21 @@
-"""Reads on the subject registry: lookups by 身份证 number (via HMAC), name and alias; confirmed codes."""
+"""Reads on the subject registry: a subject by id, lookups by 身份证 number (via HMAC), name and alias; confirmed
+codes; the subjects an API client finds."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import UsccConfirmations, check_org_code, check_ric, normalize_code_input
 from xinyong.subjects import crypto
-from xinyong.subjects.models import AliasKind, ConfirmedCode, Subject
+from xinyong.subjects.models import AliasKind, ConfirmedCode, LinkedPerson, Subject
 from xinyong.subjects.names import normalize_name
+from xinyong.subjects.permissions import subjects_visible_to
+
+
+def subject_get(*, subject_id: int) -> Subject | None:
+    """The subject with this id, or ``None``."""
+    return Subject.objects.filter(pk=subject_id).first()
 
 
 def ric_lookup_hash(*, value: str) -> str | None:
@@ -84,3 +91,29 @@ def confirmed_codes_list(*, q: str = "", state: str = "") -> QuerySet[ConfirmedC
     elif state == "revoked":
         rows = rows.filter(revoked_at__isnull=False)
     return rows
+
+
+def _visible_detailed(principal) -> QuerySet[Subject]:
+    return subjects_visible_to(principal).prefetch_related(
+        "aliases", Prefetch("linked_persons", queryset=LinkedPerson.objects.order_by("role", "-valid_from"))
+    )
+
+
+def subjects_find(
+    *, principal, uscc: str = "", name: str = "", ric_digest: str = "", limit: int
+) -> list[Subject]:
+    """Up to ``limit`` subjects ``principal`` may read matching every given criterion (USCC, name, 身份证 HMAC),
+    by id, with their aliases and linked persons."""
+    subjects = _visible_detailed(principal)
+    if ric_digest:
+        subjects = subjects.filter(ric_hmac=ric_digest)
+    if uscc.strip():
+        subjects = subjects.filter(uscc=normalize_code_input(uscc))
+    if name.strip():
+        subjects = subjects.filter(pk__in=subjects_by_name(name=name).values("pk"))
+    return list(subjects.order_by("pk")[:limit])
+
+
+def subject_visible_get(*, principal, subject_id: int) -> Subject | None:
+    """The subject with this id if ``principal`` may read it, with its aliases and linked persons."""
+    return _visible_detailed(principal).filter(pk=subject_id).first()

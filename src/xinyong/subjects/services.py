@@ -117,6 +117,26 @@ def subject_reveal_ric(*, subject: Subject, actor, purpose: str) -> str:
     return value
 
 
+def subjects_query_audit(*, actor, persons: list[Subject], by: str, purpose: str, request=None) -> None:
+    """Write an API lookup that found natural persons (or searched by 身份证 number) to the audit log: whom it
+    found, never the searched number itself."""
+    audit_log(
+        actor=actor,
+        action="query",
+        obj=persons[0] if len(persons) == 1 else Subject,
+        purpose=purpose,
+        detail={"via": "api", "by": by, "subject_ids": [s.pk for s in persons]},
+        request=request,
+    )
+
+
+def subject_view_audit(*, subject: Subject, actor, purpose: str, request=None) -> None:
+    """Write an API reading of a natural person's details to the audit log with its purpose."""
+    audit_log(
+        actor=actor, action="view", obj=subject, purpose=purpose, detail={"via": "api"}, request=request
+    )
+
+
 @transaction.atomic
 def subject_review_resolve(*, review: SubjectReview, actor, note: str) -> SubjectReview:
     """Close a review flag with the operator's note."""
