@@ -19,7 +19,8 @@ from xinyong.collection.readers import open_table
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc
 from xinyong.demo.county import FORM_OFFICERS, UPLOADS
-from xinyong.demo.generate import PENDING_DIR, demo_subjects, generate_county
+from xinyong.demo.generate import PENDING_DIR, generate_county
+from xinyong.demo.people import demo_subjects
 from xinyong.demo.services import REJECTIONS_DIR, DemoReport, _departments, demo_build
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.subjects.models import Subject

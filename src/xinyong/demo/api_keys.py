@@ -15,7 +15,7 @@ from xinyong.accounts.models import ApiClient, Department
 from xinyong.accounts.services import apiclient_create, apiclient_revoke
 from xinyong.core.identifiers import generate_uscc
 from xinyong.demo.county import COUNTY, DEMO_API_CLIENT, REGION
-from xinyong.demo.generate import add_years
+from xinyong.demo.decisions import add_years
 
 # The collection API example of the README posts this file (relative to XINYONG_HOME).
 API_EXAMPLE_DIR = "api"

@@ -1,8 +1,8 @@
 """The demo county (示范县): its departments, staff, what each department licenses and penalises, and how
 each department sends its files.
 
-Plain data only; :mod:`xinyong.demo.generate` turns it into subjects, records and files, and
-:mod:`xinyong.demo.services` loads them.
+Plain data only; :mod:`xinyong.demo.generate` (with its pieces ``people``, ``decisions``, ``mistakes``
+and ``files``) turns it into subjects, records and files, and :mod:`xinyong.demo.services` loads them.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from xinyong.accounts.models import Department, User
 from xinyong.collection.entry import record_submit_form
 from xinyong.core.codes import SubjectKind
 from xinyong.demo.county import UPLOADS
-from xinyong.demo.generate import add_years
+from xinyong.demo.decisions import add_years
 from xinyong.subjects import crypto
 from xinyong.subjects.models import LinkedPerson, Subject
 

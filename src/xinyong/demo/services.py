@@ -50,7 +50,8 @@ from xinyong.demo.county import (
     STAFF,
     UPLOADS,
 )
-from xinyong.demo.generate import HISTORY_YEARS, ITEM_NAMES, PENDING_DIR, DemoPlan, add_years, generate_county
+from xinyong.demo.decisions import HISTORY_YEARS, ITEM_NAMES, add_years
+from xinyong.demo.generate import PENDING_DIR, DemoPlan, generate_county
 from xinyong.demo.other_items import demo_other_items
 from xinyong.records.models import CreditRecord
 from xinyong.records.normalize import normalize_document_number
