@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "xinyong.catalog",
     "xinyong.subjects",
     "xinyong.records",
+    "xinyong.lists",
+    "xinyong.jrp",
     "xinyong.collection",
     "xinyong.reports",
     "xinyong.portal",

@@ -83,6 +83,25 @@ def records_public(*, as_of: dt.date) -> QuerySet[CreditRecord]:
     return CreditRecord.objects.filter(public_q(as_of=as_of))
 
 
+def in_force_q(*, as_of: dt.date, prefix: str = "") -> Q:
+    """Filter of the records in force on ``as_of``: what the credit check (jrp) acts on.
+
+    In effect (not revoked, withdrawn or repaired) and inside the record's window on that day, whatever
+    its disclosure scope: a shared record binds the departments that check it, even if it is not public.
+    Not the government-visibility filter (no time bound) nor the public set (drops shared records).
+    """
+    return (
+        _q(prefix, status=RecordStatus.EFFECTIVE)
+        & (_q(prefix, publish_from__isnull=True) | _q(prefix, publish_from__lte=as_of))
+        & (_q(prefix, publish_until__isnull=True) | _q(prefix, publish_until__gte=as_of))
+    )
+
+
+def records_in_force(*, as_of: dt.date) -> QuerySet[CreditRecord]:
+    """The records in force on ``as_of`` (see ``in_force_q``)."""
+    return CreditRecord.objects.filter(in_force_q(as_of=as_of))
+
+
 def record_is_published(*, record: CreditRecord, as_of: dt.date) -> bool:
     """Whether ``record`` belongs to ``records_public(as_of=as_of)`` (same rule, without a query)."""
     return (
