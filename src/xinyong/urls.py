@@ -14,6 +14,8 @@ urlpatterns = [
     path("console/collection/", include("xinyong.collection.urls")),
     path("console/reports/", include((reports_console_urlpatterns, "reports_console"))),
     path("console/identifiers/", include("xinyong.subjects.urls")),
+    path("console/lists/", include("xinyong.lists.urls")),
+    path("console/jrp/", include("xinyong.jrp.urls")),
     path("console/", include("xinyong.console.urls")),
     # The working-day calendar's admin pages moved from the core app to the workdays app: old bookmarks
     # (admin/core/calendarday/…, admin/core/calendaryear/…) lead to the same pages.

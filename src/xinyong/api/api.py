@@ -4,6 +4,8 @@ from xinyong.api.errors import install_error_handlers, install_throttle_error_ha
 from xinyong.api.openapi import PlatformAPI
 from xinyong.api.parser import BoundedJsonParser
 from xinyong.collection.api import router as collection_router
+from xinyong.jrp.api import router as jrp_router
+from xinyong.lists.api import router as lists_router
 from xinyong.portal.api import router as public_router
 from xinyong.records.api import router as records_router
 from xinyong.records.archive.api import router as archive_router
@@ -22,3 +24,5 @@ api.add_router("/collection/", collection_router)
 api.add_router("/archive/", archive_router)
 api.add_router("/reports/", reports_router)
 api.add_router("/public/", public_router)
+api.add_router("/lists/", lists_router)
+api.add_router("/jrp/", jrp_router)

@@ -1,0 +1,1 @@
+"""Admin pages of matters, memoranda, rulebooks, measures, the check log and feedback."""

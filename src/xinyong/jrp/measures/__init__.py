@@ -1,0 +1,1 @@
+"""Matters (事项), memoranda, the versioned measure list (rulebook) with department conditions, impact preview."""

@@ -1,0 +1,1 @@
+"""Admin pages of list types, entries and escalation rules."""
