@@ -23,6 +23,7 @@ from xinyong.collection.models import Batch, BatchChannel, BatchStatus, IssueKin
 from xinyong.collection.row_warnings import row_warnings_build, warning_entry
 from xinyong.collection.selectors import uscc_confirmations_for
 from xinyong.collection.validation import RowIssue, row_validate
+from xinyong.lists.hooks import lists_after_batch
 from xinyong.records.loading.ingest import records_bulk_ingest
 from xinyong.records.models import Channel, CreditRecord
 from xinyong.records.normalize import normalize_document_number
@@ -143,6 +144,7 @@ def record_submit_form(
                 "record_id": record.pk,
             },
         )
+        lists_after_batch(batch_ref=str(batch.pk), as_of=as_of, actor=actor)
     return FormResult(ok=True, record=record, outcome=outcome, warnings=warnings, batch=batch)
 
 

@@ -90,6 +90,8 @@ class CheckAnswer:
     hits: list[Hit] = field(default_factory=list)
     measures: list[MeasureResult] = field(default_factory=list)
     rulebook_number: int | None = None
+    # The facts the conditions were evaluated on, so the impact preview can replay the check.
+    facts: Facts | None = None
     explanation: list[str] = field(default_factory=list)
     error_code: str = ""
     error_message: str = ""

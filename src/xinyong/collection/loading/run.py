@@ -30,6 +30,7 @@ from xinyong.collection.models import RESUMABLE_ERRORS, Batch, BatchStatus
 from xinyong.collection.readers import ReadError
 from xinyong.collection.source import batch_source_open
 from xinyong.collection.storage import FileTampered, StoredFilesPurged
+from xinyong.lists.hooks import lists_after_batch
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,18 @@ def batch_process(
             ),
         )
         raise
-    return _finish(batch)
+    batch = _finish(batch)
+    if batch.status == BatchStatus.DONE:
+        _after_batch(batch)
+    return batch
+
+
+def _after_batch(batch: Batch) -> None:
+    """List entries and escalation proposals for the loaded records; a failure leaves the batch done."""
+    try:
+        lists_after_batch(batch_ref=str(batch.pk), as_of=timezone.localdate(), actor=batch_actor(batch=batch))
+    except Exception:
+        logger.exception("lists after batch %s failed; the daily sweep will catch up", batch.pk)
 
 
 def _refuse_unprocessable(batch: Batch) -> None:
