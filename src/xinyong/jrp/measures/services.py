@@ -25,7 +25,8 @@ from xinyong.jrp.measures.permissions import (
     can_edit_matter,
     can_manage_rulebooks,
 )
-from xinyong.jrp.measures.rulebook import rulebook_cache_clear
+from xinyong.jrp.measures.preview import preview_replay
+from xinyong.jrp.measures.rulebook import rulebook_cache_clear, rulebook_compile
 from xinyong.jrp.models import (
     Application,
     Matter,
@@ -49,6 +50,7 @@ __all__ = [
     "measures_load_fixtures",
     "rulebook_draft_create",
     "rulebook_draft_delete",
+    "rulebook_preview",
     "rulebook_publish",
 ]
 
@@ -241,6 +243,26 @@ def _publish(*, rulebook: Rulebook, actor: Any, summary: dict) -> None:
     rulebook_cache_clear()
 
 
+def rulebook_preview(*, rulebook: Rulebook, as_of: dt.date, actor: Any) -> dict:
+    """Run the impact preview of a draft against the checks logged in the last 90 days; stored with the draft."""
+    if not can_manage_rulebooks(actor):
+        raise MeasuresError("forbidden", "只有平台管理员可以运行影响预览")
+    if rulebook.status != RulebookStatus.DRAFT:
+        raise MeasuresError("not_draft", "只能对草稿运行影响预览")
+    summary = preview_replay(rulebook=rulebook_compile(rulebook), as_of=as_of)
+    summary["run_at"] = timezone.now().isoformat()
+    with transaction.atomic():
+        Rulebook.objects.filter(pk=rulebook.pk).update(preview_summary=summary)
+        rulebook.preview_summary = summary
+        audit_log(
+            actor=actor,
+            action="jrp_rulebook_preview",
+            obj=rulebook,
+            detail={"rulebook": rulebook.number, "as_of": as_of.isoformat(), **summary["counts"]},
+        )
+    return summary
+
+
 def rulebook_publish(*, rulebook: Rulebook, actor: Any, summary: dict | None = None) -> Rulebook:
     """Publish a draft: it applies from now on; the previous published rulebook is superseded.
 
@@ -310,6 +332,9 @@ def measure_condition_set(
                     "updated_at": timezone.now(),
                 },
             )
+        # The draft changed: an earlier impact preview no longer describes it.
+        Rulebook.objects.filter(pk=rulebook.pk).update(preview_summary={})
+        rulebook.preview_summary = {}
         audit_log(
             actor=actor,
             action="jrp_measure_condition_set",
