@@ -264,7 +264,11 @@ def test_a_check_with_500_measures_takes_well_under_a_millisecond(departments, o
     rulebook_publish(rulebook=draft, actor=operator)
     rb = rulebook_compiled()
     # a subject on three lists: 4 shipped measures and 2 × 10 of the generated ones apply
-    hits = [hit(level="serious", amount=1e6), hit("type_3", level="heavier", amount=1e6), hit("type_7", amount=1e6)]
+    hits = [
+        hit(level="serious", amount=1e6),
+        hit("type_3", level="heavier", amount=1e6),
+        hit("type_7", amount=1e6),
+    ]
     assert len(measures_for(rulebook=rb, hits=hits, facts=FACTS, matter_code="", department_id=1)) == 24
     best = float("inf")
     for _ in range(5):  # best of five runs: the machine may be busy with other work
