@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from io import StringIO
 
 import pytest
@@ -232,7 +231,7 @@ def test_only_drafts_change_and_only_allowed_people_change_them(loaded, operator
         rulebook_publish(rulebook=draft, actor=reviewer)
 
 
-def test_a_check_with_500_measures_takes_well_under_a_millisecond(departments, operator):
+def test_with_500_measures_only_those_of_the_hit_list_types_and_met_conditions_apply(departments, operator):
     measures_load_fixtures(as_of=AS_OF)
     draft = rulebook_draft_create(actor=operator)
     Measure.objects.bulk_create(
@@ -269,14 +268,8 @@ def test_a_check_with_500_measures_takes_well_under_a_millisecond(departments, o
         hit("type_3", level="heavier", amount=1e6),
         hit("type_7", amount=1e6),
     ]
+    # Its speed is measured by bench/check.py, not here.
     assert len(measures_for(rulebook=rb, hits=hits, facts=FACTS, matter_code="", department_id=1)) == 24
-    best = float("inf")
-    for _ in range(5):  # best of five runs: the machine may be busy with other work
-        started = time.perf_counter()
-        for _ in range(100):
-            measures_for(rulebook=rb, hits=hits, facts=FACTS, matter_code="", department_id=1)
-        best = min(best, (time.perf_counter() - started) / 100)
-    assert best < 0.001
 
 
 def test_the_command_loads_then_makes_a_draft(departments):
