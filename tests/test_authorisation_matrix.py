@@ -32,6 +32,7 @@ from xinyong.accounts.services import apiclient_create
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.collection.models import RowWarning
 from xinyong.core.codes import SubjectKind
+from xinyong.lists.services import list_types_load
 from xinyong.records.models import CreditRecord
 from xinyong.reports.models import ReportKind
 from xinyong.reports.services import report_issue
@@ -89,6 +90,8 @@ EXPECTED: dict[str, str] = {
     "GET console/reports/<str:number>/": "302 200 403 403 200 200 403",
     "GET console/reports/<str:number>/pdf/": "302 200 403 403 200 200 403",
     "GET console/reports/issue/": "302 200 403 403 200 403 403",
+    # The credit check page: window clerks and operators (docs/credit-check.md).
+    "GET console/jrp/check/": "302 200 403 403 200 403 403",
     "POST console/reports/issue/submit/": "302 404 403 403 404 403 403",
     # 奖惩措施 (docs/measures.md): every console user reads; operators manage versions; reviewers edit their
     # department's conditions; department staff edit their matters. (<int:number> gets a non-number here: 404.)
@@ -147,6 +150,24 @@ EXPECTED: dict[str, str] = {
     "GET admin/auth/group/<path:object_id>/history/": "302 302 302 302 302 302 302",
     "GET admin/auth/group/add/": "302 403 403 403 403 403 403",
     "GET admin/autocomplete/": "302 403 403 403 403 403 403",
+    "GET admin/lists/escalationrule/": "302 200 200 200 403 200 200",
+    "GET admin/lists/escalationrule/<path:object_id>/": "302 302 302 302 302 302 302",
+    "GET admin/lists/escalationrule/<path:object_id>/change/": "302 302 302 302 403 302 302",
+    "GET admin/lists/escalationrule/<path:object_id>/delete/": "302 403 403 403 403 403 403",
+    "GET admin/lists/escalationrule/<path:object_id>/history/": "302 302 302 302 302 302 302",
+    "GET admin/lists/escalationrule/add/": "302 403 403 403 403 403 403",
+    "GET admin/lists/listentry/": "302 200 200 200 403 200 200",
+    "GET admin/lists/listentry/<path:object_id>/": "302 302 302 302 302 302 302",
+    "GET admin/lists/listentry/<path:object_id>/change/": "302 302 302 302 403 302 302",
+    "GET admin/lists/listentry/<path:object_id>/delete/": "302 403 403 403 403 403 403",
+    "GET admin/lists/listentry/<path:object_id>/history/": "302 302 302 302 302 302 302",
+    "GET admin/lists/listentry/add/": "302 403 403 403 403 403 403",
+    "GET admin/lists/listtype/": "302 200 200 200 403 200 200",
+    "GET admin/lists/listtype/<path:object_id>/": "302 302 302 302 302 302 302",
+    "GET admin/lists/listtype/<path:object_id>/change/": "302 200 200 200 403 200 200",
+    "GET admin/lists/listtype/<path:object_id>/delete/": "302 403 403 403 403 403 403",
+    "GET admin/lists/listtype/<path:object_id>/history/": "302 200 200 200 403 200 200",
+    "GET admin/lists/listtype/add/": "302 403 403 403 403 403 403",
     "GET admin/catalog/catalogitem/": "302 200 200 200 403 200 200",
     "GET admin/catalog/catalogitem/<path:object_id>/": "302 302 302 302 302 302 302",
     "GET admin/catalog/catalogitem/<path:object_id>/change/": "302 200 200 200 403 200 200",
@@ -254,6 +275,10 @@ EXPECTED: dict[str, str] = {
     "GET /api/jrp/measures/": "401 403 403 403 200 403 200",
     "GET /api/jrp/measures/changes": "401 403 403 403 200 403 200",
     "GET /api/jrp/measures/matters": "401 403 403 403 200 403 200",
+    "GET /api/lists/changes": "401 200 403 403 200 403 200",
+    "GET /api/lists/entries": "401 200 403 403 200 403 200",
+    "GET /api/lists/types": "401 200 403 403 200 403 200",
+    "GET /api/jrp/check/{check_id}": "401 403 403 403 404 403 404",
     "GET /api/public/licenses": "200 200 200 200 200 200 200",
     "GET /api/public/lists/{slug}": "200 200 200 200 200 200 200",
     "GET /api/public/penalties": "200 200 200 200 200 200 200",
@@ -268,6 +293,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/subjects/": "401 403 403 200 403 403 200",
     "GET /api/subjects/{subject_id}": "401 403 403 200 403 403 200",
     "POST /api/collection/{item_code}/records": "401 403 400 403 403 403 400",
+    "POST /api/jrp/check/": "401 403 403 403 422 403 422",
     "POST /api/public/subjects/search": "200 200 200 200 200 200 200",
     "POST /api/reports/": "401 403 403 403 403 201 201",
 }
@@ -319,6 +345,7 @@ def world(db, settings, tmp_path, monkeypatch):
     for module in ("xinyong.reports.views", "xinyong.reports.api"):
         monkeypatch.setattr(f"{module}.report_render_pdf", lambda **kw: b"%PDF-1.7 stand-in")
     catalog_load_fixtures(as_of=AS_OF)
+    list_types_load(as_of=AS_OF)
     dept_a = Department.objects.create(code="samr", name="甲市市场监督管理局")
     dept_b = Department.objects.create(code="env", name="甲市生态环境局")
 
@@ -407,6 +434,7 @@ def api_path(operation: str, world) -> tuple[str, str]:
         "item_code": "penalty",
         "number": world["report"].number,
         "slug": "red",
+        "check_id": "1",
     }
     return method, re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

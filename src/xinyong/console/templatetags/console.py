@@ -14,6 +14,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
+from xinyong.jrp.check.permissions import can_use_check_page
 from xinyong.jrp.measures.permissions import can_read_measures
 from xinyong.records.archive.permissions import archive_can_open
 from xinyong.reports.permissions import can_read_reports
@@ -52,6 +53,8 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用档案", _url("console:archive_search")))
     if can_read_reports(user):
         entries.append(("信用报告", _url("reports_console:list")))
+    if can_use_check_page(user):
+        entries.append(("信用核查", _url("jrp:check_page")))
     if can_read_measures(user):
         entries.append(("奖惩措施", _url("jrp:measures:list")))
     if can_manage_confirmed_codes(user):
