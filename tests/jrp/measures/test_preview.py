@@ -112,7 +112,9 @@ def test_the_preview_lists_subjects_whose_answer_changes(world):
 def test_an_unchanged_draft_changes_nobody_and_unreadable_answers_are_counted(world):
     approval, operator = world["approval"], world["operator"]
     log_check(subject_id=1, hits=[court(500.0)], department=approval)
-    log_check(subject_id=2, hits=[court(500.0)], department=approval, answer={"hits": "garbage", "measures": 5})
+    log_check(
+        subject_id=2, hits=[court(500.0)], department=approval, answer={"hits": "garbage", "measures": 5}
+    )
     draft = rulebook_draft_create(actor=operator)
     summary = rulebook_preview(rulebook=draft, as_of=AS_OF, actor=operator)
     assert summary["counts"] == {"replayed": 1, "changed": 0, "subjects_changed": 0, "unreadable": 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from io import StringIO
 
@@ -276,7 +277,10 @@ def test_a_check_with_500_measures_takes_well_under_a_millisecond(departments, o
         for _ in range(100):
             measures_for(rulebook=rb, hits=hits, facts=FACTS, matter_code="", department_id=1)
         best = min(best, (time.perf_counter() - started) / 100)
-    assert best < 0.001
+    # 1 ms on an idle machine; when the machine running the tests is busy (load above its cores), the
+    # budget grows in proportion.
+    busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    assert best < 0.001 * busy
 
 
 def test_the_command_loads_then_makes_a_draft(departments):
