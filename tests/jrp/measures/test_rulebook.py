@@ -74,7 +74,7 @@ def test_measures_apply_by_list_type_and_colour(loaded):
     assert "CD-02" in codes(black) and all(r.kind == "punishment" for r in black)
     assert black[0].conditions_met[0] == "命中名单：失信被执行人"
     red = measures_for(
-        rulebook=rb, hits=[hit("tax_a_grade", "red")], facts=FACTS, matter_code="", department_id=None
+        rulebook=rb, hits=[hit("taxpayer_a", "red")], facts=FACTS, matter_code="", department_id=None
     )
     assert red and all(r.kind == "incentive" for r in red)
     assert (
@@ -186,11 +186,11 @@ def test_disputed_hits_suspend_and_via_person_hits_get_person_measures_only(load
 
 def test_ended_entries_only_get_measures_that_continue_after_removal(loaded):
     rb = rulebook_compiled()
-    ended = hit("samr_serious_violation", effective_until=AS_OF - dt.timedelta(days=40))
+    ended = hit("market_serious_violation", effective_until=AS_OF - dt.timedelta(days=40))
     assert codes(
         measures_for(rulebook=rb, hits=[ended], facts=FACTS, matter_code="", department_id=None)
     ) == ["MS-02"]
-    long_ago = hit("samr_serious_violation", effective_until=AS_OF - dt.timedelta(days=400))
+    long_ago = hit("market_serious_violation", effective_until=AS_OF - dt.timedelta(days=400))
     assert measures_for(rulebook=rb, hits=[long_ago], facts=FACTS, matter_code="", department_id=None) == []
 
 

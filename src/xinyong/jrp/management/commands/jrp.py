@@ -61,7 +61,9 @@ class Command(BaseCommand):
 
     def _measures_load(self, options) -> None:
         try:
-            report = measures_load_fixtures(as_of=options["as_of"] or timezone.localdate(), path=options["path"])
+            report = measures_load_fixtures(
+                as_of=options["as_of"] or timezone.localdate(), path=options["path"]
+            )
         except MeasuresError as exc:
             raise CommandError(f"{exc.message}（{exc.code}）") from exc
         rulebook = report.rulebook
