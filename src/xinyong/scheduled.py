@@ -27,6 +27,7 @@ DAILY_JOBS: tuple[str, ...] = (
     "xinyong.records.scheduled.publication_sweep",
     "xinyong.collection.scheduled.batch_files_purge_due",
     "xinyong.accounts.scheduled.audit_checkpoint",
+    "xinyong.lists.scheduled.entries_expire",
     "xinyong.jrp.feedback.scheduled.feedback_overdue_daily",
 )
 
