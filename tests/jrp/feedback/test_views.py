@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from tests.jrp.feedback.conftest import AS_OF, COMPANY, PERSON
 from xinyong.jrp.feedback import selectors
-from xinyong.jrp.feedback.services import feedback_record, typical_case_create, typical_case_publish
+from xinyong.jrp.feedback.services import (
+    feedback_overdue_count,
+    feedback_record,
+    typical_case_create,
+    typical_case_publish,
+)
 from xinyong.jrp.models import FeedbackState, MeasureFeedback, TypicalCase
 
 
@@ -111,12 +116,13 @@ def test_statistics_agree_with_each_other_and_with_the_rows(world):
     assert sum(m["checks"] for m in matters) == totals.checks
     own = selectors.loop_totals(department_ids={world.dept_a.pk}, **period)
     assert own.checks == 6 and own.feedback == 6
+    feedback_overdue_count(as_of=AS_OF)  # the daily job: its counts are charted day by day
     page = _login(world.officer).get(
         "/console/jrp/feedback/stats/", {"date_from": "2026-05-01", "date_to": "2026-06-15"}
     )
     text = page.content.decode()
     assert re.search(r'data-figure="checks">6<', text) and "甲市生态环境局" not in text
-    assert "<svg" in text
+    assert "<svg" in text and f"06-15：{own.overdue} 项" in text
     everyone = _login(world.auditor).get(
         "/console/jrp/feedback/stats/", {"date_from": "2026-05-01", "date_to": "2026-06-15"}
     )

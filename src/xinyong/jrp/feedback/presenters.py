@@ -70,7 +70,7 @@ def _pct(value) -> str:
     return "—" if value is None else f"{value * 100:.1f}"
 
 
-def stats_charts(*, by_department: list[dict], by_matter: list[dict]) -> dict:
+def stats_charts(*, by_department: list[dict], by_matter: list[dict], history: list[dict] = ()) -> dict:
     """Rows ``(label, value, text)`` for the console's bar charts."""
     return {
         "checks": [(r["department_name"], r["checks"], f"{r['checks']:,}") for r in by_department],
@@ -86,6 +86,7 @@ def stats_charts(*, by_department: list[dict], by_matter: list[dict]) -> dict:
             (r["department_name"], r["overdue"], f"{r['overdue']:,}") for r in by_department if r["overdue"]
         ],
         "matters": [(r["matter_name"], r["checks"], f"{r['checks']:,}") for r in by_matter],
+        "history": [(f"{r['day']:%m-%d}", r["overdue"], f"{r['overdue']:,}") for r in history],
     }
 
 

@@ -3,6 +3,7 @@ statistics of the loop, and typical cases (典型案例)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -225,6 +226,9 @@ def stats(request):
         date_from=date_from, date_to=date_to, as_of=as_of, department_ids=ids
     )
     by_matter = selectors.checks_by_matter(date_from=date_from, date_to=date_to, department_ids=ids)
+    history = selectors.overdue_history(
+        department_ids=ids, date_from=max(date_from, date_to - dt.timedelta(days=29)), date_to=date_to
+    )
     return render(
         request,
         "jrp/feedback/stats.html",
@@ -235,7 +239,9 @@ def stats(request):
             "totals": totals,
             "rows": by_department,
             "matters": by_matter,
-            "charts": presenters.stats_charts(by_department=by_department, by_matter=by_matter),
+            "charts": presenters.stats_charts(
+                by_department=by_department, by_matter=by_matter, history=history
+            ),
             "all_departments": ids is None,
         },
     )
