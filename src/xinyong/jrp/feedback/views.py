@@ -189,10 +189,11 @@ def bulk(request):
 @console_view(can_record_any_feedback)
 def upload(request):
     """Answer by file: every row or none; rows in error are listed with their codes."""
-    form = FeedbackFileForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = FeedbackFileForm(request.POST if posted else None, request.FILES if posted else None)
     result = None
     refused = None
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         upload_file = form.cleaned_data["file"]
         name = Path(upload_file.name).name[:200]
         with tempfile.TemporaryDirectory(prefix="xinyong-feedback-") as folder:
