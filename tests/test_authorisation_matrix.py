@@ -105,6 +105,8 @@ EXPECTED: dict[str, str] = {
     "GET console/reports/<str:number>/": "302 200 403 403 200 200 403",
     "GET console/reports/<str:number>/pdf/": "302 200 403 403 200 200 403",
     "GET console/reports/issue/": "302 200 403 403 200 403 403",
+    # The credit check page: window clerks and operators (docs/credit-check.md).
+    "GET console/jrp/check/": "302 200 403 403 200 403 403",
     "POST console/reports/issue/submit/": "302 404 403 403 404 403 403",
     # 奖惩措施 (docs/measures.md): every console user reads; operators manage versions; reviewers edit their
     # department's conditions; department staff edit their matters. (<int:number> gets a non-number here: 404.)
@@ -270,6 +272,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/jrp/measures/": "401 403 403 403 200 403 200",
     "GET /api/jrp/measures/changes": "401 403 403 403 200 403 200",
     "GET /api/jrp/measures/matters": "401 403 403 403 200 403 200",
+    "GET /api/jrp/check/{check_id}": "401 403 403 403 404 403 404",
     "GET /api/public/licenses": "200 200 200 200 200 200 200",
     "GET /api/public/lists/{slug}": "200 200 200 200 200 200 200",
     "GET /api/public/penalties": "200 200 200 200 200 200 200",
@@ -284,6 +287,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/subjects/": "401 403 403 200 403 403 200",
     "GET /api/subjects/{subject_id}": "401 403 403 200 403 403 200",
     "POST /api/collection/{item_code}/records": "401 403 400 403 403 403 400",
+    "POST /api/jrp/check/": "401 403 403 403 422 403 422",
     "POST /api/public/subjects/search": "200 200 200 200 200 200 200",
     "POST /api/reports/": "401 403 403 403 403 201 201",
     # Feedback: check:query keys of a department, on its own items only (none exists here: 422 for the body).
@@ -427,6 +431,7 @@ def api_path(operation: str, world) -> tuple[str, str]:
         "number": world["report"].number,
         "slug": "red",
         "feedback_id": "999999",
+        "check_id": "1",
     }
     return method, re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
