@@ -32,6 +32,7 @@ from xinyong.accounts.services import apiclient_create
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.collection.models import RowWarning
 from xinyong.core.codes import SubjectKind
+from xinyong.lists.services import list_types_load
 from xinyong.records.models import CreditRecord
 from xinyong.reports.models import ReportKind
 from xinyong.reports.services import report_issue
@@ -165,6 +166,24 @@ EXPECTED: dict[str, str] = {
     "GET admin/auth/group/<path:object_id>/history/": "302 302 302 302 302 302 302",
     "GET admin/auth/group/add/": "302 403 403 403 403 403 403",
     "GET admin/autocomplete/": "302 403 403 403 403 403 403",
+    "GET admin/lists/escalationrule/": "302 200 200 200 403 200 200",
+    "GET admin/lists/escalationrule/<path:object_id>/": "302 302 302 302 302 302 302",
+    "GET admin/lists/escalationrule/<path:object_id>/change/": "302 302 302 302 403 302 302",
+    "GET admin/lists/escalationrule/<path:object_id>/delete/": "302 403 403 403 403 403 403",
+    "GET admin/lists/escalationrule/<path:object_id>/history/": "302 302 302 302 302 302 302",
+    "GET admin/lists/escalationrule/add/": "302 403 403 403 403 403 403",
+    "GET admin/lists/listentry/": "302 200 200 200 403 200 200",
+    "GET admin/lists/listentry/<path:object_id>/": "302 302 302 302 302 302 302",
+    "GET admin/lists/listentry/<path:object_id>/change/": "302 302 302 302 403 302 302",
+    "GET admin/lists/listentry/<path:object_id>/delete/": "302 403 403 403 403 403 403",
+    "GET admin/lists/listentry/<path:object_id>/history/": "302 302 302 302 302 302 302",
+    "GET admin/lists/listentry/add/": "302 403 403 403 403 403 403",
+    "GET admin/lists/listtype/": "302 200 200 200 403 200 200",
+    "GET admin/lists/listtype/<path:object_id>/": "302 302 302 302 302 302 302",
+    "GET admin/lists/listtype/<path:object_id>/change/": "302 200 200 200 403 200 200",
+    "GET admin/lists/listtype/<path:object_id>/delete/": "302 403 403 403 403 403 403",
+    "GET admin/lists/listtype/<path:object_id>/history/": "302 200 200 200 403 200 200",
+    "GET admin/lists/listtype/add/": "302 403 403 403 403 403 403",
     "GET admin/catalog/catalogitem/": "302 200 200 200 403 200 200",
     "GET admin/catalog/catalogitem/<path:object_id>/": "302 302 302 302 302 302 302",
     "GET admin/catalog/catalogitem/<path:object_id>/change/": "302 200 200 200 403 200 200",
@@ -272,6 +291,9 @@ EXPECTED: dict[str, str] = {
     "GET /api/jrp/measures/": "401 403 403 403 200 403 200",
     "GET /api/jrp/measures/changes": "401 403 403 403 200 403 200",
     "GET /api/jrp/measures/matters": "401 403 403 403 200 403 200",
+    "GET /api/lists/changes": "401 200 403 403 200 403 200",
+    "GET /api/lists/entries": "401 200 403 403 200 403 200",
+    "GET /api/lists/types": "401 200 403 403 200 403 200",
     "GET /api/jrp/check/{check_id}": "401 403 403 403 404 403 404",
     "GET /api/public/licenses": "200 200 200 200 200 200 200",
     "GET /api/public/lists/{slug}": "200 200 200 200 200 200 200",
@@ -342,6 +364,7 @@ def world(db, settings, tmp_path, monkeypatch):
     for module in ("xinyong.reports.views", "xinyong.reports.api"):
         monkeypatch.setattr(f"{module}.report_render_pdf", lambda **kw: b"%PDF-1.7 stand-in")
     catalog_load_fixtures(as_of=AS_OF)
+    list_types_load(as_of=AS_OF)
     dept_a = Department.objects.create(code="samr", name="甲市市场监督管理局")
     dept_b = Department.objects.create(code="env", name="甲市生态环境局")
 

@@ -45,10 +45,18 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "collection": VIEW,
         # Issued credit reports, as in the console (reports.permissions): every report, read-only.
         "reports": VIEW,
+        # List types are edited in the admin (each save a new version); entries change through services.
+        "lists": ALL_ACTIONS,
     },
     # Batches are read-only in the admin (they change through the collection services), department-scoped.
-    Role.DATA_OFFICER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW, "collection": VIEW},
-    Role.REVIEWER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW, "collection": VIEW},
+    Role.DATA_OFFICER: {
+        "records": VIEW,
+        "subjects": VIEW,
+        "catalog": VIEW,
+        "collection": VIEW,
+        "lists": VIEW,
+    },
+    Role.REVIEWER: {"records": VIEW, "subjects": VIEW, "catalog": VIEW, "collection": VIEW, "lists": VIEW},
     Role.WINDOW_CLERK: {"subjects": VIEW},
     Role.AUDITOR: {ANY_APP: VIEW},
 }

@@ -53,6 +53,7 @@ from xinyong.demo.county import (
 from xinyong.demo.decisions import HISTORY_YEARS, ITEM_NAMES, add_years
 from xinyong.demo.generate import PENDING_DIR, DemoPlan, generate_county
 from xinyong.demo.jrp_checks import demo_jrp_checks
+from xinyong.demo.jrp_measures import demo_jrp_measures
 from xinyong.demo.other_items import demo_other_items
 from xinyong.records.models import CreditRecord
 from xinyong.records.normalize import normalize_document_number
@@ -289,6 +290,7 @@ def demo_build(
         departments = _departments(report)
         officers = _users(departments, report)
         report.api_keys = demo_api_keys(departments=departments, now=timezone.now())
+    demo_jrp_measures(departments=departments, as_of=as_of)
     report.api_example = demo_api_example(
         directory=report.directory, authority=departments["samr"], as_of=as_of
     )

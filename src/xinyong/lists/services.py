@@ -337,6 +337,7 @@ class _Writer:
         if self.events:
             EntryEvent.objects.bulk_create(self.events)
         self.new, self.changed, self.events = [], {}, []
+        self.now = timezone.now()  # the change feed's settle horizon relies on times close to the writes
 
 
 def _entry_steps(want: Wanted) -> list[tuple[str, str, dt.date, str]]:

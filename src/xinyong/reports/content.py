@@ -27,12 +27,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from xinyong.catalog.models import CatalogCategory
 from xinyong.catalog.spec import FieldType
 from xinyong.core.codes import DisclosureScope, SubjectKind
 from xinyong.core.masking import mask_name, mask_ric
+from xinyong.lists.models import ListEntry
+from xinyong.lists.selectors import LIST_ITEM_CODES, entries_in_force_q
 from xinyong.records.models import CreditRecord, EffectiveStatus
 from xinyong.records.selectors import records_visible_to, records_with_effective_status
 from xinyong.reports.models import ReportKind
@@ -167,9 +169,35 @@ def report_records(*, subject: Subject, kind: str, as_of: dt.date) -> QuerySet[C
             Q(subject=subject, disclosure_scope__in=AUTHORISED_SCOPES)
             & records_with_effective_status(status=EffectiveStatus.EFFECTIVE, as_of=as_of)
         )
-    return records.select_related("item", "item_version", "department", "current_version").order_by(
-        "-decision_date", "-id"
+    return (
+        records.filter(list_records_shown_q(as_of=as_of))
+        .select_related("item", "item_version", "department", "current_version")
+        .order_by("-decision_date", "-id")
     )
+
+
+def list_records_shown_q(*, as_of: dt.date) -> Q:
+    """Records of the list items (严重失信主体名单, 经营异常名录, 守信激励) appear through their list entries:
+    a record with an entry in force on ``as_of`` is shown, one whose entries ended (removed, expired,
+    repaired, left the red list) or are not yet in force is not; a record that maps to no list type (no
+    entry) is shown as a record. Records of other items are unaffected (docs/lists.md)."""
+    entries = ListEntry.objects.filter(record_id=OuterRef("pk"))
+    return (
+        ~Q(item__code__in=LIST_ITEM_CODES)
+        | ~Exists(entries)
+        | Exists(entries.filter(entries_in_force_q(as_of=as_of)))
+    )
+
+
+def list_entries_of(*, records: Iterable[CreditRecord], as_of: dt.date) -> dict[int, ListEntry]:
+    """The entry in force on ``as_of`` of each of these list records (by record id)."""
+    ids = [r.pk for r in records if r.item.code in LIST_ITEM_CODES]
+    if not ids:
+        return {}
+    found = ListEntry.objects.filter(entries_in_force_q(as_of=as_of), record_id__in=ids).select_related(
+        "list_type"
+    )
+    return {entry.record_id: entry for entry in found}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -279,7 +307,20 @@ def _row(record: CreditRecord, plan: _FieldPlan, masker: _Masker, *, authorised:
     return row
 
 
-def _sections(records: Iterable[CreditRecord], masker: _Masker, *, public: bool) -> list[dict[str, Any]]:
+def _entry_details(entry: ListEntry) -> list[list[str]]:
+    """What a list entry adds to its record's row: the list type and the listing period."""
+    until = entry.effective_until.isoformat() if entry.effective_until else "至移出之日"
+    start = entry.effective_from.isoformat() if entry.effective_from else ""
+    return [["名单类型", entry.list_type.name], ["列入日期", start], ["有效期至", until]]
+
+
+def _sections(
+    records: Iterable[CreditRecord],
+    masker: _Masker,
+    *,
+    public: bool,
+    entries: dict[int, ListEntry] | None = None,
+) -> list[dict[str, Any]]:
     by_category: dict[str, dict[str, dict[str, Any]]] = {}
     plans: dict[int, _FieldPlan] = {}
     for record in records:
@@ -290,7 +331,10 @@ def _sections(records: Iterable[CreditRecord], masker: _Masker, *, public: bool)
         group = groups.setdefault(
             record.item.code, {"item": record.item.code, "title": record.item.name, "rows": []}
         )
-        group["rows"].append(_row(record, plan, masker, authorised=not public))
+        row = _row(record, plan, masker, authorised=not public)
+        if entries and record.pk in entries:
+            row["details"] = _entry_details(entries[record.pk]) + row["details"]
+        group["rows"].append(row)
 
     sections = []
     for index, spec in enumerate(SECTIONS):
@@ -460,7 +504,7 @@ def report_content_build(
     masker = _Masker(subject=subject, public=public, as_of=as_of)
     rows = list(records if records is not None else report_records(subject=subject, kind=kind, as_of=as_of))
     issuer = platform_name()
-    sections = _sections(rows, masker, public=public)
+    sections = _sections(rows, masker, public=public, entries=list_entries_of(records=rows, as_of=as_of))
     content: dict[str, Any] = {
         "format": CONTENT_FORMAT,
         "title": REPORT_TITLE,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from tests.support import make_user
 from xinyong.accounts.models import Department, Role
@@ -18,6 +20,7 @@ from xinyong.jrp.measures.services import (
     rulebook_draft_create,
     rulebook_publish,
 )
+from xinyong.jrp.measures.signals import measures_load_after_migrate
 from xinyong.jrp.models import Measure, Rulebook, RulebookStatus
 from xinyong.jrp.types import Facts, Hit
 
@@ -72,7 +75,7 @@ def test_measures_apply_by_list_type_and_colour(loaded):
     assert "CD-02" in codes(black) and all(r.kind == "punishment" for r in black)
     assert black[0].conditions_met[0] == "命中名单：失信被执行人"
     red = measures_for(
-        rulebook=rb, hits=[hit("tax_a_grade", "red")], facts=FACTS, matter_code="", department_id=None
+        rulebook=rb, hits=[hit("taxpayer_a", "red")], facts=FACTS, matter_code="", department_id=None
     )
     assert red and all(r.kind == "incentive" for r in red)
     assert (
@@ -184,11 +187,11 @@ def test_disputed_hits_suspend_and_via_person_hits_get_person_measures_only(load
 
 def test_ended_entries_only_get_measures_that_continue_after_removal(loaded):
     rb = rulebook_compiled()
-    ended = hit("samr_serious_violation", effective_until=AS_OF - dt.timedelta(days=40))
+    ended = hit("market_serious_violation", effective_until=AS_OF - dt.timedelta(days=40))
     assert codes(
         measures_for(rulebook=rb, hits=[ended], facts=FACTS, matter_code="", department_id=None)
     ) == ["MS-02"]
-    long_ago = hit("samr_serious_violation", effective_until=AS_OF - dt.timedelta(days=400))
+    long_ago = hit("market_serious_violation", effective_until=AS_OF - dt.timedelta(days=400))
     assert measures_for(rulebook=rb, hits=[long_ago], facts=FACTS, matter_code="", department_id=None) == []
 
 
@@ -241,15 +244,18 @@ def test_a_check_with_500_measures_takes_well_under_a_millisecond(departments, o
             content="措施",
             legal_basis="依据",
             target="对象",
-            list_type_codes=[f"type_{i % 20}", "court_dishonest_debtor"]
-            if i % 10 == 0
-            else [f"type_{i % 20}"],
+            list_type_codes=[f"type_{i % 50}"],
             stage="before",
             application="mandatory",
             condition={
                 "all": [
-                    {"pred": "level", "op": "at_least", "value": "general"},
-                    {"pred": "amount", "op": "gte", "value": i},
+                    {"pred": "subject_kind", "op": "in", "value": ["organisation", "individual_business"]},
+                    {
+                        "any": [
+                            {"pred": "level", "op": "at_least", "value": "heavier"},
+                            {"pred": "amount", "op": "gte", "value": i},
+                        ]
+                    },
                 ]
             },
         )
@@ -257,8 +263,38 @@ def test_a_check_with_500_measures_takes_well_under_a_millisecond(departments, o
     )
     rulebook_publish(rulebook=draft, actor=operator)
     rb = rulebook_compiled()
-    hits = [hit(level="serious", amount=1e6), hit("type_3", level="heavier", amount=1e6)]
-    started = time.perf_counter()
-    for _ in range(200):
-        measures_for(rulebook=rb, hits=hits, facts=FACTS, matter_code="", department_id=1)
-    assert (time.perf_counter() - started) / 200 < 0.001
+    # a subject on three lists: 4 shipped measures and 2 × 10 of the generated ones apply
+    hits = [
+        hit(level="serious", amount=1e6),
+        hit("type_3", level="heavier", amount=1e6),
+        hit("type_7", amount=1e6),
+    ]
+    assert len(measures_for(rulebook=rb, hits=hits, facts=FACTS, matter_code="", department_id=1)) == 24
+    best = float("inf")
+    for _ in range(5):  # best of five runs: the machine may be busy with other work
+        started = time.perf_counter()
+        for _ in range(100):
+            measures_for(rulebook=rb, hits=hits, facts=FACTS, matter_code="", department_id=1)
+        best = min(best, (time.perf_counter() - started) / 100)
+    assert best < 0.001
+
+
+def test_the_command_loads_then_makes_a_draft(departments):
+    out = StringIO()
+    call_command("jrp", "measures", "load", "--as-of", "2026-06-15", stdout=out)
+    assert "并公布" in out.getvalue()
+    call_command("jrp", "measures", "load", stdout=out)
+    assert "草稿" in out.getvalue()
+    assert Rulebook.objects.get(status=RulebookStatus.DRAFT).number == 2
+    with pytest.raises(CommandError):
+        call_command("jrp", "measures", "load", stdout=out)
+
+
+def test_migrate_loads_the_list_only_into_a_database_without_one(departments, settings):
+    settings.JRP_MEASURES_LOAD_ON_MIGRATE = True
+    measures_load_after_migrate(None, using="default", verbosity=0)
+    assert Rulebook.objects.get().status == RulebookStatus.PUBLISHED
+    measures_load_after_migrate(None, using="default", verbosity=0)
+    assert Rulebook.objects.count() == 1
+    settings.JRP_MEASURES_LOAD_ON_MIGRATE = False
+    Rulebook.objects.update(status=RulebookStatus.SUPERSEDED)

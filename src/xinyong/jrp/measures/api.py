@@ -124,6 +124,11 @@ def decode_cursor(cursor: str) -> tuple[int, int, bool] | None:
     return (int(match[2]), int(match[3]), bool(match[1])) if match else None
 
 
+def _text(value: str | None, limit: int = 100) -> str:
+    """A filter value without NUL and other control characters (PostgreSQL refuses NUL in text)."""
+    return "".join(ch for ch in (value or "")[:limit] if ch >= " ").strip()
+
+
 def _page_invalid():
     return error(400, "page_invalid", f"页码从 1 开始，每页条数应在 1 到 {MAX_PAGE_SIZE} 之间")
 
@@ -160,12 +165,12 @@ def list_measures(
         }
     qs = measures_list(
         rulebook=rulebook,
-        q=(q or "")[:100],
-        kind=kind or "",
-        family=family or "",
-        list_type=(list_type or "")[:100],
-        stage=stage or "",
-        application=application or "",
+        q=_text(q),
+        kind=_text(kind, 20),
+        family=_text(family, 20),
+        list_type=_text(list_type),
+        stage=_text(stage, 20),
+        application=_text(application, 20),
     )
     count = qs.count()
     rows = list(qs[(page - 1) * page_size : page * page_size])
@@ -241,9 +246,9 @@ def list_matters(
     """The matter register (事项), searchable by code or name, filtered by department code."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         return _page_invalid()
-    qs = matters_list(q=(q or "")[:100], active=True)
+    qs = matters_list(q=_text(q), active=True)
     if department:
-        qs = qs.filter(department__code=department[:40])
+        qs = qs.filter(department__code=_text(department, 40))
     count = qs.count()
     rows = qs[(page - 1) * page_size : page * page_size]
     return {

@@ -310,7 +310,8 @@ Test = Callable[[ConditionContext], bool]
 
 @dataclass(frozen=True, slots=True)
 class CompiledCondition:
-    """A condition ready to evaluate: ``test(ctx)``; ``explain(ctx)`` lists the predicates that held."""
+    """A condition ready to evaluate: ``test(ctx)``; ``explain(ctx)``, called only when ``test`` held, lists
+    the predicates that held (in Chinese)."""
 
     source: dict
     test: Test
@@ -331,22 +332,47 @@ def condition_compile(node: dict, labels: dict[str, str] | None = None) -> Compi
 
 
 def _explainer(node: dict, labels: dict[str, str] | None) -> Callable[[ConditionContext], list[str]]:
-    if "pred" in node:
-        test, text = _compile(node), _leaf_text(node, labels)
-        return lambda ctx: [text] if test(ctx) else []
-    if "not" in node:
-        test, text = _compile(node), f"并非（{condition_describe(node['not'], labels)}）"
-        return lambda ctx: [text] if test(ctx) else []
-    parts = [(_compile(child), _explainer(child, labels)) for child in next(iter(node.values()))]
+    """Explanations of a node that holds (only called then): static unless an ``any`` is inside."""
+    static = _static_explanation(node, labels)
+    if static is not None:
+        return lambda ctx: list(static)
+    if "any" in node:
+        parts = [(_compile(child), _explainer(child, labels)) for child in node["any"]]
 
-    def explain(ctx: ConditionContext) -> list[str]:
+        def explain_any(ctx: ConditionContext) -> list[str]:
+            out: list[str] = []
+            for test, sub in parts:
+                if test(ctx):
+                    out.extend(sub(ctx))
+            return out
+
+        return explain_any
+    subs = [_explainer(child, labels) for child in node["all"]]
+
+    def explain_all(ctx: ConditionContext) -> list[str]:
         out: list[str] = []
-        for test, sub in parts:
-            if test(ctx):
-                out.extend(sub(ctx))
+        for sub in subs:
+            out.extend(sub(ctx))
         return out
 
-    return explain
+    return explain_all
+
+
+def _static_explanation(node: dict, labels: dict[str, str] | None) -> tuple[str, ...] | None:
+    """The explanation of a node that holds, when it does not depend on the context (no ``any`` inside)."""
+    if "pred" in node:
+        return (_leaf_text(node, labels),)
+    if "not" in node:
+        return (f"并非（{condition_describe(node['not'], labels)}）",)
+    if "any" in node:
+        return None
+    out: list[str] = []
+    for child in node["all"]:
+        part = _static_explanation(child, labels)
+        if part is None:
+            return None
+        out.extend(part)
+    return tuple(out)
 
 
 def _months_between(start: dt.date, end: dt.date) -> int:
@@ -364,9 +390,19 @@ def _years_ago(day: dt.date, years: int) -> dt.date:
 def _compile(node: dict) -> Test:
     if "all" in node:
         tests = tuple(_compile(child) for child in node["all"])
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            a, b = tests
+            return lambda ctx: a(ctx) and b(ctx)
         return lambda ctx: all(t(ctx) for t in tests)
     if "any" in node:
         tests = tuple(_compile(child) for child in node["any"])
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            a, b = tests
+            return lambda ctx: a(ctx) or b(ctx)
         return lambda ctx: any(t(ctx) for t in tests)
     if "not" in node:
         inner = _compile(node["not"])

@@ -24,6 +24,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Max
+
 from xinyong.jrp.measures.conditions import (
     CompiledCondition,
     ConditionContext,
@@ -145,11 +147,19 @@ def rulebook_cache_clear() -> None:
         _published[0], _published[1] = 0.0, None
 
 
+def _matters_stamp() -> tuple:
+    """Changes whenever the matter register does (compiled rulebooks carry the matters' stages and departments)."""
+    stamp = Matter.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return (stamp["n"], stamp["last"])
+
+
 def rulebook_compiled(*, number: int | None = None) -> CompiledRulebook | None:
     """The published rulebook compiled (or version ``number``), cached in-process; None when there is none.
 
-    Published and superseded versions never change, so they are cached by number and publication time;
-    a draft (only asked for by number, for the impact preview) is compiled afresh each time.
+    Published and superseded versions never change, so they are cached by number and publication time
+    (and the state of the matter register); which version is published is re-read at most every
+    ``PUBLISHED_TTL_SECONDS`` (at once after a publication in this process). A draft (only asked for by
+    number, for the impact preview) is compiled afresh each time.
     """
     if number is None:
         now = time.monotonic()
@@ -161,7 +171,7 @@ def rulebook_compiled(*, number: int | None = None) -> CompiledRulebook | None:
                 .values_list("pk", "number", "published_at")
                 .first()
             )
-            key = row
+            key = (*row, _matters_stamp()) if row is not None else None
             with _lock:
                 _published[0], _published[1] = now + PUBLISHED_TTL_SECONDS, key
         if key is None:
@@ -176,12 +186,14 @@ def rulebook_compiled(*, number: int | None = None) -> CompiledRulebook | None:
             return None
         if row[3] == RulebookStatus.DRAFT:
             return rulebook_compile(Rulebook.objects.get(pk=row[0]))
-        key = row[:3]
+        key = (*row[:3], _matters_stamp())
     cached = _compiled.get(key)
     if cached is not None:
         return cached
     compiled = rulebook_compile(Rulebook.objects.get(pk=key[0]))
     with _lock:
+        if len(_compiled) > 16:  # old versions asked for by number: keep the cache small
+            _compiled.clear()
         _compiled[key] = compiled
     return compiled
 

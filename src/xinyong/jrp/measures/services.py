@@ -134,6 +134,8 @@ def measures_load_fixtures(
         return report
     memo_specs = _read_yaml(directory / "memoranda.yaml") or []
     bundle = _read_yaml(directory / "measures.yaml") or {}
+    if Rulebook.objects.filter(status=RulebookStatus.DRAFT).exists():
+        raise MeasuresError("draft_exists", "已有一份未公布的草稿，请先公布或删除该草稿再载入")
     with transaction.atomic():
         memoranda: dict[str, Memorandum] = {}
         for spec in memo_specs:

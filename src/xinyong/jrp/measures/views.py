@@ -274,11 +274,11 @@ def condition_edit(request, number: int, code: str):
         return redirect("jrp:measures:measure", number=number, code=code)
     departments = _editor_departments(request.user)
     source = request.POST if request.method == "POST" else request.GET
-    department = (
-        departments.filter(pk=source.get("department") or 0).first() if source.get("department") else None
-    )
-    if department is None and departments.count() == 1:
-        department = departments.first()
+    wanted = str(source.get("department") or "")
+    if wanted:
+        department = departments.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    else:
+        department = departments.first() if departments.count() == 1 else None
     existing = None
     if department is not None:
         existing = next(
@@ -340,7 +340,7 @@ def condition_edit(request, number: int, code: str):
                 url = reverse("jrp:measures:conditions", kwargs={"number": number, "code": code})
                 return redirect(f"{url}?{urlencode({'department': department.pk})}")
     elif request.method == "POST":
-        messages.error(request, "请选择部门。")
+        messages.error(request, "请选择您有权修改的部门。")
         status = 400
     return render(
         request,
