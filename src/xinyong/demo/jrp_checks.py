@@ -31,15 +31,12 @@ from xinyong.jrp.feedback.services import (
     typical_case_create,
     typical_case_publish,
 )
-from xinyong.jrp.measures.services import measures_load_fixtures, rulebook_publish
 from xinyong.jrp.models import (
     CheckChannel,
     FeedbackState,
     Matter,
-    MatterStage,
     Measure,
     MeasureFeedback,
-    Rulebook,
     RulebookStatus,
 )
 from xinyong.jrp.types import Requester
@@ -59,19 +56,6 @@ CHECKING_DEPARTMENTS = (
     "ecology",
     "natural-resources",
 )
-# The checking departments' matters (事项), when the county has none registered yet.
-DEMO_MATTERS = (
-    ("DEMO-SP-001", "建筑工程施工许可证核发", "行政许可", MatterStage.BEFORE, "approval"),
-    ("DEMO-SP-002", "政府采购供应商资格审查", "公共服务", MatterStage.BEFORE, "approval"),
-    ("DEMO-SC-001", "食品经营许可", "行政许可", MatterStage.BEFORE, "samr"),
-    ("DEMO-SC-002", "“双随机、一公开”监管抽查", "行政检查", MatterStage.AFTER, "samr"),
-    ("DEMO-SW-001", "增值税专用发票领用", "公共服务", MatterStage.DURING, "tax"),
-    ("DEMO-FY-001", "司法拍卖竞买资格审核", "其他", MatterStage.BEFORE, "court"),
-    ("DEMO-FG-001", "政府投资项目审批", "行政许可", MatterStage.BEFORE, "dev-reform"),
-    ("DEMO-ZJ-001", "建筑业企业资质审批", "行政许可", MatterStage.BEFORE, "housing"),
-    ("DEMO-YJ-001", "安全生产许可", "行政许可", MatterStage.BEFORE, "emergency"),
-    ("DEMO-RS-001", "劳务派遣经营许可", "行政许可", MatterStage.BEFORE, "hrss"),
-)
 NOT_APPLIED_REASONS = (
     "申请人已撤回申请，本次未办理",
     "经核实，主体已履行法定义务，正在办理信用修复",
@@ -89,39 +73,14 @@ class JrpChecksReport:
     cases: int = 0
 
 
-def _matters(*, departments: dict[str, Department]) -> dict[int, list[str]]:
-    """The active matters of each department (the demo's own ones when the county has none)."""
-    if not Matter.objects.filter(active=True, department__isnull=False).exists():
-        for code, name, kind, stage, dept in DEMO_MATTERS:
-            if dept in departments:
-                Matter.objects.get_or_create(
-                    code=code,
-                    defaults={"name": name, "kind": kind, "stage": stage, "department": departments[dept]},
-                )
+def _matters() -> dict[int, list[str]]:
+    """The active matters of each department (docs/measures.md; the demo's are made by demo.jrp_measures)."""
     by_department: dict[int, list[str]] = {}
     for code, department_id in Matter.objects.filter(active=True, department__isnull=False).values_list(
         "code", "department_id"
     ):
         by_department.setdefault(department_id, []).append(code)
     return by_department
-
-
-def _measures_with_departments(*, as_of: dt.date, operator: User | None) -> None:
-    """Make sure the published measure list names its implementing departments.
-
-    ``migrate`` loads the shipped list before the demo's departments exist, so its measures name none; once
-    they exist the list is loaded again (a new version resolving the department codes) and published, as an
-    operator would after setting up the departments.
-    """
-    published = Rulebook.objects.filter(status=RulebookStatus.PUBLISHED).first()
-    if published is not None and (
-        operator is None
-        or Measure.objects.filter(rulebook=published, implementing_department__isnull=False).exists()
-    ):
-        return
-    loaded = measures_load_fixtures(as_of=as_of, actor=operator)
-    if not loaded.published and loaded.rulebook is not None:
-        rulebook_publish(rulebook=loaded.rulebook, actor=operator, summary={"demo": True})
 
 
 def _implementers(*, as_of: dt.date) -> dict[int, set[int]]:
@@ -187,13 +146,11 @@ def demo_jrp_checks(
     checkers = [(code, staff[code]) for code in CHECKING_DEPARTMENTS if code in staff]
     if not checkers:
         return report
-    with transaction.atomic():
-        _measures_with_departments(as_of=as_of, operator=operator)
     implementers = _implementers(as_of=as_of)
     listed, clean = _subjects(listed_ids=set(implementers), rng=rng)
     if not (listed or clean):
         return report
-    matters = _matters(departments=departments)
+    matters = _matters()
     # Two checks in five are of listed subjects (each checked several times when the county has few).
     wanted = CHECKS * 2 // 5
     hits = [listed[i % len(listed)] for i in range(wanted)] if listed else []
