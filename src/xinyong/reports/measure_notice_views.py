@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET
 
 from xinyong.reports.measure_notices import (
     measure_notice_find,
-    measure_notice_render_html,
     measure_notice_render_pdf,
 )
 from xinyong.reports.models import MeasureNotice
@@ -58,11 +57,3 @@ def measure_notice_pdf(request, number: str, code: str):
     if (limited := _too_many(request)) is not None:
         return limited
     return measure_notice_pdf_response(_notice(number, code), site_url=site_url_for(request=request))
-
-
-__all__ = [
-    "measure_notice",
-    "measure_notice_pdf",
-    "measure_notice_pdf_response",
-    "measure_notice_render_html",
-]
