@@ -62,6 +62,10 @@ EXPECTED: dict[str, str] = {
     "GET shuanggongshi/chufa/": "200 200 200 200 200 200 200",
     "GET shuanggongshi/xuke/": "200 200 200 200 200 200 200",
     "GET subjects/<int:subject_id>/": "200 200 200 200 200 200 200",
+    # Published typical cases (典型案例), natural persons masked; notices to subjects by number and code.
+    "GET cases/": "200 200 200 200 200 200 200",
+    "GET reports/notices/<str:number>/<str:code>/": "404 404 404 404 404 404 404",
+    "GET reports/notices/<str:number>/<str:code>/pdf/": "404 404 404 404 404 404 404",
     # Console. Department A owns the batch and the report; other_dept is a data officer of department B.
     # The rejection file: department A's data officers only; rejected rows are hidden on the page for others.
     "GET console/": "302 200 200 200 200 200 200",
@@ -84,6 +88,18 @@ EXPECTED: dict[str, str] = {
     "GET console/collection/quality/": "302 200 200 200 403 200 200",
     "GET console/collection/quality/export/": "302 200 200 200 403 200 200",
     "GET console/collection/upload/": "302 200 200 403 403 403 200",
+    # Feedback (docs/feedback.md): department roles answer for their own department; operators and auditors
+    # read every queue; statistics for every role; typical cases reported by data officers and reviewers,
+    # published by operators. (The item addresses name no existing item: 404 for whoever may read.)
+    "GET console/jrp/feedback/": "302 200 200 200 200 200 200",
+    "GET console/jrp/feedback/<int:pk>/": "302 404 404 404 404 404 404",
+    "POST console/jrp/feedback/bulk/": "302 403 302 302 302 403 302",
+    "GET console/jrp/feedback/upload/": "302 403 200 200 200 403 200",
+    "GET console/jrp/feedback/stats/": "302 200 200 200 200 200 200",
+    "GET console/jrp/feedback/cases/": "302 200 200 200 403 200 200",
+    "GET console/jrp/feedback/cases/new/": "302 403 200 200 403 403 200",
+    "GET console/jrp/feedback/cases/<int:pk>/": "302 404 404 404 403 404 404",
+    "POST console/jrp/feedback/cases/<int:pk>/publish/": "302 404 403 403 403 403 403",
     "GET console/login/": "200 200 200 200 200 200 200",
     "POST console/logout/": "302 302 302 302 302 302 302",
     "GET console/reports/": "302 200 403 403 200 200 403",
@@ -296,6 +312,9 @@ EXPECTED: dict[str, str] = {
     "POST /api/jrp/check/": "401 403 403 403 422 403 422",
     "POST /api/public/subjects/search": "200 200 200 200 200 200 200",
     "POST /api/reports/": "401 403 403 403 403 201 201",
+    # Feedback: check:query keys of a department, on its own items only (none exists here: 422 for the body).
+    "GET /api/jrp/feedback/pending": "401 403 403 403 200 403 200",
+    "POST /api/jrp/feedback/{feedback_id}": "401 403 403 403 422 403 422",
 }
 
 
@@ -434,6 +453,7 @@ def api_path(operation: str, world) -> tuple[str, str]:
         "item_code": "penalty",
         "number": world["report"].number,
         "slug": "red",
+        "feedback_id": "999999",
         "check_id": "1",
     }
     return method, re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)

@@ -29,6 +29,7 @@ DAILY_JOBS: tuple[str, ...] = (
     "xinyong.jrp.check.scheduled.check_log_daily_digest",
     "xinyong.accounts.scheduled.audit_checkpoint",
     "xinyong.lists.scheduled.entries_expire",
+    "xinyong.jrp.feedback.scheduled.feedback_overdue_daily",
 )
 
 CHECK_SECONDS = 60  # how often the loop looks at the date (and retries failed jobs)

@@ -138,6 +138,8 @@ def test_api_entries_filters_and_masking(api, listed, other_company):
     assert [e["list_type"] for e in by_code["results"]] == ["court_dishonest_debtor"]
     bad = client.get("/api/lists/entries", {"state": "maybe"})
     assert bad.status_code == 400 and bad.json()["code"] == "state_invalid"
+    assert client.get("/api/lists/entries", {"type": "nope"}).json()["code"] == "list_type_unknown"
+    assert client.get("/api/lists/entries", {"subject_code": "12"}).json()["code"] == "subject_code_invalid"
 
 
 def test_api_change_cursor(api, listed, depts, company, settings):

@@ -14,7 +14,7 @@ from xinyong.lists.hooks import lists_after_batch
 from xinyong.lists.models import EntryEvent, ListEntry, ListType
 from xinyong.lists.selectors import entries_in_force, unmapped_list_names
 from xinyong.lists.services import list_entries_expire, list_entries_sync, list_entry_revoke
-from xinyong.records.models import RecordStatus
+from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.records.services import record_change_status
 
 DAY = dt.date(2026, 6, 15)
@@ -93,6 +93,17 @@ def test_revoked_record_removes_and_repaired_repairs(depts, company, other_compa
     assert sync(revoked).removed == 1
     entry = ListEntry.objects.get(record=revoked)
     assert entry.state == "removed" and entry.end_reason.startswith("信用记录所依据的决定已撤销")
+
+
+def test_repaired_record_repairs_the_entry(depts, company):
+    record = dishonesty(depts["court"], company, dt.date(2026, 3, 2), "失信被执行人名单")
+    sync(record)
+    # the repaired status comes with credit repair (信用修复); compared by its stored value
+    CreditRecord.objects.filter(pk=record.pk).update(status="repaired", status_date=dt.date(2026, 6, 1))
+    assert sync(record).repaired == 1
+    entry = ListEntry.objects.get()
+    assert (entry.state, entry.ended_on, entry.end_reason) == ("repaired", dt.date(2026, 6, 1), "已信用修复")
+    assert not entries_in_force(as_of=DAY).exists()
 
 
 def test_unmapped_names_are_counted_and_listed(depts, company):
@@ -195,3 +206,13 @@ def test_list_type_kinds_are_respected(depts, person):
     record = honour(depts["tax"], person, dt.date(2026, 1, 10), "纳税信用A级纳税人", RY_ZTLB="自然人")
     assert sync(record).kind_refused == 1
     assert ListType.objects.get(code="taxpayer_a").subject_kinds == ["organisation", "individual_business"]
+
+
+def test_sync_is_set_based(depts, company, django_assert_max_num_queries):
+    records = [
+        dishonesty(depts["court"], company, dt.date(2026, 3, 2), "失信被执行人名单", number=f"批{i}")
+        for i in range(30)
+    ]
+    with django_assert_max_num_queries(15):
+        report = sync(*records)
+    assert report.created == 30

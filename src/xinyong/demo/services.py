@@ -52,7 +52,9 @@ from xinyong.demo.county import (
 )
 from xinyong.demo.decisions import HISTORY_YEARS, ITEM_NAMES, add_years
 from xinyong.demo.generate import PENDING_DIR, DemoPlan, generate_county
+from xinyong.demo.jrp_checks import demo_jrp_checks
 from xinyong.demo.jrp_measures import demo_jrp_measures
+from xinyong.demo.lists import demo_lists
 from xinyong.demo.other_items import demo_other_items
 from xinyong.records.models import CreditRecord
 from xinyong.records.normalize import normalize_document_number
@@ -285,6 +287,7 @@ def demo_build(
     history_start = add_years(as_of, -HISTORY_YEARS)
     calendar_seed()
     _catalog(as_of=as_of, history_start=history_start)
+    demo_lists(as_of=as_of, say=say)
     with transaction.atomic():
         departments = _departments(report)
         officers = _users(departments, report)
@@ -334,6 +337,7 @@ def demo_build(
             say=say,
             scale=subjects / 10_000,
         )
+    demo_jrp_checks(seed=seed, as_of=as_of, departments=departments, officers=officers, say=say)
     _summarise(report, demo_batches)
     report.built = True
     report.pending_file = plan.pending.path if plan.pending else None

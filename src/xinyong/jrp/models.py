@@ -21,6 +21,7 @@ __all__ = [
     "CheckLog",
     "CheckLogChangeRefused",
     "CheckOutcome",
+    "FeedbackOverdueCount",
     "FeedbackState",
     "Matter",
     "MatterStage",
@@ -441,6 +442,9 @@ class MeasureFeedback(models.Model):
     )
     channel = models.CharField("反馈渠道", max_length=10, blank=True)
     subject_notified_at = models.DateTimeField("已告知主体", null=True, blank=True)
+    # Earlier answers, oldest first, when a recorded answer is changed: state, reason, recorded_at,
+    # recorded_by (user id), channel, replaced_at.
+    history = models.JSONField("此前反馈", default=list, blank=True)
     updated_at = models.DateTimeField("更新时间", default=timezone.now, db_index=True)
 
     class Meta:
@@ -548,3 +552,25 @@ class BatchCheck(models.Model):
 
     def __str__(self) -> str:
         return self.ref
+
+
+class FeedbackOverdueCount(models.Model):
+    """The number of overdue feedback items of a department on a day, written by the daily job."""
+
+    day = models.DateField("日期")
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name="反馈部门", on_delete=models.CASCADE, related_name="+"
+    )
+    overdue = models.PositiveIntegerField("逾期未反馈")
+    pending = models.PositiveIntegerField("待反馈")
+
+    class Meta:
+        verbose_name = "逾期反馈统计"
+        verbose_name_plural = "逾期反馈统计"
+        ordering = ["-day", "department"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "department"], name="feedback_overdue_per_day_department")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}｜{self.department_id}：{self.overdue}"

@@ -28,7 +28,7 @@ from xinyong.accounts.api_auth import ApiAuthError, ApiKeyAuth
 from xinyong.accounts.models import ApiScope, AuditAction, AuditOutcome
 from xinyong.accounts.services import ApiKeyError, apiclient_authenticate, audit_log
 from xinyong.core.api import ErrorOut, IsoDate, error
-from xinyong.lists.models import EntryState, ListEntry
+from xinyong.lists.models import EntryState, ListEntry, ListType
 from xinyong.lists.selectors import list_entries_find, list_entry_changes_since, list_types_active
 from xinyong.subjects.models import Subject
 
@@ -196,14 +196,17 @@ def list_entries(
         return error(
             400, "state_invalid", f"state 应为 in_force（当日有效）或 {'、'.join(EntryState.values)} 之一"
         )
+    code = (type or "").strip()[:60]
+    if type is not None and not ListType.objects.filter(code=code).exists():
+        return error(400, "list_type_unknown", "type 不是已有的名单类型代码：请先调用 /api/lists/types 查询")
     day = as_of or timezone.localdate()
     subject_ids = None
-    if subject_code:
-        code = subject_code.strip().upper()[:18]
-        subject_ids = list(Subject.objects.filter(uscc=code).values_list("id", flat=True)) if code else []
-    entries = list_entries_find(
-        as_of=day, list_type=(type or "").strip()[:60], state=state, subject_ids=subject_ids
-    )
+    if subject_code is not None:
+        uscc = subject_code.strip().upper()
+        if not _USCC_RE.fullmatch(uscc):
+            return error(400, "subject_code_invalid", "subject_code 应为 18 位统一社会信用代码")
+        subject_ids = list(Subject.objects.filter(uscc=uscc).values_list("id", flat=True))
+    entries = list_entries_find(as_of=day, list_type=code, state=state, subject_ids=subject_ids)
     start = (page - 1) * page_size
     rows = list(entries[start : start + page_size])
     return {
@@ -216,6 +219,7 @@ def list_entries(
 
 
 _CURSOR_RE = re.compile(r"e(\d+)")
+_USCC_RE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
 
 def encode_cursor(event_id: int) -> str:

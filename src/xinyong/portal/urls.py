@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from xinyong.portal import views
+from xinyong.portal import typical_cases, views
 
 app_name = "portal"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("lists/black/", views.black_list, name="black_list"),
     path("lists/abnormal/", views.abnormal_list, name="abnormal_list"),
     path("guide/", views.guidance_page, name="guidance"),
+    path("cases/", typical_cases.typical_cases, name="typical_cases"),
 ]

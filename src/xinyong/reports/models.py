@@ -123,3 +123,60 @@ class CreditReport(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ReportImmutable()
+
+
+class MeasureNoticeSequence(models.Model):
+    """The last 措施实施告知书 number used on each day (numbers restart at 1 every day)."""
+
+    day = models.DateField("日期", primary_key=True)
+    last = models.PositiveIntegerField("当日最后序号", default=0)
+
+    class Meta:
+        verbose_name = "措施实施告知书编号序列"
+        verbose_name_plural = "措施实施告知书编号序列"
+
+    def __str__(self) -> str:
+        return f"{self.day}：{self.last}"
+
+
+class MeasureNotice(models.Model):
+    """措施实施告知书: the notice to a subject that a joint-punishment measure was applied (docs/feedback.md).
+
+    A document like a credit report: numbered, with a verification code and the SHA-256 of its snapshot;
+    issued once, never changed.
+    """
+
+    number = models.CharField("告知书编号", max_length=32, unique=True)
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name="告知对象", on_delete=models.PROTECT, related_name="measure_notices"
+    )
+    issued_at = models.DateTimeField("出具时间")
+    issued_by_department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name="实施部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issued_by_name = models.CharField("出具对象", max_length=200)
+    source_ref = models.CharField("来源", max_length=64, db_index=True, help_text="如：措施实施反馈编号")
+    content = models.JSONField("告知书内容快照")
+    content_hash = models.CharField("内容摘要（SHA-256）", max_length=64)
+    verification_code = models.CharField("验证码", max_length=16)
+
+    class Meta:
+        verbose_name = "措施实施告知书"
+        verbose_name_plural = "措施实施告知书"
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ReportImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReportImmutable()

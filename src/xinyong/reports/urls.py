@@ -3,13 +3,19 @@ console screens (``console_urlpatterns``, namespace ``reports_console``, mounted
 
 from django.urls import path
 
-from xinyong.reports import views
+from xinyong.reports import measure_notice_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("public/", views.public_create, name="public_create"),
     path("verify/", views.verify, name="verify"),
+    path("notices/<str:number>/<str:code>/", measure_notice_views.measure_notice, name="measure_notice"),
+    path(
+        "notices/<str:number>/<str:code>/pdf/",
+        measure_notice_views.measure_notice_pdf,
+        name="measure_notice_pdf",
+    ),
     path("<str:number>/<str:code>/", views.detail, name="detail"),
     path("<str:number>/<str:code>/pdf/", views.pdf, name="pdf"),
 ]

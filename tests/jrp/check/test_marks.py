@@ -9,6 +9,7 @@ from tests.jrp.check.conftest import AS_OF, LISTED_USCC, MATTER, listed_record
 from tests.support import make_user
 from xinyong.accounts.models import AuditEntry, Role
 from xinyong.jrp.check.services import check_run
+from xinyong.records.archive.services import archive_view
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.records.rules import RecordError
 from xinyong.records.selectors import records_in_force, records_public
@@ -95,3 +96,17 @@ def test_disputed_mark_survives_a_correction_and_keeps_suspending(world):
 def test_new_records_are_not_disputed(world):
     record = listed_record(department=world.samr, subject=world.clean, number="甲市监严〔2026〕9号")
     assert not record.disputed and not record.current_version.disputed
+
+
+def test_archive_and_portal_show_the_marks(world, client):
+    record_mark_disputed(record=world.record, disputed=True, actor=None, reason="异议 1", on_date=AS_OF)
+    page = client.get(f"/subjects/{world.listed.pk}/").content.decode()
+    assert "异议标注" in page
+    operator = make_user("op", role=Role.OPERATOR)
+    archive = archive_view(principal=operator, subject=world.listed, purpose="信用核查", as_of=AS_OF)
+    (row,) = archive.records
+    assert row.disputed and not row.repaired
+    record_mark_repaired(record=world.record, actor=None, reason="修复决定 1 号", on_date=AS_OF)
+    archive = archive_view(principal=operator, subject=world.listed, purpose="信用核查", as_of=AS_OF)
+    (row,) = archive.records
+    assert row.repaired and row.effective_label == "已信用修复"

@@ -15,6 +15,7 @@ from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
 from xinyong.jrp.check.permissions import can_use_check_page
+from xinyong.jrp.feedback.permissions import can_read_feedback, can_read_statistics, can_read_typical_cases
 from xinyong.jrp.measures.permissions import can_read_measures
 from xinyong.records.archive.permissions import archive_can_open
 from xinyong.reports.permissions import can_read_reports
@@ -57,6 +58,12 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用核查", _url("jrp:check_page")))
     if can_read_measures(user):
         entries.append(("奖惩措施", _url("jrp:measures:list")))
+    if can_read_feedback(user):
+        entries.append(("措施反馈", _url("jrp:feedback_queue")))
+    if can_read_statistics(user):
+        entries.append(("联合奖惩统计", _url("jrp:feedback_stats")))
+    if can_read_typical_cases(user):
+        entries.append(("典型案例", _url("jrp:feedback_cases")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_read_audit_log(user):
