@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 
 from tests.lists.conftest import abnormal, dishonesty, honour
 from tests.support import make_user
 from xinyong.accounts.models import AuditEntry
 from xinyong.lists.hooks import lists_after_batch
 from xinyong.lists.models import EntryEvent, ListEntry, ListType
+from xinyong.lists.scheduled import entries_expire
 from xinyong.lists.selectors import entries_in_force, unmapped_list_names
 from xinyong.lists.services import list_entries_expire, list_entries_sync, list_entry_revoke
 from xinyong.records.models import CreditRecord, RecordStatus
@@ -216,3 +218,14 @@ def test_sync_is_set_based(depts, company, django_assert_max_num_queries):
     with django_assert_max_num_queries(15):
         report = sync(*records)
     assert report.created == 30
+
+
+def test_cli_sync_expire_unmapped_and_the_daily_job(depts, company, capsys):
+    dishonesty(depts["court"], company, dt.date(2026, 3, 2), "失信被执行人名单", SX_YXQZI="2026-05-01")
+    dishonesty(depts["court"], company, dt.date(2026, 3, 2), "村规民约失信名单", number="村1")
+    call_command("lists", "sync", "--all", "--as-of", "2026-04-01")
+    assert "新增条目 1 条" in capsys.readouterr().out
+    call_command("lists", "unmapped")
+    assert "村规民约失信名单" in capsys.readouterr().out
+    assert entries_expire(as_of=DAY) == "名单条目期满：1 条"
+    assert entries_expire(as_of=DAY) == "名单条目期满：0 条"

@@ -99,6 +99,9 @@ def test_operator_edit_adds_a_version(db):
     court.refresh_from_db()
     assert court.version == 2 and "老赖名单" in court.synonyms
     assert AuditEntry.objects.filter(action="list_type_update").count() == 1
+    # loading the shipped file again keeps the synonym the operator added
+    assert not list_types_load(as_of=DAY).changed
+    assert "老赖名单" in ListType.objects.get(code="court_dishonest_debtor").synonyms
     with pytest.raises(ListTypesFileError):
         list_type_save(list_type=court, data={"colour": "grey"}, as_of=DAY)
 

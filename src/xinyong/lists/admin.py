@@ -4,19 +4,24 @@ List types: operators edit a type's content here; saving goes through ``list_typ
 like the shipped file and adds a version (the history below is read-only). New types come with the types
 file (``xinyong lists load``). The changelist shows the list names in records that match no type, so an
 operator can add them as synonyms. Entries and their events are read-only: they change through the services
-(the sync after each batch, the listing procedure, revocation). Escalation rules are read-only.
+(the sync after each batch, the listing procedure); operators revoke entries with the admin action, which
+asks for the reason and calls ``list_entry_revoke``. Escalation rules are read-only.
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from xinyong.accounts.admin_audit import AuditedModelAdmin, ReadOnlyAdminMixin
+from xinyong.accounts.models import Role
+from xinyong.accounts.permissions import effective_role
+from xinyong.lists.errors import ListsError
 from xinyong.lists.models import EntryEvent, EscalationRule, ListEntry, ListType, ListTypeVersion
 from xinyong.lists.selectors import unmapped_list_names
-from xinyong.lists.services import list_type_save
+from xinyong.lists.services import list_entry_revoke, list_type_save
 from xinyong.lists.typesfile import CONTENT_FIELDS, ListTypesFileError, types_validate
 
 UNMAPPED_SHOWN = 50
@@ -101,6 +106,10 @@ class EntryEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = "变更记录"
 
 
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label="撤销原因", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 @admin.register(ListEntry)
 class ListEntryAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
     audit_views = True
@@ -122,6 +131,44 @@ class ListEntryAdmin(ReadOnlyAdminMixin, AuditedModelAdmin):
     list_select_related = ["subject", "list_type", "department"]
     raw_id_fields = ["subject", "record", "department"]
     date_hierarchy = "effective_from"
+    actions = ["revoke_entries"]
+
+    def has_revoke_permission(self, request) -> bool:
+        return effective_role(request.user) == Role.OPERATOR
+
+    @admin.action(description="撤销所选名单条目（如撤销荣誉）", permissions=["revoke"])
+    def revoke_entries(self, request, queryset):
+        """Ask for the reason, then revoke each open entry through ``list_entry_revoke`` (dated today)."""
+        form = RevokeForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = refused = 0
+            for entry in queryset.select_related("list_type"):
+                try:
+                    list_entry_revoke(
+                        entry=entry,
+                        on_date=timezone.localdate(),
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    done += 1
+                except ListsError:
+                    refused += 1
+            message = f"已撤销 {done:,} 个名单条目"
+            if refused:
+                message += f"；{refused:,} 个条目已不在名单中，未处理"
+            self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "撤销名单条目",
+            "entries": queryset.select_related("list_type", "subject")[:200],
+            "count": queryset.count(),
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        }
+        return TemplateResponse(request, "admin/lists/listentry/revoke.html", context)
 
 
 @admin.register(EscalationRule)

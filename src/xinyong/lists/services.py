@@ -130,7 +130,13 @@ def list_types_load(
             list_type = ListType.objects.create(**data, version=1, valid_from=file.valid_from)
             _version_add(list_type=list_type, valid_from=file.valid_from, actor=actor, note="随版本发布")
             report.created.append(list_type.code)
-        elif only_missing or list_type_payload(list_type=list_type) == data:
+            continue
+        # Synonyms operators added (names departments write) are kept next to the shipped ones.
+        data = {
+            **data,
+            "synonyms": [*data["synonyms"], *(n for n in list_type.synonyms if n not in data["synonyms"])],
+        }
+        if only_missing or list_type_payload(list_type=list_type) == data:
             report.unchanged += 1
         else:
             list_type_save(
