@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from xinyong.lists.escalation import escalation_after_batch
+
 
 def lists_after_batch(*, batch_ref: str, as_of: dt.date, actor: Any = None) -> None:
     """Bring list entries and escalation proposals up to date with the records batch ``batch_ref`` wrote."""
-    return None
+    escalation_after_batch(batch_ref=batch_ref, as_of=as_of, actor=actor)
