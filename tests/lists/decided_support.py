@@ -13,17 +13,17 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import record_ingest_row, subject_create
-from tests.subjects.factories import uscc
+from tests.subjects.factories import PASSWORD, uscc
 from xinyong.accounts.models import Department, Role, User
 from xinyong.catalog.selectors import catalog_item_current_version
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.codes import SubjectKind
+from xinyong.lists.escalation import escalation_rules_load
 from xinyong.lists.models import ListColour, ListingMode, ListType, ListTypeVersion
 from xinyong.records.models import Channel
 from xinyong.workdays.services import calendar_seed
 
 AS_OF = dt.date(2026, 6, 15)
-PASSWORD = "Xinyong-Test-2026!"
 SAMR_USCC = "11100000000013127F"
 _numbers = itertools.count(1)
 
@@ -39,6 +39,13 @@ def catalog(db):
     return {
         code: catalog_item_current_version(code=code) for code in ("penalty", "serious_dishonesty", "honour")
     }
+
+
+@pytest.fixture
+def escalation_rules(db):
+    """The shipped escalation rule and its list type (loaded at migrate; again here, since transactional
+    tests empty the database)."""
+    escalation_rules_load()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from tests.factories import subject_create
 from tests.lists.decided_support import (  # noqa: F401
     catalog,
     company,
+    escalation_rules,
     fast_password_hashing,
     penalty,
     samr,
@@ -25,7 +26,7 @@ from xinyong.lists.hooks import lists_after_batch
 from xinyong.lists.models import EntryOrigin, EntryState, EscalationRule, ListEntry
 from xinyong.lists.selectors import entries_in_force
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("escalation_rules")]
 
 AS_OF = dt.date(2026, 6, 15)
 LIST_TYPE = "enterprise_dishonesty_level"
@@ -35,7 +36,7 @@ def proposals():
     return list(ListEntry.objects.filter(list_type__code=LIST_TYPE).order_by("pk"))
 
 
-def test_the_rule_and_its_list_type_are_loaded_at_migrate():
+def test_the_rule_and_its_list_type_are_loaded():
     rule = EscalationRule.objects.get(code="xinzhou_enterprise_levels", active=True)
     assert rule.definition["same_type_count"] == 2 and rule.definition["any_type_count"] == 3
     assert [level["name"] for level in rule.definition["levels"]] == ["一般失信", "较重失信", "严重失信"]
