@@ -11,6 +11,7 @@ from tests.lists.decided_support import (  # noqa: F401
     catalog,
     company,
     decided_type,
+    escalation_rules,
     fast_password_hashing,
     list_type_make,
     operator,
@@ -28,11 +29,13 @@ from xinyong.lists.lifecycle import (
     entry_remove,
 )
 from xinyong.lists.models import EntryOrigin, EntryState, ListColour, ListingMode
+from xinyong.lists.scheduled import decided_entries_daily
 from xinyong.lists.selectors import entries_in_force
 from xinyong.records.models import Channel, CreditRecord
 from xinyong.records.selectors import records_in_force
 from xinyong.reports.models import ReportKind
 from xinyong.reports.notices import notice_for_entry, notice_issue
+from xinyong.reports.selectors import report_verify
 from xinyong.reports.services import report_render_html
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +206,25 @@ def test_red_list_decision_is_an_honour_record(catalog, company, samr, operator,
     entry = entry_make_effective(entry=entry, on_date=dt.date(2026, 10, 13), actor=operator)
     assert entry.record.item.code == "honour"
     assert entry.record.polarity == "positive"
+
+
+def test_the_notice_verifies_on_the_verification_page(notified, client):
+    notice = notice_for_entry(entry_id=notified.pk)
+    assert report_verify(number=notice.number, code=notice.verification_code.lower()).ok
+    page = client.get("/reports/verify/", {"number": notice.number, "code": notice.verification_code})
+    assert "失信惩戒告知书" in page.content.decode()
+    # Not a public report: its public page does not exist.
+    assert client.get(f"/reports/{notice.number}/{notice.verification_code}/").status_code == 404
+
+
+def test_daily_job_expires_proposes_and_counts_the_queue(notified, operator, escalation_rules):
+    summary = decided_entries_daily(as_of=DUE + dt.timedelta(days=1))
+    assert "可列入 1 条" in summary
+    assert "可列入 0 条" in decided_entries_daily(as_of=DUE)
+
+
+def test_invisible_characters_are_dropped_from_reasons(proposed, operator):
+    entry = entry_decline(
+        entry=proposed, on_date=dt.date(2026, 9, 21), reason="\u200b事实\u200d不清 ", actor=operator
+    )
+    assert entry.end_reason == "事实不清"

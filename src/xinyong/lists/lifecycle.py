@@ -24,6 +24,7 @@ from xinyong.accounts.services import audit_log
 from xinyong.catalog.selectors import catalog_item_current_version
 from xinyong.core.codes import Polarity, SubjectKind
 from xinyong.core.errors import CodedError
+from xinyong.core.invisible import strip_format_characters
 from xinyong.lists.models import (
     OPEN_STATES,
     EntryOrigin,
@@ -101,7 +102,7 @@ def _check_from(entry: ListEntry, action: str) -> None:
 
 
 def _clean_reason(reason: str, *, required: bool, code: str, message: str) -> str:
-    reason = " ".join(str(reason or "").split())
+    reason = " ".join(strip_format_characters(str(reason or "")).split())
     if required and not reason:
         raise LifecycleError(code, message)
     if len(reason) > REASON_MAX:
