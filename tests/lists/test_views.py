@@ -179,3 +179,13 @@ def test_filters_pagination_and_export(entry, users):
     assert body.startswith("\ufeff条目编号,名单类型")
     assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
     assert AuditEntry.objects.filter(action="export").exists()
+
+
+def test_an_operator_proposes_for_a_department(catalog, company, samr, decided_type, users):
+    record = penalty(company, samr, on=dt.date(2026, 5, 1))
+    client = client_for(users["operator"])
+    url = f"/console/lists/propose/?subject={company.pk}"
+    data = {"list_type": decided_type.code, "basis": [record.pk], "reason": "事故"}
+    assert "请选择认定部门" in client.post(url, data).content.decode()
+    client.post(url, {**data, "department": "samr"})
+    assert ListEntry.objects.get().department == samr

@@ -242,6 +242,7 @@ def _proposable_types(user) -> list[ListType]:
 def entry_propose_page(request):
     """Propose an entry: find the subject, choose the list type, the basis records and write the reason."""
     types = _proposable_types(request.user)
+    is_operator = effective_role(request.user) == Role.OPERATOR
     q = clean_query(request.GET.get("q") or request.POST.get("q"))
     subject = None
     raw_subject = request.GET.get("subject") or request.POST.get("subject") or ""
@@ -251,8 +252,16 @@ def entry_propose_page(request):
         type_code = str(request.POST.get("list_type") or "")
         list_type = next((t for t in types if t.code == type_code), None)
         ids = [int(v) for v in request.POST.getlist("basis") if str(v).isdigit()][:100]
+        if is_operator:
+            department = Department.objects.filter(
+                code=str(request.POST.get("department") or "")[:60]
+            ).first()
+        else:
+            department = request.user.department
         if list_type is None:
             messages.error(request, "请选择您有权提出的平台认定名单类型")
+        elif department is None:
+            messages.error(request, "请选择认定部门")
         else:
             try:
                 entry = entry_propose(
@@ -262,9 +271,7 @@ def entry_propose_page(request):
                     basis_record_ids=ids,
                     on_date=timezone.localdate(),
                     actor=request.user,
-                    department=None
-                    if effective_role(request.user) == Role.OPERATOR
-                    else request.user.department,
+                    department=department,
                 )
             except LifecycleError as exc:
                 messages.error(request, exc.message)
@@ -290,7 +297,14 @@ def entry_propose_page(request):
         request,
         "lists/propose.html",
         "propose",
-        {"types": types, "q": q, "subject": subject, "matches": matches, "records": records},
+        {
+            "types": types,
+            "q": q,
+            "subject": subject,
+            "matches": matches,
+            "records": records,
+            "departments": Department.objects.order_by("code") if is_operator else None,
+        },
     )
 
 
