@@ -52,6 +52,7 @@ from xinyong.demo.county import (
 )
 from xinyong.demo.decisions import HISTORY_YEARS, ITEM_NAMES, add_years
 from xinyong.demo.generate import PENDING_DIR, DemoPlan, generate_county
+from xinyong.demo.listings import demo_listings
 from xinyong.demo.other_items import demo_other_items
 from xinyong.records.models import CreditRecord
 from xinyong.records.normalize import normalize_document_number
@@ -332,6 +333,7 @@ def demo_build(
             say=say,
             scale=subjects / 10_000,
         )
+        demo_listings(as_of=as_of, say=say)
     _summarise(report, demo_batches)
     report.built = True
     report.pending_file = plan.pending.path if plan.pending else None
