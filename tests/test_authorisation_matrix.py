@@ -124,6 +124,22 @@ EXPECTED: dict[str, str] = {
     "GET console/jrp/measures/rulebooks/<int:number>/preview/": "404 404 404 404 404 404 404",
     "POST console/jrp/measures/rulebooks/<int:number>/publish/": "404 404 404 404 404 404 404",
     "POST console/jrp/measures/rulebooks/draft/": "302 302 403 403 403 403 403",
+    # 失信惩戒告知书 of decided lists: read by every console role, issued by those deciding the entry.
+    "GET console/reports/notices/<int:pk>/": "302 404 404 404 404 404 404",
+    "POST console/reports/notices/<int:pk>/issue/": "302 404 404 404 403 403 404",
+    "GET console/reports/notices/<int:pk>/pdf/": "302 404 404 404 404 404 404",
+    # Red and black lists: every console role reads; operators and departments' officers work on entries.
+    "GET console/lists/": "302 200 200 200 200 200 200",
+    "GET console/lists/export.csv": "302 200 200 200 200 200 200",
+    "GET console/lists/entries/<int:pk>/": "302 404 404 404 404 404 404",
+    "POST console/lists/entries/<int:pk>/make-effective/": "302 404 404 404 403 403 404",
+    "POST console/lists/entries/<int:pk>/decline/": "302 404 404 404 403 403 404",
+    "POST console/lists/entries/<int:pk>/remove/": "302 404 404 404 403 403 404",
+    "GET console/lists/propose/": "302 200 200 200 403 403 200",
+    "GET console/lists/review/": "302 200 200 200 403 403 200",
+    "GET console/lists/due/": "302 200 200 200 403 403 200",
+    "GET console/lists/types/": "302 200 200 200 200 200 200",
+    "GET console/lists/types/<str:code>/": "302 404 404 404 404 404 404",
     # Admin: the role table of accounts.permissions, department scope, the audit log for auditors only.
     "GET admin/": "302 200 200 200 200 200 200",
     "GET admin/<app_label>/": "302 200 404 404 404 200 404",

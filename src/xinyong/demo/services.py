@@ -54,6 +54,7 @@ from xinyong.demo.decisions import HISTORY_YEARS, ITEM_NAMES, add_years
 from xinyong.demo.generate import PENDING_DIR, DemoPlan, generate_county
 from xinyong.demo.jrp_checks import demo_jrp_checks
 from xinyong.demo.jrp_measures import demo_jrp_measures
+from xinyong.demo.listings import demo_listings
 from xinyong.demo.lists import demo_lists
 from xinyong.demo.other_items import demo_other_items
 from xinyong.records.models import CreditRecord
@@ -337,6 +338,7 @@ def demo_build(
             say=say,
             scale=subjects / 10_000,
         )
+        demo_listings(as_of=as_of, say=say)
     demo_jrp_checks(seed=seed, as_of=as_of, departments=departments, officers=officers, say=say)
     _summarise(report, demo_batches)
     report.built = True

@@ -135,7 +135,7 @@ def verify(request, number: str, code: str, hash: str = ""):
 def issue(request, payload: IssueIn):
     """Issue a public report about ``subject_id``, or an authorised one under ``authorisation_id``."""
     client = request.auth
-    if payload.kind not in ReportKind.values:
+    if payload.kind not in (ReportKind.PUBLIC, ReportKind.AUTHORISED):
         return error(400, "report_kind_unknown", "报告类型 kind 应为 public（公开版）或 authorised（授权版）")
     authorisation = None
     if payload.kind == ReportKind.AUTHORISED:

@@ -18,6 +18,8 @@ from xinyong.accounts.models import ActorKind
 class ReportKind(models.TextChoices):
     PUBLIC = "public", "公开版"
     AUTHORISED = "authorised", "授权版"
+    # 失信惩戒告知书: prior notice to a subject proposed for a list decided on the platform (reports.notices).
+    NOTICE = "notice", "失信惩戒告知书"
 
 
 class ReportImmutable(Exception):

@@ -165,7 +165,7 @@ def report_issue(
     now: dt.datetime | None = None,
 ) -> CreditReport:
     """Issue a public or authorised credit report about ``subject`` as of ``as_of``; raises ReportError."""
-    if kind not in ReportKind.values:
+    if kind not in (ReportKind.PUBLIC, ReportKind.AUTHORISED):
         raise ReportError("report_kind_unknown", "报告类型应为 public（公开版）或 authorised（授权版）")
     if kind == ReportKind.AUTHORISED:
         problem = _authorisation_problem(

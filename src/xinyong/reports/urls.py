@@ -3,7 +3,7 @@ console screens (``console_urlpatterns``, namespace ``reports_console``, mounted
 
 from django.urls import path
 
-from xinyong.reports import measure_notice_views, views
+from xinyong.reports import measure_notice_views, notice_views, views
 
 app_name = "reports"
 
@@ -24,6 +24,9 @@ console_urlpatterns = [
     path("", views.report_list, name="list"),
     path("issue/", views.report_issue_page, name="issue"),
     path("issue/submit/", views.report_issue_submit, name="issue_submit"),
+    path("notices/<int:pk>/", notice_views.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/issue/", notice_views.notice_issue_view, name="notice_issue"),
+    path("notices/<int:pk>/pdf/", notice_views.notice_pdf, name="notice_pdf"),
     path("<str:number>/", views.report_detail, name="detail"),
     path("<str:number>/pdf/", views.report_pdf, name="pdf"),
 ]

@@ -17,6 +17,7 @@ from xinyong.collection.permissions import can_read_collection, can_submit_colle
 from xinyong.jrp.check.permissions import can_use_check_page
 from xinyong.jrp.feedback.permissions import can_read_feedback, can_read_statistics, can_read_typical_cases
 from xinyong.jrp.measures.permissions import can_read_measures
+from xinyong.lists.permissions import can_read_lists
 from xinyong.records.archive.permissions import archive_can_open
 from xinyong.reports.permissions import can_read_reports
 from xinyong.subjects.permissions import can_manage_confirmed_codes
@@ -64,6 +65,8 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("联合奖惩统计", _url("jrp:feedback_stats")))
     if can_read_typical_cases(user):
         entries.append(("典型案例", _url("jrp:feedback_cases")))
+    if can_read_lists(user):
+        entries.append(("红黑名单", _url("lists:entry_list")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_read_audit_log(user):

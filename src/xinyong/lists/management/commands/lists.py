@@ -1,4 +1,6 @@
-"""``xinyong lists load|check|sync|expire|unmapped``: list types and mirrored list entries."""
+"""``xinyong lists``: list types (load, check), mirrored entries (sync, expire, unmapped), escalation runs
+(escalate) and the queue of decided entries that may now take effect (due). See docs/lists.md and
+docs/listing-decisions.md."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from xinyong.core.management.arguments import iso_date
+from xinyong.lists.escalation import escalation_evaluate, escalation_rules_load
+from xinyong.lists.queues import entries_due_effective
 from xinyong.lists.selectors import unmapped_list_names
 from xinyong.lists.services import list_entries_expire, list_entries_sync_all, list_types_load
 from xinyong.lists.typesfile import DEFAULT_TYPES_FILE, ListTypesFileError, types_read
@@ -16,7 +20,8 @@ from xinyong.lists.typesfile import DEFAULT_TYPES_FILE, ListTypesFileError, type
 class Command(BaseCommand):
     help = (
         "红黑名单：load 载入名单类型（有变化的生成新版本）；check 只校验；sync 由信用记录同步名单条目；"
-        "expire 标记期满条目；unmapped 列出未对应名单类型的名单名称"
+        "expire 标记期满条目；unmapped 列出未对应名单类型的名单名称；"
+        "escalate 按失信等级升级规则对全部主体评估并提出拟列入；due 列出异议期已届满、可列入的条目"
     )
 
     def add_arguments(self, parser) -> None:
@@ -33,6 +38,12 @@ class Command(BaseCommand):
         expire = sub.add_parser("expire", help="将有效期届满的名单条目标记为期满")
         expire.add_argument("--as-of", type=iso_date, help="按该日计算（默认今天）")
         sub.add_parser("unmapped", help="列出未对应任何名单类型的名单名称")
+        escalate = sub.add_parser(
+            "escalate", help="载入升级规则的变更后，对全部主体评估（只提出拟列入，不直接列入）"
+        )
+        escalate.add_argument("--as-of", type=iso_date, help="评估日期（默认今天）")
+        due = sub.add_parser("due", help="列出异议期已届满、无异议、可列入的条目")
+        due.add_argument("--as-of", type=iso_date, help="按哪一天判断（默认今天）")
 
     def handle(self, *args, **options) -> None:
         command = options["subcommand"]
@@ -53,6 +64,13 @@ class Command(BaseCommand):
                 self.stdout.write(list_entries_sync_all(as_of=as_of, since=since).summary())
             elif command == "expire":
                 self.stdout.write(f"名单条目期满：{list_entries_expire(as_of=as_of):,} 条")
+            elif command == "escalate":
+                loaded = escalation_rules_load()
+                if loaded.rules_created:
+                    self.stdout.write(f"已载入升级规则新版本：{'、'.join(loaded.rules_created)}")
+                self.stdout.write(escalation_evaluate(as_of=as_of).summary())
+            elif command == "due":
+                self._due(as_of)
             else:
                 rows = unmapped_list_names()
                 if not rows:
@@ -61,3 +79,11 @@ class Command(BaseCommand):
                     self.stdout.write(f"{item}\t{name or '（空）'}\t{count:,}")
         except ListTypesFileError as exc:
             raise CommandError(f"名单类型校验失败，未写入任何数据：\n{exc}") from exc
+
+    def _due(self, as_of: dt.date) -> None:
+        entries = list(entries_due_effective(as_of=as_of).select_related("subject", "list_type"))
+        for entry in entries:
+            self.stdout.write(
+                f"{entry.pk}\t{entry.list_type.name}\t{entry.subject.name}\t异议期至 {entry.objection_due}"
+            )
+        self.stdout.write(f"可列入：{len(entries):,} 条")
