@@ -83,6 +83,14 @@ EXPECTED: dict[str, str] = {
     "GET console/collection/quality/": "302 200 200 200 403 200 200",
     "GET console/collection/quality/export/": "302 200 200 200 403 200 200",
     "GET console/collection/upload/": "302 200 200 403 403 403 200",
+    # Batch checks (批量核查): department users of their own department, operators read; unknown number → 404.
+    "GET console/jrp/channels/batch/": "302 200 200 200 200 403 200",
+    "GET console/jrp/channels/batch/<str:number>/": "302 404 404 404 404 403 404",
+    "GET console/jrp/channels/batch/<str:number>/download/": "302 404 404 404 404 403 404",
+    "GET console/jrp/channels/batch/<str:number>/progress/": "302 404 404 404 404 403 404",
+    # The embeddable check widget's page (token in its URL fragment) and the demo acceptance page.
+    "GET jrp/widget/": "200 200 200 200 200 200 200",
+    "GET demo/acceptance/": "200 200 200 200 200 200 200",
     "GET console/login/": "200 200 200 200 200 200 200",
     "POST console/logout/": "302 302 302 302 302 302 302",
     "GET console/reports/": "302 200 403 403 200 200 403",
@@ -236,6 +244,13 @@ EXPECTED: dict[str, str] = {
     "GET /api/archive/subjects/{subject_id}": "401 400 403 403 403 403 400",
     "GET /api/collection/batches/{batch_id}": "401 403 200 403 403 403 404",
     "GET /api/collection/batches/{batch_id}/rejections": "401 403 200 403 403 403 404",
+    # Batch check and widget tokens: check:query of the client's department (empty bodies: 400 / 422).
+    "POST /api/jrp/channels/batch": "401 403 403 403 400 403 400",
+    "GET /api/jrp/channels/batch/{batch_id}": "401 403 403 403 404 403 404",
+    "GET /api/jrp/channels/batch/{batch_id}/result": "401 403 403 403 404 403 404",
+    "POST /api/jrp/channels/widget-token": "401 403 403 403 422 403 422",
+    # The widget's check authenticates with its token, not an API key.
+    "POST /api/jrp/channels/widget/check": "422 422 422 422 422 422 422",
     "GET /api/public/licenses": "200 200 200 200 200 200 200",
     "GET /api/public/lists/{slug}": "200 200 200 200 200 200 200",
     "GET /api/public/penalties": "200 200 200 200 200 200 200",

@@ -9,14 +9,8 @@ import io
 import pytest
 from django.test import Client
 
-from tests.jrp.check.conftest import (  # noqa: F401 - fixtures
-    CLEAN_USCC,
-    LISTED_USCC,
-    MATTER,
-    PERSON_RIC,
-    _fresh_rulebook_cache,
-    world,
-)
+from tests.jrp.check import conftest as check_world
+from tests.jrp.check.conftest import CLEAN_USCC, LISTED_USCC, MATTER, PERSON_RIC
 from tests.subjects.factories import uscc
 from tests.support import catalog  # noqa: F401 - fixture
 from xinyong.accounts.models import ApiScope
@@ -25,6 +19,10 @@ from xinyong.demo.acceptance import acceptance_applicants, demo_acceptance_setup
 from xinyong.jrp.models import BatchCheck, CheckLog, MeasureFeedback, WidgetToken
 
 pytestmark = pytest.mark.django_db
+
+# The check tests' world: a listed company with its legal representative, a clean one, a published rulebook.
+world = check_world.world
+_fresh_rulebook_cache = check_world._fresh_rulebook_cache
 
 UNKNOWN = uscc(777)
 
