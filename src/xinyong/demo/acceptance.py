@@ -59,7 +59,6 @@ def demo_acceptance_setup(*, departments: dict[str, Department], now: dt.datetim
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(key + "\n")
-    acceptance_matter(department=department)
     return client
 
 

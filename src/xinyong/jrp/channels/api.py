@@ -63,7 +63,7 @@ def _too_large() -> BodyTooLarge:
     )
 
 
-class CountsOut(Schema):
+class BatchCheckCountsOut(Schema):
     total: int | None
     done: int
     hits: int
@@ -80,7 +80,7 @@ class BatchCheckOut(Schema):
     purpose: str
     matter_code: str
     as_of: dt.date
-    counts: CountsOut
+    counts: BatchCheckCountsOut
     created_at: dt.datetime
     finished_at: dt.datetime | None
     error_code: str
