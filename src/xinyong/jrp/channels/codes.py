@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import mul
 
 from xinyong.core.identifiers import (
     USCC_ALPHABET,
@@ -46,9 +47,8 @@ class CodeResult:
 
 
 def _uscc_ok(code: str) -> bool:
-    values = _USCC_VALUES
     try:
-        total = sum(values[c] * w for c, w in zip(code, _USCC_WEIGHTS, strict=False))
+        total = sum(map(mul, map(_USCC_VALUES.__getitem__, code[:17]), _USCC_WEIGHTS))
     except KeyError:
         return False
     if not code[2:8].isdigit():
@@ -60,7 +60,7 @@ def _ric_ok(code: str, as_of: dt.date) -> bool:
     body = code[:17]
     if not body.isdigit() or not body.isascii():
         return False
-    total = sum(int(c) * w for c, w in zip(body, _RIC_WEIGHTS, strict=False))
+    total = sum(map(mul, map(int, body), _RIC_WEIGHTS))
     if _RIC_CHECK[total % 11] != code[17]:
         return False
     try:

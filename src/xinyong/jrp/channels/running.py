@@ -25,8 +25,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
@@ -34,11 +32,12 @@ from xinyong.collection.readers import ReadError
 from xinyong.collection.storage import open_stored, plaintext_copy, store_generated
 from xinyong.core.errors import CodedError
 from xinyong.core.filecrypt import open_encrypted
-from xinyong.core.spreadsheet import neutralise, restore, xlsx_text_cell
+from xinyong.core.spreadsheet import neutralise, restore
 from xinyong.jrp.channels.checking import check_many
 from xinyong.jrp.channels.codes import RIC, USCC, CodeResult, code_classify, code_display
 from xinyong.jrp.channels.reading import batch_codes_read, read_error
 from xinyong.jrp.channels.storage import batch_check_dir, part_file, result_file
+from xinyong.jrp.channels.xlsx import write_xlsx
 from xinyong.jrp.models import BatchCheck, CheckChannel
 from xinyong.jrp.types import CheckAnswer, Requester
 
@@ -57,6 +56,7 @@ RESULT_HEADERS = (
     "核查记录编号",
     "说明",
 )
+XLSX_WIDTHS = (8, 22, 16, 12, 30, 40, 30, 14, 40)
 KIND_LABELS = {USCC: "统一社会信用代码", RIC: "身份证号码", "": ""}
 # Outcomes of a row (stored one byte per row while the batch runs, to answer duplicates).
 HIT, CLEAN, NOT_FOUND, INVALID = 1, 2, 3, 4
@@ -70,13 +70,13 @@ _LONG_DIGITS = re.compile(r"\d{12,}|0\d+")
 
 def _cell(value: Any) -> Any:
     """A CSV cell: formula-like text quoted (``xinyong.core.spreadsheet``), long digit strings kept text."""
-    if value is None:
-        return ""
-    if isinstance(value, int):
+    if not value:
+        return "" if value is None or value == "" else value
+    if value.__class__ is int:
         return value
     text = str(value)[:MAX_CELL]
-    if _LONG_DIGITS.fullmatch(text):
-        return "\t" + text
+    if text[0].isalnum():  # a letter or digit first: never a formula (the common case, decided at once)
+        return "\t" + text if _LONG_DIGITS.fullmatch(text) else text
     return neutralise(text)
 
 
@@ -339,21 +339,20 @@ def _write_result_csv(batch: BatchCheck, dest: Path) -> None:
     partial.replace(dest)
 
 
-def _write_result_xlsx(batch: BatchCheck, path: Path) -> None:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("核查结果")
-    ws.append(list(RESULT_HEADERS))
+def _xlsx_rows(batch: BatchCheck) -> Iterator[list[Any]]:
+    """The result rows as cell values: numbers as numbers, texts as written before CSV escaping."""
     for line in _part_rows(batch):
-        cells = []
+        values: list[Any] = []
         for index, value in enumerate(line):
             if index in (0, 7) and value.isdigit():
-                cells.append(int(value))
-                continue
-            text = restore(value[1:] if value.startswith("\t") else value)
-            cell = WriteOnlyCell(ws, value=text)
-            cells.append(xlsx_text_cell(cell))
-        ws.append(cells)
-    wb.save(path)
+                values.append(int(value))
+            else:
+                values.append(restore(value[1:] if value.startswith("\t") else value))
+        yield values
+
+
+def _write_result_xlsx(batch: BatchCheck, path: Path) -> None:
+    write_xlsx(path, headers=RESULT_HEADERS, rows=_xlsx_rows(batch), title="核查结果", widths=XLSX_WIDTHS)
 
 
 def _finish(batch: BatchCheck, state: _State) -> None:
