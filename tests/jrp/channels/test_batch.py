@@ -4,12 +4,14 @@ duplicate rows, limits, the encrypted formula-safe result file, and who may see 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from tests.jrp.channels.conftest import CLEAN_USCC, HIT_RIC, HIT_USCC, MATTER, UNKNOWN_USCC
 from tests.support import PASSWORD
@@ -19,8 +21,9 @@ from xinyong.core.filecrypt import is_encrypted
 from xinyong.core.spreadsheet import formula_safe
 from xinyong.core.stopping import StopRequested
 from xinyong.jrp.channels.running import batch_check_run
+from xinyong.jrp.channels.scheduled import channels_purge_due
 from xinyong.jrp.channels.storage import batch_check_dir, result_file
-from xinyong.jrp.models import BatchCheck
+from xinyong.jrp.models import BatchCheck, WidgetToken
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +251,24 @@ def test_a_stopped_batch_resumes_after_its_last_chunk(users, matter, scripted_ch
     checked = [c for call in scripted_check.calls for c in call]
     assert len(checked) == len(set(checked)) == 4  # nothing checked twice across the stop
     assert [int(r[0]) for r in _result_rows(batch)[1:]] == list(range(1, len(ROWS) + 1))
+
+
+def test_files_are_purged_after_the_retention_period(users, matter, scripted_check, keys, settings):
+    settings.XINYONG_UPLOAD_RETENTION_DAYS = 90
+    _upload(_login(users["clerk"]), "a.txt", ("\n".join(ROWS)).encode())
+    batch = BatchCheck.objects.get()
+    Client(headers={"X-API-Key": keys["a"]}).post(
+        "/api/jrp/channels/widget-token",
+        {"matter_code": MATTER, "purpose": "核查"},
+        content_type="application/json",
+    )
+    today = timezone.localdate()
+    assert channels_purge_due(as_of=today).startswith("批量核查文件清除")
+    assert batch_check_dir(ref=batch.ref).exists() and WidgetToken.objects.exists()
+    channels_purge_due(as_of=today + dt.timedelta(days=89))
+    assert batch_check_dir(ref=batch.ref).exists() and not WidgetToken.objects.exists()
+    channels_purge_due(as_of=today + dt.timedelta(days=91))
+    assert not batch_check_dir(ref=batch.ref).exists() and not WidgetToken.objects.exists()
+    response = _login(users["clerk"]).get(f"/console/jrp/channels/batch/{batch.ref}/download/?format=csv")
+    assert response.status_code == 410 and "已按保存期限清除" in response.content.decode()
+    assert AuditEntry.objects.filter(detail__stage="batch_check_files_purged").count() == 1

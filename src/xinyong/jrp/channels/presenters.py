@@ -43,6 +43,12 @@ def result_open(*, batch: BatchCheck, fmt: str, actor) -> tuple[IO[bytes], str]:
     """The decrypted result file of a finished batch and its download name; one audit entry per download."""
     if batch.status != BatchCheck.Status.DONE:
         raise ResultNotReady("batch_not_done", "批量核查尚未完成，完成后才能下载结果文件")
+    if not batch.result_path:
+        error = ResultNotReady(
+            "batch_files_purged", "该批量核查的结果文件已按保存期限清除，不能再下载；如需结果请重新提交核查"
+        )
+        error.status = 410
+        raise error
     path = result_file(ref=batch.ref, fmt=fmt)
     if not path.exists():
         raise ResultNotReady("result_not_ready", "结果文件正在生成，请稍后再下载")

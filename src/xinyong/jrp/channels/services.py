@@ -17,7 +17,7 @@ from django.utils import timezone
 from xinyong.accounts.models import ApiClient, AuditAction, Department, User
 from xinyong.accounts.services import audit_log
 from xinyong.collection.readers import ReadError
-from xinyong.collection.storage import plaintext_copy, store_chunks
+from xinyong.collection.storage import plaintext_copy, retention_days, store_chunks
 from xinyong.core.api import PURPOSE_MAX_LENGTH
 from xinyong.core.errors import CodedError
 from xinyong.jrp.channels.checking import check_run
@@ -273,3 +273,33 @@ def widget_check_run(
         confirm_subject_id=confirm_subject_id,
     )
     return answer
+
+
+# ---------------------------------------------------------------------------------------------------
+# Retention
+
+
+def channels_purge(*, as_of: dt.date) -> tuple[int, int]:
+    """Delete the files of finished batch checks submitted more than the retention period before ``as_of``
+    (``XINYONG_UPLOAD_RETENTION_DAYS``, docs/files-at-rest.md; one audit entry per batch) and the rows of
+    widget tokens expired more than a day ago (their signatures have expired too). Returns both counts."""
+    cutoff = as_of - dt.timedelta(days=retention_days())
+    limit = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time.min))
+    due = BatchCheck.objects.filter(
+        created_at__lt=limit, status__in=(BatchCheck.Status.DONE, BatchCheck.Status.FAILED)
+    ).exclude(input_path="")
+    purged = 0
+    for batch in due.select_related("department"):
+        shutil.rmtree(batch_check_dir(ref=batch.ref), ignore_errors=True)
+        with transaction.atomic():
+            BatchCheck.objects.filter(pk=batch.pk).update(input_path="", result_path="")
+            audit_log(
+                actor=None,
+                action=AuditAction.DELETE,
+                obj=batch,
+                detail={"stage": "batch_check_files_purged", "ref": batch.ref, "as_of": as_of.isoformat()},
+            )
+        purged += 1
+    expired = timezone.make_aware(dt.datetime.combine(as_of, dt.time.min)) - dt.timedelta(days=1)
+    tokens, _ = WidgetToken.objects.filter(expires_at__lt=expired).delete()
+    return purged, tokens
