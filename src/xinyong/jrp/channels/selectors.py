@@ -10,9 +10,15 @@ from django.db.models import Q, QuerySet
 from xinyong.accounts.models import ApiClient, Role
 from xinyong.accounts.permissions import effective_role
 from xinyong.jrp.channels.permissions import can_submit_batch_check
-from xinyong.jrp.models import BatchCheck
+from xinyong.jrp.models import BatchCheck, Matter
 
-__all__ = ["batch_check_counts", "batch_checks_visible_to", "batch_check_for_client"]
+__all__ = [
+    "batch_check_counts",
+    "batch_check_for_client",
+    "batch_checks_filter",
+    "batch_checks_visible_to",
+    "matter_name",
+]
 
 
 def batch_checks_visible_to(*, user) -> QuerySet[BatchCheck]:
@@ -42,6 +48,11 @@ def batch_checks_filter(
     if date_to:
         rows = rows.filter(as_of__lte=date_to)
     return rows
+
+
+def matter_name(*, code: str) -> str:
+    """The name of a matter of the register ("" when unknown)."""
+    return Matter.objects.filter(code=code).values_list("name", flat=True).first() or ""
 
 
 def batch_check_for_client(*, client: ApiClient, ref: str) -> BatchCheck | None:

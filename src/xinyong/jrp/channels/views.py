@@ -138,6 +138,7 @@ def batch_list(request):
 def _detail_context(request, batch: BatchCheck) -> dict:
     return {
         "batch": batch,
+        "matter_name": selectors.matter_name(code=batch.matter_code),
         "counts": selectors.batch_check_counts(batch=batch),
         "poll": batch.status in (BatchCheck.Status.QUEUED, BatchCheck.Status.RUNNING),
         "poll_seconds": POLL_SECONDS,
