@@ -97,6 +97,8 @@ EXPECTED: dict[str, str] = {
     "GET console/reports/<str:number>/": "302 200 403 403 200 200 403",
     "GET console/reports/<str:number>/pdf/": "302 200 403 403 200 200 403",
     "GET console/reports/issue/": "302 200 403 403 200 403 403",
+    # The credit check page: window clerks and operators (docs/credit-check.md).
+    "GET console/jrp/check/": "302 200 403 403 200 403 403",
     "POST console/reports/issue/submit/": "302 404 403 403 404 403 403",
     # Admin: the role table of accounts.permissions, department scope, the audit log for auditors only.
     "GET admin/": "302 200 200 200 200 200 200",
@@ -251,6 +253,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/jrp/channels/widget-token": "401 403 403 403 422 403 422",
     # The widget's check authenticates with its token, not an API key.
     "POST /api/jrp/channels/widget/check": "422 422 422 422 422 422 422",
+    "GET /api/jrp/check/{check_id}": "401 403 403 403 404 403 404",
     "GET /api/public/licenses": "200 200 200 200 200 200 200",
     "GET /api/public/lists/{slug}": "200 200 200 200 200 200 200",
     "GET /api/public/penalties": "200 200 200 200 200 200 200",
@@ -265,6 +268,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/subjects/": "401 403 403 200 403 403 200",
     "GET /api/subjects/{subject_id}": "401 403 403 200 403 403 200",
     "POST /api/collection/{item_code}/records": "401 403 400 403 403 403 400",
+    "POST /api/jrp/check/": "401 403 403 403 422 403 422",
     "POST /api/public/subjects/search": "200 200 200 200 200 200 200",
     "POST /api/reports/": "401 403 403 403 403 201 201",
 }
@@ -404,6 +408,7 @@ def api_path(operation: str, world) -> tuple[str, str]:
         "item_code": "penalty",
         "number": world["report"].number,
         "slug": "red",
+        "check_id": "1",
     }
     return method, re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

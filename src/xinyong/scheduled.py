@@ -27,6 +27,7 @@ DAILY_JOBS: tuple[str, ...] = (
     "xinyong.records.scheduled.publication_sweep",
     "xinyong.collection.scheduled.batch_files_purge_due",
     "xinyong.jrp.channels.scheduled.channels_purge_due",
+    "xinyong.jrp.check.scheduled.check_log_daily_digest",
     "xinyong.accounts.scheduled.audit_checkpoint",
 )
 

@@ -234,6 +234,10 @@ def test_check_many_counts_add_up(world):
     assert logs.count() == 6 and {a.check_id for a in answers} == set(logs.values_list("pk", flat=True))
     assert MeasureFeedback.objects.filter(check_id=answers[0].check_id).count() == 2
     assert MeasureFeedback.objects.filter(check_id=answers[2].check_id).count() == 1
+    for answer in answers:  # the stored answer is the answer as returned (the id is the row's)
+        log = CheckLog.objects.get(pk=answer.check_id)
+        assert {**log.answer, "check_id": log.pk} == answer.as_json()
+        assert log.outcome == answer.outcome and log.batch_ref == "B1" and log.channel == "batch"
 
 
 def test_check_log_is_append_only(world):

@@ -18,10 +18,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
 from xinyong.accounts.services import audit_log
+from xinyong.core.bulk import adapters, reserve_ids, write_rows
 from xinyong.jrp.models import CheckDigest, CheckLog
 
 DIGEST_SETTLE_SECONDS = 60
@@ -48,6 +50,53 @@ _LINE_COLUMNS = (
     "batch_ref",
     "answer",
 )
+
+
+# The columns ``check_logs_write`` writes, in order.
+LOG_COLUMNS = (
+    "id",
+    "checked_at",
+    "checked_on",
+    "as_of",
+    "channel",
+    "department_id",
+    "user_id",
+    "api_client_id",
+    "purpose",
+    "matter_code",
+    "query_kind",
+    "query_text",
+    "subject_id",
+    "outcome",
+    "hit_count",
+    "measure_count",
+    "rulebook_number",
+    "batch_ref",
+    "answer",
+)
+
+
+def answer_json_text(answer) -> str:
+    """``CheckAnswer.as_json()`` as JSON text, fast (orjson serialises the dataclasses and dates itself)."""
+    return orjson.dumps(answer).decode()
+
+
+def check_logs_write(rows: list[tuple]) -> list[int]:
+    """Append log rows (values in ``LOG_COLUMNS`` order without the id, the answer as JSON text) in bulk.
+
+    Ids are reserved first and returned in order; PostgreSQL receives the rows by COPY.
+    """
+    ids = reserve_ids(CheckLog, len(rows))
+    adapt_datetime, adapt_date, _adapt_bool = adapters()
+    write_rows(
+        CheckLog,
+        LOG_COLUMNS,
+        [
+            (pk, adapt_datetime(row[0]), adapt_date(row[1]), adapt_date(row[2]), *row[3:])
+            for pk, row in zip(ids, rows, strict=True)
+        ],
+    )
+    return ids
 
 
 def _plain(value) -> object:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q
 
+from xinyong.core.bulk import lookup_rows
 from xinyong.core.codes import Polarity
 from xinyong.jrp.models import CheckLog, Matter
 from xinyong.jrp.types import Facts, Hit
@@ -29,6 +30,7 @@ MATTER_CACHE_SECONDS = 60.0
 NAME_CANDIDATES = 10
 
 _SUBJECT_COLUMNS = ("pk", "kind", "name", "uscc", "ric_masked")
+_SUBJECTS = Subject._meta.db_table
 _HIT_COLUMNS = (
     "pk",
     "subject_id",
@@ -67,21 +69,27 @@ def _subjects(rows) -> list[SubjectRow]:
     return [SubjectRow(pk, kind, name, uscc, masked or "") for pk, kind, name, uscc, masked in rows]
 
 
+_SUBJECT_SELECT = "s.id, s.kind, s.name, s.uscc, s.ric_masked"
+
+
 def subjects_by_uscc(*, codes: Iterable[str]) -> dict[str, SubjectRow]:
-    """The subjects with these USCCs, by code."""
-    codes = list(set(codes))
-    if not codes:
-        return {}
-    rows = Subject.objects.filter(uscc__in=codes).values_list(*_SUBJECT_COLUMNS)
+    """The subjects with these USCCs, by code (one index probe per code, ``core.bulk.lookup_rows``)."""
+    codes = set(codes)
+    if len(codes) == 1:
+        rows = Subject.objects.filter(uscc=next(iter(codes))).values_list(*_SUBJECT_COLUMNS)
+    else:
+        rows = lookup_rows(codes, select=_SUBJECT_SELECT, table=f"{_SUBJECTS} s", match="s.uscc")
     return {s.uscc: s for s in _subjects(rows)}
 
 
 def subjects_by_ric_hmac(*, hmacs: Iterable[str]) -> dict[str, SubjectRow]:
     """The natural persons with these 身份证 keyed hashes, by hash."""
-    hmacs = list(set(hmacs))
+    hmacs = set(hmacs)
     if not hmacs:
         return {}
-    rows = Subject.objects.filter(ric_hmac__in=hmacs).values_list("ric_hmac", *_SUBJECT_COLUMNS)
+    rows = lookup_rows(
+        hmacs, select=f"s.ric_hmac, {_SUBJECT_SELECT}", table=f"{_SUBJECTS} s", match="s.ric_hmac"
+    )
     return {row[0]: _subjects([row[1:]])[0] for row in rows}
 
 

@@ -27,12 +27,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from xinyong.accounts.models import ApiClient
 from xinyong.core.codes import SubjectKind
 from xinyong.core.errors import CodedError
-from xinyong.core.identifiers import check_ric, check_uscc, normalize_code_input
+from xinyong.core.identifiers import check_ric, check_uscc, normalize_code_input, uscc_check_chars_ok
 from xinyong.core.masking import mask_ric, mask_ric_in_text
 from xinyong.jrp.check import selectors
 from xinyong.jrp.check.explain import explain
+from xinyong.jrp.check.log import answer_json_text, check_logs_write
 from xinyong.jrp.check.selectors import SubjectRow
 from xinyong.jrp.measures.rulebook import measures_for, rulebook_compiled
 from xinyong.jrp.models import (
@@ -95,6 +97,9 @@ def query_parse(*, query: str, query_kind: str | None, as_of: dt.date) -> Parsed
             error_message=f"查询内容超过 {QUERY_MAX_LENGTH} 个字符，请只填写一个代码或名称",
         )
     code = normalize_code_input(text)
+    if query_kind in (None, QueryKind.USCC) and uscc_check_chars_ok(code):
+        # The common case of bulk paths: a well-formed USCC, no further checks needed.
+        return ParsedQuery(kind=QueryKind.USCC, code=code, logged_text=code)
     if query_kind is None:
         if _RIC_SHAPE.fullmatch(code) and not (len(code) == 18 and check_uscc(code).ok):
             query_kind = QueryKind.RIC
@@ -138,6 +143,18 @@ def query_parse(*, query: str, query_kind: str | None, as_of: dt.date) -> Parsed
         )
     name = " ".join(text.split())
     return ParsedQuery(kind=QueryKind.NAME, name=name, logged_text=mask_ric_in_text(name))
+
+
+def requester_for(*, principal) -> Requester:
+    """The requester of a console user or an API client: its department, and who it is."""
+    department = principal.department
+    is_client = isinstance(principal, ApiClient)
+    return Requester(
+        department_id=department.pk if department is not None else None,
+        department_name=department.name if department is not None else "",
+        user_id=None if is_client else principal.pk,
+        api_client_id=principal.pk if is_client else None,
+    )
 
 
 def _request_check(*, requester: Requester, purpose: str, matter_code: str, channel: str) -> tuple[str, str]:
@@ -555,26 +572,34 @@ def check_many(
     at = timezone.now()
     checked_on = timezone.localdate(at)
     rows = [
-        _log_row(
-            answer=answer,
-            subject_id=subject_id,
-            parsed=p,
-            requester=requester,
-            purpose=purpose,
-            matter_code=matter_code,
-            channel=channel,
-            batch_ref=batch_ref,
-            at=at,
-            checked_on=checked_on,
+        (
+            at,
+            checked_on,
+            answer.as_of,
+            channel,
+            requester.department_id,
+            requester.user_id,
+            requester.api_client_id,
+            purpose,
+            matter_code,
+            p.kind,
+            p.logged_text[:300],
+            subject_id,
+            answer.outcome,
+            len(answer.hits),
+            sum(1 for m in answer.measures if not m.suspended),
+            answer.rulebook_number,
+            batch_ref,
+            answer_json_text(answer),
         )
         for p, (answer, subject_id) in zip(parsed, results, strict=True)
     ]
     with transaction.atomic():
-        CheckLog.objects.bulk_create(rows, batch_size=1000)
+        ids = check_logs_write(rows)
         feedback: list[MeasureFeedback] = []
         due_on = None
-        for row, (answer, subject_id) in zip(rows, results, strict=True):
-            answer.check_id = row.pk
+        for pk, (answer, subject_id) in zip(ids, results, strict=True):
+            answer.check_id = pk
             if any(not m.suspended and m.application == Application.MANDATORY for m in answer.measures):
                 if due_on is None:
                     due_on = working_days_add(start=checked_on, days=_feedback_days()).date

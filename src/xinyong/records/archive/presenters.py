@@ -122,6 +122,11 @@ class ArchiveRecord:
     old_versions_readable: bool
     duplicate_count: int
     versions: list[ArchiveVersion]
+    disputed: bool = False
+
+    @property
+    def repaired(self) -> bool:
+        return self.effective_status == EffectiveStatus.REPAIRED
 
     @property
     def expired(self) -> bool:
@@ -281,6 +286,7 @@ def archive_record_present(
         old_versions_readable=readable,
         duplicate_count=record.duplicate_count,
         versions=[_version_out(v, current_id=record.current_version_id, as_of=as_of) for v in shown],
+        disputed=record.disputed,
     )
 
 

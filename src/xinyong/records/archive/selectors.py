@@ -270,6 +270,8 @@ def _version_events(
             "received_at",
             "channel",
             "supersedes__status",
+            "disputed",
+            "supersedes__disputed",
         )[: limit + 1]
     )
     events = []
@@ -286,6 +288,13 @@ def _version_events(
             text = (
                 "恢复有效" if version["status"] == RecordStatus.EFFECTIVE else f"状态变更为“{status_label}”"
             )
+            detail = version["change_reason"]
+        elif (
+            version["supersedes__disputed"] is not None
+            and version["disputed"] != version["supersedes__disputed"]
+        ):
+            kind, on = "status", received_on
+            text = "异议标注" if version["disputed"] else "撤销异议标注"
             detail = version["change_reason"]
         else:
             kind, text, on = "version", f"更正（第 {version['number']} 版）", received_on
