@@ -216,6 +216,8 @@ def test_api_refuses_above_the_limits_before_checking(keys, matter, scripted_che
     settings.JRP_BATCH_MAX_BODY_BYTES = 10_000
     for body, content_type, code in (
         ("[1, 2", "application/json", "json_invalid"),
+        ("[" * 5000, "application/json", "json_invalid"),
+        ('{"codes": []}', "application/json", "json_invalid"),
         ("a,b", "text/csv", "content_type_unsupported"),
     ):
         response = client.post(

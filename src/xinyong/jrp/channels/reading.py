@@ -118,16 +118,24 @@ def _table(path: Path, filename: str, limits: ReadLimits) -> Iterator[tuple[int,
 
 
 def _json(path: Path, limits: ReadLimits) -> Iterator[tuple[int, Any]]:
+    """The strings (or numbers) of a flat JSON array, streamed; anything nested refuses the body at once."""
+    not_flat = BatchInputError(
+        "json_invalid", '请求体应为代码组成的数组，如 ["91…", "11…"]；数组的元素只能是代码字符串'
+    )
     with path.open("rb") as f:
+        events = ijson.basic_parse(f, use_float=True)
         try:
-            number = 0
-            for number, item in enumerate(ijson.items(f, "item", use_float=True), 1):
-                if item is None or isinstance(item, dict | list):
-                    yield number, "" if item is None else "（不是代码）"
-                    continue
-                if isinstance(item, str) and len(item) > limits.max_cell_chars:
+            first = next(events, None)
+            if first is None or first[0] != "start_array":
+                raise not_flat
+            for number, (event, value) in enumerate(events, 1):
+                if event == "end_array":
+                    break
+                if event in ("start_array", "start_map"):
+                    raise not_flat
+                if isinstance(value, str) and len(value) > limits.max_cell_chars:
                     raise limits.cell_too_long(f"第 {number} 项", "")
-                yield number, item
+                yield number, "" if value is None else value
         except ijson.JSONError as exc:
             raise BatchInputError(
                 "json_invalid", '请求体不是有效的 JSON 数组：应为代码组成的数组，如 ["91…", "11…"]'
