@@ -32,12 +32,12 @@ from xinyong.collection.readers import ReadError
 from xinyong.collection.storage import open_stored, plaintext_copy, store_generated
 from xinyong.core.errors import CodedError
 from xinyong.core.filecrypt import open_encrypted
-from xinyong.core.spreadsheet import neutralise, restore
+from xinyong.core.spreadsheet import neutralise
 from xinyong.jrp.channels.checking import check_many
 from xinyong.jrp.channels.codes import RIC, USCC, CodeResult, code_classify, code_display
 from xinyong.jrp.channels.reading import batch_codes_read, read_error
 from xinyong.jrp.channels.storage import batch_check_dir, part_file, result_file
-from xinyong.jrp.channels.xlsx import write_xlsx
+from xinyong.jrp.channels.xlsx import rows_xml, write_xlsx_parts
 from xinyong.jrp.models import BatchCheck, CheckChannel
 from xinyong.jrp.types import CheckAnswer, Requester
 
@@ -81,6 +81,8 @@ def _cell(value: Any) -> Any:
 
 
 def _answer_cells(answer: CheckAnswer) -> tuple[str, str, str, Any, str]:
+    if not answer.hits and not answer.measures and answer.outcome != "invalid":
+        return "", "", "", answer.check_id or "", ""
     lists = "；".join(dict.fromkeys(h.list_name for h in answer.hits))
     applied = "；".join(dict.fromkeys(m.content for m in answer.measures if not m.suspended))
     suspended = "；".join(
@@ -219,16 +221,24 @@ def _check_chunk(
     return out
 
 
-def _write_part(path: Path, rows: list[list[Any]]) -> None:
+def _encrypted_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    with open_encrypted(partial) as out:
+        out.write(data)
+    partial.replace(path)
+
+
+def _write_part(batch: BatchCheck, number: int, rows: list[list[Any]], *, first: int) -> None:
+    """The chunk's result rows as a CSV part and as the XLSX sheet rows (``first`` = its first sheet row)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in rows:
         writer.writerow([_cell(v) for v in row])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".tmp")
-    with open_encrypted(partial) as out:
-        out.write(buffer.getvalue().encode("utf-8"))
-    partial.replace(path)
+    path = part_file(ref=batch.ref, number=number)
+    _encrypted_write(path, buffer.getvalue().encode("utf-8"))
+    sheet = rows_xml(rows, first=first, width=len(RESULT_HEADERS))
+    _encrypted_write(path.with_suffix(".xml"), sheet.encode("utf-8"))
 
 
 def _resume_state(batch: BatchCheck, state: _State, rows: Iterator[tuple[int, Any]]) -> None:
@@ -273,7 +283,7 @@ def batch_check_run(*, batch_id: int, progress: Callable[[], None] | None = None
                 with transaction.atomic():
                     out = _check_chunk(batch, state, chunk, requester=requester)
                     batch.parts += 1
-                    _write_part(part_file(ref=batch.ref, number=batch.parts), out)
+                    _write_part(batch, batch.parts, out, first=state.rows - len(out) + 2)
                     batch.last_row = chunk[-1][0]
                     _save_counts(batch, state, fields=["parts", "last_row"])
                 if progress is not None:
@@ -321,12 +331,6 @@ def _fail(batch: BatchCheck, code: str, message: str) -> None:
         )
 
 
-def _part_rows(batch: BatchCheck) -> Iterator[list[str]]:
-    for number in range(1, batch.parts + 1):
-        with open_stored(path=part_file(ref=batch.ref, number=number)) as f:
-            yield from csv.reader(io.TextIOWrapper(f, encoding="utf-8", newline=""))
-
-
 def _write_result_csv(batch: BatchCheck, dest: Path) -> None:
     partial = dest.with_name(dest.name + ".tmp")
     with open_encrypted(partial) as out:
@@ -339,20 +343,16 @@ def _write_result_csv(batch: BatchCheck, dest: Path) -> None:
     partial.replace(dest)
 
 
-def _xlsx_rows(batch: BatchCheck) -> Iterator[list[Any]]:
-    """The result rows as cell values: numbers as numbers, texts as written before CSV escaping."""
-    for line in _part_rows(batch):
-        values: list[Any] = []
-        for index, value in enumerate(line):
-            if index in (0, 7) and value.isdigit():
-                values.append(int(value))
-            else:
-                values.append(restore(value[1:] if value.startswith("\t") else value))
-        yield values
+def _xlsx_parts(batch: BatchCheck) -> Iterator[bytes]:
+    for number in range(1, batch.parts + 1):
+        with open_stored(path=part_file(ref=batch.ref, number=number).with_suffix(".xml")) as f:
+            yield f.read()
 
 
 def _write_result_xlsx(batch: BatchCheck, path: Path) -> None:
-    write_xlsx(path, headers=RESULT_HEADERS, rows=_xlsx_rows(batch), title="核查结果", widths=XLSX_WIDTHS)
+    write_xlsx_parts(
+        path, headers=RESULT_HEADERS, parts=_xlsx_parts(batch), title="核查结果", widths=XLSX_WIDTHS
+    )
 
 
 def _finish(batch: BatchCheck, state: _State) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from xinyong.collection.readers.limits import column_letter
 from xinyong.core.spreadsheet import needs_quote
 
-__all__ = ["write_xlsx"]
+__all__ = ["rows_xml", "write_xlsx", "write_xlsx_parts"]
 
 # Characters XML 1.0 cannot hold (openpyxl drops the same ones).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -102,15 +102,17 @@ def _row(number: int, values: Sequence[Any], letters: list[str], *, style: int =
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def write_xlsx(
-    path: Path,
-    *,
-    headers: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    title: str,
-    widths: Sequence[int] = (),
+def rows_xml(rows: Iterable[Sequence[Any]], *, first: int, width: int) -> str:
+    """The sheet XML of ``rows``, numbered from ``first`` (a fragment :func:`write_xlsx_parts` joins)."""
+    letters = [column_letter(i + 1) for i in range(width)]
+    return "".join(_row(number, values, letters) for number, values in enumerate(rows, first))
+
+
+def write_xlsx_parts(
+    path: Path, *, headers: Sequence[str], parts: Iterable[bytes], title: str, widths: Sequence[int] = ()
 ) -> None:
-    """Write ``headers`` (bold) and ``rows`` as the one sheet ``title`` of a new XLSX file at ``path``."""
+    """Write a one-sheet XLSX: ``headers`` (bold) and the rows of ``parts`` (UTF-8 fragments of
+    :func:`rows_xml`, in order) as the sheet ``title``."""
     letters = [column_letter(i + 1) for i in range(len(headers))]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         package.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -131,10 +133,30 @@ def write_xlsx(
                     + _row(1, headers, letters, style=_BOLD)
                 ).encode("utf-8")
             )
-            buffer: list[str] = []
-            for number, values in enumerate(rows, 2):
-                buffer.append(_row(number, values, letters))
-                if len(buffer) >= 2000:
-                    sheet.write("".join(buffer).encode("utf-8"))
-                    buffer = []
-            sheet.write(("".join(buffer) + "</sheetData></worksheet>").encode("utf-8"))
+            for part in parts:
+                sheet.write(part)
+            sheet.write(b"</sheetData></worksheet>")
+
+
+def write_xlsx(
+    path: Path,
+    *,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str,
+    widths: Sequence[int] = (),
+) -> None:
+    """Write ``headers`` (bold) and ``rows`` as the one sheet ``title`` of a new XLSX file at ``path``."""
+
+    def parts() -> Iterable[bytes]:
+        buffer: list[Sequence[Any]] = []
+        first = 2
+        for values in rows:
+            buffer.append(values)
+            if len(buffer) >= 2000:
+                yield rows_xml(buffer, first=first, width=len(headers)).encode("utf-8")
+                first += len(buffer)
+                buffer = []
+        yield rows_xml(buffer, first=first, width=len(headers)).encode("utf-8")
+
+    write_xlsx_parts(path, headers=headers, parts=parts(), title=title, widths=widths)
