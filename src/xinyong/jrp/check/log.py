@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from xinyong.accounts.services import audit_log
@@ -79,6 +79,19 @@ LOG_COLUMNS = (
 def answer_json_text(answer) -> str:
     """``CheckAnswer.as_json()`` as JSON text, fast (orjson serialises the dataclasses and dates itself)."""
     return orjson.dumps(answer).decode()
+
+
+def check_log_insert(row: tuple) -> int:
+    """Append one log row (values in ``LOG_COLUMNS`` order without the id); returns its id. One statement."""
+    adapt_datetime, adapt_date, _adapt_bool = adapters()
+    columns = LOG_COLUMNS[1:]
+    table = connection.ops.quote_name(CheckLog._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    values = (adapt_datetime(row[0]), adapt_date(row[1]), adapt_date(row[2]), *row[3:])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING id", values)  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 def check_logs_write(rows: list[tuple]) -> list[int]:

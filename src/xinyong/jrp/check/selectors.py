@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Max, Q
 
 from xinyong.core.bulk import lookup_rows
@@ -76,7 +77,11 @@ def subjects_by_uscc(*, codes: Iterable[str]) -> dict[str, SubjectRow]:
     """The subjects with these USCCs, by code (one index probe per code, ``core.bulk.lookup_rows``)."""
     codes = set(codes)
     if len(codes) == 1:
-        rows = Subject.objects.filter(uscc=next(iter(codes))).values_list(*_SUBJECT_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_SUBJECT_SELECT} FROM {_SUBJECTS} s WHERE s.uscc = %s", [next(iter(codes))]
+            )
+            rows = cursor.fetchall()
     else:
         rows = lookup_rows(codes, select=_SUBJECT_SELECT, table=f"{_SUBJECTS} s", match="s.uscc")
     return {s.uscc: s for s in _subjects(rows)}
@@ -99,6 +104,48 @@ def subject_row(*, subject_id: int) -> SubjectRow | None:
     return rows[0] if rows else None
 
 
+# Placeholders the one-subject hit query is compiled with once; each is replaced by the real value per call.
+_DAY_MARK = dt.date(1901, 2, 3)
+_ID_MARK = -918_273_645
+_one_subject_sql: dict[tuple, tuple[str, list]] = {}
+
+
+def _hits_queryset(*, as_of: dt.date, ids: list[int], via_person: bool):
+    return (
+        entries_in_force(as_of=as_of, subject_ids=ids)
+        .order_by("effective_from", "pk")
+        .values_list(*_HIT_COLUMNS, "subject__name" if via_person else "subject_id")
+    )
+
+
+def _one_subject_rows(*, subject_id: int, as_of: dt.date, via_person: bool) -> list[tuple]:
+    """The hit rows of one subject through SQL compiled once (the ORM would rebuild the query per check)."""
+    key = (connection.vendor, connection.alias, via_person)
+    compiled = _one_subject_sql.get(key)
+    if compiled is None:
+        query = _hits_queryset(as_of=_DAY_MARK, ids=[_ID_MARK], via_person=via_person).query
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        days = (_DAY_MARK, _DAY_MARK.isoformat(), connection.ops.adapt_datefield_value(_DAY_MARK))
+        template = ["day" if p in days else "id" if p == _ID_MARK else p for p in params]
+        if "day" not in template or "id" not in template:  # pragma: no cover - the query changed shape
+            raise RuntimeError("the hits query lost its placeholders")
+        compiled = _one_subject_sql[key] = (sql, template)
+    sql, template = compiled
+    day = connection.ops.adapt_datefield_value(as_of)
+    params = [day if p == "day" else subject_id if p == "id" else p for p in template]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        # Raw SQLite rows hold dates as text and booleans as integers (converted where used).
+        rows = [(*row[:6], _date(row[6]), _date(row[7]), *row[8:]) for row in rows]
+    return rows
+
+
+def _date(value):
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def hits_in_force(
     *, subject_ids: Iterable[int], as_of: dt.date, via_person: bool = False
 ) -> dict[int, list[Hit]]:
@@ -106,11 +153,10 @@ def hits_in_force(
     ids = list(set(subject_ids))
     if not ids:
         return {}
-    rows = (
-        entries_in_force(as_of=as_of, subject_ids=ids)
-        .order_by("effective_from", "pk")
-        .values_list(*_HIT_COLUMNS, "subject__name" if via_person else "subject_id")
-    )
+    if len(ids) == 1:
+        rows = _one_subject_rows(subject_id=ids[0], as_of=as_of, via_person=via_person)
+    else:
+        rows = _hits_queryset(as_of=as_of, ids=ids, via_person=via_person)
     hits: dict[int, list[Hit]] = {}
     for (
         pk,

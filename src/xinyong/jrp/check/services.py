@@ -34,13 +34,12 @@ from xinyong.core.identifiers import check_ric, check_uscc, normalize_code_input
 from xinyong.core.masking import mask_ric, mask_ric_in_text
 from xinyong.jrp.check import selectors
 from xinyong.jrp.check.explain import explain
-from xinyong.jrp.check.log import answer_json_text, check_logs_write
+from xinyong.jrp.check.log import answer_json_text, check_log_insert, check_logs_write
 from xinyong.jrp.check.selectors import SubjectRow
 from xinyong.jrp.measures.rulebook import measures_for, rulebook_compiled
 from xinyong.jrp.models import (
     Application,
     CheckChannel,
-    CheckLog,
     CheckOutcome,
     MeasureFeedback,
     QueryKind,
@@ -405,29 +404,30 @@ def _log_row(
     at: dt.datetime,
     checked_on: dt.date,
     confirmed: bool = False,
-) -> CheckLog:
+) -> tuple:
+    """The log row of one answer, in ``log.LOG_COLUMNS`` order without the id (ID numbers only masked)."""
     text = parsed.logged_text
     if confirmed:
         text = f"{text}（确认主体 {subject_id}）"
-    return CheckLog(
-        checked_at=at,
-        checked_on=checked_on,
-        as_of=answer.as_of,
-        channel=channel,
-        department_id=requester.department_id,
-        user_id=requester.user_id,
-        api_client_id=requester.api_client_id,
-        purpose=purpose,
-        matter_code=matter_code,
-        query_kind=parsed.kind,
-        query_text=text[:300],
-        subject_id=subject_id,
-        outcome=answer.outcome,
-        hit_count=len(answer.hits),
-        measure_count=sum(1 for m in answer.measures if not m.suspended),
-        rulebook_number=answer.rulebook_number,
-        batch_ref=batch_ref,
-        answer=answer.as_json(),
+    return (
+        at,
+        checked_on,
+        answer.as_of,
+        channel,
+        requester.department_id,
+        requester.user_id,
+        requester.api_client_id,
+        purpose,
+        matter_code,
+        parsed.kind,
+        text[:300],
+        subject_id,
+        answer.outcome,
+        len(answer.hits),
+        sum(1 for m in answer.measures if not m.suspended),
+        answer.rulebook_number,
+        batch_ref,
+        answer_json_text(answer),
     )
 
 
@@ -521,12 +521,10 @@ def check_run(
     )
     applied = any(not m.suspended and m.application == Application.MANDATORY for m in answer.measures)
     if not applied:
-        row.save()
-        answer.check_id = row.pk
+        answer.check_id = check_log_insert(row)
         return answer
     with transaction.atomic():
-        row.save()
-        answer.check_id = row.pk
+        answer.check_id = check_log_insert(row)
         if applied:
             due_on = working_days_add(start=checked_on, days=_feedback_days()).date
             feedback = _feedback_rows(
@@ -572,25 +570,17 @@ def check_many(
     at = timezone.now()
     checked_on = timezone.localdate(at)
     rows = [
-        (
-            at,
-            checked_on,
-            answer.as_of,
-            channel,
-            requester.department_id,
-            requester.user_id,
-            requester.api_client_id,
-            purpose,
-            matter_code,
-            p.kind,
-            p.logged_text[:300],
-            subject_id,
-            answer.outcome,
-            len(answer.hits),
-            sum(1 for m in answer.measures if not m.suspended),
-            answer.rulebook_number,
-            batch_ref,
-            answer_json_text(answer),
+        _log_row(
+            answer=answer,
+            subject_id=subject_id,
+            parsed=p,
+            requester=requester,
+            purpose=purpose,
+            matter_code=matter_code,
+            channel=channel,
+            batch_ref=batch_ref,
+            at=at,
+            checked_on=checked_on,
         )
         for p, (answer, subject_id) in zip(parsed, results, strict=True)
     ]
