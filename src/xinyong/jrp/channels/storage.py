@@ -1,7 +1,7 @@
 """Where a batch check keeps its files, encrypted at rest: ``MEDIA_ROOT/jrp-batches/<ref>/``.
 
-``input.<ext>`` is the upload or API body as received; ``parts/NNNNNN.csv`` are the result rows of each
-checked chunk while the batch runs (a stopped worker resumes after the last one); ``result.csv`` and
+``input.<ext>`` is the upload or API body as received; ``parts/NNNNNN.csv`` and ``parts/NNNNNN.xml`` are
+the result rows of each checked chunk (CSV lines and XLSX sheet rows) while the batch runs (a stopped worker resumes after the last one); ``result.csv`` and
 ``result.xlsx`` are the result files. Every file is written through ``xinyong.core.filecrypt`` (as the
 collection app's files are, docs/files-at-rest.md); nothing under the media directory holds plaintext.
 """
