@@ -100,6 +100,14 @@ EXPECTED: dict[str, str] = {
     "GET console/jrp/feedback/cases/new/": "302 403 200 200 403 403 200",
     "GET console/jrp/feedback/cases/<int:pk>/": "302 404 404 404 403 404 404",
     "POST console/jrp/feedback/cases/<int:pk>/publish/": "302 404 403 403 403 403 403",
+    # Batch checks (批量核查): department users of their own department, operators read; unknown number → 404.
+    "GET console/jrp/channels/batch/": "302 200 200 200 200 403 200",
+    "GET console/jrp/channels/batch/<str:number>/": "302 404 404 404 404 403 404",
+    "GET console/jrp/channels/batch/<str:number>/download/": "302 404 404 404 404 403 404",
+    "GET console/jrp/channels/batch/<str:number>/progress/": "302 404 404 404 404 403 404",
+    # The embeddable check widget's page (token in its URL fragment) and the demo acceptance page.
+    "GET jrp/widget/": "200 200 200 200 200 200 200",
+    "GET demo/acceptance/": "200 200 200 200 200 200 200",
     "GET console/login/": "200 200 200 200 200 200 200",
     "POST console/logout/": "302 302 302 302 302 302 302",
     "GET console/reports/": "302 200 403 403 200 200 403",
@@ -310,6 +318,13 @@ EXPECTED: dict[str, str] = {
     "GET /api/lists/changes": "401 200 403 403 200 403 200",
     "GET /api/lists/entries": "401 200 403 403 200 403 200",
     "GET /api/lists/types": "401 200 403 403 200 403 200",
+    # Batch check and widget tokens: check:query of the client's department (empty bodies: 400 / 422).
+    "POST /api/jrp/channels/batch": "401 403 403 403 400 403 400",
+    "GET /api/jrp/channels/batch/{batch_id}": "401 403 403 403 404 403 404",
+    "GET /api/jrp/channels/batch/{batch_id}/result": "401 403 403 403 404 403 404",
+    "POST /api/jrp/channels/widget-token": "401 403 403 403 422 403 422",
+    # The widget's check authenticates with its token, not an API key.
+    "POST /api/jrp/channels/widget/check": "422 422 422 422 422 422 422",
     "GET /api/jrp/check/{check_id}": "401 403 403 403 404 403 404",
     "GET /api/public/licenses": "200 200 200 200 200 200 200",
     "GET /api/public/lists/{slug}": "200 200 200 200 200 200 200",

@@ -147,7 +147,8 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert not again.built
     assert (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count()) == counts
     assert again.outcomes == outcomes and again.error_batch == batch and again.pending_file == pending
-    assert ApiClient.objects.filter(revoked_at__isnull=True).count() == 3  # one key per use, reissued
+    # One key per use and one for the demo acceptance system (docs/check-channels.md), reissued.
+    assert ApiClient.objects.filter(revoked_at__isnull=True).count() == 4
     assert apiclient_authenticate(key=again.api_key)
     with pytest.raises(Exception):  # noqa: B017 - the accounts error type is covered by its own tests
         apiclient_authenticate(key=report.api_key)
