@@ -56,20 +56,21 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用档案", _url("console:archive_search")))
     if can_read_reports(user):
         entries.append(("信用报告", _url("reports_console:list")))
+    # Joint reward and punishment, in the order of the work: lists, checks, measures, feedback, results.
+    if can_read_lists(user):
+        entries.append(("红黑名单", _url("lists:entry_list")))
     if can_use_check_page(user):
         entries.append(("信用核查", _url("jrp:check_page")))
+    if can_open_batch_checks(user):
+        entries.append(("批量核查", _url("jrp:channels_batch_list")))
     if can_read_measures(user):
         entries.append(("奖惩措施", _url("jrp:measures:list")))
     if can_read_feedback(user):
         entries.append(("措施反馈", _url("jrp:feedback_queue")))
-    if can_read_statistics(user):
-        entries.append(("联合奖惩统计", _url("jrp:feedback_stats")))
     if can_read_typical_cases(user):
         entries.append(("典型案例", _url("jrp:feedback_cases")))
-    if can_read_lists(user):
-        entries.append(("红黑名单", _url("lists:entry_list")))
-    if can_open_batch_checks(user):
-        entries.append(("批量核查", _url("jrp:channels_batch_list")))
+    if can_read_statistics(user):
+        entries.append(("联合奖惩统计", _url("jrp:feedback_stats")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_read_audit_log(user):
