@@ -236,6 +236,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/archive/subjects/{subject_id}": "401 400 403 403 403 403 400",
     "GET /api/collection/batches/{batch_id}": "401 403 200 403 403 403 404",
     "GET /api/collection/batches/{batch_id}/rejections": "401 403 200 403 403 403 404",
+    "GET /api/lists/ftm/export": "401 200 403 403 403 403 200",
     "GET /api/public/licenses": "200 200 200 200 200 200 200",
     "GET /api/public/lists/{slug}": "200 200 200 200 200 200 200",
     "GET /api/public/penalties": "200 200 200 200 200 200 200",
