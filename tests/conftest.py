@@ -11,6 +11,7 @@ from django.conf import settings
 def pytest_configure(config) -> None:
     # Tests load the catalog they need, dated as they need it: the test database starts without one.
     settings.CATALOG_LOAD_ON_MIGRATE = False
+    settings.LISTS_LOAD_ON_MIGRATE = False
     # Audit checkpoints written by tests (daily jobs) stay out of the working copy's var/.
     settings.AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="xinyong-test-checkpoints-"))
     # Pages render without ``collectstatic``: plain static names, found by WhiteNoise in the apps' folders

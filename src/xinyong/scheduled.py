@@ -27,6 +27,7 @@ DAILY_JOBS: tuple[str, ...] = (
     "xinyong.records.scheduled.publication_sweep",
     "xinyong.collection.scheduled.batch_files_purge_due",
     "xinyong.accounts.scheduled.audit_checkpoint",
+    "xinyong.lists.scheduled.entries_expire",
 )
 
 CHECK_SECONDS = 60  # how often the loop looks at the date (and retries failed jobs)

@@ -50,6 +50,7 @@ HMAC_KEY = os.environ.get("XINYONG_HMAC_KEY", DEV_HMAC_KEY)
 AUDIT_HMAC_KEY = os.environ.get("XINYONG_AUDIT_HMAC_KEY") or None
 # `migrate` loads the shipped catalog items, code lists and rule sets a database does not have yet.
 CATALOG_LOAD_ON_MIGRATE = True
+LISTS_LOAD_ON_MIGRATE = True
 # Signed checkpoints of the audit log's head are appended here (keep a copy off this machine too).
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("XINYONG_AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")
 

@@ -13,9 +13,10 @@ from django.utils import timezone
 from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import RIC, ric, uscc
 from xinyong.accounts.models import Department
-from xinyong.catalog.models import CatalogItem, CatalogItemVersion
+from xinyong.catalog.models import CatalogItemVersion
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.codes import SubjectKind
+from xinyong.lists.services import list_entries_sync, list_types_load
 from xinyong.records.models import Channel, CreditRecord, RecordStatus
 from xinyong.subjects.models import AliasKind
 
@@ -126,34 +127,13 @@ def ingest(
     ).record
 
 
-def black_list_item() -> CatalogItemVersion:
-    """A serious-dishonesty list item (the shipped catalog has none yet): public, no publication rule set."""
-    item = CatalogItem.objects.create(
-        code="serious_list", name="严重失信主体名单", category="serious_dishonesty"
-    )
-    return CatalogItemVersion.objects.create(
-        item=item,
-        number=1,
-        valid_from=dt.date(2020, 1, 1),
-        fields=[
-            {"code": "SX_ZTMC", "name": "主体名称", "type": "text"},
-            {"code": "SX_LRYY", "name": "列入事由", "type": "text"},
-            {"code": "SX_WSH", "name": "认定文书号", "type": "text"},
-            {"code": "SX_RDRQ", "name": "认定日期", "type": "date"},
-        ],
-        subject_kinds=[ORG, IB],
-        legal_basis="《国务院关于建立完善守信联合激励和失信联合惩戒制度加快推进社会诚信建设的指导意见》",
-        disclosure_scope="public",
-        polarity="negative",
-        core_fields={"subject_name": "SX_ZTMC", "document_number": "SX_WSH", "decision_date": "SX_RDRQ"},
-    )
-
-
 @pytest.fixture
 def world(db, as_of, fixed_today) -> World:
     catalog_load_fixtures(as_of=dt.date(2019, 1, 1))
     samr = Department.objects.create(code="samr", name="甲市市场监督管理局", uscc=AUTHORITY_USCC)
     approval = Department.objects.create(code="approval", name="甲市行政审批局")
+    court = Department.objects.create(code="court", name="甲市人民法院")
+    list_types_load(as_of=dt.date(2019, 1, 1))
     company = subject_create(kind=ORG, name="甲市恒信商贸有限公司", uscc=uscc(1))
     tech = subject_create(
         kind=ORG,
@@ -280,16 +260,30 @@ def world(db, as_of, fixed_today) -> World:
             "YC_LYDWDM": AUTHORITY_USCC,
         },
     )
-    black = black_list_item()
-    r["black"] = record_ingest_row(
-        department=samr,
-        document_number="甲信〔2026〕2号",
-        subject=company,
-        decision_date=recent,
-        fields={"SX_ZTMC": company.name, "SX_LRYY": "拒不履行生效法律文书", "SX_WSH": "甲信〔2026〕2号"},
-        channel=Channel.FILE,
-        received_at=received(recent),
-        item_version=black,
+    # A court's 失信被执行人 listing: a mirrored list type, effective on import.
+    r["black"] = ingest(
+        "serious_dishonesty",
+        court,
+        company,
+        "（2026）甲执2号",
+        recent,
+        {
+            "SX_ZTMC": company.name,
+            "SX_ZTLB": "法人及非法人组织",
+            "SX_TYSHXYDM": company.uscc,
+            "SX_MDMC": "失信被执行人名单",
+            "SX_SXXW": "拒不履行生效法律文书",
+            "SX_RDYJ": "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条",
+            "SX_RDWSH": "（2026）甲执2号",
+            "SX_LRRQ": recent.isoformat(),
+            "SX_RDJG": "甲市人民法院",
+            "SX_RDJGDM": AUTHORITY_USCC,
+            "SX_LYDW": "甲市人民法院",
+            "SX_LYDWDM": AUTHORITY_USCC,
+        },
         severity="serious",
-    ).record
+    )
+    # The portal's list pages read list entries: the loader's records become entries through the sync that
+    # collection runs after every batch.
+    list_entries_sync(record_ids=[record.pk for record in r.values()], as_of=as_of)
     return w

@@ -11,6 +11,7 @@ from django.urls import reverse
 from tests.factories import subject_create
 from tests.portal.conftest import ORG
 from tests.subjects.factories import RIC_MASKED, uscc
+from xinyong.lists.services import list_entries_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_list_totals_count_every_page(client, world, monkeypatch):
     monkeypatch.setattr("xinyong.portal.views.LIST_PAGE_SIZE", 1)
     from tests.portal.conftest import ingest
 
-    ingest(
+    record = ingest(
         "abnormal_operations",
         world.samr,
         world.tech,
@@ -56,6 +57,7 @@ def test_list_totals_count_every_page(client, world, monkeypatch):
         world.as_of,
         {"YC_QYMC": world.tech.name, "YC_LRYY": "通过登记的住所无法联系", "YC_LRWSH": "甲市监异〔2026〕6号"},
     )
+    list_entries_sync(record_ids=[record.pk], as_of=world.as_of)
     html = html_of(client, reverse("portal:abnormal_list"))
     assert re.search(r"共 <strong>2</strong> 条", html)
     assert html.count('class="mono"') == 1  # one row on the page, the total still counts both

@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from xinyong.lists.selectors import batch_record_ids
+from xinyong.lists.services import list_entries_sync
+
 
 def lists_after_batch(*, batch_ref: str, as_of: dt.date, actor: Any = None) -> None:
     """Bring list entries and escalation proposals up to date with the records batch ``batch_ref`` wrote."""
-    return None
+    list_entries_sync(record_ids=batch_record_ids(batch_ref=batch_ref), as_of=as_of, actor=actor)

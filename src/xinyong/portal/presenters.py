@@ -22,6 +22,7 @@ from xinyong.catalog.spec import PERSONAL_ID_TYPES, FieldType
 from xinyong.core.codes import Polarity, SeverityTier, SubjectKind
 from xinyong.core.identifiers import check_ric
 from xinyong.core.masking import mask_name, mask_ric
+from xinyong.lists.models import ListEntry
 from xinyong.portal.selectors import (
     LICENSE,
     PENALTY,
@@ -30,7 +31,7 @@ from xinyong.portal.selectors import (
     code_list_field,
     field_specs,
     portal_disclosure_records,
-    portal_list_records,
+    portal_list_entries,
     portal_recent_records,
     portal_subject_aliases,
     portal_subject_records,
@@ -374,11 +375,40 @@ def portal_disclosures(
     )
 
 
-def portal_list(*, public_list: PublicList, as_of: dt.date, page: int = 1, page_size: int = 20) -> Slice:
-    """One page of a red / black / abnormal-operations list as rows, with the list's total."""
-    return record_slice(
-        page=portal_list_records(public_list=public_list, as_of=as_of, page=page, page_size=page_size)
+@dataclass
+class ListRow(RecordRow):
+    """A list entry in force as the public list shows it: the record's row and the entry's list and dates."""
+
+    list_type_name: str = ""
+    department_name: str = ""
+    effective_from: dt.date | None = None
+    effective_until: dt.date | None = None
+
+
+def list_row(entry: ListEntry) -> ListRow:
+    row = record_row(entry.record)
+    return ListRow(
+        record=row.record,
+        subject_name=row.subject_name,
+        subject_code=row.subject_code,
+        summary=scrub_text(entry.reason)[:80] or row.summary,
+        kinds=row.kinds,
+        authority=row.authority,
+        list_type_name=entry.list_type.name,
+        department_name=row.authority or (entry.department.name if entry.department_id else ""),
+        effective_from=entry.effective_from,
+        effective_until=entry.effective_until,
     )
+
+
+def portal_list(
+    *, public_list: PublicList, as_of: dt.date, page: int = 1, page_size: int = 20, list_type: str = ""
+) -> Slice:
+    """One page of a red / black / abnormal-operations list (the entries in force) as rows, with the total."""
+    found = portal_list_entries(
+        public_list=public_list, as_of=as_of, page=page, page_size=page_size, list_type=list_type
+    )
+    return Slice([list_row(e) for e in found.entries], found.number, found.page_size, found.has_next, found.total)
 
 
 def portal_search_rows(*, hits: list, counts: dict[int, int]) -> list[dict]:

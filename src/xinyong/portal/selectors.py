@@ -14,6 +14,8 @@ from django.db.models import Count, QuerySet
 from xinyong.accounts.models import Department
 from xinyong.catalog.models import CatalogCategory, CatalogItemVersion
 from xinyong.core.codes import SubjectKind
+from xinyong.lists.models import ListColour, ListEntry, ListType
+from xinyong.lists.selectors import list_entries_find, list_types_active
 from xinyong.records.models import CreditRecord
 from xinyong.records.selectors import records_public
 from xinyong.subjects.models import AliasKind, LinkedPerson, Subject, SubjectAlias
@@ -32,6 +34,11 @@ class PublicList:
     title: str
     category: str
     description: str
+    # Which list entries the page shows (docs/lists.md): by colour, and the list types of one catalog item
+    # (经营异常名录) on their own page.
+    colour: str = ""
+    item_code: str = ""
+    exclude_item_code: str = ""
 
 
 PUBLIC_LISTS: dict[str, PublicList] = {
@@ -40,18 +47,22 @@ PUBLIC_LISTS: dict[str, PublicList] = {
         "红名单",
         CatalogCategory.HONOUR,
         "各级人民政府及其部门依法认定的守信激励对象和诚实守信相关荣誉，对列入主体实施守信联合激励措施。",
+        colour=ListColour.RED,
     ),
     "black": PublicList(
         "black",
         "黑名单",
         CatalogCategory.SERIOUS_DISHONESTY,
         "依据具有法律效力的文书认定的严重失信主体名单，对列入主体依法实施失信联合惩戒措施。",
+        colour=ListColour.BLACK,
+        exclude_item_code="abnormal_operations",
     ),
     "abnormal": PublicList(
         "abnormal",
         "经营异常名录",
         CatalogCategory.ABNORMAL,
         "市场监督管理部门依法列入经营异常名录（个体工商户标记为经营异常状态）的市场主体。",
+        item_code="abnormal_operations",
     ),
 }
 
@@ -217,12 +228,45 @@ def portal_disclosure_records(
     return _page_of(records.order_by("-decision_date", "-id"), page=page, page_size=page_size)
 
 
-def portal_list_records(
-    *, public_list: PublicList, as_of: dt.date, page: int = 1, page_size: int = 20
-) -> RecordPage:
-    """One page of a red / black / abnormal-operations list, newest decision first, with the list's total
-    (lists are counted: they hold thousands of entries, not the millions of 双公示 records)."""
-    records = _public(as_of).filter(item__category=public_list.category)
-    found = _page_of(records.order_by("-decision_date", "-id"), page=page, page_size=page_size)
-    found.total = records.order_by().count()
-    return found
+@dataclass
+class EntryPage:
+    """One page of a list's entries in force, with the list's total."""
+
+    entries: list[ListEntry]
+    number: int
+    page_size: int
+    has_next: bool
+    total: int | None = None
+
+
+def portal_list_types(*, public_list: PublicList) -> list[ListType]:
+    """The list types a list page can be filtered by."""
+    types = list_types_active()
+    if public_list.colour:
+        types = types.filter(colour=public_list.colour)
+    if public_list.item_code:
+        types = types.filter(item_code=public_list.item_code)
+    if public_list.exclude_item_code:
+        types = types.exclude(item_code=public_list.exclude_item_code)
+    return list(types)
+
+
+def portal_list_entries(
+    *, public_list: PublicList, as_of: dt.date, page: int = 1, page_size: int = 20, list_type: str = ""
+) -> EntryPage:
+    """One page of a red / black / abnormal-operations list: the entries in force on ``as_of`` whose record is
+    public, newest listing first, with the list's total (lists hold thousands of entries, not millions)."""
+    entries = list_entries_find(
+        as_of=as_of,
+        colour=public_list.colour,
+        item_code=public_list.item_code,
+        exclude_item_code=public_list.exclude_item_code,
+        list_type=list_type,
+    ).filter(record_id__in=records_public(as_of=as_of).values("id"))
+    entries = entries.select_related(
+        "record__item", "record__item_version", "record__current_version", "record__subject", "record__department"
+    )
+    number = max(1, min(page, MAX_PAGE))
+    start = (number - 1) * page_size
+    rows = list(entries[start : start + page_size + 1])
+    return EntryPage(rows[:page_size], number, page_size, len(rows) > page_size, entries.order_by().count())

@@ -27,6 +27,7 @@ from xinyong.portal.selectors import (
     LICENSE,
     PENALTY,
     PUBLIC_LISTS,
+    portal_list_types,
     portal_public_record_counts,
     portal_public_subject,
     portal_search,
@@ -205,10 +206,24 @@ def penalties(request: HttpRequest) -> HttpResponse:
 def _list(request: HttpRequest, slug: str) -> HttpResponse:
     as_of = today()
     public_list = PUBLIC_LISTS[slug]
+    types = portal_list_types(public_list=public_list)
+    chosen = request.GET.get("type", "")[:60]
+    chosen = chosen if any(t.code == chosen for t in types) else ""
     page = portal_list(
-        public_list=public_list, as_of=as_of, page=_page_number(request), page_size=LIST_PAGE_SIZE
+        public_list=public_list,
+        as_of=as_of,
+        page=_page_number(request),
+        page_size=LIST_PAGE_SIZE,
+        list_type=chosen,
     )
-    context = {"list": public_list, "page": page, "querystring": _query_without_page(request), "as_of": as_of}
+    context = {
+        "list": public_list,
+        "page": page,
+        "types": types,
+        "chosen": chosen,
+        "querystring": _query_without_page(request),
+        "as_of": as_of,
+    }
     return render(request, "portal/list.html", context)
 
 
