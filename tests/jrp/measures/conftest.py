@@ -1,0 +1,1 @@
+from tests.support import fast_password_hashing  # noqa: F401
