@@ -19,6 +19,7 @@ __all__ = [
     "CheckChannel",
     "CheckDigest",
     "CheckLog",
+    "CheckLogChangeRefused",
     "CheckOutcome",
     "FeedbackState",
     "Matter",
@@ -278,6 +279,28 @@ class CheckOutcome(models.TextChoices):
     INVALID = "invalid", "查询条件有误"
 
 
+class CheckLogChangeRefused(Exception):
+    """The check log is append-only: a logged check is never changed or deleted."""
+
+    code = "check_log_append_only"
+    message = "核查记录只能追加，不能修改或删除"
+
+    def __init__(self) -> None:
+        super().__init__(self.message)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes (rows are only ever added)."""
+
+    def delete(self):
+        raise CheckLogChangeRefused()
+
+    delete.queryset_only = True
+
+    def update(self, **kwargs):
+        raise CheckLogChangeRefused()
+
+
 class CheckLog(models.Model):
     """One credit check: its inputs and its answer, append-only (never updated or deleted).
 
@@ -336,6 +359,8 @@ class CheckLog(models.Model):
     batch_ref = models.CharField("批量核查编号", max_length=64, blank=True)
     answer = models.JSONField("核查结果")
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = "核查记录"
         verbose_name_plural = "核查记录"
@@ -344,6 +369,15 @@ class CheckLog(models.Model):
 
     def __str__(self) -> str:
         return f"核查 {self.id}（{self.checked_on}）"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise CheckLogChangeRefused()
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise CheckLogChangeRefused()
 
 
 class CheckDigest(models.Model):

@@ -46,6 +46,8 @@ class RecordStatus(models.TextChoices):
     EFFECTIVE = "effective", "有效"
     REVOKED = "revoked", "撤销"
     WITHDRAWN = "withdrawn", "撤回"
+    # 信用修复: the record stays on file but leaves publication and is no longer in force (docs/credit-check.md).
+    REPAIRED = "repaired", "已信用修复"
 
 
 class EffectiveStatus(models.TextChoices):
@@ -54,6 +56,7 @@ class EffectiveStatus(models.TextChoices):
     EFFECTIVE = "effective", "有效"
     REVOKED = "revoked", "撤销"
     WITHDRAWN = "withdrawn", "撤回"
+    REPAIRED = "repaired", "已信用修复"
     EXPIRED = "expired", "公示期满"
 
 
@@ -131,6 +134,9 @@ class CreditRecord(models.Model):
     severity = models.CharField("严重程度", max_length=10, choices=SeverityTier.choices, blank=True)
     polarity = models.CharField("信息性质", max_length=10, choices=Polarity.choices)
     status = models.CharField("状态", max_length=10, choices=RecordStatus.choices)
+    # 异议标注: an objection is open against the record; the credit check suspends the measures resting on
+    # it. Set by ``records.services.record_mark_disputed``, carried by every new version (docs/credit-check.md).
+    disputed = models.BooleanField("异议标注", default=False, db_default=False)
     publish_from = models.DateField("公示起始日期", null=True, blank=True)
     publish_until = models.DateField("公示截止日期", null=True, blank=True)
     # Publication window (records.windows): computed from the item, decision date, tier and penalty kinds
@@ -236,6 +242,7 @@ class CreditRecordVersion(models.Model):
     status = models.CharField("状态", max_length=10, choices=RecordStatus.choices)
     status_date = models.DateField("状态变更日期", null=True, blank=True)
     change_reason = models.TextField("变更原因", blank=True)
+    disputed = models.BooleanField("异议标注", default=False, db_default=False)
     publish_from = models.DateField("公示起始日期", null=True, blank=True)
     publish_until = models.DateField("公示截止日期", null=True, blank=True)
     publishable = models.BooleanField("可公示", default=True, db_default=True)
@@ -334,6 +341,7 @@ class PublicationChange(models.Model):
         WINDOW_ENDED = "window_ended", "公示期满"
         REVOKED = "revoked", "决定已撤销"
         WITHDRAWN = "withdrawn", "已撤回公示"
+        REPAIRED = "repaired", "已信用修复"
         NOT_PUBLISHABLE = "not_publishable", "依规则不予公示"
         NOT_PUBLIC = "not_public", "非公开信息"
         WINDOW_CHANGED = "window_changed", "公示期限调整"

@@ -24,6 +24,16 @@ def can_write_record(principal, record: CreditRecord) -> bool:
     return can_write_department(principal, record.department)
 
 
+def can_mark_record(principal, record: CreditRecord) -> bool:
+    """May this principal set a record's 异议标注 or its 已信用修复 state? Operators and the owning department's
+    writers; ``None`` is the platform itself (the objection and repair workflows)."""
+    if principal is None:
+        return True
+    if not isinstance(principal, ApiClient) and has_role(principal, Role.OPERATOR):
+        return True
+    return can_write_record(principal, record)
+
+
 def can_read_old_versions(principal, record: CreditRecord) -> bool:
     """Old versions: platform-wide roles and the owning department only."""
     if not isinstance(principal, ApiClient) and is_platform_wide(principal):

@@ -28,7 +28,7 @@ from xinyong.records.models import (
     PublicationChange,
     RecordStatus,
 )
-from xinyong.records.permissions import can_write_record
+from xinyong.records.permissions import can_mark_record, can_write_record
 from xinyong.records.rules import (
     CORE_FIELDS,
     STATUS_FIELDS,
@@ -82,6 +82,87 @@ def _secret_fields(version: CreditRecordVersion) -> dict[str, str]:
     return json.loads(crypto.decrypt(version.fields_protected)) if version.fields_protected else {}
 
 
+def _version_add(
+    *,
+    record: CreditRecord,
+    actor,
+    status: str | None = None,
+    disputed: bool | None = None,
+    reason: str,
+    as_of: dt.date,
+    channel: str,
+    check_unchanged,
+) -> tuple[CreditRecord, CreditRecordVersion, CreditRecordVersion]:
+    """Lock the record and add a version with the previous content and a new status and/or 异议标注.
+
+    ``check_unchanged(previous)`` raises when the change would change nothing. Returns the locked record, the
+    previous version and the new one; the caller writes the audit entry in the same transaction.
+    """
+    record = (
+        CreditRecord.objects.select_for_update(of=("self",))
+        .select_related("current_version", "current_version__subject", "current_version__item_version")
+        .get(pk=record.pk)
+    )
+    previous = record.current_version
+    check_unchanged(previous)
+    status = previous.status if status is None else status
+    disputed = previous.disputed if disputed is None else disputed
+    secret = _secret_fields(previous)
+    version_hash = content_hash(
+        item_version=previous.item_version,
+        subject_id=previous.subject_id,
+        decision_date=previous.decision_date,
+        severity=previous.severity,
+        polarity=previous.polarity,
+        status=status,
+        stored_fields=previous.fields,
+        secret_fields=secret,
+    )
+    is_client = isinstance(actor, ApiClient)
+    version = CreditRecordVersion.objects.create(
+        record=record,
+        number=previous.number + 1,
+        supersedes=previous,
+        item_version=previous.item_version,
+        subject_id=previous.subject_id,
+        document_number=previous.document_number,
+        decision_date=previous.decision_date,
+        severity=previous.severity,
+        polarity=previous.polarity,
+        status=status,
+        status_date=as_of if status != previous.status else previous.status_date,
+        change_reason=reason,
+        disputed=disputed,
+        publish_from=previous.publish_from,
+        publish_until=previous.publish_until,
+        **{name: getattr(previous, name) for name in WINDOW_FIELDS},
+        fields=previous.fields,
+        fields_protected=previous.fields_protected,
+        content_hash=version_hash,
+        channel=channel,
+        uploader=actor if actor is not None and not is_client else None,
+        api_client=actor if is_client else None,
+        received_at=timezone.now(),
+    )
+    _apply_current(record, version)
+    record.disputed = disputed
+    record.updated_at = timezone.now()
+    update_fields = [*_CURRENT_FIELDS, "disputed"]
+    if status != previous.status:
+        new_status = status_values(
+            previous_status=previous.status,
+            status=status,
+            status_date=as_of,
+            at=record.updated_at,
+            current={name: getattr(record, name) for name in STATUS_FIELDS},
+        )
+        for name, value in new_status.items():
+            setattr(record, name, value)
+        update_fields += STATUS_FIELDS
+    record.save(update_fields=update_fields)
+    return record, previous, version
+
+
 def record_change_status(
     *,
     record: CreditRecord,
@@ -99,65 +180,23 @@ def record_change_status(
         raise PermissionDenied("只能变更本部门报送的信用记录")
     if not reason:
         raise RecordError("reason_required", "请填写变更原因（如撤销决定的文号或撤回公示的依据）")
-    with transaction.atomic():
-        record = (
-            CreditRecord.objects.select_for_update(of=("self",))
-            .select_related("current_version")
-            .get(pk=record.pk)
-        )
-        previous = record.current_version
+
+    def unchanged(previous: CreditRecordVersion) -> None:
         if previous.status == status:
             raise RecordError(
                 "status_unchanged", f"该记录当前状态已是“{RecordStatus(status).label}”，无需变更"
             )
-        secret = _secret_fields(previous)
-        version_hash = content_hash(
-            item_version=previous.item_version,
-            subject_id=previous.subject_id,
-            decision_date=previous.decision_date,
-            severity=previous.severity,
-            polarity=previous.polarity,
-            status=status,
-            stored_fields=previous.fields,
-            secret_fields=secret,
-        )
-        is_client = isinstance(actor, ApiClient)
-        version = CreditRecordVersion.objects.create(
+
+    with transaction.atomic():
+        record, previous, version = _version_add(
             record=record,
-            number=previous.number + 1,
-            supersedes=previous,
-            item_version=previous.item_version,
-            subject_id=previous.subject_id,
-            document_number=previous.document_number,
-            decision_date=previous.decision_date,
-            severity=previous.severity,
-            polarity=previous.polarity,
+            actor=actor,
             status=status,
-            status_date=as_of,
-            change_reason=reason,
-            publish_from=previous.publish_from,
-            publish_until=previous.publish_until,
-            **{name: getattr(previous, name) for name in WINDOW_FIELDS},
-            fields=previous.fields,
-            fields_protected=previous.fields_protected,
-            content_hash=version_hash,
+            reason=reason,
+            as_of=as_of,
             channel=channel,
-            uploader=None if is_client else actor,
-            api_client=actor if is_client else None,
-            received_at=timezone.now(),
+            check_unchanged=unchanged,
         )
-        _apply_current(record, version)
-        record.updated_at = timezone.now()
-        new_status = status_values(
-            previous_status=previous.status,
-            status=status,
-            status_date=as_of,
-            at=record.updated_at,
-            current={name: getattr(record, name) for name in STATUS_FIELDS},
-        )
-        for name, value in new_status.items():
-            setattr(record, name, value)
-        record.save(update_fields=[*_CURRENT_FIELDS, *STATUS_FIELDS])
         audit_log(
             actor=actor,
             action="update",
@@ -168,6 +207,93 @@ def record_change_status(
                 "status": status,
                 "previous_status": previous.status,
                 "as_of": as_of,
+                "reason": reason,
+            },
+        )
+    return version
+
+
+def record_mark_disputed(
+    *, record: CreditRecord, disputed: bool, actor, reason: str, on_date: dt.date
+) -> CreditRecordVersion:
+    """Set or lift a record's 异议标注 by adding a version carrying the mark; audited."""
+    reason = (reason or "").strip()
+    if not can_mark_record(actor, record):
+        audit_log(actor=actor, action="update", obj=record, outcome="denied", detail={"disputed": disputed})
+        raise PermissionDenied("只有平台管理员和数据来源部门可以标注或撤销异议")
+    if not reason:
+        raise RecordError("reason_required", "请填写异议标注的原因（如异议申请的编号）")
+
+    def unchanged(previous: CreditRecordVersion) -> None:
+        if previous.disputed == disputed:
+            state = "已有异议标注" if disputed else "没有异议标注"
+            raise RecordError("disputed_unchanged", f"该记录当前{state}，无需变更")
+
+    with transaction.atomic():
+        record, previous, version = _version_add(
+            record=record,
+            actor=actor,
+            disputed=disputed,
+            reason=reason,
+            as_of=on_date,
+            channel=Channel.SYSTEM if actor is None else Channel.FORM,
+            check_unchanged=unchanged,
+        )
+        audit_log(
+            actor=actor,
+            action="update",
+            obj=record,
+            detail={
+                "version": version.number,
+                "previous_version": previous.number,
+                "disputed": disputed,
+                "on_date": on_date,
+                "reason": reason,
+            },
+        )
+    return version
+
+
+def record_mark_repaired(
+    *, record: CreditRecord, actor, reason: str, on_date: dt.date
+) -> CreditRecordVersion:
+    """Put an effective record in the 已信用修复 state by adding a version; it leaves publication; audited."""
+    reason = (reason or "").strip()
+    if not can_mark_record(actor, record):
+        audit_log(actor=actor, action="update", obj=record, outcome="denied", detail={"status": "repaired"})
+        raise PermissionDenied("只有平台管理员和数据来源部门可以办理信用修复")
+    if not reason:
+        raise RecordError("reason_required", "请填写信用修复的依据（如信用修复决定的文号）")
+
+    def unchanged(previous: CreditRecordVersion) -> None:
+        if previous.status == RecordStatus.REPAIRED:
+            raise RecordError("status_unchanged", "该记录已完成信用修复，无需变更")
+        if previous.status != RecordStatus.EFFECTIVE:
+            raise RecordError(
+                "repair_not_effective",
+                f"该记录当前状态为“{RecordStatus(previous.status).label}”，只有有效的记录可以办理信用修复",
+            )
+
+    with transaction.atomic():
+        record, previous, version = _version_add(
+            record=record,
+            actor=actor,
+            status=RecordStatus.REPAIRED,
+            reason=reason,
+            as_of=on_date,
+            channel=Channel.SYSTEM if actor is None else Channel.FORM,
+            check_unchanged=unchanged,
+        )
+        audit_log(
+            actor=actor,
+            action="update",
+            obj=record,
+            detail={
+                "version": version.number,
+                "previous_version": previous.number,
+                "status": RecordStatus.REPAIRED.value,
+                "previous_status": previous.status,
+                "on_date": on_date,
                 "reason": reason,
             },
         )
@@ -231,6 +357,8 @@ def _left_reason(status: str, scope: str, publishable: bool, until: dt.date | No
         return reasons.REVOKED
     if status == RecordStatus.WITHDRAWN:
         return reasons.WITHDRAWN
+    if status == RecordStatus.REPAIRED:
+        return reasons.REPAIRED
     if scope != DisclosureScope.PUBLIC:
         return reasons.NOT_PUBLIC
     if not publishable:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from xinyong.records.models import CreditRecord, CreditRecordVersion
 from xinyong.records.rules import CORE_FIELDS, STATUS_FIELDS, TIMELINESS_FIELDS, WINDOW_COLUMNS
 
-VERSION_HEAD = ("id", "record_id", "number", "subject_id", "content_hash", "supersedes_id")
+VERSION_HEAD = ("id", "record_id", "number", "subject_id", "content_hash", "supersedes_id", "disputed")
 VERSION_TAIL = (
     "item_version_id",
     "document_number",
@@ -35,7 +35,8 @@ RECORD_HEAD = (
     *STATUS_FIELDS,
 )
 RECORD_TAIL = ("item_version_id", "document_number", "document_number_key", *CORE_FIELDS, *WINDOW_COLUMNS)
-RECORD_CALL = ("item_id", "department_id", "in_publication", "created_at", "updated_at")
+# A new record is never disputed; a known record keeps its mark (``disputed`` is not a current column).
+RECORD_CALL = ("item_id", "department_id", "in_publication", "disputed", "created_at", "updated_at")
 RECORD_COLUMNS = RECORD_HEAD + RECORD_TAIL + RECORD_CALL
 # Columns of a known record that follow its newest version, with its lag and revocation columns.
 CURRENT_COLUMNS = (

@@ -38,10 +38,21 @@ class ChunkRecord:
         "changed",
         "status",
         "status_values",
+        "disputed",
     )
 
     def __init__(
-        self, *, id=None, is_new, created_at, hashes, number, current_version_id, status, status_values
+        self,
+        *,
+        id=None,
+        is_new,
+        created_at,
+        hashes,
+        number,
+        current_version_id,
+        status,
+        status_values,
+        disputed=False,
     ):
         self.id = id
         self.is_new = is_new
@@ -55,6 +66,7 @@ class ChunkRecord:
         self.changed = False
         self.status = status  # status of its newest version
         self.status_values = status_values  # status_date, withdrawal_due, withdrawn_at
+        self.disputed = disputed  # 异议标注 of the record, carried by every version the chunk adds
 
 
 def subject_kinds_checked(
@@ -100,7 +112,7 @@ def records_known(
         keys,
         select=(
             "r.id, r.document_number_key, r.current_version_id, r.created_at, r.status, r.status_date, "
-            "r.withdrawal_due, r.withdrawn_at, "
+            "r.withdrawal_due, r.withdrawn_at, r.disputed, "
             f"(SELECT v.number FROM {versions} v WHERE v.id = r.current_version_id) AS number"
         ),
         table=f"{records} r",
@@ -112,7 +124,7 @@ def records_known(
     convert_date = _date_converter()
     known: dict[str, ChunkRecord] = {}
     by_id: dict[int, ChunkRecord] = {}
-    for pk, key, version_id, created_at, status, status_date, due, withdrawn_at, number in rows:
+    for pk, key, version_id, created_at, status, status_date, due, withdrawn_at, disputed, number in rows:
         record = ChunkRecord(
             id=pk,
             is_new=False,
@@ -126,6 +138,7 @@ def records_known(
                 "withdrawal_due": convert_date(due),
                 "withdrawn_at": convert(withdrawn_at),
             },
+            disputed=bool(disputed),
         )
         known[key] = by_id[pk] = record
     for record_id, hash_ in lookup_rows(

@@ -1,5 +1,8 @@
 """A chunk resolved in memory, in file order: which rows create a record, repeat one, or add a version.
 
+A correction of a record keeps its marks (docs/credit-check.md): the new version carries the record's 异议标注
+(``disputed``), and a correction of a repaired record (已信用修复) received as effective stays repaired.
+
 Each row sees what the rows before it did (docs/collection-dedupe.md, "The dedupe key"): a document that
 appears twice in a chunk is created once, and a row whose content any version already holds is a duplicate,
 so that re-sending an old file never rolls back a later correction or revocation.
@@ -25,6 +28,7 @@ CREATED = "created"
 NEW_VERSION = "new_version"
 DUPLICATE = "duplicate"
 EFFECTIVE = RecordStatus.EFFECTIVE.value
+REPAIRED = RecordStatus.REPAIRED.value
 NO_STATUS = dict.fromkeys(STATUS_FIELDS)  # shared, never modified: a new dict replaces it
 
 
@@ -64,6 +68,8 @@ def chunk_plan(
         record.status = status
         if status == EFFECTIVE and previous in (None, EFFECTIVE):
             return  # nothing changes: the common case
+        if status == previous == REPAIRED:
+            return  # a correction of a repaired record: the repair's dates stay
         values = status_values(
             previous_status=previous,
             status=status,
@@ -100,6 +106,10 @@ def chunk_plan(
             record.duplicates += 1
             outcomes.append(DUPLICATE)
         else:
+            if record.status == REPAIRED and row.status == EFFECTIVE:
+                # A correction does not undo a credit repair; the hash stays that of the row received,
+                # so that re-sending the same correction is a duplicate.
+                row = row.with_status(REPAIRED)
             record.hashes.add(hash_)
             record.number += 1
             record.current, record.subject_id = row, subject_id
@@ -116,8 +126,8 @@ def chunk_plan(
 def chunk_ids_reserve(*, plan: ChunkPlan) -> list[tuple]:
     """Reserve ids for the new records and versions; the versions as rows, each superseding the one before.
 
-    Returns (record id, number, version id, subject id, content hash, superseded version id, row) per version,
-    in file order; every record points at its newest version.
+    Returns (record id, number, version id, subject id, content hash, superseded version id, disputed, row) per
+    version, in file order; every record points at its newest version.
     """
     new_records = [r for r in plan.records.values() if r.is_new]
     for record, pk in zip(new_records, reserve_ids(CreditRecord, len(new_records)), strict=True):
@@ -127,7 +137,9 @@ def chunk_ids_reserve(*, plan: ChunkPlan) -> list[tuple]:
     for (record, row, number, subject_id, hash_), version_id in zip(plan.versions, version_ids, strict=True):
         previous = record.current_version_id
         record.current_version_id = version_id
-        version_rows.append((record.id, number, version_id, subject_id, hash_, previous, row))
+        version_rows.append(
+            (record.id, number, version_id, subject_id, hash_, previous, record.disputed, row)
+        )
     return version_rows
 
 

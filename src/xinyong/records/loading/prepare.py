@@ -105,6 +105,18 @@ class PreparedRecord(tuple):
             window.rule_set_code,
         )
 
+    def with_status(self, status: str) -> PreparedRecord:
+        """The same row with another status (the content hash prefix unchanged: that of the row received)."""
+        values = list(self)
+        values[_PREPARED_FIELDS.index("status")] = status
+        if self.version_tail is not None:
+            # COPY text: values never hold a raw tab, so the status is the 6th (version) / 7th (record) column.
+            for name, position in (("version_tail", 5), ("record_tail", 6)):
+                columns = self[_PREPARED_FIELDS.index(name)].split(b"\t")
+                columns[position] = status.encode()
+                values[_PREPARED_FIELDS.index(name)] = b"\t".join(columns)
+        return PreparedRecord.make(values)
+
     def content_hash(self, subject_id: int) -> str:
         """``records.rules.content_hash`` of this row about ``subject_id``."""
         return hashlib.sha256(self.hash_prefix + b"%d}" % subject_id).hexdigest()

@@ -51,7 +51,8 @@ class ChunkRows:
     """What a chunk writes, each list in key order."""
 
     records: list[tuple]  # (dedupe key, RECORD_HEAD values or their COPY text, prepared row)
-    versions: list[tuple]  # (record id, number, version id, subject id, content hash, superseded id, row)
+    # (record id, number, version id, subject id, content hash, superseded id, disputed, row)
+    versions: list[tuple]
     changed: list[tuple[int, dict[str, Any]]]  # known records and their CURRENT_COLUMNS values
     duplicate_counts: list[tuple[int, int]]  # known records and their repeat receipts
 
@@ -196,6 +197,7 @@ def chunk_rows_write(
         item_version.item_id,
         department.pk,
         values.adapt_bool(False),
+        values.adapt_bool(False),
         values.at_received,
         values.at_now,
     )
@@ -226,7 +228,7 @@ def _copy_new(rows: ChunkRows, *, record_call: tuple, version_call: tuple) -> No
         b"%s\t%s\t%s\n" % (head, row.record_tail, record_call_text) for _key, head, row in rows.records
     ]
     version_lines = [
-        b"%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n"
+        b"%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n"
         % (
             version_id,
             record_id,
@@ -234,10 +236,11 @@ def _copy_new(rows: ChunkRows, *, record_call: tuple, version_call: tuple) -> No
             subject_id,
             hash_.encode(),
             b"\\N" if previous is None else b"%d" % previous,
+            b"t" if disputed else b"f",
             row.version_tail,
             version_call_text,
         )
-        for record_id, number, version_id, subject_id, hash_, previous, row in rows.versions
+        for record_id, number, version_id, subject_id, hash_, previous, disputed, row in rows.versions
     ]
     _write_rows(CreditRecord, RECORD_COLUMNS, record_lines)
     _write_rows(CreditRecordVersion, VERSION_COLUMNS, version_lines)
@@ -264,10 +267,11 @@ def _insert_new(rows: ChunkRows, values: _Values, *, record_call: tuple, version
             subject_id,
             hash_,
             previous,
+            adapt_bool(disputed),
             *_adapted(row.version_values(item_version_id), adapt_date, adapt_bool),
             *version_call,
         )
-        for record_id, number, version_id, subject_id, hash_, previous, row in rows.versions
+        for record_id, number, version_id, subject_id, hash_, previous, disputed, row in rows.versions
     ]
     _write_rows(CreditRecord, RECORD_COLUMNS, record_lines)
     _write_rows(CreditRecordVersion, VERSION_COLUMNS, version_lines)

@@ -1,0 +1,191 @@
+"""The check log (核查记录) and its digests.
+
+Every check adds one ``CheckLog`` row (append-only: the model refuses updates and deletes). Writing one
+audit-chain entry per check would serialise every check on the chain's head row, so the log is anchored
+in the audit chain by periodic digests instead (docs/credit-check.md, "Digests"): a digest is the SHA-256
+over one canonical line per row since the previous digest, chained with the previous digest, stored as a
+``CheckDigest`` and written to the audit chain as ONE entry. ``check_log_verify`` recomputes every digest
+and reports the ranges whose rows were changed, deleted or added afterwards.
+
+Rows are digested only once they have settled (``DIGEST_SETTLE_SECONDS`` old): a check still being
+committed with a lower id than a later one is never left out of the range that covers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from xinyong.accounts.services import audit_log
+from xinyong.jrp.models import CheckDigest, CheckLog
+
+DIGEST_SETTLE_SECONDS = 60
+DIGEST_CHUNK = 5000
+
+_LINE_COLUMNS = (
+    "pk",
+    "checked_at",
+    "checked_on",
+    "as_of",
+    "channel",
+    "department_id",
+    "user_id",
+    "api_client_id",
+    "purpose",
+    "matter_code",
+    "query_kind",
+    "query_text",
+    "subject_id",
+    "outcome",
+    "hit_count",
+    "measure_count",
+    "rulebook_number",
+    "batch_ref",
+    "answer",
+)
+
+
+def _plain(value) -> object:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def check_log_line(row: tuple) -> bytes:
+    """The canonical line of one log row (values in ``_LINE_COLUMNS`` order), as hashed by the digests."""
+    return json.dumps(
+        [_plain(v) for v in row], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode()
+
+
+def _rows(first_after: int, last: int):
+    """The log rows with first_after < id <= last, in id order, in chunks."""
+    after = first_after
+    while True:
+        rows = list(
+            CheckLog.objects.filter(pk__gt=after, pk__lte=last)
+            .order_by("pk")
+            .values_list(*_LINE_COLUMNS)[:DIGEST_CHUNK]
+        )
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1][0]
+
+
+def _digest(previous: str, first_after: int, last: int) -> tuple[str, int, int | None]:
+    """(digest, count, first id) over the rows first_after < id <= last, chained with ``previous``."""
+    sha = hashlib.sha256(previous.encode())
+    count, first = 0, None
+    for row in _rows(first_after, last):
+        if first is None:
+            first = row[0]
+        sha.update(b"\n")
+        sha.update(check_log_line(row))
+        count += 1
+    return sha.hexdigest(), count, first
+
+
+def check_log_digest(*, now: dt.datetime | None = None, actor=None) -> CheckDigest | None:
+    """Digest the settled log rows since the last digest and anchor it with one audit entry; None if none."""
+    now = now or timezone.now()
+    settled = now - dt.timedelta(seconds=DIGEST_SETTLE_SECONDS)
+    with transaction.atomic():
+        previous = CheckDigest.objects.select_for_update().order_by("-last_check_id").first()
+        after = previous.last_check_id if previous else 0
+        last = (
+            CheckLog.objects.filter(pk__gt=after, checked_at__lte=settled)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if last is None:
+            return None
+        previous_digest = previous.digest if previous else ""
+        digest, count, first = _digest(previous_digest, after, last)
+        record = CheckDigest.objects.create(
+            first_check_id=first,
+            last_check_id=last,
+            count=count,
+            digest=digest,
+            previous_digest=previous_digest,
+        )
+        entry = audit_log(
+            actor=actor,
+            action="check_log_digest",
+            obj=record,
+            detail={
+                "first_check_id": first,
+                "last_check_id": last,
+                "count": count,
+                "digest": digest,
+                "previous_digest": previous_digest,
+            },
+        )
+        record.audit_entry_seq = entry.seq
+        record.save(update_fields=["audit_entry_seq"])
+    return record
+
+
+@dataclass(frozen=True)
+class DigestProblem:
+    """A digest whose rows no longer hash to it."""
+
+    first_check_id: int
+    last_check_id: int
+    expected_count: int
+    found_count: int
+    chain_broken: bool
+
+    def describe(self) -> str:
+        text = f"核查记录 {self.first_check_id}–{self.last_check_id}：摘要不符"
+        if self.found_count != self.expected_count:
+            text += f"（应有 {self.expected_count} 条，现有 {self.found_count} 条，记录被删除或插入）"
+        else:
+            text += "（记录内容被修改）"
+        if self.chain_broken:
+            text += "；摘要链断开"
+        return text
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    digests: int
+    rows: int
+    problems: list[DigestProblem]
+    undigested: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_log_verify() -> VerifyReport:
+    """Recompute every digest from the rows and report the ranges that no longer match."""
+    problems: list[DigestProblem] = []
+    previous_digest, after, rows = "", 0, 0
+    digests = list(CheckDigest.objects.order_by("last_check_id"))
+    for digest in digests:
+        chain_broken = digest.previous_digest != previous_digest
+        value, count, _first = _digest(digest.previous_digest, after, digest.last_check_id)
+        rows += count
+        if value != digest.digest or count != digest.count or chain_broken:
+            problems.append(
+                DigestProblem(
+                    first_check_id=digest.first_check_id,
+                    last_check_id=digest.last_check_id,
+                    expected_count=digest.count,
+                    found_count=count,
+                    chain_broken=chain_broken,
+                )
+            )
+        previous_digest, after = digest.digest, digest.last_check_id
+    undigested = CheckLog.objects.filter(pk__gt=after).count()
+    return VerifyReport(digests=len(digests), rows=rows, problems=problems, undigested=undigested)
