@@ -259,6 +259,20 @@ XINYONG_PUBLIC_API_RATE = os.environ.get("XINYONG_PUBLIC_API_RATE", "120/m")
 # The public portal's name, shown in its header, page titles and footer.
 XINYONG_PORTAL_NAME = os.environ.get("XINYONG_PORTAL_NAME", "信用信息公示服务平台")
 
+# Joint reward and punishment, other channels of the credit check (docs/check-channels.md): the batch check
+# (codes per batch, API body size, codes checked per chunk) and the embeddable widget (token lifetime,
+# checks per token, the acceptance systems' origins allowed to frame it). The demo acceptance page
+# (/demo/acceptance/) plays a department's acceptance system; off in production unless turned on.
+JRP_BATCH_MAX_CODES = int(os.environ.get("XINYONG_JRP_BATCH_MAX_CODES", "1000000"))
+JRP_BATCH_MAX_BODY_BYTES = int(os.environ.get("XINYONG_JRP_BATCH_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
+JRP_BATCH_CHUNK = int(os.environ.get("XINYONG_JRP_BATCH_CHUNK", "5000"))
+JRP_WIDGET_TOKEN_SECONDS = int(os.environ.get("XINYONG_JRP_WIDGET_TOKEN_SECONDS", "300"))
+JRP_WIDGET_TOKEN_MAX_CHECKS = int(os.environ.get("XINYONG_JRP_WIDGET_TOKEN_MAX_CHECKS", "3"))
+JRP_WIDGET_FRAME_ANCESTORS = [
+    o.strip() for o in os.environ.get("XINYONG_JRP_WIDGET_FRAME_ANCESTORS", "").split(",") if o.strip()
+]
+XINYONG_DEMO_ACCEPTANCE = os.environ.get("XINYONG_DEMO_ACCEPTANCE", "0" if PRODUCTION else "1") == "1"
+
 # Background tasks (batch loading): a database-backed queue worked by ``xinyong db_worker`` (started by
 # ``xinyong serve``). XINYONG_TASKS_BACKEND=immediate runs tasks in the calling process instead (tests,
 # one-off scripts).

@@ -28,6 +28,8 @@ urlpatterns = [
     # Unknown API addresses answer the API's JSON error body, not the site's HTML page.
     re_path(r"^api/", unknown_path),
     path("reports/", include("xinyong.reports.urls")),
+    path("jrp/widget/", include("xinyong.jrp.channels.widget_urls")),
+    path("demo/", include("xinyong.demo.urls")),
     # The public portal (信用网站) at the site root.
     path("", include("xinyong.portal.urls")),
 ]

@@ -41,6 +41,7 @@ from xinyong.collection.models import Batch, BatchChannel, BatchStatus
 from xinyong.collection.readers import rejection_filename
 from xinyong.collection.rejections import batch_rejection_file_export
 from xinyong.core.identifiers import generate_uscc
+from xinyong.demo.acceptance import demo_acceptance_setup
 from xinyong.demo.api_keys import DemoKey, demo_api_example, demo_api_keys
 from xinyong.demo.county import (
     DEMO_PASSWORD,
@@ -291,6 +292,7 @@ def demo_build(
     report.api_example = demo_api_example(
         directory=report.directory, authority=departments["samr"], as_of=as_of
     )
+    demo_acceptance_setup(departments=departments, now=timezone.now())
     demo_batches = Batch.objects.filter(uploaded_by__in=list(officers.values()), channel=BatchChannel.FILE)
     pending_dir = report.directory / PENDING_DIR
     if demo_batches.exists():

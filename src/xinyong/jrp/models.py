@@ -534,6 +534,12 @@ class BatchCheck(models.Model):
     hits = models.PositiveIntegerField("命中", default=0)
     invalid = models.PositiveIntegerField("无效", default=0)
     not_found = models.PositiveIntegerField("未找到", default=0)
+    # Rows repeating a code of an earlier row: answered with that row's result, not checked again.
+    duplicates = models.PositiveIntegerField("重复", default=0)
+    # The last input row whose result is stored (a stopped worker resumes after it).
+    last_row = models.PositiveIntegerField("已处理至行", default=0)
+    parts = models.PositiveIntegerField("已写入分段", default=0)
+    original_filename = models.CharField("原文件名", max_length=255, blank=True)
     input_path = models.CharField("输入文件", max_length=300, blank=True)
     result_path = models.CharField("结果文件", max_length=300, blank=True)
     error_code = models.CharField("错误代码", max_length=60, blank=True)
@@ -548,3 +554,34 @@ class BatchCheck(models.Model):
 
     def __str__(self) -> str:
         return self.ref
+
+
+class WidgetToken(models.Model):
+    """A short-lived token of the embeddable check widget, issued to an acceptance system's server.
+
+    The token itself is signed (``django.core.signing``) and carries what it is bound to; this row counts
+    its uses, so a token cannot be replayed beyond ``max_checks``.
+    """
+
+    token_id = models.CharField("令牌编号", max_length=32, unique=True)
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name="核查部门", on_delete=models.PROTECT, related_name="+"
+    )
+    api_client = models.ForeignKey(
+        "accounts.ApiClient", verbose_name="接口客户端", on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField("用途", max_length=200)
+    matter_code = models.CharField("事项编码", max_length=80)
+    subject_bound = models.BooleanField("限定主体", default=False)
+    max_checks = models.PositiveSmallIntegerField("可核查次数")
+    uses = models.PositiveSmallIntegerField("已核查次数", default=0)
+    issued_at = models.DateTimeField("签发时间", default=timezone.now)
+    expires_at = models.DateTimeField("有效期至", db_index=True)
+
+    class Meta:
+        verbose_name = "嵌入组件令牌"
+        verbose_name_plural = "嵌入组件令牌"
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.token_id

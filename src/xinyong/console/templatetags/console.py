@@ -14,6 +14,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
+from xinyong.jrp.channels.permissions import can_open_batch_checks
 from xinyong.records.archive.permissions import archive_can_open
 from xinyong.reports.permissions import can_read_reports
 from xinyong.subjects.permissions import can_manage_confirmed_codes
@@ -47,6 +48,8 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("单条录入", _url("collection:form_entry")))
     if can_read_collection(user):
         entries.append(("质量与及时性", _url("collection:quality")))
+    if can_open_batch_checks(user):
+        entries.append(("批量核查", _url("jrp:channels_batch_list")))
     if archive_can_open(user):
         entries.append(("信用档案", _url("console:archive_search")))
     if can_read_reports(user):
