@@ -1,4 +1,5 @@
-"""Black and red lists with entries on serious-dishonesty records, for the FollowTheMoney tests."""
+"""Shipped list types, and entries resting on serious-dishonesty and honour records, for the FollowTheMoney
+tests: records through the loader, entries through ``list_entries_sync`` (the path of every batch)."""
 
 from __future__ import annotations
 
@@ -9,36 +10,24 @@ from django.utils import timezone
 
 from tests.factories import record_ingest_row, subject_create
 from xinyong.accounts.models import Department
+from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import generate_ric, generate_uscc
-from xinyong.lists.models import EntryOrigin, EntryState, ListColour, ListEntry, ListingMode, ListType
+from xinyong.lists.models import ListEntry
+from xinyong.lists.services import list_entries_sync, list_types_load
 
 AS_OF = dt.date(2026, 6, 15)
 RECEIVED = timezone.make_aware(dt.datetime(2026, 6, 1, 10, 0))
 COURT_USCC = generate_uscc(random.Random(11), category="11")
+DEBTORS = "失信被执行人"  # list type court_dishonest_debtor (mirrored, black, 24 months)
+CERTIFIED = "电子认证服务行业联合奖惩对象（守信）"  # list type electronic_certification (mirrored, red)
 
 
-def court() -> Department:
+def lists_world() -> Department:
+    """The shipped catalog and list types, and the court that submits its debtors."""
+    catalog_load_fixtures(as_of=AS_OF)
+    list_types_load(as_of=AS_OF)
     return Department.objects.create(code="court", name="甲市中级人民法院", uscc=COURT_USCC)
-
-
-def list_type(
-    code: str, name: str, *, colour: str = ListColour.BLACK, mode: str = ListingMode.MIRRORED
-) -> ListType:
-    return ListType.objects.create(
-        code=code,
-        name=name,
-        colour=colour,
-        listing_mode=mode,
-        domain="司法",
-        initiating_department="最高人民法院",
-        legal_basis="《最高人民法院关于公布失信被执行人名单信息的若干规定》",
-        criteria="有履行能力而拒不履行生效法律文书确定义务",
-        subject_kinds=[SubjectKind.ORGANISATION, SubjectKind.NATURAL_PERSON, SubjectKind.INDIVIDUAL_BUSINESS],
-        synonyms=[name],
-        item_code="serious_dishonesty",
-        valid_from=dt.date(2024, 1, 1),
-    )
 
 
 def organisation(seed: int, name: str, category: str = "91"):
@@ -54,26 +43,25 @@ def person(seed: int, name: str):
 def listed(
     *,
     department: Department,
-    kind: ListType,
     subject,
     document: str,
+    list_name: str = DEBTORS,
     decided: dt.date = dt.date(2026, 3, 2),
-    until: dt.date | None = None,
-    state: str = EntryState.EFFECTIVE,
+    removed_on: dt.date | None = None,
     reason: str = "有履行能力而拒不履行生效法律文书确定的义务",
-) -> ListEntry:
-    """A serious-dishonesty record of ``subject`` through the loader, and its entry on ``kind``."""
+) -> ListEntry | None:
+    """A serious-dishonesty record of ``subject`` through the loader, and the entry the sync makes of it."""
     fields = {
         "SX_ZTMC": subject.name,
-        "SX_MDMC": kind.name,
+        "SX_MDMC": list_name,
         "SX_SXXW": reason,
-        "SX_RDYJ": kind.legal_basis,
+        "SX_RDYJ": "《最高人民法院关于公布失信被执行人名单信息的若干规定》",
         "SX_RDWSH": document,
         "SX_LRRQ": decided.isoformat(),
         "SX_RDJG": department.name,
     }
-    if until:
-        fields["SX_YXQZI"] = until.isoformat()
+    if removed_on:
+        fields.update(SX_YCRQ=removed_on.isoformat(), SX_YCYY="已履行生效法律文书确定的义务")
     ingested = record_ingest_row(
         department=department,
         document_number=document,
@@ -84,16 +72,25 @@ def listed(
         item_code="serious_dishonesty",
         severity="serious",
     )
-    return ListEntry.objects.create(
-        list_type=kind,
-        subject=subject,
-        record=ingested.record,
-        origin=EntryOrigin.IMPORT,
-        state=state,
-        subject_kind=subject.kind,
+    list_entries_sync(record_ids=[ingested.record.pk], as_of=AS_OF)
+    return ListEntry.objects.filter(record=ingested.record).first()
+
+
+def honoured(*, department: Department, subject, document: str, decided: dt.date = dt.date(2026, 2, 1)):
+    """An honour record (red list) of ``subject`` and its entry."""
+    ingested = record_ingest_row(
         department=department,
-        reason=reason,
-        decided_on=decided,
-        effective_from=decided,
-        effective_until=until,
+        document_number=document,
+        subject=subject,
+        decision_date=decided,
+        fields={
+            "RY_ZTMC": subject.name,
+            "RY_RYMC": CERTIFIED,
+            "RY_RDWH": document,
+            "RY_RDRQ": decided.isoformat(),
+        },
+        received_at=RECEIVED,
+        item_code="honour",
     )
+    list_entries_sync(record_ids=[ingested.record.pk], as_of=AS_OF)
+    return ListEntry.objects.filter(record=ingested.record).first()

@@ -7,14 +7,13 @@ import json
 
 import pytest
 
-from tests.lists.ftm_support import AS_OF, court, list_type, listed, organisation, person
+from tests.lists.ftm_support import AS_OF, honoured, listed, lists_world, organisation, person
 from tests.subjects.factories import api_client
 from tests.support import fast_password_hashing  # noqa: F401
 from xinyong.accounts.models import ApiScope, AuditEntry
-from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.lists.interop.ftm import ftm_export_entities
 from xinyong.lists.interop.schema import schema_issues
-from xinyong.lists.models import EntryState, ListColour
+from xinyong.lists.models import EntryState
 from xinyong.records.models import CreditRecord
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +21,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(db):
-    catalog_load_fixtures(as_of=AS_OF)
-    dept = court()
-    black = list_type("court_dishonest", "失信被执行人名单")
-    red = list_type("a_taxpayer", "纳税信用A级纳税人名单", colour=ListColour.RED)
+    dept = lists_world()
     company = organisation(1, "甲市恒宏建筑工程有限公司")
-    listed(department=dept, kind=black, subject=company, document="（2026）甲执123号")
-    return {"dept": dept, "black": black, "red": red, "company": company}
+    entry = listed(department=dept, subject=company, document="（2026）甲执123号")
+    assert entry is not None and entry.state == EntryState.EFFECTIVE
+    return {"dept": dept, "company": company}
 
 
 def export(as_of=AS_OF, **kwargs) -> list[dict]:
@@ -48,9 +45,9 @@ def test_an_organisation_on_a_black_list_is_a_company_with_its_sanction(world):
     assert props["sourceUrl"] == [f"https://xy.example.gov.cn/subjects/{company.pk}/"]
     s = sanction["properties"]
     assert s["entity"] == [entity["id"]]
-    assert s["program"] == ["失信被执行人名单"] and s["programId"] == ["court_dishonest"]
+    assert s["program"] == ["失信被执行人"] and s["programId"] == ["court_dishonest_debtor"]
     assert s["authority"] == ["甲市中级人民法院"]
-    assert s["startDate"] == ["2026-03-02"] and "endDate" not in s
+    assert s["startDate"] == ["2026-03-02"] and s["endDate"] == ["2028-03-01"]  # 24 months
     assert s["authorityId"] == ["（2026）甲执123号"]
     assert s["reason"] == ["有履行能力而拒不履行生效法律文书确定的义务"]
     for e in entities:
@@ -58,10 +55,10 @@ def test_an_organisation_on_a_black_list_is_a_company_with_its_sanction(world):
 
 
 def test_never_natural_persons_nor_individual_businesses(world):
-    dept, black = world["dept"], world["black"]
-    listed(department=dept, kind=black, subject=person(5, "张三"), document="（2026）甲执5号")
+    dept = world["dept"]
+    assert listed(department=dept, subject=person(5, "张三"), document="（2026）甲执5号")
     shop = organisation(6, "甲市张三便利店", category="92")
-    listed(department=dept, kind=black, subject=shop, document="（2026）甲执6号")
+    assert listed(department=dept, subject=shop, document="（2026）甲执6号")
     entities = export()
     names = [e["properties"].get("name") for e in entities if e["schema"] != "Sanction"]
     assert names == [["甲市恒宏建筑工程有限公司"]]
@@ -71,35 +68,32 @@ def test_never_natural_persons_nor_individual_businesses(world):
 
 
 def test_only_entries_in_force_on_public_records(world):
-    dept, black, red = world["dept"], world["black"], world["red"]
-    ended = organisation(2, "甲市已移出科技有限公司")
-    listed(department=dept, kind=black, subject=ended, document="（2026）甲执2号", state=EntryState.REMOVED)
-    expired = organisation(3, "甲市已届满贸易有限公司")
-    listed(
-        department=dept, kind=black, subject=expired, document="（2025）甲执3号",
-        decided=dt.date(2025, 1, 2), until=dt.date(2026, 1, 2),
-    )  # fmt: skip
-    shared = organisation(4, "甲市共享商贸有限公司")
-    entry = listed(department=dept, kind=black, subject=shared, document="（2026）甲执4号")
-    CreditRecord.objects.filter(pk=entry.record_id).update(disclosure_scope="shared")
-    honoured = organisation(7, "甲市守信食品有限公司")
-    listed(department=dept, kind=red, subject=honoured, document="A-2026-7")
-    later = organisation(8, "甲市将来物流有限公司")
-    listed(
-        department=dept, kind=black, subject=later, document="（2026）甲执8号", decided=dt.date(2026, 7, 1)
+    dept = world["dept"]
+    removed = organisation(2, "甲市已移出科技有限公司")
+    entry = listed(
+        department=dept, subject=removed, document="（2026）甲执2号", removed_on=dt.date(2026, 5, 1)
     )
+    assert entry.state == EntryState.REMOVED
+    expired = organisation(3, "甲市已届满贸易有限公司")
+    entry = listed(department=dept, subject=expired, document="（2024）甲执3号", decided=dt.date(2024, 1, 2))
+    assert entry.state == EntryState.EXPIRED
+    shared = organisation(4, "甲市共享商贸有限公司")
+    entry = listed(department=dept, subject=shared, document="（2026）甲执4号")
+    CreditRecord.objects.filter(pk=entry.record_id).update(disclosure_scope="shared")
+    assert honoured(department=dept, subject=organisation(7, "甲市守信食品有限公司"), document="A-2026-7")
+    later = organisation(8, "甲市将来物流有限公司")
+    listed(department=dept, subject=later, document="（2026）甲执8号", decided=dt.date(2026, 7, 1))
     names = [e["properties"]["name"][0] for e in export() if e["schema"] != "Sanction"]
     assert names == ["甲市恒宏建筑工程有限公司"]
     # The later listing is exported from its day on.
-    later_names = [
+    names = [
         e["properties"]["name"][0] for e in export(as_of=dt.date(2026, 7, 2)) if e["schema"] != "Sanction"
     ]
-    assert "甲市将来物流有限公司" in later_names
+    assert "甲市将来物流有限公司" in names
 
 
 def test_one_legal_entity_for_several_sanctions(world):
-    dept, black, company = world["dept"], world["black"], world["company"]
-    listed(department=dept, kind=black, subject=company, document="（2026）甲执124号")
+    listed(department=world["dept"], subject=world["company"], document="（2026）甲执124号")
     entities = export()
     assert [e["schema"] for e in entities] == ["Company", "Sanction", "Sanction"]
     assert {e["properties"]["entity"][0] for e in entities[1:]} == {entities[0]["id"]}
