@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 DAILY_JOBS: tuple[str, ...] = (
     "xinyong.records.scheduled.publication_sweep",
     "xinyong.collection.scheduled.batch_files_purge_due",
+    "xinyong.jrp.check.scheduled.check_log_daily_digest",
     "xinyong.accounts.scheduled.audit_checkpoint",
     "xinyong.lists.scheduled.entries_expire",
 )

@@ -15,6 +15,7 @@ from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
 from xinyong.jrp.channels.permissions import can_open_batch_checks
+from xinyong.jrp.check.permissions import can_use_check_page
 from xinyong.records.archive.permissions import archive_can_open
 from xinyong.reports.permissions import can_read_reports
 from xinyong.subjects.permissions import can_manage_confirmed_codes
@@ -54,6 +55,8 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用档案", _url("console:archive_search")))
     if can_read_reports(user):
         entries.append(("信用报告", _url("reports_console:list")))
+    if can_use_check_page(user):
+        entries.append(("信用核查", _url("jrp:check_page")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_read_audit_log(user):

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from xinyong.accounts.models import ApiClient
 from xinyong.core.codes import SubjectKind
 from xinyong.core.errors import CodedError
 from xinyong.core.identifiers import check_ric, check_uscc, normalize_code_input
@@ -138,6 +139,18 @@ def query_parse(*, query: str, query_kind: str | None, as_of: dt.date) -> Parsed
         )
     name = " ".join(text.split())
     return ParsedQuery(kind=QueryKind.NAME, name=name, logged_text=mask_ric_in_text(name))
+
+
+def requester_for(*, principal) -> Requester:
+    """The requester of a console user or an API client: its department, and who it is."""
+    department = principal.department
+    is_client = isinstance(principal, ApiClient)
+    return Requester(
+        department_id=department.pk if department is not None else None,
+        department_name=department.name if department is not None else "",
+        user_id=None if is_client else principal.pk,
+        api_client_id=principal.pk if is_client else None,
+    )
 
 
 def _request_check(*, requester: Requester, purpose: str, matter_code: str, channel: str) -> tuple[str, str]:

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from xinyong.jrp.check import views
+
+urlpatterns = [
+    path("", views.check_page, name="check_page"),
+]
