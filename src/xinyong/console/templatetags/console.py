@@ -16,6 +16,7 @@ from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
 from xinyong.jrp.channels.permissions import can_open_batch_checks
 from xinyong.jrp.check.permissions import can_use_check_page
+from xinyong.jrp.measures.permissions import can_read_measures
 from xinyong.records.archive.permissions import archive_can_open
 from xinyong.reports.permissions import can_read_reports
 from xinyong.subjects.permissions import can_manage_confirmed_codes
@@ -57,6 +58,8 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用报告", _url("reports_console:list")))
     if can_use_check_page(user):
         entries.append(("信用核查", _url("jrp:check_page")))
+    if can_read_measures(user):
+        entries.append(("奖惩措施", _url("jrp:measures:list")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_read_audit_log(user):
