@@ -28,12 +28,10 @@ from xinyong.core.errors import CodedError
 from xinyong.jrp.channels import presenters
 from xinyong.jrp.channels.selectors import batch_check_counts, batch_check_for_client
 from xinyong.jrp.channels.services import (
-    BatchCheckError,
     batch_check_submit,
     widget_check_run,
     widget_token_issue,
 )
-from xinyong.jrp.channels.tokens import WidgetTokenError
 from xinyong.jrp.models import BatchCheck
 
 router = Router(tags=["联合奖惩"])
@@ -263,6 +261,6 @@ def widget_check(request: HttpRequest, payload: WidgetCheckIn):
             as_of=timezone.localdate(),
             confirm_subject_id=payload.confirm_subject_id,
         )
-    except (WidgetTokenError, BatchCheckError) as exc:
+    except CodedError as exc:  # token refused, query or request not answerable
         return error(exc.status, exc.code, exc.message)
     return Status(200, presenters.widget_card(answer))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -31,16 +32,19 @@ from xinyong.accounts.models import AuditAction
 from xinyong.accounts.services import audit_log
 from xinyong.collection.readers import ReadError
 from xinyong.collection.storage import open_stored, plaintext_copy, store_generated
+from xinyong.core.errors import CodedError
 from xinyong.core.filecrypt import open_encrypted
 from xinyong.core.spreadsheet import neutralise, restore, xlsx_text_cell
 from xinyong.jrp.channels.checking import check_many
 from xinyong.jrp.channels.codes import RIC, USCC, CodeResult, code_classify, code_display
-from xinyong.jrp.channels.reading import BatchInputError, batch_codes_read, read_error
+from xinyong.jrp.channels.reading import batch_codes_read, read_error
 from xinyong.jrp.channels.storage import batch_check_dir, part_file, result_file
 from xinyong.jrp.models import BatchCheck, CheckChannel
 from xinyong.jrp.types import CheckAnswer, Requester
 
 __all__ = ["RESULT_HEADERS", "batch_check_run"]
+
+logger = logging.getLogger(__name__)
 
 RESULT_HEADERS = (
     "行号",
@@ -275,9 +279,16 @@ def batch_check_run(*, batch_id: int, progress: Callable[[], None] | None = None
                 if progress is not None:
                     progress()
         _finish(batch, state)
-    except (BatchInputError, ReadError) as exc:
-        error = read_error(exc) if isinstance(exc, ReadError) else exc
+    except ReadError as exc:
+        error = read_error(exc)
         _fail(batch, error.code, error.message)
+    except CodedError as exc:  # the input (BatchInputError) or the check (e.g. a matter withdrawn meanwhile)
+        _fail(batch, exc.code, exc.message)
+    except Exception:
+        logger.exception("batch check %s failed", batch.ref)
+        _fail(
+            batch, "batch_check_error", "核查过程中出现系统错误，请稍后重新提交；如仍失败，请联系平台管理员"
+        )
     return batch
 
 
