@@ -66,7 +66,7 @@ def _legal_entity(subject, *, prefix: str, site_url: str) -> dict[str, Any]:
         "topics": ["reg.action"],
     }
     if uscc:
-        # Since 三证合一 (国发〔2015〕33号) the 统一社会信用代码 is the registration and the tax number.
+        # Since 三证合一、一照一码 (国办发〔2015〕50号) the 统一社会信用代码 is the registration and the tax number.
         properties.update(uscCode=[uscc], registrationNumber=[uscc], taxNumber=[uscc])
     if subject.uscc_category_name:
         properties["legalForm"] = [subject.uscc_category_name]
