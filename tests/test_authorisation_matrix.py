@@ -326,6 +326,7 @@ EXPECTED: dict[str, str] = {
     # The widget's check authenticates with its token, not an API key.
     "POST /api/jrp/channels/widget/check": "422 422 422 422 422 422 422",
     "GET /api/jrp/check/{check_id}": "401 403 403 403 404 403 404",
+    "GET /api/lists/ftm/export": "401 200 403 403 403 403 200",
     "GET /api/public/licenses": "200 200 200 200 200 200 200",
     "GET /api/public/lists/{slug}": "200 200 200 200 200 200 200",
     "GET /api/public/penalties": "200 200 200 200 200 200 200",

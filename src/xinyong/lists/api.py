@@ -33,6 +33,7 @@ from xinyong.lists.selectors import list_entries_find, list_entry_changes_since,
 from xinyong.subjects.models import Subject
 
 router = Router(tags=["红黑名单"])
+router.add_router("/ftm/", "xinyong.lists.interop.api.router")  # FollowTheMoney export
 
 MAX_PAGE_SIZE = 200
 MAX_FEED_LIMIT = 1000

@@ -1,0 +1,1 @@
+"""Interoperability of the lists with other systems: FollowTheMoney export and import (docs/interoperability.md)."""
