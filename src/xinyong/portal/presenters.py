@@ -408,7 +408,9 @@ def portal_list(
     found = portal_list_entries(
         public_list=public_list, as_of=as_of, page=page, page_size=page_size, list_type=list_type
     )
-    return Slice([list_row(e) for e in found.entries], found.number, found.page_size, found.has_next, found.total)
+    return Slice(
+        [list_row(e) for e in found.entries], found.number, found.page_size, found.has_next, found.total
+    )
 
 
 def portal_search_rows(*, hits: list, counts: dict[int, int]) -> list[dict]:

@@ -264,7 +264,11 @@ def portal_list_entries(
         list_type=list_type,
     ).filter(record_id__in=records_public(as_of=as_of).values("id"))
     entries = entries.select_related(
-        "record__item", "record__item_version", "record__current_version", "record__subject", "record__department"
+        "record__item",
+        "record__item_version",
+        "record__current_version",
+        "record__subject",
+        "record__department",
     )
     number = max(1, min(page, MAX_PAGE))
     start = (number - 1) * page_size
