@@ -27,7 +27,7 @@ from xinyong.lists.lifecycle import (
     entry_propose,
     entry_remove,
 )
-from xinyong.lists.models import EntryOrigin, EntryState, ListColour, ListingMode
+from xinyong.lists.models import EntryOrigin, EntryState, ListColour, ListEntry, ListingMode
 from xinyong.lists.scheduled import decided_entries_daily
 from xinyong.lists.selectors import entries_in_force
 from xinyong.lists.services import list_entries_expire
@@ -228,3 +228,20 @@ def test_invisible_characters_are_dropped_from_reasons(proposed, operator):
         entry=proposed, on_date=dt.date(2026, 9, 21), reason="\u200b事实\u200d不清 ", actor=operator
     )
     assert entry.end_reason == "事实不清"
+
+
+def test_a_decided_black_listing_takes_the_subject_off_the_red_lists_of_its_domain(notified, operator):
+    red = list_type_make("safety_model", colour=ListColour.RED, listing_mode=ListingMode.MIRRORED)
+    honour = ListEntry.objects.create(
+        list_type=red,
+        subject=notified.subject,
+        origin=EntryOrigin.IMPORT,
+        state=EntryState.EFFECTIVE,
+        subject_kind=notified.subject.kind,
+        effective_from=dt.date(2025, 1, 1),
+    )
+    entry_make_effective(entry=notified, on_date=DUE + dt.timedelta(days=1), actor=operator)
+    honour.refresh_from_db()
+    assert honour.state == EntryState.REMOVED
+    assert "列入同领域黑名单" in honour.end_reason
+    assert not entries_in_force(as_of=DUE + dt.timedelta(days=2)).filter(pk=honour.pk).exists()

@@ -33,7 +33,7 @@ from xinyong.lists.models import (
     ListingMode,
     ListType,
 )
-from xinyong.lists.services import entry_transition
+from xinyong.lists.services import entry_transition, list_entries_leave_red
 from xinyong.records.loading.ingest import records_bulk_ingest
 from xinyong.records.loading.prepare import RecordInput
 from xinyong.records.models import Channel, CreditRecord
@@ -357,7 +357,7 @@ def entry_make_effective(*, entry: ListEntry, on_date: dt.date, actor: Any = Non
             publish_until=until,
             actor=actor,
         )
-        return entry_transition(
+        entry = entry_transition(
             entry=entry,
             to_state=EntryState.EFFECTIVE,
             on_date=on_date,
@@ -368,6 +368,10 @@ def entry_make_effective(*, entry: ListEntry, on_date: dt.date, actor: Any = Non
             effective_from=on_date,
             effective_until=until,
         )
+        if entry.list_type.colour == ListColour.BLACK:
+            # 篇十四: on a black list in a domain, the subject leaves that domain's red lists.
+            list_entries_leave_red(subject_ids=[entry.subject_id], as_of=on_date, actor=actor)
+        return entry
 
 
 # ---------------------------------------------------------------------------------------------------------
