@@ -36,6 +36,7 @@ import functools
 import json
 import math
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import check_org_code, normalize_code_input
 from xinyong.core.masking import mask_ric
 from xinyong.subjects.models import AliasKind, Subject, SubjectAlias, SubjectNameGram, SubjectNameGramStat
-from xinyong.subjects.names import normalize_name
+from xinyong.subjects.names import normalize_name, syllable
 from xinyong.subjects.selectors import ric_lookup_hash
 
 __all__ = [
@@ -59,18 +60,22 @@ __all__ = [
     "subject_search_reindex",
 ]
 
-# Legal-form endings, longest first (after normalize_name: half-width brackets, upper case).
-LEGAL_FORM_SUFFIXES = (
-    "股份有限公司",
-    "有限责任公司",
-    "(有限合伙)",
-    "(普通合伙)",
-    "有限公司",
-    "股份公司",
-    "有限合伙",
-    "普通合伙",
-    "公司",
+# Legal-form endings, longest first (after normalize_name: half-width brackets, upper case), with the
+# legal form they name: 有限公司 and 有限责任公司 are the same form (公司法 art. 7), 股份有限公司 another.
+LEGAL_FORMS = (
+    ("股份有限公司", "jsc"),
+    ("有限责任公司", "llc"),
+    ("(有限合伙)", "lp"),
+    ("(普通合伙)", "gp"),
+    ("专业合作社", "coop"),
+    ("有限公司", "llc"),
+    ("股份公司", "jsc"),
+    ("有限合伙", "lp"),
+    ("普通合伙", "gp"),
+    ("合作社", "coop"),
+    ("公司", "co"),
 )
+LEGAL_FORM_SUFFIXES = tuple(suffix for suffix, _ in LEGAL_FORMS)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -117,10 +122,22 @@ def _alternation(stems: Iterable[str], endings: Iterable[str]) -> str:
 
 _PROVINCE_RE = re.compile(_alternation(PROVINCES, PROVINCE_ENDINGS))
 _PREFECTURE_RE = re.compile(_alternation(PREFECTURES, PREFECTURE_ENDINGS))
-# A county-level unit named by 2–3 characters: 示范县, 浦东新区, 科尔沁右翼前旗 is longer and stays.
-_COUNTY_RE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:自治县|县|区|旗)")
+# A county-level unit named by 2–3 characters: 示范县, 浦东新区, 科尔沁右翼前旗 is longer and stays; a
+# county-level city by two (永城市, 义乌市).
+_COUNTY_RE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:自治县|县|区|旗)|[\u4e00-\u9fff]{2}市")
 _UNIT_ENDINGS = frozenset("区县旗市州盟")
-_BRACKETED = re.compile(r"\([^()]*\)")
+_REGION_ENDINGS = (
+    "壮族自治区",
+    "回族自治区",
+    "维吾尔自治区",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "地区",
+)
+_BRACKETED = re.compile(r"\(([^()]*)\)")
+_BRACKET_REGION = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _NOT_WORD = re.compile(r"[\W_]+")
 # A core shorter than this is no longer a name: stripping stops before it.
 MIN_CORE = 2
@@ -137,6 +154,16 @@ RERANK_CANDIDATES = 300
 MIN_SCORE = 60.0
 MAX_LIMIT = 500
 INDEX_CHUNK = 5000
+
+# Gram families, in the bits above two packed code points (2 x 21 bits): character bigrams of the key and
+# the core (0), reading bigrams of the core (1: homophones), character pairs one apart in the core (2: a
+# replaced character leaves the pair around it).
+_FAMILY_SHIFT = 42
+_SOUND = 1 << _FAMILY_SHIFT
+_SKIP = 2 << _FAMILY_SHIFT
+# Score adjustments of the final ranking: another legal form, or regions that exclude each other.
+FORM_PENALTY = 4.0
+REGION_PENALTY = 4.0
 
 
 @dataclass(frozen=True)
@@ -159,26 +186,50 @@ class SubjectHit:
 
 @dataclass(frozen=True)
 class NameKeys:
-    """The search keys of one name: ``key`` (normalised, no legal-form suffix) and its ``core``."""
+    """The search keys of one name.
+
+    ``key``: normalised, without its legal form; ``core``: also without brackets and region names (the
+    trade name and industry); ``sounds``: the core's readings, one character per syllable (鑫/新 alike);
+    ``form``: the legal form (``llc`` for 有限公司 and 有限责任公司, ``jsc``, ``coop``, ``lp``, ``gp``,
+    ``co`` for a bare 公司, empty when none is written); ``regions``: the region names written, at the front
+    or in brackets, without their endings (商丘市 → 商丘).
+    """
 
     key: str
     core: str
+    sounds: str = ""
+    form: str = ""
+    regions: frozenset[str] = frozenset()
 
     @property
     def grams(self) -> set[int]:
-        return _grams(self.key) | _grams(self.core)
+        return _grams(self.key) | _grams(self.core) | _sound_grams(self.sounds) | _skip_grams(self.core)
+
+
+def _legal_form(text: str) -> tuple[str, str]:
+    """The name without its legal-form ending, and that form's code."""
+    for suffix, form in LEGAL_FORMS:
+        if text.endswith(suffix) and len(text) - len(suffix) >= MIN_CORE:
+            if suffix == "公司" and text.endswith("分公司"):
+                return text, ""  # a branch (某某有限公司北京分公司) keeps its ending
+            return text[: -len(suffix)], form
+    return text, ""
 
 
 def _strip_suffix(text: str) -> str:
-    for suffix in LEGAL_FORM_SUFFIXES:
-        if text.endswith(suffix) and len(text) - len(suffix) >= MIN_CORE:
-            if suffix == "公司" and text.endswith("分公司"):
-                return text  # a branch (某某有限公司北京分公司) keeps its ending
-            return text[: -len(suffix)]
-    return text
+    return _legal_form(text)[0]
 
 
-def _strip_regions(text: str) -> str:
+def _region_stem(unit: str) -> str:
+    for ending in _REGION_ENDINGS:
+        if unit.endswith(ending) and len(unit) - len(ending) >= MIN_CORE:
+            return unit[: -len(ending)]
+    if unit[-1] in "省市县区旗州盟" and len(unit) > MIN_CORE:
+        return unit[:-1]
+    return unit
+
+
+def _strip_regions(text: str, found_regions: list[str] | None = None) -> str:
     """Drop leading region names: a province, then a prefecture, then a county-level unit."""
     for pattern in (_PROVINCE_RE, _PREFECTURE_RE, _COUNTY_RE):
         found = pattern.match(text)
@@ -186,19 +237,40 @@ def _strip_regions(text: str) -> str:
             continue
         if text[found.end()] in _UNIT_ENDINGS:
             continue  # 朝阳区 is a district, not the city 朝阳: the county step takes it whole
+        if found_regions is not None:
+            found_regions.append(_region_stem(found.group()))
         text = text[found.end() :]
     return text
+
+
+def _bracket_region(content: str) -> str | None:
+    """A region written in brackets after the trade name (某某（商丘）食品): two to four Chinese characters
+    that are a known province or prefecture, or end as a region does; other bracketed words are not."""
+    if not _BRACKET_REGION.fullmatch(content):
+        return None
+    for pattern in (_PROVINCE_RE, _PREFECTURE_RE, _COUNTY_RE):
+        if pattern.fullmatch(content):
+            return _region_stem(content)
+    if len(content) <= 3 and not content.endswith(("集团", "控股")):
+        return content  # a county without its ending (虞城)
+    return None
 
 
 @functools.lru_cache(maxsize=65536)
 def keys_of_normalized(normalized: str) -> NameKeys:
     """Search keys of a name already passed through ``normalize_name``."""
-    key = _NOT_WORD.sub("", _strip_suffix(normalized))
+    without_form, form = _legal_form(normalized)
+    key = _NOT_WORD.sub("", without_form)
+    regions: list[str] = []
+    for content in _BRACKETED.findall(normalized):
+        region = _bracket_region(content)
+        if region is not None:
+            regions.append(region)
     without_brackets = _BRACKETED.sub("", normalized)
-    core = _NOT_WORD.sub("", _strip_suffix(_strip_regions(_strip_suffix(without_brackets))))
+    core = _NOT_WORD.sub("", _strip_suffix(_strip_regions(_strip_suffix(without_brackets), regions)))
     if len(core) < MIN_CORE:
         core = key
-    return NameKeys(key=key, core=core)
+    return NameKeys(key=key, core=core, sounds=_sounds(core), form=form, regions=frozenset(regions))
 
 
 def name_keys(name: str) -> NameKeys:
@@ -206,29 +278,62 @@ def name_keys(name: str) -> NameKeys:
     return keys_of_normalized(normalize_name(name))
 
 
+@functools.lru_cache(maxsize=8192)
+def _syllable_char(char: str) -> str:
+    """One character standing for the reading of ``char`` (a stable code above Unicode's range)."""
+    reading = syllable(char)
+    if reading == char:
+        return char
+    return chr(0xE000 + zlib.crc32(reading.encode()) % 0x1800)  # private use area: never in a name
+
+
+def _sounds(text: str) -> str:
+    return "".join(_syllable_char(ch) for ch in text)
+
+
 def _grams(text: str) -> set[int]:
     """Character bigrams, each packed into one integer (two code points of at most 21 bits)."""
     return {(ord(a) << 21) | ord(b) for a, b in zip(text, text[1:], strict=False)}
 
 
+def _sound_grams(sounds: str) -> set[int]:
+    return {_SOUND | (ord(a) << 21) | ord(b) for a, b in zip(sounds, sounds[1:], strict=False)}
+
+
+def _skip_grams(text: str) -> set[int]:
+    return {_SKIP | (ord(a) << 21) | ord(b) for a, b in zip(text, text[2:], strict=False)}
+
+
 def _score(query: NameKeys, name: NameKeys, *, exact: bool = False) -> float:
     """Similarity 0–100 of a query and a name, tolerant of suffixes, regions, extra parts and one typo.
 
-    100 only for the same name (``exact``: equal lookup keys); the same name with another legal form is 99.
+    100 only for the same name (``exact``: equal lookup keys); the same name with 有限责任公司 for 有限公司
+    is 99. The trade name and industry count first (a homophone costs little), then the legal form and
+    the region when both sides write one: another legal form, or regions that exclude each other, cost
+    ``FORM_PENALTY`` / ``REGION_PENALTY``; a query without them is neutral to them.
     """
     if exact:
         return 100.0
     if query.key == name.key:
-        return 99.0
-    score = fuzz.ratio(query.key, name.key)
-    if query.core == name.core:
-        score = max(score, 97.0)
+        score = 99.0
     else:
-        score = max(score, 0.96 * fuzz.ratio(query.core, name.core))
-    if len(query.core) >= MIN_CORE and len(query.core) < len(name.key):
-        # The query as a part of the name (a trade name typed alone): good, never as good as the whole.
-        score = max(score, 0.9 * fuzz.partial_ratio(query.core, name.key))
-    return score
+        score = fuzz.ratio(query.key, name.key)
+        if query.core == name.core:
+            score = max(score, 97.0)
+        else:
+            score = max(score, 0.96 * fuzz.ratio(query.core, name.core))
+            if query.sounds == name.sounds:
+                score = max(score, 95.0)  # a homophone: 恒鑫 / 恒新
+            else:
+                score = max(score, 0.93 * fuzz.ratio(query.sounds, name.sounds))
+        if len(query.core) >= MIN_CORE and len(query.core) < len(name.key):
+            # The query as a part of the name (a trade name typed alone): good, never as good as the whole.
+            score = max(score, 0.9 * fuzz.partial_ratio(query.core, name.key))
+    if query.form and name.form and query.form != name.form:
+        score -= FORM_PENALTY
+    if query.regions and name.regions and not query.regions & name.regions:
+        score -= REGION_PENALTY
+    return max(0.0, score)
 
 
 # ---------------------------------------------------------------------------------------------------
