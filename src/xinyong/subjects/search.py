@@ -113,15 +113,46 @@ PREFECTURES = _words(
 PREFECTURE_ENDINGS = ("自治州", "地区", "市", "州", "盟")
 
 
-def _alternation(stems: Iterable[str], endings: Iterable[str]) -> str:
-    # Longest first, so that 黑龙江 is tried before a shorter stem and 自治区 before 区.
-    stems = "|".join(sorted(set(stems), key=len, reverse=True))
-    endings = "|".join(sorted(set(endings), key=len, reverse=True))
-    return f"(?:{stems})(?:{endings})?"
+class _Units:
+    """Region names known by their stems, with optional endings: ``match`` is what ``re.match`` of their
+    alternation (longest stem first, then the longest ending) would give, by set look-ups (much faster)."""
+
+    def __init__(self, stems: Iterable[str], endings: Iterable[str]):
+        self.stems = frozenset(stems)
+        self.lengths = sorted({len(s) for s in self.stems}, reverse=True)
+        self.endings = sorted(set(endings), key=len, reverse=True)
+
+    def end(self, text: str) -> int:
+        """Length of the region name at the start of ``text`` (0 if none)."""
+        for n in self.lengths:
+            if text[:n] in self.stems:
+                for ending in self.endings:
+                    if text.startswith(ending, n):
+                        return n + len(ending)
+                return n
+        return 0
+
+    def match(self, text: str) -> _Found | None:
+        n = self.end(text)
+        return _Found(text[:n]) if n else None
+
+    def fullmatch(self, text: str) -> _Found | None:
+        return _Found(text) if self.end(text) == len(text) else None
 
 
-_PROVINCE_RE = re.compile(_alternation(PROVINCES, PROVINCE_ENDINGS))
-_PREFECTURE_RE = re.compile(_alternation(PREFECTURES, PREFECTURE_ENDINGS))
+@dataclass(frozen=True)
+class _Found:
+    text: str
+
+    def end(self) -> int:
+        return len(self.text)
+
+    def group(self) -> str:
+        return self.text
+
+
+_PROVINCE_RE = _Units(PROVINCES, PROVINCE_ENDINGS)
+_PREFECTURE_RE = _Units(PREFECTURES, PREFECTURE_ENDINGS)
 # A county-level unit named by 2–3 characters: 示范县, 浦东新区, 科尔沁右翼前旗 is longer and stays; a
 # county-level city by two (永城市, 义乌市).
 _COUNTY_RE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:自治县|县|区|旗)|[\u4e00-\u9fff]{2}市")
