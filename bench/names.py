@@ -542,7 +542,7 @@ def run(args) -> dict:
     def ours(query: str) -> list[int]:
         return [hit.subject_id for hit in search.subject_search(query=query, limit=5)]
 
-    report = {"names": args.names, "queries": len(queries), "results": {}}
+    report = {"names": args.names, "queries": len(queries), "results": {}, "write_count": args.write}
     report["results"]["ours"] = measure(ours, queries)
     report["purity_ours"] = purity(ours, queries)
     before = load_before(args.before)
@@ -564,6 +564,10 @@ def run(args) -> dict:
         brute = brute_force(sample)
         report["results"]["brute"] = measure(brute, sample)
         report["results"]["ours_on_brute_sample"] = measure(ours, sample)
+    if args.write:
+        report["write_ours"] = write_cost(search, args.write, args.seed)
+        if before is not None:
+            report["write_before"] = write_cost(before, args.write, args.seed)
     print_report(report)
     report["examples"] = [{k: q[k] for k in ("cls", "query", "name")} for q in queries[: 3 * len(CLASSES)]]
     return report
@@ -575,6 +579,25 @@ def _table_exists(name: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [name])
         return cursor.fetchone()[0] is not None
+
+
+def write_cost(module, count: int, seed: int) -> float:
+    """Seconds ``module.subject_search_index(created=…)`` takes for ``count`` new subjects (the bulk loader's
+    call), inside a transaction that is rolled back."""
+    from django.db import connection, transaction
+
+    from xinyong.subjects.names import normalize_name
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM subjects_subject")
+        first = cursor.fetchone()[0] + 1
+    created = {first + i: normalize_name(name) for i, (_pk, name, *_rest) in enumerate(generate(count, seed + 7))}
+    with transaction.atomic():
+        started = time.perf_counter()
+        module.subject_search_index(created=created)
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return elapsed
 
 
 def print_report(report: dict) -> None:
@@ -615,6 +638,7 @@ def main() -> None:
     parser.add_argument(
         "--before", default=BEFORE, help="commit of the index measured as before ('' to skip)"
     )
+    parser.add_argument("--write", type=int, default=20000, help="new subjects indexed to time the write path")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
     if args.build:

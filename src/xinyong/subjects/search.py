@@ -179,9 +179,10 @@ _RIC_SHAPE = re.compile(r"\d{17}[\dX]|\d{15}")
 _USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
 
 # Candidate retrieval budgets (postings read per query); see the module docstring.
-POSTING_BUDGET = 3000
+POSTING_BUDGET = 20000
 COMMON_SLICE = 5000
-RERANK_CANDIDATES = 300
+FIRST_CANDIDATES = 400
+RERANK_CANDIDATES = 60
 MIN_SCORE = 60.0
 MAX_LIMIT = 500
 INDEX_CHUNK = 5000
@@ -192,6 +193,11 @@ INDEX_CHUNK = 5000
 _FAMILY_SHIFT = 42
 _SOUND = 1 << _FAMILY_SHIFT
 _SKIP = 2 << _FAMILY_SHIFT
+# Region-scoped grams (3): the start of the core (its first two bigrams, by character and by reading, and
+# the pairs one apart) together with each region written, hashed: rare even for a trade name that exists
+# in every region, so a query that names a region reads few postings to reach the subject.
+_REGIONAL = 3 << _FAMILY_SHIFT
+_HASH_MASK = (1 << _FAMILY_SHIFT) - 1
 # Score adjustments of the final ranking: another legal form, or regions that exclude each other.
 FORM_PENALTY = 4.0
 REGION_PENALTY = 4.0
@@ -234,7 +240,13 @@ class NameKeys:
 
     @property
     def grams(self) -> set[int]:
-        return _grams(self.key) | _grams(self.core) | _sound_grams(self.sounds) | _skip_grams(self.core)
+        return (
+            _grams(self.key)
+            | _grams(self.core)
+            | _sound_grams(self.sounds)
+            | _skip_grams(self.core)
+            | _regional_grams(self)
+        )
 
 
 def _legal_form(text: str) -> tuple[str, str]:
@@ -333,6 +345,20 @@ def _sound_grams(sounds: str) -> set[int]:
 
 def _skip_grams(text: str) -> set[int]:
     return {_SKIP | (ord(a) << 21) | ord(b) for a, b in zip(text, text[2:], strict=False)}
+
+
+def _regional_grams(keys: NameKeys) -> set[int]:
+    if not keys.regions:
+        return set()
+    core, sounds = keys.core, keys.sounds
+    parts = {core[0:2], core[1:3], "~" + sounds[0:2], "~" + sounds[1:3], core[0] + "_" + core[2:3]}
+    if len(core) > 3:
+        parts.add(core[1] + "_" + core[3])
+    return {
+        _REGIONAL | (zlib.crc32(f"{region}|{part}".encode()) & _HASH_MASK)
+        for region in keys.regions
+        for part in parts
+    }
 
 
 def _score(query: NameKeys, name: NameKeys, *, exact: bool = False) -> float:
@@ -608,12 +634,39 @@ def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _weight(df: int) -> float:
-    # Rarer bigrams say more about which subject is meant.
-    return round(1.0 / math.log2(2 + df), 6)
+def _weight(df: int) -> int:
+    # Rarer bigrams say more about which subject is meant. An integer: sums of integers are cheap.
+    return round(10000 / math.log2(2 + df))
 
 
-def _shortlist(grams: list[int], df: dict[int, int]) -> list[int]:
+def _form_condition(form: str) -> tuple[str, list[str]]:
+    """SQL: the name ends with a legal form of this code (有限公司 but not 股份有限公司 for ``llc``)."""
+    parts, params = [], []
+    for suffix, code in LEGAL_FORMS:
+        if code != form:
+            continue
+        longer = [other for other, c in LEGAL_FORMS if c != form and other.endswith(suffix) and other != suffix]
+        parts.append("(s.name_normalized LIKE %s" + " AND s.name_normalized NOT LIKE %s" * len(longer) + ")")
+        params += ["%" + suffix, *("%" + other for other in longer)]
+    return " OR ".join(parts), params
+
+
+def _tie_breaks(keys: NameKeys, typed: str) -> tuple[str, list]:
+    """SQL added to a candidate's bigram weight: the same name, the query's region, its legal form. Many
+    subjects share the rare bigrams of a trade name and industry (the same 字号 in many regions): these
+    bring the ones the query names to the front before the final ranking."""
+    sql, params = ["CASE WHEN s.name_normalized = %s THEN 100000 ELSE 0 END"], [typed]
+    for region in sorted(keys.regions)[:3]:
+        sql.append("CASE WHEN s.name_normalized LIKE %s THEN 5000 ELSE 0 END")
+        params.append(f"%{region}%")
+    if keys.form:
+        condition, form_params = _form_condition(keys.form)
+        sql.append(f"CASE WHEN {condition} THEN 2500 ELSE 0 END")
+        params += form_params
+    return " + ".join(sql), params
+
+
+def _shortlist(grams: list[int], df: dict[int, int], keys: NameKeys, typed: str) -> list[int]:
     """Candidates for the final ranking, best first (see the module docstring, steps 1 and 2)."""
     present = sorted((g for g in grams if df[g] > 0), key=lambda g: (df[g], g))
     if not present:
@@ -621,21 +674,29 @@ def _shortlist(grams: list[int], df: dict[int, int]) -> list[int]:
     weights = {g: _weight(df[g]) for g in present}
     if df[present[0]] <= POSTING_BUDGET:
         # Candidates: the holders of the rare bigrams, rarest first while their posting lists fit the
-        # budget. Ranked by the weight of every query bigram they hold, common ones included (one probe
-        # of the (subject, gram) index per candidate, inside the database).
+        # budget, ranked by the weight of the bigrams they hold (one pass over those posting lists), then
+        # the best of them by that weight and the tie-breaks on their names.
         driver, spent = [], 0
         for gram in present:
             if driver and spent + df[gram] > POSTING_BUDGET:
                 break
             driver.append(gram)
             spent += df[gram]
-        when = " ".join(["WHEN %s THEN %s"] * len(present))
+        when = " ".join(["WHEN %s THEN %s"] * len(driver))
+        ties, tie_params = _tie_breaks(keys, typed)
         sql = (
-            f"SELECT c.subject_id FROM (SELECT DISTINCT subject_id FROM {_G} WHERE gram IN ({_marks(driver)})) c "
-            f"JOIN {_G} g ON g.subject_id = c.subject_id AND g.gram IN ({_marks(present)}) "
-            f"GROUP BY c.subject_id ORDER BY SUM(CASE g.gram {when} ELSE 0 END) DESC, c.subject_id LIMIT %s"
+            f"SELECT c.subject_id FROM (SELECT subject_id, SUM(CASE gram {when} ELSE 0 END) AS w FROM {_G} "
+            f"WHERE gram IN ({_marks(driver)}) GROUP BY subject_id ORDER BY w DESC, subject_id LIMIT %s) c "
+            f"JOIN {Subject._meta.db_table} s ON s.id = c.subject_id "
+            f"ORDER BY c.w + {ties} DESC, c.subject_id LIMIT %s"
         )
-        params = [*driver, *present, *(v for g in present for v in (g, weights[g])), RERANK_CANDIDATES]
+        params = [
+            *(v for g in driver for v in (g, weights[g])),
+            *driver,
+            FIRST_CANDIDATES,
+            *tie_params,
+            RERANK_CANDIDATES,
+        ]
     else:
         # Only common bigrams: the subjects holding two of the three rarest, from a bounded slice of
         # each posting list (the same range of subject ids, so that the slices intersect).
@@ -665,7 +726,7 @@ def _name_hits(query: str, limit: int) -> list[SubjectHit]:
         return []
     grams = sorted(keys.grams)
     df = _frequencies(set(grams))
-    shortlist = _shortlist(grams, df)
+    shortlist = _shortlist(grams, df, keys, typed)
     if not shortlist:
         return []
     # Names and former names of the shortlist in one statement; Subject objects only for the hits kept.
