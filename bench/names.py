@@ -591,7 +591,9 @@ def write_cost(module, count: int, seed: int) -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT MAX(id) FROM subjects_subject")
         first = cursor.fetchone()[0] + 1
-    created = {first + i: normalize_name(name) for i, (_pk, name, *_rest) in enumerate(generate(count, seed + 7))}
+    created = {
+        first + i: normalize_name(name) for i, (_pk, name, *_rest) in enumerate(generate(count, seed + 7))
+    }
     with transaction.atomic():
         started = time.perf_counter()
         module.subject_search_index(created=created)
@@ -638,7 +640,9 @@ def main() -> None:
     parser.add_argument(
         "--before", default=BEFORE, help="commit of the index measured as before ('' to skip)"
     )
-    parser.add_argument("--write", type=int, default=20000, help="new subjects indexed to time the write path")
+    parser.add_argument(
+        "--write", type=int, default=20000, help="new subjects indexed to time the write path"
+    )
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
     if args.build:

@@ -169,6 +169,8 @@ _REGION_ENDINGS = (
 )
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 _BRACKET_REGION = re.compile(r"[\u4e00-\u9fff]{2,4}")
+# Bracketed words that are not regions: （集团）, （控股）, （分公司）, （总店） …
+_NOT_REGION_ENDINGS = ("集团", "控股", "公司", "店", "部", "厂", "社", "中心", "所")
 _NOT_WORD = re.compile(r"[\W_]+")
 # A core shorter than this is no longer a name: stripping stops before it.
 MIN_CORE = 2
@@ -294,7 +296,7 @@ def _bracket_region(content: str) -> str | None:
     for pattern in (_PROVINCE_RE, _PREFECTURE_RE, _COUNTY_RE):
         if pattern.fullmatch(content):
             return _region_stem(content)
-    if len(content) <= 3 and not content.endswith(("集团", "控股")):
+    if len(content) <= 3 and not content.endswith(_NOT_REGION_ENDINGS):
         return content  # a county without its ending (虞城)
     return None
 
@@ -645,7 +647,9 @@ def _form_condition(form: str) -> tuple[str, list[str]]:
     for suffix, code in LEGAL_FORMS:
         if code != form:
             continue
-        longer = [other for other, c in LEGAL_FORMS if c != form and other.endswith(suffix) and other != suffix]
+        longer = [
+            other for other, c in LEGAL_FORMS if c != form and other.endswith(suffix) and other != suffix
+        ]
         parts.append("(s.name_normalized LIKE %s" + " AND s.name_normalized NOT LIKE %s" * len(longer) + ")")
         params += ["%" + suffix, *("%" + other for other in longer)]
     return " OR ".join(parts), params
@@ -666,11 +670,14 @@ def _tie_breaks(keys: NameKeys, typed: str) -> tuple[str, list]:
     return " + ".join(sql), params
 
 
-def _shortlist(grams: list[int], df: dict[int, int], keys: NameKeys, typed: str) -> list[int]:
-    """Candidates for the final ranking, best first (see the module docstring, steps 1 and 2)."""
+def _shortlist(
+    grams: list[int], df: dict[int, int], keys: NameKeys, typed: str
+) -> dict[int, list[tuple[str, str, str]]]:
+    """Candidates for the final ranking (see the module docstring, steps 1 and 2) with their names and
+    former names, in one statement: subject id → [(match, name, normalised name)]."""
     present = sorted((g for g in grams if df[g] > 0), key=lambda g: (df[g], g))
     if not present:
-        return []
+        return {}
     weights = {g: _weight(df[g]) for g in present}
     if df[present[0]] <= POSTING_BUDGET:
         # Candidates: the holders of the rare bigrams, rarest first while their posting lists fit the
@@ -714,9 +721,20 @@ def _shortlist(grams: list[int], df: dict[int, int], keys: NameKeys, typed: str)
             min(2, len(driver)),
             RERANK_CANDIDATES,
         ]
+    s, a = Subject._meta.db_table, SubjectAlias._meta.db_table
+    names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"WITH c AS ({sql}) "
+            f"SELECT s.id, 'name', s.name, s.name_normalized FROM c JOIN {s} s ON s.id = c.subject_id "
+            "WHERE s.kind <> %s "
+            f"UNION ALL SELECT a.subject_id, 'former_name', a.value, a.value_normalized FROM c "
+            f"JOIN {a} a ON a.subject_id = c.subject_id WHERE a.kind = %s",
+            [*params, SubjectKind.NATURAL_PERSON, AliasKind.FORMER_NAME],
+        )
+        for pk, match, name, normalized in cursor.fetchall():
+            names[pk].append((match, name, normalized))
+    return names
 
 
 def _name_hits(query: str, limit: int) -> list[SubjectHit]:
@@ -726,21 +744,8 @@ def _name_hits(query: str, limit: int) -> list[SubjectHit]:
         return []
     grams = sorted(keys.grams)
     df = _frequencies(set(grams))
-    shortlist = _shortlist(grams, df, keys, typed)
-    if not shortlist:
-        return []
-    # Names and former names of the shortlist in one statement; Subject objects only for the hits kept.
-    names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    s, a = Subject._meta.db_table, SubjectAlias._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, 'name', name, name_normalized FROM {s} WHERE id IN ({_marks(shortlist)}) AND kind <> %s "
-            f"UNION ALL SELECT subject_id, 'former_name', value, value_normalized FROM {a} "
-            f"WHERE subject_id IN ({_marks(shortlist)}) AND kind = %s",
-            [*shortlist, SubjectKind.NATURAL_PERSON, *shortlist, AliasKind.FORMER_NAME],
-        )
-        for pk, match, name, normalized in cursor.fetchall():
-            names[pk].append((match, name, normalized))
+    # Subject objects only for the hits kept.
+    names = _shortlist(grams, df, keys, typed)
     scored = []
     for pk, entries in names.items():
         if not any(match == "name" for match, _, _ in entries):
