@@ -86,7 +86,7 @@ REGIONS = [
     ("湖北", "武汉", ("江夏区", "黄陂区", "蔡甸区")),
     ("湖北", "襄阳", ("枣阳市", "宜城市", "谷城县")),
     ("湖南", "长沙", ("浏阳市", "宁乡市", "望城区")),
-    ("河北", "保定", ("涿州市", "定州市", "高碑店市")),
+    ("河北", "保定", ("涿州市", "定州市", "安国市")),
     ("河北", "石家庄", ("正定县", "辛集市", "晋州市")),
     ("安徽", "合肥", ("肥西县", "长丰县", "巢湖市")),
     ("安徽", "阜阳", ("界首市", "太和县", "临泉县")),
@@ -171,7 +171,9 @@ def spell(*, unit: tuple, trade: str, industry: str, form: str, form_class: str,
         region = county or f"{city}市"
         return f"{region}{trade}{industry}{form}"
     if style == "bracket":
-        return f"{trade}（{county.rstrip('区县市') if county else city}）{industry}{form}"
+        # a county by its name without its ending when that leaves two characters (虞城, but 沛县)
+        inside = (county[:-1] if len(county) > 2 else county) if county else city
+        return f"{trade}（{inside}）{industry}{form}"
     if county:
         return f"{county}{trade}{industry}{form}"
     if style == "province":

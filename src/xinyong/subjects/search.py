@@ -154,8 +154,8 @@ class _Found:
 _PROVINCE_RE = _Units(PROVINCES, PROVINCE_ENDINGS)
 _PREFECTURE_RE = _Units(PREFECTURES, PREFECTURE_ENDINGS)
 # A county-level unit named by 2–3 characters: 示范县, 浦东新区, 科尔沁右翼前旗 is longer and stays; a
-# county-level city by two (永城市, 义乌市).
-_COUNTY_RE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:自治县|县|区|旗)|[\u4e00-\u9fff]{2}市")
+# county of one character (沛县, 费县); a county-level city by two (永城市, 义乌市).
+_COUNTY_RE = re.compile(r"[\u4e00-\u9fff]县|[\u4e00-\u9fff]{2,3}?(?:自治县|县|区|旗)|[\u4e00-\u9fff]{2}市")
 _UNIT_ENDINGS = frozenset("区县旗市州盟")
 _REGION_ENDINGS = (
     "壮族自治区",
@@ -181,10 +181,10 @@ _RIC_SHAPE = re.compile(r"\d{17}[\dX]|\d{15}")
 _USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
 
 # Candidate retrieval budgets (postings read per query); see the module docstring.
-POSTING_BUDGET = 20000
+POSTING_BUDGET = 5000
 COMMON_SLICE = 5000
-FIRST_CANDIDATES = 400
-RERANK_CANDIDATES = 60
+FIRST_CANDIDATES = 200
+RERANK_CANDIDATES = 50
 MIN_SCORE = 60.0
 MAX_LIMIT = 500
 INDEX_CHUNK = 5000
