@@ -9,6 +9,7 @@ import pytest
 
 from tests.subjects.factories import uscc
 from xinyong.core.codes import SubjectKind
+from xinyong.subjects import search
 from xinyong.subjects.bulk import SubjectInput, subjects_resolve_bulk
 from xinyong.subjects.search import name_keys, subject_search, subject_search_reindex
 
@@ -113,3 +114,15 @@ def test_the_bulk_path_indexes_what_a_rebuild_does(registry):
     before = [(h.subject_id, h.score) for h in subject_search(query="恒馨（商丘）食品", limit=10)]
     subject_search_reindex()
     assert [(h.subject_id, h.score) for h in subject_search(query="恒馨（商丘）食品", limit=10)] == before
+
+
+def test_tie_breaks_bring_the_named_form_and_region_into_a_short_list(registry, monkeypatch):
+    # Every 恒鑫食品 holds the same bigrams whatever its form: the form the query names decides which
+    # candidates reach the final ranking when only one may.
+    monkeypatch.setattr(search, "RERANK_CANDIDATES", 1)
+    (hit,) = subject_search(query="恒鑫食品股份有限公司", limit=5)
+    assert name_keys(hit.subject.name).form == "jsc", hit.subject.name
+    (hit,) = subject_search(query="恒鑫食品专业合作社", limit=5)
+    assert name_keys(hit.subject.name).form == "coop", hit.subject.name
+    (hit,) = subject_search(query="华达（苏州）贸易", limit=5)
+    assert hit.subject.name.startswith("苏州市华达贸易"), hit.subject.name
