@@ -624,6 +624,9 @@ def print_report(report: dict) -> None:
     if "ours_on_brute_sample" in results:
         r = results["ours_on_brute_sample"]["all"]
         print(f"this index on the brute-force sample: R@5 {r['recall5']:.1%}, p50 {r['p50']:.1f} ms")
+    for key, label in (("write_ours", "this index"), ("write_before", "index before")):
+        if key in report:
+            print(f"indexing {report['write_count']:,} new subjects ({label}): {report[key]:.2f} s")
     print(
         f"no_region purity (first hits all in the equivalence set): this index {report['purity_ours']:.1%}"
         + (f", before {report['purity_before']:.1%}" if "purity_before" in report else "")
