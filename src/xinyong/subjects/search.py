@@ -13,17 +13,19 @@
   bracketed parts and leading region names (province, prefecture city, 县/区/旗). Natural persons are never
   found by name: the registry must not enumerate people (see ``selectors.subjects_by_name``).
 
-The index (``SubjectNameGram``) holds the character bigrams of every key of every subject's name and former
-names (曾用名), with their document frequencies (``SubjectNameGramStat``). A query is answered in three steps,
-each bounded whatever the size of the registry:
+The index (``SubjectNameGram``) holds, for every key of every subject's name and former names (曾用名),
+character bigrams, reading bigrams (homophones read alike), character pairs one apart (a replaced character
+leaves them) and region-scoped grams (the start of the core with each region written), with their document
+frequencies (``SubjectNameGramStat``); docs/name-matching.md explains each. A query is answered in three
+steps, each bounded whatever the size of the registry:
 
-1. candidates: the subjects holding the query's rarest bigrams, rarest first while their postings fit a
-   budget; when even the rarest bigram is common (a query such as ``科技``), the subjects holding two of the
-   three rarest bigrams, from a bounded slice of the postings;
-2. a first ranking of the candidates by the query bigrams they hold, weighted by rarity (one index probe per
-   candidate on ``(subject, gram)``);
-3. a final ranking of the best of them with rapidfuzz on the keys (whole key, core, and the query as a part
-   of the name), so that a missing or extra suffix or region, or a wrong character, costs little.
+1. candidates: the subjects holding the query's rarest grams, rarest first while their postings fit a
+   budget, ranked in one pass by the weight of the grams they hold; when even the rarest gram is common (a
+   query such as ``科技``), the subjects holding two of the three rarest, from a bounded slice of the postings;
+2. the best of them after tie-breaks on their names (the same name, the query's region, its legal form),
+   fetched with their names in the same statement;
+3. a final ranking with rapidfuzz on the keys (whole key, core, readings, and the query as a part of the
+   name), less a few points for another legal form or for regions that exclude each other.
 
 Both tables are plain B-tree indexed integers, so the same code runs on SQLite and PostgreSQL.
 ``subject_search_index(subject_ids=...)`` keeps the index current, set-based: the subject resolver
