@@ -120,9 +120,14 @@ def test_tie_breaks_bring_the_named_form_and_region_into_a_short_list(registry, 
     # Every 恒鑫食品 holds the same bigrams whatever its form: the form the query names decides which
     # candidates reach the final ranking when only one may.
     monkeypatch.setattr(search, "RERANK_CANDIDATES", 1)
-    (hit,) = subject_search(query="恒鑫食品股份有限公司", limit=5)
+    (hit,) = subject_search(query="恒鑫食品股份有限公司", limit=1)
     assert name_keys(hit.subject.name).form == "jsc", hit.subject.name
-    (hit,) = subject_search(query="恒鑫食品专业合作社", limit=5)
+    (hit,) = subject_search(query="恒鑫食品专业合作社", limit=1)
     assert name_keys(hit.subject.name).form == "coop", hit.subject.name
-    (hit,) = subject_search(query="华达（苏州）贸易", limit=5)
+    (hit,) = subject_search(query="华达（苏州）贸易", limit=1)
     assert hit.subject.name.startswith("苏州市华达贸易"), hit.subject.name
+
+
+def test_a_long_page_of_results_is_not_cut_to_the_candidate_list(registry):
+    # The portal asks for a page of 100: more than the candidates a check ranks.
+    assert len(subject_search(query="恒鑫", limit=100)) > search.RERANK_CANDIDATES

@@ -673,10 +673,12 @@ def _tie_breaks(keys: NameKeys, typed: str) -> tuple[str, list]:
 
 
 def _shortlist(
-    grams: list[int], df: dict[int, int], keys: NameKeys, typed: str
+    grams: list[int], df: dict[int, int], keys: NameKeys, typed: str, limit: int
 ) -> dict[int, list[tuple[str, str, str]]]:
     """Candidates for the final ranking (see the module docstring, steps 1 and 2) with their names and
-    former names, in one statement: subject id → [(match, name, normalised name)]."""
+    former names, in one statement: subject id → [(match, name, normalised name)]. At least ``limit``
+    candidates reach the final ranking (a page of results asks for more than a check does)."""
+    rerank = max(RERANK_CANDIDATES, limit)
     present = sorted((g for g in grams if df[g] > 0), key=lambda g: (df[g], g))
     if not present:
         return {}
@@ -702,9 +704,9 @@ def _shortlist(
         params = [
             *(v for g in driver for v in (g, weights[g])),
             *driver,
-            FIRST_CANDIDATES,
+            max(FIRST_CANDIDATES, rerank),
             *tie_params,
-            RERANK_CANDIDATES,
+            rerank,
         ]
     else:
         # Only common bigrams: the subjects holding two of the three rarest, from a bounded slice of
@@ -721,7 +723,7 @@ def _shortlist(
         params = [
             *(v for g in driver for v in (g, COMMON_SLICE)),
             min(2, len(driver)),
-            RERANK_CANDIDATES,
+            rerank,
         ]
     s, a = Subject._meta.db_table, SubjectAlias._meta.db_table
     names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
@@ -747,7 +749,7 @@ def _name_hits(query: str, limit: int) -> list[SubjectHit]:
     grams = sorted(keys.grams)
     df = _frequencies(set(grams))
     # Subject objects only for the hits kept.
-    names = _shortlist(grams, df, keys, typed)
+    names = _shortlist(grams, df, keys, typed, limit)
     scored = []
     for pk, entries in names.items():
         if not any(match == "name" for match, _, _ in entries):
