@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 import opencc
+from pypinyin.pinyin_dict import pinyin_dict
 
 from xinyong.core.invisible import strip_invisible
 
@@ -61,3 +62,17 @@ def normalize_name(name: str | None) -> str:
             break
         text = again
     return text
+
+
+@functools.lru_cache(maxsize=32768)
+def syllable(char: str) -> str:
+    """The toneless reading of a Chinese character (its first, most common one: 行 → ``xing``), or the
+    character itself when it has none (letters, digits, rare characters).
+
+    Used for homophone-tolerant search keys: 鑫/新/欣 all read ``xin``. ü is folded to u (绿 → ``lu``).
+    """
+    readings = pinyin_dict.get(ord(char)) if len(char) == 1 else None
+    if not readings:
+        return char
+    first = readings.split(",", 1)[0]
+    return "".join(c for c in unicodedata.normalize("NFD", first) if not unicodedata.combining(c))

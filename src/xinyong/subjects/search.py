@@ -13,17 +13,19 @@
   bracketed parts and leading region names (province, prefecture city, 县/区/旗). Natural persons are never
   found by name: the registry must not enumerate people (see ``selectors.subjects_by_name``).
 
-The index (``SubjectNameGram``) holds the character bigrams of every key of every subject's name and former
-names (曾用名), with their document frequencies (``SubjectNameGramStat``). A query is answered in three steps,
-each bounded whatever the size of the registry:
+The index (``SubjectNameGram``) holds, for every key of every subject's name and former names (曾用名),
+character bigrams, reading bigrams (homophones read alike), character pairs one apart (a replaced character
+leaves them) and region-scoped grams (the start of the core with each region written), with their document
+frequencies (``SubjectNameGramStat``); docs/name-matching.md explains each. A query is answered in three
+steps, each bounded whatever the size of the registry:
 
-1. candidates: the subjects holding the query's rarest bigrams, rarest first while their postings fit a
-   budget; when even the rarest bigram is common (a query such as ``科技``), the subjects holding two of the
-   three rarest bigrams, from a bounded slice of the postings;
-2. a first ranking of the candidates by the query bigrams they hold, weighted by rarity (one index probe per
-   candidate on ``(subject, gram)``);
-3. a final ranking of the best of them with rapidfuzz on the keys (whole key, core, and the query as a part
-   of the name), so that a missing or extra suffix or region, or a wrong character, costs little.
+1. candidates: the subjects holding the query's rarest grams, rarest first while their postings fit a
+   budget, ranked in one pass by the weight of the grams they hold; when even the rarest gram is common (a
+   query such as ``科技``), the subjects holding two of the three rarest, from a bounded slice of the postings;
+2. the best of them after tie-breaks on their names (the same name, the query's region, its legal form),
+   fetched with their names in the same statement;
+3. a final ranking with rapidfuzz on the keys (whole key, core, readings, and the query as a part of the
+   name), less a few points for another legal form or for regions that exclude each other.
 
 Both tables are plain B-tree indexed integers, so the same code runs on SQLite and PostgreSQL.
 ``subject_search_index(subject_ids=...)`` keeps the index current, set-based: the subject resolver
@@ -36,6 +38,7 @@ import functools
 import json
 import math
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -48,7 +51,7 @@ from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import check_org_code, normalize_code_input
 from xinyong.core.masking import mask_ric
 from xinyong.subjects.models import AliasKind, Subject, SubjectAlias, SubjectNameGram, SubjectNameGramStat
-from xinyong.subjects.names import normalize_name
+from xinyong.subjects.names import normalize_name, syllable
 from xinyong.subjects.selectors import ric_lookup_hash
 
 __all__ = [
@@ -59,18 +62,22 @@ __all__ = [
     "subject_search_reindex",
 ]
 
-# Legal-form endings, longest first (after normalize_name: half-width brackets, upper case).
-LEGAL_FORM_SUFFIXES = (
-    "股份有限公司",
-    "有限责任公司",
-    "(有限合伙)",
-    "(普通合伙)",
-    "有限公司",
-    "股份公司",
-    "有限合伙",
-    "普通合伙",
-    "公司",
+# Legal-form endings, longest first (after normalize_name: half-width brackets, upper case), with the
+# legal form they name: 有限公司 and 有限责任公司 are the same form (公司法 art. 7), 股份有限公司 another.
+LEGAL_FORMS = (
+    ("股份有限公司", "jsc"),
+    ("有限责任公司", "llc"),
+    ("(有限合伙)", "lp"),
+    ("(普通合伙)", "gp"),
+    ("专业合作社", "coop"),
+    ("有限公司", "llc"),
+    ("股份公司", "jsc"),
+    ("有限合伙", "lp"),
+    ("普通合伙", "gp"),
+    ("合作社", "coop"),
+    ("公司", "co"),
 )
+LEGAL_FORM_SUFFIXES = tuple(suffix for suffix, _ in LEGAL_FORMS)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -108,19 +115,64 @@ PREFECTURES = _words(
 PREFECTURE_ENDINGS = ("自治州", "地区", "市", "州", "盟")
 
 
-def _alternation(stems: Iterable[str], endings: Iterable[str]) -> str:
-    # Longest first, so that 黑龙江 is tried before a shorter stem and 自治区 before 区.
-    stems = "|".join(sorted(set(stems), key=len, reverse=True))
-    endings = "|".join(sorted(set(endings), key=len, reverse=True))
-    return f"(?:{stems})(?:{endings})?"
+class _Units:
+    """Region names known by their stems, with optional endings: ``match`` is what ``re.match`` of their
+    alternation (longest stem first, then the longest ending) would give, by set look-ups (much faster)."""
+
+    def __init__(self, stems: Iterable[str], endings: Iterable[str]):
+        self.stems = frozenset(stems)
+        self.lengths = sorted({len(s) for s in self.stems}, reverse=True)
+        self.endings = sorted(set(endings), key=len, reverse=True)
+
+    def end(self, text: str) -> int:
+        """Length of the region name at the start of ``text`` (0 if none)."""
+        for n in self.lengths:
+            if text[:n] in self.stems:
+                for ending in self.endings:
+                    if text.startswith(ending, n):
+                        return n + len(ending)
+                return n
+        return 0
+
+    def match(self, text: str) -> _Found | None:
+        n = self.end(text)
+        return _Found(text[:n]) if n else None
+
+    def fullmatch(self, text: str) -> _Found | None:
+        return _Found(text) if self.end(text) == len(text) else None
 
 
-_PROVINCE_RE = re.compile(_alternation(PROVINCES, PROVINCE_ENDINGS))
-_PREFECTURE_RE = re.compile(_alternation(PREFECTURES, PREFECTURE_ENDINGS))
-# A county-level unit named by 2–3 characters: 示范县, 浦东新区, 科尔沁右翼前旗 is longer and stays.
-_COUNTY_RE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:自治县|县|区|旗)")
+@dataclass(frozen=True)
+class _Found:
+    text: str
+
+    def end(self) -> int:
+        return len(self.text)
+
+    def group(self) -> str:
+        return self.text
+
+
+_PROVINCE_RE = _Units(PROVINCES, PROVINCE_ENDINGS)
+_PREFECTURE_RE = _Units(PREFECTURES, PREFECTURE_ENDINGS)
+# A county-level unit named by 2–3 characters: 示范县, 浦东新区, 科尔沁右翼前旗 is longer and stays; a
+# county of one character (沛县, 费县); a county-level city by two (永城市, 义乌市).
+_COUNTY_RE = re.compile(r"[\u4e00-\u9fff]县|[\u4e00-\u9fff]{2,3}?(?:自治县|县|区|旗)|[\u4e00-\u9fff]{2}市")
 _UNIT_ENDINGS = frozenset("区县旗市州盟")
-_BRACKETED = re.compile(r"\([^()]*\)")
+_REGION_ENDINGS = (
+    "壮族自治区",
+    "回族自治区",
+    "维吾尔自治区",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "地区",
+)
+_BRACKETED = re.compile(r"\(([^()]*)\)")
+_BRACKET_REGION = re.compile(r"[\u4e00-\u9fff]{2,4}")
+# Bracketed words that are not regions: （集团）, （控股）, （分公司）, （总店） …
+_NOT_REGION_ENDINGS = ("集团", "控股", "公司", "店", "部", "厂", "社", "中心", "所")
 _NOT_WORD = re.compile(r"[\W_]+")
 # A core shorter than this is no longer a name: stripping stops before it.
 MIN_CORE = 2
@@ -131,12 +183,28 @@ _RIC_SHAPE = re.compile(r"\d{17}[\dX]|\d{15}")
 _USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
 
 # Candidate retrieval budgets (postings read per query); see the module docstring.
-POSTING_BUDGET = 3000
+POSTING_BUDGET = 5000
 COMMON_SLICE = 5000
-RERANK_CANDIDATES = 300
+FIRST_CANDIDATES = 200
+RERANK_CANDIDATES = 50
 MIN_SCORE = 60.0
 MAX_LIMIT = 500
 INDEX_CHUNK = 5000
+
+# Gram families, in the bits above two packed code points (2 x 21 bits): character bigrams of the key and
+# the core (0), reading bigrams of the core (1: homophones), character pairs one apart in the core (2: a
+# replaced character leaves the pair around it).
+_FAMILY_SHIFT = 42
+_SOUND = 1 << _FAMILY_SHIFT
+_SKIP = 2 << _FAMILY_SHIFT
+# Region-scoped grams (3): the start of the core (its first two bigrams, by character and by reading, and
+# the pairs one apart) together with each region written, hashed: rare even for a trade name that exists
+# in every region, so a query that names a region reads few postings to reach the subject.
+_REGIONAL = 3 << _FAMILY_SHIFT
+_HASH_MASK = (1 << _FAMILY_SHIFT) - 1
+# Score adjustments of the final ranking: another legal form, or regions that exclude each other.
+FORM_PENALTY = 4.0
+REGION_PENALTY = 4.0
 
 
 @dataclass(frozen=True)
@@ -159,26 +227,56 @@ class SubjectHit:
 
 @dataclass(frozen=True)
 class NameKeys:
-    """The search keys of one name: ``key`` (normalised, no legal-form suffix) and its ``core``."""
+    """The search keys of one name.
+
+    ``key``: normalised, without its legal form; ``core``: also without brackets and region names (the
+    trade name and industry); ``sounds``: the core's readings, one character per syllable (鑫/新 alike);
+    ``form``: the legal form (``llc`` for 有限公司 and 有限责任公司, ``jsc``, ``coop``, ``lp``, ``gp``,
+    ``co`` for a bare 公司, empty when none is written); ``regions``: the region names written, at the front
+    or in brackets, without their endings (商丘市 → 商丘).
+    """
 
     key: str
     core: str
+    sounds: str = ""
+    form: str = ""
+    regions: frozenset[str] = frozenset()
 
     @property
     def grams(self) -> set[int]:
-        return _grams(self.key) | _grams(self.core)
+        return (
+            _grams(self.key)
+            | _grams(self.core)
+            | _sound_grams(self.sounds)
+            | _skip_grams(self.core)
+            | _regional_grams(self)
+        )
+
+
+def _legal_form(text: str) -> tuple[str, str]:
+    """The name without its legal-form ending, and that form's code."""
+    for suffix, form in LEGAL_FORMS:
+        if text.endswith(suffix) and len(text) - len(suffix) >= MIN_CORE:
+            if suffix == "公司" and text.endswith("分公司"):
+                return text, ""  # a branch (某某有限公司北京分公司) keeps its ending
+            return text[: -len(suffix)], form
+    return text, ""
 
 
 def _strip_suffix(text: str) -> str:
-    for suffix in LEGAL_FORM_SUFFIXES:
-        if text.endswith(suffix) and len(text) - len(suffix) >= MIN_CORE:
-            if suffix == "公司" and text.endswith("分公司"):
-                return text  # a branch (某某有限公司北京分公司) keeps its ending
-            return text[: -len(suffix)]
-    return text
+    return _legal_form(text)[0]
 
 
-def _strip_regions(text: str) -> str:
+def _region_stem(unit: str) -> str:
+    for ending in _REGION_ENDINGS:
+        if unit.endswith(ending) and len(unit) - len(ending) >= MIN_CORE:
+            return unit[: -len(ending)]
+    if unit[-1] in "省市县区旗州盟" and len(unit) > MIN_CORE:
+        return unit[:-1]
+    return unit
+
+
+def _strip_regions(text: str, found_regions: list[str] | None = None) -> str:
     """Drop leading region names: a province, then a prefecture, then a county-level unit."""
     for pattern in (_PROVINCE_RE, _PREFECTURE_RE, _COUNTY_RE):
         found = pattern.match(text)
@@ -186,19 +284,40 @@ def _strip_regions(text: str) -> str:
             continue
         if text[found.end()] in _UNIT_ENDINGS:
             continue  # 朝阳区 is a district, not the city 朝阳: the county step takes it whole
+        if found_regions is not None:
+            found_regions.append(_region_stem(found.group()))
         text = text[found.end() :]
     return text
+
+
+def _bracket_region(content: str) -> str | None:
+    """A region written in brackets after the trade name (某某（商丘）食品): two to four Chinese characters
+    that are a known province or prefecture, or end as a region does; other bracketed words are not."""
+    if not _BRACKET_REGION.fullmatch(content):
+        return None
+    for pattern in (_PROVINCE_RE, _PREFECTURE_RE, _COUNTY_RE):
+        if pattern.fullmatch(content):
+            return _region_stem(content)
+    if len(content) <= 3 and not content.endswith(_NOT_REGION_ENDINGS):
+        return content  # a county without its ending (虞城)
+    return None
 
 
 @functools.lru_cache(maxsize=65536)
 def keys_of_normalized(normalized: str) -> NameKeys:
     """Search keys of a name already passed through ``normalize_name``."""
-    key = _NOT_WORD.sub("", _strip_suffix(normalized))
+    without_form, form = _legal_form(normalized)
+    key = _NOT_WORD.sub("", without_form)
+    regions: list[str] = []
+    for content in _BRACKETED.findall(normalized):
+        region = _bracket_region(content)
+        if region is not None:
+            regions.append(region)
     without_brackets = _BRACKETED.sub("", normalized)
-    core = _NOT_WORD.sub("", _strip_suffix(_strip_regions(_strip_suffix(without_brackets))))
+    core = _NOT_WORD.sub("", _strip_suffix(_strip_regions(_strip_suffix(without_brackets), regions)))
     if len(core) < MIN_CORE:
         core = key
-    return NameKeys(key=key, core=core)
+    return NameKeys(key=key, core=core, sounds=_sounds(core), form=form, regions=frozenset(regions))
 
 
 def name_keys(name: str) -> NameKeys:
@@ -206,29 +325,76 @@ def name_keys(name: str) -> NameKeys:
     return keys_of_normalized(normalize_name(name))
 
 
+@functools.lru_cache(maxsize=8192)
+def _syllable_char(char: str) -> str:
+    """One character standing for the reading of ``char`` (a stable code above Unicode's range)."""
+    reading = syllable(char)
+    if reading == char:
+        return char
+    return chr(0xE000 + zlib.crc32(reading.encode()) % 0x1800)  # private use area: never in a name
+
+
+def _sounds(text: str) -> str:
+    return "".join(_syllable_char(ch) for ch in text)
+
+
 def _grams(text: str) -> set[int]:
     """Character bigrams, each packed into one integer (two code points of at most 21 bits)."""
     return {(ord(a) << 21) | ord(b) for a, b in zip(text, text[1:], strict=False)}
 
 
+def _sound_grams(sounds: str) -> set[int]:
+    return {_SOUND | (ord(a) << 21) | ord(b) for a, b in zip(sounds, sounds[1:], strict=False)}
+
+
+def _skip_grams(text: str) -> set[int]:
+    return {_SKIP | (ord(a) << 21) | ord(b) for a, b in zip(text, text[2:], strict=False)}
+
+
+def _regional_grams(keys: NameKeys) -> set[int]:
+    if not keys.regions:
+        return set()
+    core, sounds = keys.core, keys.sounds
+    parts = {core[0:2], core[1:3], "~" + sounds[0:2], "~" + sounds[1:3], core[0] + "_" + core[2:3]}
+    if len(core) > 3:
+        parts.add(core[1] + "_" + core[3])
+    return {
+        _REGIONAL | (zlib.crc32(f"{region}|{part}".encode()) & _HASH_MASK)
+        for region in keys.regions
+        for part in parts
+    }
+
+
 def _score(query: NameKeys, name: NameKeys, *, exact: bool = False) -> float:
     """Similarity 0–100 of a query and a name, tolerant of suffixes, regions, extra parts and one typo.
 
-    100 only for the same name (``exact``: equal lookup keys); the same name with another legal form is 99.
+    100 only for the same name (``exact``: equal lookup keys); the same name with 有限责任公司 for 有限公司
+    is 99. The trade name and industry count first (a homophone costs little), then the legal form and
+    the region when both sides write one: another legal form, or regions that exclude each other, cost
+    ``FORM_PENALTY`` / ``REGION_PENALTY``; a query without them is neutral to them.
     """
     if exact:
         return 100.0
     if query.key == name.key:
-        return 99.0
-    score = fuzz.ratio(query.key, name.key)
-    if query.core == name.core:
-        score = max(score, 97.0)
+        score = 99.0
     else:
-        score = max(score, 0.96 * fuzz.ratio(query.core, name.core))
-    if len(query.core) >= MIN_CORE and len(query.core) < len(name.key):
-        # The query as a part of the name (a trade name typed alone): good, never as good as the whole.
-        score = max(score, 0.9 * fuzz.partial_ratio(query.core, name.key))
-    return score
+        score = fuzz.ratio(query.key, name.key)
+        if query.core == name.core:
+            score = max(score, 97.0)
+        else:
+            score = max(score, 0.96 * fuzz.ratio(query.core, name.core))
+            if query.sounds == name.sounds:
+                score = max(score, 95.0)  # a homophone: 恒鑫 / 恒新
+            else:
+                score = max(score, 0.93 * fuzz.ratio(query.sounds, name.sounds))
+        if len(query.core) >= MIN_CORE and len(query.core) < len(name.key):
+            # The query as a part of the name (a trade name typed alone): good, never as good as the whole.
+            score = max(score, 0.9 * fuzz.partial_ratio(query.core, name.key))
+    if query.form and name.form and query.form != name.form:
+        score -= FORM_PENALTY
+    if query.regions and name.regions and not query.regions & name.regions:
+        score -= REGION_PENALTY
+    return max(0.0, score)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -472,34 +638,76 @@ def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _weight(df: int) -> float:
-    # Rarer bigrams say more about which subject is meant.
-    return round(1.0 / math.log2(2 + df), 6)
+def _weight(df: int) -> int:
+    # Rarer bigrams say more about which subject is meant. An integer: sums of integers are cheap.
+    return round(10000 / math.log2(2 + df))
 
 
-def _shortlist(grams: list[int], df: dict[int, int]) -> list[int]:
-    """Candidates for the final ranking, best first (see the module docstring, steps 1 and 2)."""
+def _form_condition(form: str) -> tuple[str, list[str]]:
+    """SQL: the name ends with a legal form of this code (有限公司 but not 股份有限公司 for ``llc``)."""
+    parts, params = [], []
+    for suffix, code in LEGAL_FORMS:
+        if code != form:
+            continue
+        longer = [
+            other for other, c in LEGAL_FORMS if c != form and other.endswith(suffix) and other != suffix
+        ]
+        parts.append("(s.name_normalized LIKE %s" + " AND s.name_normalized NOT LIKE %s" * len(longer) + ")")
+        params += ["%" + suffix, *("%" + other for other in longer)]
+    return " OR ".join(parts), params
+
+
+def _tie_breaks(keys: NameKeys, typed: str) -> tuple[str, list]:
+    """SQL added to a candidate's bigram weight: the same name, the query's region, its legal form. Many
+    subjects share the rare bigrams of a trade name and industry (the same 字号 in many regions): these
+    bring the ones the query names to the front before the final ranking."""
+    sql, params = ["CASE WHEN s.name_normalized = %s THEN 100000 ELSE 0 END"], [typed]
+    for region in sorted(keys.regions)[:3]:
+        sql.append("CASE WHEN s.name_normalized LIKE %s THEN 5000 ELSE 0 END")
+        params.append(f"%{region}%")
+    if keys.form:
+        condition, form_params = _form_condition(keys.form)
+        sql.append(f"CASE WHEN {condition} THEN 2500 ELSE 0 END")
+        params += form_params
+    return " + ".join(sql), params
+
+
+def _shortlist(
+    grams: list[int], df: dict[int, int], keys: NameKeys, typed: str, limit: int
+) -> dict[int, list[tuple[str, str, str]]]:
+    """Candidates for the final ranking (see the module docstring, steps 1 and 2) with their names and
+    former names, in one statement: subject id → [(match, name, normalised name)]. At least ``limit``
+    candidates reach the final ranking (a page of results asks for more than a check does)."""
+    rerank = max(RERANK_CANDIDATES, limit)
     present = sorted((g for g in grams if df[g] > 0), key=lambda g: (df[g], g))
     if not present:
-        return []
+        return {}
     weights = {g: _weight(df[g]) for g in present}
     if df[present[0]] <= POSTING_BUDGET:
         # Candidates: the holders of the rare bigrams, rarest first while their posting lists fit the
-        # budget. Ranked by the weight of every query bigram they hold, common ones included (one probe
-        # of the (subject, gram) index per candidate, inside the database).
+        # budget, ranked by the weight of the bigrams they hold (one pass over those posting lists), then
+        # the best of them by that weight and the tie-breaks on their names.
         driver, spent = [], 0
         for gram in present:
             if driver and spent + df[gram] > POSTING_BUDGET:
                 break
             driver.append(gram)
             spent += df[gram]
-        when = " ".join(["WHEN %s THEN %s"] * len(present))
+        when = " ".join(["WHEN %s THEN %s"] * len(driver))
+        ties, tie_params = _tie_breaks(keys, typed)
         sql = (
-            f"SELECT c.subject_id FROM (SELECT DISTINCT subject_id FROM {_G} WHERE gram IN ({_marks(driver)})) c "
-            f"JOIN {_G} g ON g.subject_id = c.subject_id AND g.gram IN ({_marks(present)}) "
-            f"GROUP BY c.subject_id ORDER BY SUM(CASE g.gram {when} ELSE 0 END) DESC, c.subject_id LIMIT %s"
+            f"SELECT c.subject_id FROM (SELECT subject_id, SUM(CASE gram {when} ELSE 0 END) AS w FROM {_G} "
+            f"WHERE gram IN ({_marks(driver)}) GROUP BY subject_id ORDER BY w DESC, subject_id LIMIT %s) c "
+            f"JOIN {Subject._meta.db_table} s ON s.id = c.subject_id "
+            f"ORDER BY c.w + {ties} DESC, c.subject_id LIMIT %s"
         )
-        params = [*driver, *present, *(v for g in present for v in (g, weights[g])), RERANK_CANDIDATES]
+        params = [
+            *(v for g in driver for v in (g, weights[g])),
+            *driver,
+            max(FIRST_CANDIDATES, rerank),
+            *tie_params,
+            rerank,
+        ]
     else:
         # Only common bigrams: the subjects holding two of the three rarest, from a bounded slice of
         # each posting list (the same range of subject ids, so that the slices intersect).
@@ -515,11 +723,22 @@ def _shortlist(grams: list[int], df: dict[int, int]) -> list[int]:
         params = [
             *(v for g in driver for v in (g, COMMON_SLICE)),
             min(2, len(driver)),
-            RERANK_CANDIDATES,
+            rerank,
         ]
+    s, a = Subject._meta.db_table, SubjectAlias._meta.db_table
+    names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"WITH c AS ({sql}) "
+            f"SELECT s.id, 'name', s.name, s.name_normalized FROM c JOIN {s} s ON s.id = c.subject_id "
+            "WHERE s.kind <> %s "
+            f"UNION ALL SELECT a.subject_id, 'former_name', a.value, a.value_normalized FROM c "
+            f"JOIN {a} a ON a.subject_id = c.subject_id WHERE a.kind = %s",
+            [*params, SubjectKind.NATURAL_PERSON, AliasKind.FORMER_NAME],
+        )
+        for pk, match, name, normalized in cursor.fetchall():
+            names[pk].append((match, name, normalized))
+    return names
 
 
 def _name_hits(query: str, limit: int) -> list[SubjectHit]:
@@ -529,21 +748,8 @@ def _name_hits(query: str, limit: int) -> list[SubjectHit]:
         return []
     grams = sorted(keys.grams)
     df = _frequencies(set(grams))
-    shortlist = _shortlist(grams, df)
-    if not shortlist:
-        return []
-    # Names and former names of the shortlist in one statement; Subject objects only for the hits kept.
-    names: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    s, a = Subject._meta.db_table, SubjectAlias._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, 'name', name, name_normalized FROM {s} WHERE id IN ({_marks(shortlist)}) AND kind <> %s "
-            f"UNION ALL SELECT subject_id, 'former_name', value, value_normalized FROM {a} "
-            f"WHERE subject_id IN ({_marks(shortlist)}) AND kind = %s",
-            [*shortlist, SubjectKind.NATURAL_PERSON, *shortlist, AliasKind.FORMER_NAME],
-        )
-        for pk, match, name, normalized in cursor.fetchall():
-            names[pk].append((match, name, normalized))
+    # Subject objects only for the hits kept.
+    names = _shortlist(grams, df, keys, typed, limit)
     scored = []
     for pk, entries in names.items():
         if not any(match == "name" for match, _, _ in entries):
