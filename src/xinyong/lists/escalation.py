@@ -92,17 +92,9 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def escalation_rules_load(
-    *,
-    path: Path | None = None,
-    rule_model: Any = EscalationRule,
-    list_type_model: Any = ListType,
-    version_model: Any = ListTypeVersion,
-) -> LoadReport:
-    """Load the escalation fixture: missing list types, and rules whose content changed (new version).
-
-    The model arguments let a data migration pass its historical models.
-    """
+def escalation_rules_load(*, path: Path | None = None) -> LoadReport:
+    """Load the escalation fixture: missing list types, and rules whose content changed (new version)."""
+    rule_model, list_type_model, version_model = EscalationRule, ListType, ListTypeVersion
     data = yaml.safe_load((path or ESCALATION_FIXTURE).read_text(encoding="utf-8")) or {}
     report = LoadReport()
     for spec in data.get("list_types") or []:
