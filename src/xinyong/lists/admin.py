@@ -73,6 +73,13 @@ class ListTypeAdmin(AuditedModelAdmin):
     search_fields = ["code", "name", "memorandum", "initiating_department"]
     readonly_fields = ["code", "version", "valid_from", "updated_at"]
 
+    def get_fields(self, request, obj=None):
+        # The revision note belongs to a change; a reader has nothing to show for it.
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return [f for f in fields if f != "note"]
+
     def has_add_permission(self, request):
         return False  # new types come with the types file (xinyong lists load)
 
