@@ -37,11 +37,6 @@ def test_one_subject_facts_equal_the_set_based_ones(world):
     assert one[world.listed.pk].last_negative_on == dt.date(2026, 5, 2)
     assert one[world.listed.pk].negative_count_3y == 2
     assert both[world.clean.pk].last_negative_on is None and both[world.clean.pk].negative_count_3y == 0
-    for subject in (world.listed, world.clean):
-        found, facts = selectors.subject_facts_by_uscc(code=subject.uscc, as_of=AS_OF)
-        assert found == selectors.subjects_by_uscc(codes=[subject.uscc])
-        assert facts == {subject.pk: both[subject.pk]}
-    assert selectors.subject_facts_by_uscc(code="91350100MA00000000", as_of=AS_OF) == ({}, {})
 
 
 def test_feedback_deadline_follows_the_setting_and_calendar_edits(settings):

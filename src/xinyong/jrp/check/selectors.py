@@ -87,48 +87,6 @@ def subjects_by_uscc(*, codes: Iterable[str]) -> dict[str, SubjectRow]:
     return {s.uscc: s for s in _subjects(rows)}
 
 
-_subject_facts_sql: dict[tuple, str] = {}
-
-
-def subject_facts_by_uscc(*, code: str, as_of: dt.date) -> tuple[dict[str, SubjectRow], dict[int, Facts]]:
-    """The subject with this USCC (as ``subjects_by_uscc``) and its facts (as ``facts_for``), in one statement."""
-    key = (connection.vendor, connection.alias)
-    sql = _subject_facts_sql.get(key)
-    if sql is None:
-        records = connection.ops.quote_name(CreditRecord._meta.db_table)
-        negative = (
-            f"FROM {records} r WHERE r.subject_id = s.id AND r.polarity = %s"
-            " AND r.status NOT IN (%s, %s) AND r.decision_date <= %s"
-        )
-        sql = _subject_facts_sql[key] = (
-            f"SELECT {_SUBJECT_SELECT}, (SELECT MAX(r.decision_date) {negative}),"  # noqa: S608 - no values
-            f" (SELECT COUNT(*) {negative} AND r.decision_date > %s)"
-            f" FROM {_SUBJECTS} s WHERE s.uscc = %s"
-        )
-    day = connection.ops.adapt_datefield_value
-    negative_params = [
-        Polarity.NEGATIVE.value,
-        RecordStatus.REVOKED.value,
-        RecordStatus.WITHDRAWN.value,
-        day(as_of),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*negative_params, *negative_params, day(facts_cutoff(as_of)), code])
-        rows = cursor.fetchall()
-    subjects: dict[str, SubjectRow] = {}
-    facts: dict[int, Facts] = {}
-    for *columns, last, recent in rows:
-        [subject] = _subjects([columns])
-        subjects[subject.uscc] = subject
-        facts[subject.id] = Facts(
-            subject_kind=subject.kind,
-            as_of=as_of,
-            last_negative_on=_date(last),
-            negative_count_3y=int(recent or 0),
-        )
-    return subjects, facts
-
-
 def subjects_by_ric_hmac(*, hmacs: Iterable[str]) -> dict[str, SubjectRow]:
     """The natural persons with these 身份证 keyed hashes, by hash."""
     hmacs = set(hmacs)
@@ -284,14 +242,6 @@ def listed_organisations_by_person_name(
     return out
 
 
-def facts_cutoff(as_of: dt.date) -> dt.date:
-    """The day three years before ``as_of``: negative decisions after it count as recent."""
-    try:
-        return as_of.replace(year=as_of.year - 3)
-    except ValueError:  # 29 February
-        return as_of.replace(year=as_of.year - 3, day=28)
-
-
 def _facts_queryset(*, subject_ids: list[int], as_of: dt.date, cutoff: dt.date):
     return (
         CreditRecord.objects.filter(subject_id__in=subject_ids, polarity=Polarity.NEGATIVE)
@@ -340,7 +290,10 @@ def facts_for(*, subjects: Iterable[SubjectRow], as_of: dt.date) -> dict[int, Fa
     subjects = list(subjects)
     if not subjects:
         return {}
-    cutoff = facts_cutoff(as_of)
+    try:
+        cutoff = as_of.replace(year=as_of.year - 3)
+    except ValueError:  # 29 February
+        cutoff = as_of.replace(year=as_of.year - 3, day=28)
     if len(subjects) == 1:
         rows = _one_subject_facts(subject_id=subjects[0].id, as_of=as_of, cutoff=cutoff)
     else:

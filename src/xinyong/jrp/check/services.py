@@ -249,14 +249,9 @@ def _code_answers(
     department_id: int | None,
 ) -> list[tuple[CheckAnswer, int | None]]:
     """Answers for parsed code queries (set-based), with the subject id each is logged under."""
-    known_facts = None
-    if len(parsed) == 1 and parsed[0].kind == QueryKind.USCC and parsed[0].code:
-        # One exact check: the subject and its facts in one statement.
-        by_uscc, known_facts = selectors.subject_facts_by_uscc(code=parsed[0].code, as_of=as_of)
-    else:
-        by_uscc = selectors.subjects_by_uscc(
-            codes=[p.code for p in parsed if p.kind == QueryKind.USCC and p.code]
-        )
+    by_uscc = selectors.subjects_by_uscc(
+        codes=[p.code for p in parsed if p.kind == QueryKind.USCC and p.code]
+    )
     hmacs = [p.ric_hmac for p in parsed if p.ric_hmac]
     by_ric = selectors.subjects_by_ric_hmac(hmacs=hmacs)
     represented = selectors.organisations_represented(ric_hmacs=hmacs, as_of=as_of)
@@ -268,10 +263,7 @@ def _code_answers(
     persons_listed = [
         by_ric[h] for h, ids in represented.items() if h in by_ric and any(i in person_hits for i in ids)
     ]
-    if known_facts is not None:
-        facts = {s.id: known_facts[s.id] for s in listed}  # facts belong to listed subjects' answers only
-    else:
-        facts = selectors.facts_for(subjects={*listed, *persons_listed}, as_of=as_of)
+    facts = selectors.facts_for(subjects={*listed, *persons_listed}, as_of=as_of)
     # The compiled rulebook is cached; without a hit in the chunk it is not even asked for.
     rulebook = rulebook_compiled() if hits or person_hits else None
     answers: list[tuple[CheckAnswer, int | None]] = []
