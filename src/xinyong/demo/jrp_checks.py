@@ -2,9 +2,9 @@
 months (through the credit check itself), the departments' answers (applied, not applied with reasons, not
 applicable; some left pending and overdue), and two published typical cases.
 
-The check log is append-only and the check dates a check by the clock, so the demo plays each check on its
-day of the period with the check's clock set to that day (``_clock_on``), as the demo's files carry decisions
-of past years: the queue, the overdue counts and the statistics then show a realistic spread. Demo only.
+The check log is append-only and dates a check by when it was made, so the demo plays each check on its
+day of the period (``check_run``'s ``checked_at``), as the demo's files carry decisions of past years: the
+queue, the overdue counts and the statistics then show a realistic spread. Demo only.
 """
 
 from __future__ import annotations
@@ -13,17 +13,13 @@ import datetime as dt
 import random
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
-from types import SimpleNamespace
-from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
 
 from xinyong.accounts.models import Department, Role, User
 from xinyong.core.codes import SubjectKind
-from xinyong.jrp.check import services as check_services
 from xinyong.jrp.check.services import CheckError, check_run
 from xinyong.jrp.feedback.services import (
     FeedbackItem,
@@ -117,15 +113,6 @@ def _subjects(*, listed_ids: set[int], rng: random.Random) -> tuple[list[Subject
     return listed, clean
 
 
-@contextmanager
-def _clock_on(day: dt.date):
-    """The check's clock at 09:30 on ``day`` (local time), for the demo's checks of past days."""
-    at = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 30)))
-    clock = SimpleNamespace(now=lambda: at, localdate=timezone.localdate, localtime=timezone.localtime)
-    with mock.patch.object(check_services, "timezone", clock):
-        yield
-
-
 def demo_jrp_checks(
     *,
     seed: int,
@@ -164,17 +151,18 @@ def demo_jrp_checks(
             department = departments[code]
             day = as_of - dt.timedelta(days=rng.randrange(DAYS))
             try:
-                with _clock_on(day):
-                    answer = check_run(
-                        requester=Requester(
-                            department_id=department.pk, department_name=department.name, user_id=officer.pk
-                        ),
-                        purpose="办理行政审批事项",
-                        matter_code=rng.choice(matters.get(department.pk) or [""]),
-                        query=subject.uscc,
-                        as_of=day,
-                        channel=rng.choice((CheckChannel.CONSOLE, CheckChannel.API)),
-                    )
+                answer = check_run(
+                    requester=Requester(
+                        department_id=department.pk, department_name=department.name, user_id=officer.pk
+                    ),
+                    purpose="办理行政审批事项",
+                    matter_code=rng.choice(matters.get(department.pk) or [""]),
+                    query=subject.uscc,
+                    as_of=day,
+                    channel=rng.choice((CheckChannel.CONSOLE, CheckChannel.API)),
+                    # Checks of past days, made at 09:30 local time on that day.
+                    checked_at=timezone.make_aware(dt.datetime.combine(day, dt.time(9, 30))),
+                )
             except CheckError:
                 continue
             report.checks += answer.check_id is not None

@@ -14,7 +14,7 @@ from tests.support import fast_password_hashing, make_user  # noqa: F401
 from xinyong.accounts.models import ApiScope, Department, Role
 from xinyong.accounts.services import apiclient_create
 from xinyong.core.codes import SubjectKind
-from xinyong.jrp.feedback.services import feedback_due_on
+from xinyong.jrp.deadlines import feedback_due_on
 from xinyong.jrp.models import (
     CheckLog,
     CheckOutcome,

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from tests.jrp.feedback.conftest import AS_OF
 from xinyong.accounts.models import AuditEntry
+from xinyong.jrp.deadlines import feedback_due_on
 from xinyong.jrp.feedback import selectors
 from xinyong.jrp.feedback.services import (
     FeedbackError,
     FeedbackItem,
-    feedback_due_on,
     feedback_overdue_count,
     feedback_record,
     feedback_record_many,

@@ -76,8 +76,13 @@ LOG_COLUMNS = (
 )
 
 
+def answer_json_bytes(answer) -> bytes:
+    """``CheckAnswer.as_json()`` as UTF-8 JSON, fast (orjson serialises the dataclasses and dates itself)."""
+    return orjson.dumps(answer)
+
+
 def answer_json_text(answer) -> str:
-    """``CheckAnswer.as_json()`` as JSON text, fast (orjson serialises the dataclasses and dates itself)."""
+    """``CheckAnswer.as_json()`` as JSON text (what the log row's ``answer`` stores)."""
     return orjson.dumps(answer).decode()
 
 

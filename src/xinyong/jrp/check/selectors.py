@@ -242,6 +242,46 @@ def listed_organisations_by_person_name(
     return out
 
 
+def _facts_queryset(*, subject_ids: list[int], as_of: dt.date, cutoff: dt.date):
+    return (
+        CreditRecord.objects.filter(subject_id__in=subject_ids, polarity=Polarity.NEGATIVE)
+        .exclude(status__in=(RecordStatus.REVOKED, RecordStatus.WITHDRAWN))
+        .filter(decision_date__lte=as_of)
+        .values("subject_id")
+        .annotate(last=Max("decision_date"), recent=Count("pk", filter=Q(decision_date__gt=cutoff)))
+        .values_list("subject_id", "last", "recent")
+    )
+
+
+_one_subject_facts_sql: dict[tuple, str] = {}
+
+
+def _one_subject_facts(*, subject_id: int, as_of: dt.date, cutoff: dt.date) -> list[tuple]:
+    """``_facts_queryset`` for one subject, as SQL written once (the same rows, no query built per check)."""
+    key = (connection.vendor, connection.alias)
+    sql = _one_subject_facts_sql.get(key)
+    if sql is None:
+        table = connection.ops.quote_name(CreditRecord._meta.db_table)
+        sql = _one_subject_facts_sql[key] = (
+            "SELECT subject_id, MAX(decision_date),"  # noqa: S608 - the table name only, values are parameters
+            " COALESCE(SUM(CASE WHEN decision_date > %s THEN 1 ELSE 0 END), 0)"
+            f" FROM {table} WHERE subject_id = %s AND polarity = %s AND status NOT IN (%s, %s)"
+            " AND decision_date <= %s GROUP BY subject_id"
+        )
+    day = connection.ops.adapt_datefield_value
+    params = [
+        day(cutoff),
+        subject_id,
+        Polarity.NEGATIVE.value,
+        RecordStatus.REVOKED.value,
+        RecordStatus.WITHDRAWN.value,
+        day(as_of),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(sid, _date(last), int(recent)) for sid, last, recent in cursor.fetchall()]
+
+
 def facts_for(*, subjects: Iterable[SubjectRow], as_of: dt.date) -> dict[int, Facts]:
     """The facts conditions may ask about each subject: newest negative decision and the count in 3 years.
 
@@ -254,14 +294,10 @@ def facts_for(*, subjects: Iterable[SubjectRow], as_of: dt.date) -> dict[int, Fa
         cutoff = as_of.replace(year=as_of.year - 3)
     except ValueError:  # 29 February
         cutoff = as_of.replace(year=as_of.year - 3, day=28)
-    rows = (
-        CreditRecord.objects.filter(subject_id__in=[s.id for s in subjects], polarity=Polarity.NEGATIVE)
-        .exclude(status__in=(RecordStatus.REVOKED, RecordStatus.WITHDRAWN))
-        .filter(decision_date__lte=as_of)
-        .values("subject_id")
-        .annotate(last=Max("decision_date"), recent=Count("pk", filter=Q(decision_date__gt=cutoff)))
-        .values_list("subject_id", "last", "recent")
-    )
+    if len(subjects) == 1:
+        rows = _one_subject_facts(subject_id=subjects[0].id, as_of=as_of, cutoff=cutoff)
+    else:
+        rows = _facts_queryset(subject_ids=[s.id for s in subjects], as_of=as_of, cutoff=cutoff)
     found = {sid: (last, recent) for sid, last, recent in rows}
     return {
         s.id: Facts(

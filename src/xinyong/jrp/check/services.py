@@ -13,7 +13,7 @@ Rules (docs/credit-check.md):
 - A hit on a disputed entry or record gives its measures as suspended (异议中·暂停执行).
 - Only measures of the published rulebook apply; one ``CheckLog`` row per check (no full ID number
   anywhere); pending ``MeasureFeedback`` rows for the applied mandatory measures the requesting department
-  implements, due ``JRP_FEEDBACK_WORKING_DAYS`` working days after the check.
+  implements, due ``JRP_FEEDBACK_WORKING_DAYS`` working days after the check (``jrp.deadlines``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +35,7 @@ from xinyong.jrp.check import selectors
 from xinyong.jrp.check.explain import explain
 from xinyong.jrp.check.log import answer_json_text, check_log_insert, check_logs_write
 from xinyong.jrp.check.selectors import SubjectRow
+from xinyong.jrp.deadlines import feedback_due_on
 from xinyong.jrp.measures.rulebook import measures_for, rulebook_compiled
 from xinyong.jrp.models import (
     Application,
@@ -47,11 +47,9 @@ from xinyong.jrp.models import (
 from xinyong.jrp.types import CheckAnswer, Facts, Hit, MeasureResult, Requester
 from xinyong.subjects import crypto
 from xinyong.subjects.search import subject_search
-from xinyong.workdays.selectors import working_days_add
 
 QUERY_MAX_LENGTH = 100
 PURPOSE_MAX_LENGTH = 200
-DEFAULT_FEEDBACK_WORKING_DAYS = 5
 # Characters that carry nothing visible: removed from queries before anything else.
 _INVISIBLE = re.compile(r"[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 _RIC_SHAPE = re.compile(r"\d{17}[\dX]|\d{15}")
@@ -387,10 +385,6 @@ def _confirmed_answer(
     return answer, subject.id
 
 
-def _feedback_days() -> int:
-    return int(getattr(settings, "JRP_FEEDBACK_WORKING_DAYS", DEFAULT_FEEDBACK_WORKING_DAYS))
-
-
 def _log_row(
     *,
     answer: CheckAnswer,
@@ -480,8 +474,12 @@ def check_run(
     channel: str,
     query_kind: str | None = None,
     confirm_subject_id: int | None = None,
+    checked_at: dt.datetime | None = None,
 ) -> CheckAnswer:
-    """Check one subject (USCC, 身份证 number or name) for a matter; logs one row. CheckError: not answerable."""
+    """Check one subject (USCC, 身份证 number or name) for a matter; logs one row. CheckError: not answerable.
+
+    ``checked_at`` is when the check is logged as made (default now), e.g. to replay checks of past days.
+    """
     purpose, matter_code = _request_check(
         requester=requester, purpose=purpose, matter_code=matter_code, channel=channel
     )
@@ -504,7 +502,7 @@ def check_run(
         [(answer, subject_id)] = _code_answers(
             parsed=[parsed], as_of=as_of, matter_code=matter_code, department_id=requester.department_id
         )
-    at = timezone.now()
+    at = checked_at or timezone.now()
     checked_on = timezone.localdate(at)
     row = _log_row(
         answer=answer,
@@ -525,17 +523,15 @@ def check_run(
         return answer
     with transaction.atomic():
         answer.check_id = check_log_insert(row)
-        if applied:
-            due_on = working_days_add(start=checked_on, days=_feedback_days()).date
-            feedback = _feedback_rows(
-                answer=answer,
-                subject_id=subject_id,
-                requester=requester,
-                matter_code=matter_code,
-                checked_on=checked_on,
-                due_on=due_on,
-            )
-            MeasureFeedback.objects.bulk_create(feedback)
+        feedback = _feedback_rows(
+            answer=answer,
+            subject_id=subject_id,
+            requester=requester,
+            matter_code=matter_code,
+            checked_on=checked_on,
+            due_on=feedback_due_on(checked_on=checked_on),
+        )
+        MeasureFeedback.objects.bulk_create(feedback)
     return answer
 
 
@@ -592,7 +588,7 @@ def check_many(
             answer.check_id = pk
             if any(not m.suspended and m.application == Application.MANDATORY for m in answer.measures):
                 if due_on is None:
-                    due_on = working_days_add(start=checked_on, days=_feedback_days()).date
+                    due_on = feedback_due_on(checked_on=checked_on)
                 feedback += _feedback_rows(
                     answer=answer,
                     subject_id=subject_id,

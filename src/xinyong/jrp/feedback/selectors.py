@@ -3,7 +3,7 @@ loop (checks, hits, measures, feedback, overdue) and the typical cases. Every fi
 the statistics page and the daily job use the same definitions (docs/feedback.md).
 
 Overdue (逾期未反馈): still pending after its due day (``due_on < as_of``); the due day itself is counted in
-working days when the pending row is made (``services.feedback_due_on``).
+working days when the pending row is made (``jrp.deadlines.feedback_due_on``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Writes of feedback (反馈) on applied measures, of the notice to the subject, and of typical cases.
 
 A check that returns measures the requesting department implements leaves one pending ``MeasureFeedback``
-per measure, due ``FEEDBACK_WORKING_DAYS`` working days after the check (``feedback_due_on``). The
+per measure, due ``JRP_FEEDBACK_WORKING_DAYS`` working days after the check (``jrp.deadlines``). The
 department answers applied (已实施), not applied (未实施, reason required) or not applicable (不适用, reason
 required), by console, API or file. Changing a recorded answer keeps the earlier one in ``history``; every
 recording is audited (one entry per item, one per batch for bulk and file recording). An "applied" answer
@@ -44,9 +44,7 @@ from xinyong.jrp.models import (
 from xinyong.reports.measure_notices import measure_notice_issue
 from xinyong.reports.models import MeasureNotice
 from xinyong.subjects.models import Subject
-from xinyong.workdays.selectors import working_days_add
 
-FEEDBACK_WORKING_DAYS = 5
 REASON_MAX_LENGTH = 1000
 ANSWERS = (FeedbackState.APPLIED, FeedbackState.NOT_APPLIED, FeedbackState.NOT_APPLICABLE)
 REASON_REQUIRED = (FeedbackState.NOT_APPLIED, FeedbackState.NOT_APPLICABLE)
@@ -62,11 +60,6 @@ class FeedbackError(CodedError):
     def __init__(self, code: str, message: str, *, status: int = 400) -> None:
         super().__init__(code, message)
         self.status = status
-
-
-def feedback_due_on(*, checked_on: dt.date) -> dt.date:
-    """The last day to answer a measure returned by a check on ``checked_on`` (working days, 反馈期限)."""
-    return working_days_add(start=checked_on, days=FEEDBACK_WORKING_DAYS).date
 
 
 def _clean_reason(reason: str) -> str:
@@ -446,12 +439,10 @@ def typical_case_publish(
 
 __all__ = [
     "ANSWERS",
-    "FEEDBACK_WORKING_DAYS",
     "FeedbackBatchResult",
     "FeedbackChange",
     "FeedbackError",
     "FeedbackItem",
-    "feedback_due_on",
     "feedback_file_items",
     "feedback_file_record",
     "feedback_overdue_count",
