@@ -14,7 +14,7 @@ import hmac
 import secrets
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,27 +23,12 @@ from xinyong.accounts.services import SYSTEM_ACTOR_NAME, audit_log
 from xinyong.reports.models import MeasureNotice, MeasureNoticeSequence
 from xinyong.reports.pdf import html_to_pdf
 from xinyong.reports.selectors import CODE_ALPHABET, report_content_hash
-from xinyong.reports.services import report_qr_data_uri
+from xinyong.reports.services import day_sequence_next, report_qr_data_uri
 from xinyong.subjects.models import Subject
 
 NOTICE_PREFIX = "XYGZ"
 CODE_LENGTH = 8
 AUDIT_ACTION = "measure_notice_issue"
-
-
-def _next_sequence(day: dt.date) -> int:
-    connection = connections[router.db_for_write(MeasureNoticeSequence)]
-    table = connection.ops.quote_name(MeasureNoticeSequence._meta.db_table)
-    day_column = connection.ops.quote_name("day")
-    last = connection.ops.quote_name("last")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({day_column}, {last}) VALUES (%s, 1) "
-            f"ON CONFLICT ({day_column}) DO UPDATE SET {last} = {table}.{last} + 1 "
-            f"RETURNING {last}",
-            [day.isoformat()],
-        )
-        return int(cursor.fetchone()[0])
 
 
 def measure_notice_issue(
@@ -62,7 +47,7 @@ def measure_notice_issue(
     issued_at = now.replace(microsecond=0)
     department = getattr(actor, "department", None)
     with transaction.atomic():
-        number = f"{NOTICE_PREFIX}{timezone.localdate(issued_at):%Y%m%d}{_next_sequence(timezone.localdate(issued_at)):06d}"
+        number = f"{NOTICE_PREFIX}{timezone.localdate(issued_at):%Y%m%d}{day_sequence_next(day=timezone.localdate(issued_at), model=MeasureNoticeSequence):06d}"
         snapshot = {
             "number": number,
             "issued_at": timezone.localtime(issued_at).strftime("%Y-%m-%d %H:%M:%S"),

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -64,10 +64,11 @@ class ReportError(CodedError):
 # Numbering
 
 
-def _next_sequence(day: dt.date) -> int:
-    """Take the next number of ``day`` with one atomic upsert (concurrent issuers never get the same one)."""
-    connection = connections[router.db_for_write(ReportSequence)]
-    table = connection.ops.quote_name(ReportSequence._meta.db_table)
+def day_sequence_next(*, day: dt.date, model: type[models.Model] = ReportSequence) -> int:
+    """Take the next number of ``day`` in ``model`` (a per-day counter table with ``day`` and ``last``) with
+    one atomic upsert, so that concurrent issuers never get the same one."""
+    connection = connections[router.db_for_write(model)]
+    table = connection.ops.quote_name(model._meta.db_table)
     day_column = connection.ops.quote_name("day")
     last = connection.ops.quote_name("last")
     with connection.cursor() as cursor:
@@ -82,7 +83,7 @@ def _next_sequence(day: dt.date) -> int:
 
 def report_number_next(*, day: dt.date) -> str:
     """The next report number of ``day``: ``XYBG`` + YYYYMMDD + a six-digit daily sequence."""
-    return f"{NUMBER_PREFIX}{day:%Y%m%d}{_next_sequence(day):06d}"
+    return f"{NUMBER_PREFIX}{day:%Y%m%d}{day_sequence_next(day=day):06d}"
 
 
 def _verification_code() -> str:
