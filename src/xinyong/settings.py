@@ -51,6 +51,13 @@ AUDIT_HMAC_KEY = os.environ.get("XINYONG_AUDIT_HMAC_KEY") or None
 # `migrate` loads the shipped catalog items, code lists and rule sets a database does not have yet.
 CATALOG_LOAD_ON_MIGRATE = True
 LISTS_LOAD_ON_MIGRATE = True
+# Due process (docs/due-process.md): the jurisdiction profile whose deadlines the workflows use, the shipped
+# profiles loaded at migrate, and where evidence files are stored (encrypted, outside the web root).
+DUEPROCESS_PROFILE = os.environ.get("XINYONG_DUEPROCESS_PROFILE", "shanghai")
+DUEPROCESS_LOAD_ON_MIGRATE = True
+DUEPROCESS_EVIDENCE_DIR = Path(os.environ.get("XINYONG_EVIDENCE_DIR") or VAR_DIR / "evidence")
+DUEPROCESS_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+DUEPROCESS_EVIDENCE_MAX_FILES = 10
 # Signed checkpoints of the audit log's head are appended here (keep a copy off this machine too).
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("XINYONG_AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")
 
@@ -98,6 +105,7 @@ INSTALLED_APPS = [
     "xinyong.records",
     "xinyong.lists",
     "xinyong.jrp",
+    "xinyong.dueprocess",
     "xinyong.collection",
     "xinyong.reports",
     "xinyong.portal",

@@ -20,6 +20,11 @@ class ReportKind(models.TextChoices):
     AUTHORISED = "authorised", "授权版"
     # 失信惩戒告知书: prior notice to a subject proposed for a list decided on the platform (reports.notices).
     NOTICE = "notice", "失信惩戒告知书"
+    # Due-process notices (reports.case_notices): decisions with their reasons, and the repair notice
+    # issued together with a penalty decision (两书同达).
+    OBJECTION_DECISION = "objection_decision", "异议处理决定告知书"
+    REPAIR_DECISION = "repair_decision", "信用修复决定书"
+    REPAIR_NOTICE = "repair_notice", "信用修复告知书"
 
 
 class ReportImmutable(Exception):
