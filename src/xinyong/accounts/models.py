@@ -270,6 +270,8 @@ class ActorKind(models.TextChoices):
     API_CLIENT = "api_client", "接口客户端"
     SYSTEM = "system", "系统"
     ANONYMOUS = "anonymous", "匿名访问者"
+    # A subject's own portal account (xinyong.dueprocess), never a console user.
+    SUBJECT_ACCOUNT = "subject_account", "主体用户"
 
 
 class AuditAction(models.TextChoices):

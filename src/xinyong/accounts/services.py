@@ -305,6 +305,10 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
         }
     if actor is None:
         return {"actor_kind": ActorKind.SYSTEM, "actor_name": SYSTEM_ACTOR_NAME}
+    # Subject accounts live in a higher layer (dueprocess): recognised by the name they give themselves.
+    subject_account_name = getattr(actor, "audit_subject_account_name", None)
+    if subject_account_name is not None:
+        return {"actor_kind": ActorKind.SUBJECT_ACCOUNT, "actor_name": subject_account_name}
     if not getattr(actor, "is_authenticated", False):
         return {"actor_kind": ActorKind.ANONYMOUS, "actor_name": ANONYMOUS_ACTOR_NAME}
     return {

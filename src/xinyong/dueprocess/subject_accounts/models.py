@@ -35,6 +35,11 @@ class SubjectAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.display_name}（{self.login_name}）"
 
+    @property
+    def audit_subject_account_name(self) -> str:
+        """How the audit log names this account (accounts.services.audit_log)."""
+        return f"主体用户 {self.login_name}（{self.pk}）"
+
 
 class LinkMethod(models.TextChoices):
     ONE_TIME_CODE = "one_time_code", "平台核发的绑定码"
