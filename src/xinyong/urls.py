@@ -16,6 +16,7 @@ urlpatterns = [
     path("console/identifiers/", include("xinyong.subjects.urls")),
     path("console/lists/", include("xinyong.lists.urls")),
     path("console/jrp/", include("xinyong.jrp.urls")),
+    path("console/dueprocess/", include("xinyong.dueprocess.urls")),
     path("console/", include("xinyong.console.urls")),
     # The working-day calendar's admin pages moved from the core app to the workdays app: old bookmarks
     # (admin/core/calendarday/…, admin/core/calendaryear/…) lead to the same pages.
@@ -30,6 +31,8 @@ urlpatterns = [
     path("reports/", include("xinyong.reports.urls")),
     path("jrp/widget/", include("xinyong.jrp.channels.widget_urls")),
     path("demo/", include("xinyong.demo.urls")),
+    # The subject's own pages (我的信用): a portal account of its own, never a console login.
+    path("my/", include("xinyong.dueprocess.portal_urls")),
     # The public portal (信用网站) at the site root.
     path("", include("xinyong.portal.urls")),
 ]

@@ -47,6 +47,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "reports": VIEW,
         # List types are edited in the admin (each save a new version); entries change through services.
         "lists": ALL_ACTIONS,
+        # Jurisdiction profiles and commitment templates (reference data); cases change through services.
+        "dueprocess": ALL_ACTIONS,
     },
     # Batches are read-only in the admin (they change through the collection services), department-scoped.
     Role.DATA_OFFICER: {

@@ -4,6 +4,7 @@ from xinyong.api.errors import install_error_handlers, install_throttle_error_ha
 from xinyong.api.openapi import PlatformAPI
 from xinyong.api.parser import BoundedJsonParser
 from xinyong.collection.api import router as collection_router
+from xinyong.dueprocess.api import router as dueprocess_router
 from xinyong.jrp.api import router as jrp_router
 from xinyong.lists.api import router as lists_router
 from xinyong.portal.api import router as public_router
@@ -26,3 +27,4 @@ api.add_router("/reports/", reports_router)
 api.add_router("/public/", public_router)
 api.add_router("/lists/", lists_router)
 api.add_router("/jrp/", jrp_router)
+api.add_router("/dueprocess/", dueprocess_router)

@@ -5,18 +5,19 @@ Cases themselves are handled on the working screens, where every transition is a
 
 from django.contrib import admin
 
+from xinyong.accounts.admin_audit import AuditedModelAdmin
 from xinyong.dueprocess.models import CommitmentTemplate, JurisdictionProfile
 
 
 @admin.register(JurisdictionProfile)
-class JurisdictionProfileAdmin(admin.ModelAdmin):
+class JurisdictionProfileAdmin(AuditedModelAdmin):
     list_display = ("name", "code", "valid_from", "valid_to", "shipped")
     list_filter = ("code", "shipped")
     search_fields = ("name", "code")
 
 
 @admin.register(CommitmentTemplate)
-class CommitmentTemplateAdmin(admin.ModelAdmin):
+class CommitmentTemplateAdmin(AuditedModelAdmin):
     list_display = ("name", "code", "kind", "matter_code", "valid_from", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code", "matter_code")

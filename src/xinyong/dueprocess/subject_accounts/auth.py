@@ -64,7 +64,7 @@ def account_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         account = request_account(request)
         if account is None:
-            login = reverse("dueprocess_accounts:login")
+            login = reverse("my:login")
             return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
         request.subject_account = account
         return view(request, *args, **kwargs)

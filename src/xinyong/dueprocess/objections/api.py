@@ -1,0 +1,5 @@
+"""API of objections (under /api/dueprocess/)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API of repairs (under /api/dueprocess/)."""
+
+from ninja import Router
+
+router = Router()
