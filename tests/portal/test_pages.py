@@ -313,6 +313,18 @@ def test_guidance_states_deadlines(client, world):
         assert text in html
 
 
+def test_guidance_reads_deadlines_from_the_jurisdiction_profile(client, world, settings):
+    """The guide states the deadlines of the profile the workflows count with: switch it and the page follows."""
+    from xinyong.dueprocess.profiles.services import profiles_load
+
+    profiles_load()
+    html = html_of(client, reverse("portal:guidance"))
+    assert "上海市社会信用条例" in html and "5 个工作日内作出处理决定" in html
+    settings.DUEPROCESS_PROFILE = "credit_reporting"
+    html = html_of(client, reverse("portal:guidance"))
+    assert "征信业管理条例" in html and "20 日内作出处理决定" in html
+
+
 def test_navigation_marks_the_current_page(client, world):
     html = html_of(client, reverse("portal:penalties"))
     assert f'<a href="{reverse("portal:penalties")}" aria-current="page">行政处罚</a>' in html

@@ -1,8 +1,9 @@
 """What the guidance page (信用修复与异议指南) tells the public: periods and deadlines (docs/publication-rules.md).
 
 The publication periods, their basis and the transition between rule sets are read from the rule set in
-force (the same data the window engine uses), so the page and the platform cannot disagree; the deadlines
-below are the platform's default profiles.
+force (the same data the window engine uses), and the deadlines of objections and repairs from the
+jurisdiction profile in force (docs/due-process.md), the data the workflows count with: the page and the
+platform cannot disagree.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from xinyong.catalog.errors import RuleSetNotFound
 from xinyong.catalog.selectors import rule_set_in_force, rule_sets_current
 from xinyong.catalog.spec import APPLIES_TO_DECISIONS, APPLIES_TO_PUBLISHED
 from xinyong.core.codes import SeverityTier
+from xinyong.dueprocess.profiles.selectors import (
+    OBJECTION,
+    REPAIR,
+    ProfileError,
+    StepDeadline,
+    profile_in_force,
+    profile_steps,
+)
 
 
 @dataclass(frozen=True)
@@ -85,17 +94,26 @@ NO_EARLY_STOP_KINDS = (
     "吊销许可证件（营业执照）",
 )
 
-REPAIR_DEADLINES = {
-    "accept": 2,  # working days to accept or refuse an application
-    "decide": 10,  # working days to decide (extendable once for verification)
-    "stop": 3,  # working days to stop publication after approval
-}
+@dataclass(frozen=True)
+class DeadlinesGuide:
+    """The deadlines of objections and repairs in the platform's jurisdiction profile, by step."""
 
-OBJECTION_DEADLINES = {
-    "mark": 1,  # working days to mark the record as disputed
-    "centre": 5,  # working days for the platform to decide
-    "forward": 2,  # working days to forward to the source department
-    "department": 5,  # working days for the source department to decide
-}
+    profile_name: str
+    objection: dict[str, StepDeadline]
+    repair: dict[str, StepDeadline]
+
+
+def deadlines(*, as_of: dt.date) -> DeadlinesGuide | None:
+    """The steps of the profile in force (the same data the workflows count with); None without one."""
+    try:
+        profile = profile_in_force(on_date=as_of)
+    except ProfileError:
+        return None
+    return DeadlinesGuide(
+        profile_name=profile.name,
+        objection={s.step: s for s in profile_steps(profile=profile, workflow=OBJECTION)},
+        repair={s.step: s for s in profile_steps(profile=profile, workflow=REPAIR)},
+    )
+
 
 WITHDRAWAL_DAYS = 3  # working days to withdraw a revoked or changed decision from publication

@@ -250,8 +250,7 @@ def guidance_page(request: HttpRequest) -> HttpResponse:
         "period_basis": periods.basis,
         "period_transition": periods.transition,
         "no_early_stop": guidance.NO_EARLY_STOP_KINDS,
-        "repair": guidance.REPAIR_DEADLINES,
-        "objection": guidance.OBJECTION_DEADLINES,
+        "deadlines": guidance.deadlines(as_of=timezone.localdate()),
         "withdrawal_days": guidance.WITHDRAWAL_DAYS,
     }
     return render(request, "portal/guidance.html", context)
