@@ -94,6 +94,7 @@ NO_EARLY_STOP_KINDS = (
     "吊销许可证件（营业执照）",
 )
 
+
 @dataclass(frozen=True)
 class DeadlinesGuide:
     """The deadlines of objections and repairs in the platform's jurisdiction profile, by step."""

@@ -15,6 +15,7 @@ from xinyong.jrp.measures.services import (
     measure_condition_set,
     measures_load_fixtures,
     rulebook_draft_create,
+    rulebook_preview,
     rulebook_publish,
 )
 from xinyong.jrp.models import Measure
@@ -69,6 +70,7 @@ def test_the_change_cursor_gives_the_list_then_each_publication(world):
         expression={"pred": "amount", "op": "gte", "value": 1},
         actor=operator,
     )
+    rulebook_preview(rulebook=draft, as_of=dt.date(2026, 6, 15), actor=operator)
     rulebook_publish(rulebook=draft, actor=operator)
     body = client.get("/api/jrp/measures/changes", {"cursor": cursor}).json()
     changes = {(c["code"], c["change"]) for c in body["changes"]}

@@ -17,6 +17,7 @@ from xinyong.jrp.measures.services import (
     measure_condition_set,
     measures_load_fixtures,
     rulebook_draft_create,
+    rulebook_preview,
     rulebook_publish,
 )
 from xinyong.jrp.measures.signals import measures_load_after_migrate
@@ -102,6 +103,7 @@ def test_a_measure_outside_the_published_rulebook_never_applies(loaded, operator
     assert "NEW-01" not in codes(
         measures_for(rulebook=published, hits=[hit()], facts=FACTS, matter_code="", department_id=None)
     )
+    rulebook_preview(rulebook=draft, as_of=dt.date(2026, 6, 15), actor=operator)
     rulebook_publish(rulebook=draft, actor=operator)
     assert Rulebook.objects.get(number=1).status == RulebookStatus.SUPERSEDED
     now = rulebook_compiled()
@@ -142,6 +144,7 @@ def test_department_conditions_apply_only_to_that_department(loaded, operator, d
         expression={"pred": "amount", "op": "gte", "value": 10000},
         actor=operator,
     )
+    rulebook_preview(rulebook=draft, as_of=dt.date(2026, 6, 15), actor=operator)
     rulebook_publish(rulebook=draft, actor=operator)
     rb = rulebook_compiled()
     approval = departments["approval"].pk
@@ -231,6 +234,18 @@ def test_only_drafts_change_and_only_allowed_people_change_them(loaded, operator
         rulebook_publish(rulebook=draft, actor=reviewer)
 
 
+def test_a_draft_is_published_only_after_its_impact_preview(departments, operator):
+    """Any channel (console, API, a script) must run the preview first: the service refuses otherwise."""
+    measures_load_fixtures(as_of=AS_OF)
+    draft = rulebook_draft_create(actor=operator)
+    with pytest.raises(MeasuresError) as exc:
+        rulebook_publish(rulebook=draft, actor=operator)
+    assert exc.value.code == "preview_required"
+    assert Rulebook.objects.get(pk=draft.pk).status == RulebookStatus.DRAFT
+    rulebook_preview(rulebook=draft, as_of=AS_OF, actor=operator)
+    assert rulebook_publish(rulebook=draft, actor=operator).status == RulebookStatus.PUBLISHED
+
+
 def test_with_500_measures_only_those_of_the_hit_list_types_and_met_conditions_apply(departments, operator):
     measures_load_fixtures(as_of=AS_OF)
     draft = rulebook_draft_create(actor=operator)
@@ -260,6 +275,7 @@ def test_with_500_measures_only_those_of_the_hit_list_types_and_met_conditions_a
         )
         for i in range(500)
     )
+    rulebook_preview(rulebook=draft, as_of=dt.date(2026, 6, 15), actor=operator)
     rulebook_publish(rulebook=draft, actor=operator)
     rb = rulebook_compiled()
     # a subject on three lists: 4 shipped measures and 2 × 10 of the generated ones apply

@@ -278,6 +278,9 @@ def rulebook_publish(*, rulebook: Rulebook, actor: Any, summary: dict | None = N
             raise MeasuresError("not_draft", "只能公布草稿")
         if not rulebook.measures.exists():
             raise MeasuresError("rulebook_empty", "草稿中没有措施，不能公布")
+        if summary is None and not rulebook.preview_summary:
+            # The impact preview is part of publishing (docs/measures.md), whatever the channel.
+            raise MeasuresError("preview_required", "请先运行影响预览、核对受影响的主体后再公布")
         previous = (
             Rulebook.objects.filter(status=RulebookStatus.PUBLISHED).values_list("number", flat=True).first()
         )
