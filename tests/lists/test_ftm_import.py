@@ -17,7 +17,7 @@ from xinyong.core.identifiers import generate_uscc
 from xinyong.lists.interop import ftm_import as importer
 from xinyong.lists.interop.ftm import ftm_export_entities, ftm_export_lines
 from xinyong.lists.interop.ftm_import import FtmImportError, ftm_import
-from xinyong.lists.models import EntryState, ListEntry, ListType
+from xinyong.lists.models import EntryOrigin, EntryState, ListEntry, ListType
 from xinyong.records.models import CreditRecord
 from xinyong.subjects.models import Subject
 
@@ -67,6 +67,7 @@ def test_sanctions_become_effective_entries_and_export_again(world):
     subject = Subject.objects.get(uscc=USCC)
     entry = ListEntry.objects.get(subject=subject)
     assert entry.state == EntryState.EFFECTIVE and entry.list_type.code == "court_dishonest_debtor"
+    assert entry.origin == EntryOrigin.FTM and entry.get_origin_display() == "FollowTheMoney 导入"
     assert report.batch_ref.startswith("ftm-") and entry.record.current_version.batch_ref == report.batch_ref
     assert entry.record.current_version.fields["SX_RDJG"] == "乙市中级人民法院"
     assert AuditEntry.objects.filter(action="import", detail__format="followthemoney").count() == 1

@@ -146,6 +146,11 @@ class EntryOrigin(models.TextChoices):
     FTM = "ftm", "FollowTheMoney 导入"
 
 
+# The batch reference of records imported from FollowTheMoney entities starts with this; their entries get
+# the origin ``ftm`` (lists.services.list_entries_sync).
+FTM_BATCH_PREFIX = "ftm-"
+
+
 class ListEntry(models.Model):
     """One subject on one list, resting on the credit record that documents it."""
 

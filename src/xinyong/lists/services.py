@@ -20,6 +20,7 @@ from xinyong.core.dates import DateParseError, parse_date_value
 from xinyong.lists.errors import ListsError
 from xinyong.lists.mapping import ITEM_READINGS, TypeIndex, type_index
 from xinyong.lists.models import (
+    FTM_BATCH_PREFIX,
     EntryEvent,
     EntryOrigin,
     EntryState,
@@ -417,11 +418,14 @@ def _sync_chunk(
             "status_date",
             "current_version__fields",
             "current_version__change_reason",
+            "current_version__batch_ref",
         )
     )
     report.records += len(rows)
     existing: dict[int, list[ListEntry]] = defaultdict(list)
-    for entry in ListEntry.objects.filter(record_id__in=[r["id"] for r in rows], origin=EntryOrigin.IMPORT):
+    for entry in ListEntry.objects.filter(
+        record_id__in=[r["id"] for r in rows], origin__in=(EntryOrigin.IMPORT, EntryOrigin.FTM)
+    ):
         existing[entry.record_id].append(entry)
     touched: set[int] = set()
     for row in rows:
@@ -458,7 +462,10 @@ def _sync_chunk(
                     list_type=list_type,
                     subject_id=row["subject_id"],
                     record_id=row["id"],
-                    origin=EntryOrigin.IMPORT,
+                    # Records of a FollowTheMoney import carry its batch reference (lists.interop.ftm_import).
+                    origin=EntryOrigin.FTM
+                    if (row["current_version__batch_ref"] or "").startswith(FTM_BATCH_PREFIX)
+                    else EntryOrigin.IMPORT,
                     state=want.state,
                     subject_kind=row["subject_kind"],
                     department_id=row["department_id"],

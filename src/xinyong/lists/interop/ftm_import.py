@@ -31,7 +31,7 @@ from xinyong.core.identifiers import check_uscc
 from xinyong.core.invisible import strip_format_characters, strip_invisible
 from xinyong.core.jsondepth import json_depth_exceeds
 from xinyong.lists.interop.schema import LEGAL_ENTITY_SCHEMATA, ftm_date, schema_issues
-from xinyong.lists.models import EntryState, ListColour, ListEntry, ListingMode, ListType
+from xinyong.lists.models import FTM_BATCH_PREFIX, EntryState, ListColour, ListEntry, ListingMode, ListType
 from xinyong.lists.services import list_entries_sync
 from xinyong.records.loading.ingest import records_bulk_ingest
 from xinyong.records.loading.prepare import RecordInput
@@ -292,7 +292,9 @@ def ftm_import(
     entities, sanctions = _read(lines, report)
     rows = _rows(entities, sanctions, department=department, list_type=list_type, report=report)
     received_at = received_at or timezone.now()
-    report.batch_ref = f"ftm-{received_at:%Y%m%d%H%M%S}-{hashlib.sha256(repr(rows).encode()).hexdigest()[:8]}"
+    report.batch_ref = (
+        f"{FTM_BATCH_PREFIX}{received_at:%Y%m%d%H%M%S}-{hashlib.sha256(repr(rows).encode()).hexdigest()[:8]}"
+    )
     severity = (item_version.severity_rules or {}).get("default", "")
     record_ids: list[int] = []
     with transaction.atomic():
