@@ -477,3 +477,14 @@ def test_console_passwords_do_not_open_portal_accounts():
     operator()
     response = Client().post("/my/login/", {"login_name": "op", "password": PASSWORD})
     assert response.status_code == 400
+
+
+def test_an_operator_issues_a_code_for_a_person_by_id_number_in_a_posted_form():
+    person = subject_create(kind=SubjectKind.NATURAL_PERSON, name="张三", ric=RIC)
+    client = Client()
+    client.force_login(operator())
+    response = client.post("/console/dueprocess/accounts/", {"code": RIC})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert LinkCode.objects.filter(subject=person).exists()
+    assert RIC not in page  # the person's code is shown masked
