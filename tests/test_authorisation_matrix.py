@@ -318,6 +318,20 @@ EXPECTED: dict[str, str] = {
     "GET admin/subjects/subjectreview/<path:object_id>/delete/": "302 403 403 403 403 403 403",
     "GET admin/subjects/subjectreview/<path:object_id>/history/": "302 302 302 302 302 302 302",
     "GET admin/subjects/subjectreview/add/": "302 403 403 403 403 403 403",
+    # Subject accounts (docs/subject-accounts.md): link codes are issued by platform operators only; the pages of
+    # 我的信用 know subject accounts only, so console users are sent to the portal's sign-in page like anonymous
+    # callers. Sign-in and registration are open to everyone; the empty sign-out form ends nothing and goes back.
+    "GET console/dueprocess/accounts/": "302 200 403 403 403 403 403",
+    "GET my/": "302 302 302 302 302 302 302",
+    "GET my/login/": "200 200 200 200 200 200 200",
+    "POST my/logout/": "302 302 302 302 302 302 302",
+    "GET my/register/": "200 200 200 200 200 200 200",
+    "GET my/link/": "302 302 302 302 302 302 302",
+    "GET my/subjects/<int:subject_id>/": "302 302 302 302 302 302 302",
+    "GET my/subjects/<int:subject_id>/applications/": "302 302 302 302 302 302 302",
+    "GET my/subjects/<int:subject_id>/authorise/": "302 302 302 302 302 302 302",
+    "GET my/subjects/<int:subject_id>/reports/": "302 302 302 302 302 302 302",
+    "GET my/subjects/<int:subject_id>/viewers/": "302 302 302 302 302 302 302",
     # API (callers: no_key, records:read, records:write, subjects:read, check:query, reports:issue, other_dept with every scope).
     # The catch-all answers the JSON 404 of unknown API addresses.
     "GET api/": "404 404 404 404 404 404 404",

@@ -318,10 +318,12 @@ def authorisation_create(
     evidence: str,
     grantee_code: str = "",
     grantee_department: Department | None = None,
-    actor: User | None = None,
+    actor: Any = None,
     request: HttpRequest | None = None,
 ) -> Authorisation:
     """Record a subject's authorisation after checking its scope, period and grantee. Raises ServiceError."""
+    # The actor is an operator recording a signed authorisation, or the subject's own portal account
+    # granting it online (docs/subject-accounts.md): only a console user is kept as ``recorded_by``.
     if grantee_kind == GranteeKind.SELF and not grantee_name.strip():
         grantee_name = subject.name
     authorisation = Authorisation(
@@ -335,7 +337,7 @@ def authorisation_create(
         valid_from=valid_from,
         valid_until=valid_until,
         evidence=evidence.strip(),
-        recorded_by=actor,
+        recorded_by=actor if isinstance(actor, User) else None,
     )
     try:
         authorisation.full_clean()

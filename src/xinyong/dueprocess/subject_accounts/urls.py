@@ -1,4 +1,22 @@
 """Screens of subject accounts: ``console_urlpatterns`` (under /console/dueprocess/) and ``portal_urlpatterns`` (under /my/)."""
 
-console_urlpatterns: list = []
-portal_urlpatterns: list = []
+from django.urls import path
+
+from xinyong.dueprocess.subject_accounts import views
+
+console_urlpatterns: list = [
+    path("", views.link_codes, name="link_codes"),
+]
+
+portal_urlpatterns: list = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("register/", views.register, name="register"),
+    path("link/", views.link, name="link"),
+    path("subjects/<int:subject_id>/", views.archive, name="archive"),
+    path("subjects/<int:subject_id>/viewers/", views.viewers, name="viewers"),
+    path("subjects/<int:subject_id>/reports/", views.reports, name="reports"),
+    path("subjects/<int:subject_id>/applications/", views.applications, name="applications"),
+    path("subjects/<int:subject_id>/authorise/", views.authorise, name="authorise"),
+]
