@@ -53,7 +53,8 @@ def file(world, filer, on_date=D, **kw) -> Objection:
 
 
 def events(objection) -> list[tuple[str, str, dt.date | None, bool | None]]:
-    return [(e.from_state, e.to_state, e.due_on, e.on_time) for e in objection_history(objection=objection)]
+    rows = objection_history(objection=objection)
+    return [(r.event.from_state, r.event.to_state, r.event.due_on, r.event.on_time) for r in rows]
 
 
 def test_a_subject_files_and_the_record_is_marked_at_once(world, people, account):

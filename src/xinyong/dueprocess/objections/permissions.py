@@ -6,13 +6,14 @@
   forwarded to it), may file one against such a record, and decide those forwarded to their department.
 - Auditors read every objection; window clerks none.
 - Subject accounts see and file objections only for the subjects linked to them (links not revoked).
+- API clients (scope ``records:read``) read the objections concerning their own department.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from xinyong.accounts.models import Role
+from xinyong.accounts.models import ApiClient, Role
 from xinyong.accounts.permissions import has_role, is_platform_wide
 from xinyong.dueprocess.objections.models import Objection, ObjectionState
 from xinyong.dueprocess.subject_accounts.models import SubjectAccount, SubjectLink
@@ -41,6 +42,8 @@ def account_subject_ids(account: SubjectAccount) -> set[int]:
 
 
 def _own_department_ids(user: Any) -> set[int]:
+    if isinstance(user, ApiClient):
+        return {user.department_id} if user.revoked_at is None else set()
     if has_role(user, *DEPARTMENT_HANDLERS) and user.department_id is not None:
         return {user.department_id}
     return set()
@@ -63,7 +66,7 @@ def can_view_objection(principal: Any, objection: Objection) -> bool:
     """May this console user or subject account see the objection (and its evidence)?"""
     if isinstance(principal, SubjectAccount):
         return objection.subject_id in account_subject_ids(principal)
-    if is_platform_wide(principal):
+    if not isinstance(principal, ApiClient) and is_platform_wide(principal):
         return True
     return bool(_own_department_ids(principal) & objection_department_ids(objection))
 

@@ -20,6 +20,9 @@ from xinyong.dueprocess.profiles.selectors import (
     step_due,
     step_rule,
 )
+from xinyong.lists.models import OPEN_STATES as LIST_OPEN_STATES
+from xinyong.lists.models import ListEntry
+from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.reports.case_notices import case_notices_for
 from xinyong.reports.models import CreditReport
 
@@ -71,11 +74,17 @@ def objections_visible(*, user: Any) -> QuerySet[Objection]:
         return qs
     if not permissions.can_read_objections(user) or user.department_id is None:
         return qs.none()
-    own = user.department_id
-    return qs.filter(
-        Q(record__department_id=own)
-        | Q(record__isnull=True, list_entry__department_id=own)
-        | Q(source_department_id=own)
+    return objections_of_department(department_id=user.department_id)
+
+
+def objections_of_department(*, department_id: int | None) -> QuerySet[Objection]:
+    """The objections about a department's records or entries, or forwarded to it."""
+    if department_id is None:
+        return _base().none()
+    return _base().filter(
+        Q(record__department_id=department_id)
+        | Q(record__isnull=True, list_entry__department_id=department_id)
+        | Q(source_department_id=department_id)
     )
 
 
@@ -95,11 +104,7 @@ def objection_queue(
     if overdue:
         qs = qs.exclude(state=ObjectionState.CLOSED).filter(due_on__lt=as_of)
     if department_id:
-        qs = qs.filter(
-            Q(record__department_id=department_id)
-            | Q(record__isnull=True, list_entry__department_id=department_id)
-            | Q(source_department_id=department_id)
-        )
+        qs = qs.filter(pk__in=objections_of_department(department_id=department_id).values("pk"))
     q = (q or "").strip()
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(subject__name__icontains=q))
@@ -127,12 +132,25 @@ def objection_by_number(*, number: str) -> Objection | None:
     return _base().filter(number=number).first()
 
 
-def objection_history(*, objection: Objection) -> list[CaseEvent]:
-    return list(
-        CaseEvent.objects.filter(case_kind=CaseKind.OBJECTION, case_id=objection.pk)
-        .select_related("actor_user")
-        .order_by("at", "id")
-    )
+@dataclass(frozen=True)
+class HistoryRow:
+    event: CaseEvent
+    label: str
+
+
+def objection_history(*, objection: Objection) -> list[HistoryRow]:
+    """The objection's transitions in order, each with what happened in words."""
+    events = CaseEvent.objects.filter(case_kind=CaseKind.OBJECTION, case_id=objection.pk).order_by("at", "id")
+    rows = []
+    for event in events:
+        if event.from_state == event.to_state:
+            label = "超期督办"
+        elif not event.from_state:
+            label = "提出异议并作异议标注"
+        else:
+            label = ObjectionState(event.to_state).label
+        rows.append(HistoryRow(event, label))
+    return rows
 
 
 def objection_evidence(*, objection: Objection) -> list[EvidenceFile]:
@@ -166,3 +184,27 @@ def objection_steps(*, objection: Objection) -> list[StepRow]:
 def objections_for_subjects(*, subject_ids: set[int]) -> QuerySet[Objection]:
     """The objections about these subjects (a subject account's own), newest first."""
     return _base().filter(subject_id__in=subject_ids).order_by("-filed_at", "-pk")
+
+
+TARGETS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Targets:
+    records: list[CreditRecord]
+    entries: list[ListEntry]
+
+
+def objection_targets_for_subjects(*, subject_ids: set[int]) -> Targets:
+    """What a subject may object to: its records in effect and its list entries still open (most recent first)."""
+    records = (
+        CreditRecord.objects.filter(subject_id__in=subject_ids, status=RecordStatus.EFFECTIVE)
+        .select_related("item", "department")
+        .order_by("-decision_date", "-pk")[:TARGETS_SHOWN]
+    )
+    entries = (
+        ListEntry.objects.filter(subject_id__in=subject_ids, state__in=LIST_OPEN_STATES)
+        .select_related("list_type")
+        .order_by("-pk")[:TARGETS_SHOWN]
+    )
+    return Targets(list(records), list(entries))
