@@ -233,6 +233,9 @@ def test_who_may_handle(world, people, account):
             objection_accept(objection=objection, actor=user, on_date=D)
     with pytest.raises(PermissionDenied):
         objection_accept(objection=objection, actor=account, on_date=D)
+    # Refusals are audited (outside the step's transaction, which is rolled back).
+    assert AuditEntry.objects.filter(action="objection_accept", outcome="denied").count() == 3
+    assert Objection.objects.get(pk=objection.pk).state == ObjectionState.MARKED
 
 
 def test_entry_objection_marks_the_documenting_record_and_withdraws_the_entry(world, people, account):

@@ -282,8 +282,10 @@ def _transition(
     )
 
 
-def _check(allowed: bool, *, actor: Any, action: str, objection: Objection) -> None:
-    if not allowed:
+def _check(allowed: Any, *, actor: Any, action: str, objection: Objection) -> None:
+    """Refuse (403, audited outside the step's transaction) an actor who may not take this step."""
+    current = Objection.objects.select_related("record", "list_entry").get(pk=objection.pk)
+    if not allowed(current):
         _deny(
             actor=actor,
             action=action,
@@ -314,14 +316,14 @@ def _lift_mark(*, objection: Objection, on_date: dt.date, text: str) -> None:
 
 def objection_accept(*, objection: Objection, actor: Any, on_date: dt.date, note: str = "") -> Objection:
     """Accept the objection for examination (受理); audited."""
+    _check(
+        lambda o: permissions.can_handle_platform_steps(actor),
+        actor=actor,
+        action="objection_accept",
+        objection=objection,
+    )
     with transaction.atomic():
         objection = _locked(objection)
-        _check(
-            permissions.can_handle_platform_steps(actor),
-            actor=actor,
-            action="objection_accept",
-            objection=objection,
-        )
         _require_state(objection, ObjectionState.MARKED, doing="受理")
         objection.accepted_on = on_date
         _transition(
@@ -338,15 +340,15 @@ def objection_accept(*, objection: Objection, actor: Any, on_date: dt.date, note
 
 def objection_refuse(*, objection: Objection, actor: Any, on_date: dt.date, reasons: str) -> Objection:
     """Refuse the objection (不予受理) with reasons; the mark is lifted; audited."""
-    reasons = _reasons(reasons, what="不予受理")
+    _check(
+        lambda o: permissions.can_handle_platform_steps(actor),
+        actor=actor,
+        action="objection_refuse",
+        objection=objection,
+    )
     with transaction.atomic():
         objection = _locked(objection)
-        _check(
-            permissions.can_handle_platform_steps(actor),
-            actor=actor,
-            action="objection_refuse",
-            objection=objection,
-        )
+        reasons = _reasons(reasons, what="不予受理")
         _require_state(objection, ObjectionState.MARKED, doing="不予受理")
         objection.decided_on = on_date
         objection.reasons = reasons
@@ -367,14 +369,14 @@ def objection_forward(
     *, objection: Objection, actor: Any, on_date: dt.date, department: Any = None, note: str = ""
 ) -> Objection:
     """Forward the accepted objection to the source department for checking (转数据来源单位); audited."""
+    _check(
+        lambda o: permissions.can_handle_platform_steps(actor),
+        actor=actor,
+        action="objection_forward",
+        objection=objection,
+    )
     with transaction.atomic():
         objection = _locked(objection)
-        _check(
-            permissions.can_handle_platform_steps(actor),
-            actor=actor,
-            action="objection_forward",
-            objection=objection,
-        )
         _require_state(objection, ObjectionState.ACCEPTED, doing="转办")
         if department is None:
             if objection.record is not None:
@@ -417,17 +419,19 @@ def objection_decide(
     *, objection: Objection, actor: Any, on_date: dt.date, outcome: str, reasons: str
 ) -> Objection:
     """Decide the objection with its outcome and reasons, apply the outcome to the record, lift the mark."""
-    if outcome not in ObjectionOutcome.values:
-        raise ObjectionError("outcome_invalid", "请选择处理结果")
-    reasons = _reasons(reasons, what="处理决定")
+    _check(
+        lambda o: permissions.can_decide_objection(actor, o),
+        actor=actor,
+        action="objection_decide",
+        objection=objection,
+    )
     with transaction.atomic():
         objection = _locked(objection)
-        _check(
-            permissions.can_decide_objection(actor, objection),
-            actor=actor,
-            action="objection_decide",
-            objection=objection,
-        )
+        if not permissions.can_decide_objection(actor, objection):  # the state changed meanwhile
+            raise PermissionDenied("您无权办理该异议申请的这一步骤")
+        if outcome not in ObjectionOutcome.values:
+            raise ObjectionError("outcome_invalid", "请选择处理结果")
+        reasons = _reasons(reasons, what="处理决定")
         _require_state(objection, ObjectionState.ACCEPTED, ObjectionState.FORWARDED, doing="作出处理决定")
         step = "source_decide" if objection.state == ObjectionState.FORWARDED else "decide"
         record, entry = objection.record, objection.list_entry
@@ -503,14 +507,14 @@ def objection_notify(
     *, objection: Objection, actor: Any, on_date: dt.date, request: Any = None
 ) -> CreditReport:
     """Issue the 异议处理决定告知书 to the subject and close the objection; audited."""
+    _check(
+        lambda o: permissions.can_handle_platform_steps(actor),
+        actor=actor,
+        action="objection_notify",
+        objection=objection,
+    )
     with transaction.atomic():
         objection = _locked(objection)
-        _check(
-            permissions.can_handle_platform_steps(actor),
-            actor=actor,
-            action="objection_notify",
-            objection=objection,
-        )
         _require_state(objection, ObjectionState.DECIDED, ObjectionState.REFUSED, doing="告知办结")
         facts, statements = _notice_content(objection)
         notice = case_notice_issue(
