@@ -167,6 +167,7 @@ def test_subject_sees_the_outcome_and_the_notice(world, people, account, today):
     notice = objection_notify(objection=objection, actor=people["operator"], on_date=today)
     page = portal(account).get(f"/my/objections/{objection.number}/").content.decode()
     assert "无法核实" in page and notice.number in page and "已告知办结" in page
+    assert "信用平台" in page and ">op<" not in page  # no staff names for the subject
     assert "异议申请与核查情况已一并记录" in page and notice.verification_code in page
     verify = portal(account).get(
         "/reports/verify/", {"number": notice.number, "code": notice.verification_code}

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from xinyong.accounts.permissions import is_platform_wide
-from xinyong.dueprocess.cases.models import CaseEvent, CaseKind, EvidenceFile
+from xinyong.dueprocess.cases.models import ActorRole, CaseEvent, CaseKind, EvidenceFile
 from xinyong.dueprocess.objections import permissions
 from xinyong.dueprocess.objections.models import Objection, ObjectionState
 from xinyong.dueprocess.profiles.selectors import (
@@ -136,11 +136,27 @@ def objection_by_number(*, number: str) -> Objection | None:
 class HistoryRow:
     event: CaseEvent
     label: str
+    public_actor: str  # who acted, as the subject sees it: no staff names, the body acting
+
+
+def _public_actor(event: CaseEvent) -> str:
+    if event.actor_role == ActorRole.SUBJECT:
+        return "申请人"
+    if event.actor_role == ActorRole.DEPARTMENT:
+        department = getattr(event.actor_user, "department", None)
+        return department.name if department is not None else ActorRole.DEPARTMENT.label
+    if event.actor_role == ActorRole.OPERATOR:
+        return "信用平台"
+    return "系统"
 
 
 def objection_history(*, objection: Objection) -> list[HistoryRow]:
     """The objection's transitions in order, each with what happened in words."""
-    events = CaseEvent.objects.filter(case_kind=CaseKind.OBJECTION, case_id=objection.pk).order_by("at", "id")
+    events = (
+        CaseEvent.objects.filter(case_kind=CaseKind.OBJECTION, case_id=objection.pk)
+        .select_related("actor_user__department")
+        .order_by("at", "id")
+    )
     rows = []
     for event in events:
         if event.from_state == event.to_state:
@@ -149,7 +165,7 @@ def objection_history(*, objection: Objection) -> list[HistoryRow]:
             label = "提出异议并作异议标注"
         else:
             label = ObjectionState(event.to_state).label
-        rows.append(HistoryRow(event, label))
+        rows.append(HistoryRow(event, label, _public_actor(event)))
     return rows
 
 
