@@ -254,9 +254,10 @@ def test_evidence_limits(world, people, account, settings):
     import io
 
     with pytest.raises(CaseError) as err:
-        file(world, account, files=[("a.exe", io.BytesIO(b"MZ" + b"0" * 100))])
+        file(world, account, files=[pdf_file(), ("a.exe", io.BytesIO(b"MZ" + b"0" * 100))])
     assert err.value.code == "evidence_type_invalid"
     assert not Objection.objects.exists() and not CreditRecord.objects.get(pk=world.record.pk).disputed
+    assert not any(settings.DUEPROCESS_EVIDENCE_DIR.iterdir())  # the first file went with the filing
     settings.DUEPROCESS_EVIDENCE_MAX_BYTES = 100
     with pytest.raises(CaseError) as err:
         file(world, account, files=[pdf_file()])
@@ -324,3 +325,15 @@ def test_guangzhou_self_check_counts_from_acceptance(world, people, account):
     objection = objection_forward(objection=objection, actor=people["operator"], on_date=dt.date(2026, 2, 26))
     # 10 wd from forwarding.
     assert objection.due_on == dt.date(2026, 3, 11)  # 10 wd from forwarding; Saturday 02-28 is a workday
+
+
+def test_daily_job_escalates_and_says_how_many(world, people, account):
+    from xinyong.dueprocess.objections.scheduled import objections_overdue_daily
+    from xinyong.scheduled import DAILY_JOBS
+
+    assert "xinyong.dueprocess.objections.scheduled.objections_overdue_daily" in DAILY_JOBS
+    file(world, account)
+    assert objections_overdue_daily(as_of=dt.date(2026, 6, 2)) is None
+    assert objections_overdue_daily(as_of=dt.date(2026, 6, 3)) == "异议申请超期督办 1 件"
+    assert objections_overdue_daily(as_of=dt.date(2026, 6, 3)) is None  # the same day again: nothing twice
+    assert AuditEntry.objects.filter(action="objections_escalate").count() == 1

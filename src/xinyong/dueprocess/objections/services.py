@@ -20,7 +20,13 @@ from django.db import IntegrityError, transaction
 from xinyong.accounts.services import audit_log
 from xinyong.core.errors import CodedError
 from xinyong.dueprocess.cases.models import CaseKind, EvidenceFile
-from xinyong.dueprocess.cases.services import case_event_add, case_number, evidence_open, evidence_store
+from xinyong.dueprocess.cases.services import (
+    case_event_add,
+    case_number,
+    evidence_dir,
+    evidence_open,
+    evidence_store,
+)
 from xinyong.dueprocess.objections import permissions
 from xinyong.dueprocess.objections.models import (
     OPEN_OBJECTION_STATES,
@@ -192,10 +198,23 @@ def objection_file(
         )
         _set_due(objection)
         objection.save()
-        for name, stream in files or []:
-            evidence_store(
-                case_kind=CaseKind.OBJECTION, case_id=objection.pk, name=name, stream=stream, actor=filer
-            )
+        stored: list[EvidenceFile] = []
+        try:
+            for name, stream in files or []:
+                stored.append(
+                    evidence_store(
+                        case_kind=CaseKind.OBJECTION,
+                        case_id=objection.pk,
+                        name=name,
+                        stream=stream,
+                        actor=filer,
+                    )
+                )
+        except BaseException:
+            # The filing is rolled back: the files already written go too.
+            for evidence in stored:
+                (evidence_dir() / evidence.storage_name).unlink(missing_ok=True)
+            raise
         audit_log(
             actor=filer,
             action="objection_file",
