@@ -337,3 +337,36 @@ def test_daily_job_escalates_and_says_how_many(world, people, account):
     assert objections_overdue_daily(as_of=dt.date(2026, 6, 3)) == "异议申请超期督办 1 件"
     assert objections_overdue_daily(as_of=dt.date(2026, 6, 3)) is None  # the same day again: nothing twice
     assert AuditEntry.objects.filter(action="objections_escalate").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("dates", "dues", "on_time"),
+    [
+        # Spring Festival 2026 (02-15 … 02-23 off; Saturdays 02-14 and 02-28 are workdays).
+        (
+            ("2026-02-12", "2026-02-13", "2026-02-24", "2026-03-02", "2026-03-04"),
+            ("2026-02-13", "2026-02-13", "2026-02-24", "2026-03-02", "2026-03-04"),
+            (True, True, True, True, True),
+        ),
+        # National Day 2025 (10-01 … 10-08 off; Saturday 10-11 is a workday); the department is a day late.
+        (
+            ("2025-09-29", "2025-09-30", "2025-10-10", "2025-10-17", "2025-10-21"),
+            ("2025-09-30", "2025-09-30", "2025-10-10", "2025-10-16", "2025-10-21"),
+            (True, True, True, False, True),
+        ),
+    ],
+)
+def test_every_step_across_the_holidays(world, people, account, dates, dues, on_time):
+    """File, accept, forward, decide at the source department, notify: each step's due date and whether met."""
+    filed, accepted, forwarded, decided, notified = (dt.date.fromisoformat(d) for d in dates)
+    op, officer = people["operator"], people["officer"]
+    objection = file(world, account, on_date=filed)
+    objection = objection_accept(objection=objection, actor=op, on_date=accepted)
+    objection = objection_forward(objection=objection, actor=op, on_date=forwarded)
+    objection = objection_decide(
+        objection=objection, actor=officer, on_date=decided, outcome="maintained", reasons="准确"
+    )
+    objection_notify(objection=objection, actor=op, on_date=notified)
+    history = events(objection)
+    assert [e[2] for e in history] == [dt.date.fromisoformat(d) for d in dues]
+    assert [e[3] for e in history] == list(on_time)
