@@ -75,6 +75,7 @@ def test_objection_journey(browser, page, live_server, world, artifacts):  # noq
     console_login(op, base, "op")
     op.get_by_role("link", name="异议处理").click()
     op.get_by_role("link", name=objection.number).click()
+    op.screenshot(path=str(artifacts / "objection-console-detail.png"), full_page=True)
     op.get_by_role("button", name="予以受理").click()
     assert op.get_by_text("已受理").first.is_visible()
     op.get_by_role("combobox", name="数据来源单位").select_option(label=world.samr.name)

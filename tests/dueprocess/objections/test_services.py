@@ -370,3 +370,14 @@ def test_every_step_across_the_holidays(world, people, account, dates, dues, on_
     history = events(objection)
     assert [e[2] for e in history] == [dt.date.fromisoformat(d) for d in dues]
     assert [e[3] for e in history] == list(on_time)
+
+
+def test_steps_count_only_from_events_that_happened(world, people, account):
+    from xinyong.dueprocess.objections.selectors import objection_steps
+
+    objection = file(world, account)
+    due = {row.rule.step: row.due for row in objection_steps(objection=objection)}
+    assert due["accept"] == dt.date(2026, 6, 2) and due["forward"] is None and due["reply"] is None
+    objection = objection_accept(objection=objection, actor=people["operator"], on_date=D)
+    due = {row.rule.step: row.due for row in objection_steps(objection=objection)}
+    assert due["forward"] == dt.date(2026, 6, 3) and due["source_decide"] is None

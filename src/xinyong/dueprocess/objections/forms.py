@@ -71,7 +71,9 @@ class NoteForm(forms.Form):
 
 
 class ReasonsForm(forms.Form):
-    reasons = forms.CharField(label="理由", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = forms.CharField(
+        label="不予受理的理由", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ForwardForm(forms.Form):

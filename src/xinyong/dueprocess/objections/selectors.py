@@ -43,8 +43,8 @@ def objection_step_due(*, objection: Objection, step: str) -> StepDeadline | Non
     except ProfileError:
         return None
     start = getattr(objection, _EVENT_DATES.get(rule.counts_from, "filed_on"), None)
-    if start is None:
-        start = objection.filed_on
+    if start is None:  # the event it counts from has not happened yet
+        return None
     return step_due(profile=objection.profile, workflow=OBJECTION, step=step, start=start)
 
 
