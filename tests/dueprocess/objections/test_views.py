@@ -56,6 +56,12 @@ def test_queue_shows_overdue_first_and_filters(world, people, account, today):
     assert fresh.number in html and late.number not in html
     html = console(people["operator"]).get("/console/dueprocess/objections/?q=示例食品").content.decode()
     assert fresh.number in html and late.number in html
+    html = console(people["operator"]).get(f"/console/dueprocess/objections/?department={world.other.pk}")
+    assert late.number not in html.content.decode()
+    html = console(people["operator"]).get(
+        f"/console/dueprocess/objections/?department={world.samr.pk}&state=marked"
+    )
+    assert late.number in html.content.decode() and 'data-figure="marked">2<' in html.content.decode()
     # Another department sees none of them; the source department sees both.
     assert late.number not in console(people["other"]).get("/console/dueprocess/objections/").content.decode()
     assert late.number in console(people["officer"]).get("/console/dueprocess/objections/").content.decode()

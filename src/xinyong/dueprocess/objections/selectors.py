@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from xinyong.accounts.permissions import is_platform_wide
 from xinyong.dueprocess.cases.models import ActorRole, CaseEvent, CaseKind, EvidenceFile
@@ -122,8 +122,8 @@ def objection_counts(*, user: Any, as_of: dt.date) -> dict[str, int]:
     """How many visible objections are in each state, and how many are overdue."""
     qs = objections_visible(user=user)
     counts = {state: 0 for state in ObjectionState.values}
-    for state in qs.values_list("state", flat=True):
-        counts[state] += 1
+    for row in qs.order_by().values("state").annotate(n=Count("pk")):
+        counts[row["state"]] = row["n"]
     counts["overdue"] = qs.exclude(state=ObjectionState.CLOSED).filter(due_on__lt=as_of).count()
     return counts
 
