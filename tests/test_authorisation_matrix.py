@@ -15,6 +15,7 @@ are posted empty (nothing is changed by an empty form). Admin delete pages are o
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -32,6 +33,9 @@ from xinyong.accounts.services import apiclient_create
 from xinyong.catalog.services import catalog_load_fixtures
 from xinyong.collection.models import RowWarning
 from xinyong.core.codes import SubjectKind
+from xinyong.dueprocess.cases.models import EvidenceFile
+from xinyong.dueprocess.objections.services import objection_file
+from xinyong.dueprocess.profiles.services import profiles_load
 from xinyong.lists.services import list_types_load
 from xinyong.records.models import CreditRecord
 from xinyong.reports.models import ReportKind
@@ -196,6 +200,19 @@ EXPECTED: dict[str, str] = {
     "GET admin/dueprocess/commitmenttemplate/<path:object_id>/delete/": "302 302 403 403 403 403 403",
     "GET admin/dueprocess/commitmenttemplate/<path:object_id>/history/": "302 302 302 302 302 302 302",
     "GET admin/dueprocess/commitmenttemplate/add/": "302 200 403 403 403 403 403",
+    # Objections (异议处理): operators all; department A's data officers and reviewers those about its records
+    # (other_dept: 404); auditors read. The objection here is about department A's record, still to be accepted.
+    # An empty 不予受理 form is refused with a message (302) for operators, 403 for those who may not refuse.
+    "GET console/dueprocess/objections/": "302 200 200 200 403 200 200",
+    "GET console/dueprocess/objections/new/": "302 404 404 404 403 404 404",
+    "GET console/dueprocess/objections/<str:number>/": "302 200 200 200 403 200 404",
+    "GET console/dueprocess/objections/<str:number>/evidence/<int:evidence_id>/": "302 200 200 200 403 200 404",
+    "POST console/dueprocess/objections/<str:number>/<slug:step>/": "302 302 403 403 403 403 404",
+    # The subject's own pages (我的信用): subject accounts only; console users are sent to the portal's sign-in.
+    "GET my/objections/": "302 302 302 302 302 302 302",
+    "GET my/objections/new/": "302 302 302 302 302 302 302",
+    "GET my/objections/<str:number>/": "302 302 302 302 302 302 302",
+    "GET my/objections/<str:number>/evidence/<int:evidence_id>/": "302 302 302 302 302 302 302",
     "GET admin/dueprocess/jurisdictionprofile/": "302 200 403 403 403 200 403",
     "GET admin/dueprocess/jurisdictionprofile/<path:object_id>/": "302 302 302 302 302 302 302",
     "GET admin/dueprocess/jurisdictionprofile/<path:object_id>/change/": "302 200 403 403 403 200 403",
@@ -372,6 +389,9 @@ EXPECTED: dict[str, str] = {
     "POST /api/reports/": "401 403 403 403 403 201 201",
     # Feedback: check:query keys of a department, on its own items only (none exists here: 422 for the body).
     "GET /api/jrp/feedback/pending": "401 403 403 403 200 403 200",
+    # Objections: records:read keys of a department, on objections about its own records (docs/objections.md).
+    "GET /api/dueprocess/objections/": "401 200 403 403 403 403 200",
+    "GET /api/dueprocess/objections/{number}": "401 200 403 403 403 403 404",
     "POST /api/jrp/feedback/{feedback_id}": "401 403 403 403 422 403 422",
 }
 
@@ -457,6 +477,15 @@ def world(db, settings, tmp_path, monkeypatch):
         message="第 2 行“罚款金额”：金额 5000 看起来以元为单位，请核对",
     )
     report = report_issue(subject=record.subject, kind=ReportKind.PUBLIC, as_of=AS_OF, actor=issuer)
+    settings.DUEPROCESS_EVIDENCE_DIR = tmp_path / "evidence"
+    profiles_load()
+    objection = objection_file(
+        filer=users["operator"],
+        on_date=AS_OF,
+        statement="权限矩阵测试",
+        record=record,
+        files=[("证明.pdf", io.BytesIO(b"%PDF-1.7\n" + b"0" * 64))],
+    )
     keys[ApiScope.REPORTS_ISSUE] = apiclient_create(
         name="甲 报告 2", department=dept_a, scopes=[ApiScope.REPORTS_ISSUE]
     )[1]
@@ -467,6 +496,7 @@ def world(db, settings, tmp_path, monkeypatch):
         "report": report,
         "keys": keys,
         "person": person,
+        "objection": objection,
     }
 
 
@@ -495,6 +525,10 @@ def page_path(route: str, world) -> str:
             _first_pk(*admin_model.groups()) if admin_model else str(record.subject_id)  # view_on_site
         ),
     }
+    if "objections/" in route:
+        values["number"] = world["objection"].number
+        values["evidence_id"] = str(EvidenceFile.objects.get(case_id=world["objection"].pk).pk)
+        values["step"] = "refuse"
     if route.endswith("reveal-ric/"):
         values["object_id"] = str(world["person"].pk)  # the page exists for natural persons only
     if route == "":
@@ -514,6 +548,8 @@ def api_path(operation: str, world) -> tuple[str, str]:
         "feedback_id": "999999",
         "check_id": "1",
     }
+    if "/objections/" in path:
+        values["number"] = world["objection"].number
     return method, re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
 

@@ -14,6 +14,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
+from xinyong.dueprocess.objections.permissions import can_read_objections
 from xinyong.dueprocess.subject_accounts.permissions import can_issue_link_codes
 from xinyong.jrp.channels.permissions import can_open_batch_checks
 from xinyong.jrp.check.permissions import can_use_check_page
@@ -57,6 +58,8 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用档案", _url("console:archive_search")))
     if can_read_reports(user):
         entries.append(("信用报告", _url("reports_console:list")))
+    if can_read_objections(user):
+        entries.append(("异议处理", _url("dueprocess:objection_queue")))
     # Joint reward and punishment, in the order of the work: lists, checks, measures, feedback, results.
     if can_read_lists(user):
         entries.append(("红黑名单", _url("lists:entry_list")))

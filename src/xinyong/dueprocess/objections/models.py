@@ -121,6 +121,9 @@ class Objection(models.Model):
     )
     reasons = models.TextField("处理理由", blank=True, default="")
     escalated_on = models.DateField("超期督办日期", null=True, blank=True)
+    # The record's version number right after the mark was set: a correction is a later version received
+    # through the loader with other content (docs/objections.md).
+    record_version_filed = models.PositiveIntegerField("提出时的记录版本", null=True, blank=True)
 
     class Meta:
         verbose_name = "异议申请"
@@ -134,7 +137,19 @@ class Objection(models.Model):
             models.CheckConstraint(
                 condition=models.Q(record__isnull=False) | models.Q(list_entry__isnull=False),
                 name="objection_has_target",
-            )
+            ),
+            # One open objection per record (and per entry without a documenting record): the database refuses
+            # the second one even when two are filed at the same moment.
+            models.UniqueConstraint(
+                fields=["record"],
+                condition=models.Q(state__in=OPEN_OBJECTION_STATES, record__isnull=False),
+                name="objection_one_open_per_record",
+            ),
+            models.UniqueConstraint(
+                fields=["list_entry"],
+                condition=models.Q(state__in=OPEN_OBJECTION_STATES, record__isnull=True),
+                name="objection_one_open_per_entry",
+            ),
         ]
 
     def __str__(self) -> str:
