@@ -311,7 +311,7 @@ def repair_refuse(
             to_state=RepairState.REFUSED,
             on_date=on_date,
             actor=actor,
-            note=reasons,
+            note=f"不予受理：{reasons}",
             fields={"decided_on": on_date, "reasons": reasons, "due_on": None},
         )
         _decision_notice(application, actor=actor, on_date=on_date, decision="不予受理", reasons=reasons)
@@ -330,7 +330,7 @@ def repair_reject(
             to_state=RepairState.REJECTED,
             on_date=on_date,
             actor=actor,
-            note=reasons,
+            note=f"不予修复：{reasons}",
             fields={"decided_on": on_date, "reasons": reasons, "due_on": None},
         )
         _decision_notice(application, actor=actor, on_date=on_date, decision="不予信用修复", reasons=reasons)
@@ -359,7 +359,7 @@ def repair_approve(
             to_state=RepairState.APPROVED,
             on_date=on_date,
             actor=actor,
-            note=reasons,
+            note=f"准予修复：{reasons}",
             fields={
                 "decided_on": on_date,
                 "reasons": reasons,
@@ -457,7 +457,7 @@ def repair_revoke(
             to_state=RepairState.REVOKED,
             on_date=on_date,
             actor=actor,
-            note=reasons,
+            note=f"撤销修复：{reasons}",
             fields={"revoked_on": on_date, "revoke_reason": reasons},
         )
         record, entries = _targets(application)
