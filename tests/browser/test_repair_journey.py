@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from tests.dueprocess.repairs.conftest)
 """Credit repair in chromium: a subject applies on the portal, the market regulator accepts and approves in the
 console, the subject sees the outcome and the decision; no script errors; screenshots under test-artifacts/."""
 
