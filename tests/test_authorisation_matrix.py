@@ -326,6 +326,7 @@ EXPECTED: dict[str, str] = {
     "GET console/dueprocess/repairs/stats/": "302 200 200 200 403 200 200",
     "GET console/dueprocess/repairs/notifications/": "302 200 200 200 200 200 200",
     "GET console/dueprocess/repairs/notices/<str:number>/": "302 404 404 404 403 404 404",
+    "POST console/dueprocess/repairs/notice/": "302 302 302 302 403 302 302",
     "POST console/dueprocess/repairs/records/<int:record_id>/notice/": "302 302 302 302 403 403 403",
     "GET console/dueprocess/repairs/<int:pk>/": "302 404 404 404 403 404 404",
     "GET console/dueprocess/repairs/<int:pk>/evidence/<int:evidence_id>/": "302 404 404 404 403 404 404",

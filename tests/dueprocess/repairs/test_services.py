@@ -234,3 +234,37 @@ def test_pdf_evidence_is_kept_encrypted(rp, settings):
     stored = EvidenceFile.objects.get(case_kind=CaseKind.REPAIR, case_id=application.pk)
     raw = (settings.DUEPROCESS_EVIDENCE_DIR / stored.storage_name).read_bytes()
     assert PDF[:20] not in raw
+
+
+def test_repair_of_an_abnormal_operations_entry_ends_the_entry_and_its_record(rp):
+    from tests.dueprocess.repairs.test_eligibility import _abnormal
+    from xinyong.lists.models import EntryState, ListEntry
+    from xinyong.lists.selectors import entries_in_force
+    from xinyong.lists.services import list_entries_sync, list_types_load
+
+    record = _abnormal(rp, on=dt.date(2026, 5, 10))
+    list_types_load(as_of=dt.date(2026, 5, 10))
+    list_entries_sync(record_ids=[record.pk], as_of=dt.date(2026, 5, 10))
+    entry = ListEntry.objects.get(record=record)
+    application = repair_apply(
+        account=rp["account"],
+        entry=entry,
+        statement="已补报 2025 年度报告",
+        signatory="王经理",
+        evidence=evidence(),
+        on_date=FILED,
+    )
+    assert application.list_entry == entry and application.deciding_department == rp["samr"]
+    repair_accept(application=application, actor=rp["users"]["officer"], on_date=FILED)
+    repair_approve(application=application, actor=rp["users"]["officer"], on_date=FILED, reasons="已补报年报")
+    entry.refresh_from_db()
+    assert entry.state == EntryState.REPAIRED and entry.ended_on == FILED
+    assert not entries_in_force(as_of=FILED).filter(pk=entry.pk).exists()
+    assert CreditRecord.objects.get(pk=record.pk).status == RecordStatus.REPAIRED
+    # False materials: the entry is listed again.
+    repair_revoke(
+        application=application, actor=rp["users"]["officer"], on_date=FILED, reasons="年报数据虚假"
+    )
+    entry.refresh_from_db()
+    assert entry.state == EntryState.EFFECTIVE and entry.ended_on is None
+    assert entries_in_force(as_of=FILED).filter(pk=entry.pk).exists()

@@ -117,6 +117,15 @@ def test_repair_notice_issued_with_the_penalty_decision(rp, today):
         .status_code
         == 403
     )
+    # From the queue's form, by the decision's document number (own department's records only).
+    by_number = officer.post(
+        "/console/dueprocess/repairs/notice/", {"document_number": record.document_number}
+    )
+    assert by_number.status_code == 302 and "/notices/" in by_number["Location"]
+    refused = console(rp["users"]["tax_officer"]).post(
+        "/console/dueprocess/repairs/notice/", {"document_number": record.document_number}, follow=True
+    )
+    assert "未找到本部门该文书号的失信信息" in refused.content.decode()
     # The subject finds it on its 信用修复 page.
     assert "信用修复告知书" in portal_client(Client(), rp["account"]).get("/my/repairs/").content.decode()
 

@@ -10,6 +10,7 @@ console_urlpatterns: list = [
     path("stats/", views.repair_stats, name="repair_stats"),
     path("notifications/", views.repair_notifications, name="repair_notifications"),
     path("notices/<str:number>/", views.repair_notice, name="repair_notice"),
+    path("notice/", views.repair_notice_by_number, name="repair_notice_by_number"),
     path("records/<int:record_id>/notice/", views.repair_notice_issue, name="repair_notice_issue"),
     path("<int:pk>/", views.repair_detail, name="repair_detail"),
     path("<int:pk>/evidence/<int:evidence_id>/", views.repair_evidence_download, name="repair_evidence"),

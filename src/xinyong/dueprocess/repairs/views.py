@@ -15,8 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xinyong.accounts.decorators import console_view
-from xinyong.accounts.permissions import is_platform_wide
+from xinyong.accounts.models import Role
+from xinyong.accounts.permissions import effective_role, is_platform_wide
 from xinyong.accounts.services import audit_log
+from xinyong.core.codes import Polarity
 from xinyong.core.errors import CodedError
 from xinyong.dueprocess.cases.models import CaseKind, EvidenceFile
 from xinyong.dueprocess.cases.services import evidence_open
@@ -27,6 +29,7 @@ from xinyong.dueprocess.repairs.eligibility import entry_eligibility, record_eli
 from xinyong.dueprocess.repairs.forms import DecisionForm, RepairApplyForm
 from xinyong.dueprocess.repairs.models import RepairApplication, RepairState
 from xinyong.dueprocess.repairs.permissions import (
+    DECIDING_ROLES,
     can_decide_repair,
     can_issue_repair_notice,
     can_read_repair,
@@ -36,6 +39,7 @@ from xinyong.dueprocess.repairs.permissions import (
 from xinyong.dueprocess.subject_accounts.auth import account_required
 from xinyong.lists.models import ListEntry
 from xinyong.records.models import CreditRecord
+from xinyong.records.normalize import normalize_document_number
 from xinyong.reports.models import CreditReport, ReportKind
 
 PER_PAGE = 25
@@ -185,7 +189,14 @@ def repair_list(request):
     return render(
         request,
         "dueprocess/repairs/list.html",
-        {"page": page, "state": state, "states": RepairState.choices, "today": today, "tab": "list"},
+        {
+            "page": page,
+            "state": state,
+            "states": RepairState.choices,
+            "today": today,
+            "tab": "list",
+            "can_issue": effective_role(request.user) in (Role.OPERATOR, *DECIDING_ROLES),
+        },
     )
 
 
@@ -327,6 +338,21 @@ def repair_notice_issue(request, record_id: int):
         return redirect(reverse("dueprocess:repair_list"))
     messages.success(request, f"已出具信用修复告知书 {notice.number}")
     return redirect("dueprocess:repair_notice", number=notice.number)
+
+
+@require_POST
+@console_view(can_read_repairs)
+def repair_notice_by_number(request):
+    """The queue's form: issue the 信用修复告知书 of a negative record named by its 文书号."""
+    key = normalize_document_number((request.POST.get("document_number") or "").strip())
+    records = CreditRecord.objects.filter(document_number_key=key, polarity=Polarity.NEGATIVE)
+    if not is_platform_wide(request.user):
+        records = records.filter(department_id=request.user.department_id)
+    record = records.order_by("-decision_date", "-pk").first() if key else None
+    if record is None:
+        messages.error(request, "未找到本部门该文书号的失信信息，请核对文书号")
+        return redirect("dueprocess:repair_list")
+    return repair_notice_issue(request, record_id=record.pk)
 
 
 @console_view(can_read_repairs)
