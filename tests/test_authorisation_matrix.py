@@ -349,6 +349,22 @@ EXPECTED: dict[str, str] = {
     "GET my/subjects/<int:subject_id>/authorise/": "302 302 302 302 302 302 302",
     "GET my/subjects/<int:subject_id>/reports/": "302 302 302 302 302 302 302",
     "GET my/subjects/<int:subject_id>/viewers/": "302 302 302 302 302 302 302",
+    # Credit repair (docs/credit-repair.md): the deciding departments' officers, operators and auditors read the
+    # queue and statistics; every console role reads its department's notifications; only operators and the
+    # record's department issue a 信用修复告知书. No application exists here (404); the notice number is a credit
+    # report's (404). The subject's pages know subject accounts only (sign-in page of 我的信用).
+    "GET console/dueprocess/repairs/": "302 200 200 200 403 200 200",
+    "GET console/dueprocess/repairs/stats/": "302 200 200 200 403 200 200",
+    "GET console/dueprocess/repairs/notifications/": "302 200 200 200 200 200 200",
+    "GET console/dueprocess/repairs/notices/<str:number>/": "302 404 404 404 403 404 404",
+    "POST console/dueprocess/repairs/notice/": "302 302 302 302 403 302 302",
+    "POST console/dueprocess/repairs/records/<int:record_id>/notice/": "302 302 302 302 403 403 403",
+    "GET console/dueprocess/repairs/<int:pk>/": "302 404 404 404 403 404 404",
+    "GET console/dueprocess/repairs/<int:pk>/evidence/<int:evidence_id>/": "302 404 404 404 403 404 404",
+    "POST console/dueprocess/repairs/<int:pk>/<slug:action>/": "302 404 404 404 403 404 404",
+    "GET my/repairs/": "302 302 302 302 302 302 302",
+    "GET my/repairs/new/": "302 302 302 302 302 302 302",
+    "GET my/repairs/<int:pk>/": "302 302 302 302 302 302 302",
     # API (callers: no_key, records:read, records:write, subjects:read, check:query, reports:issue, other_dept with every scope).
     # The catch-all answers the JSON 404 of unknown API addresses.
     "GET api/": "404 404 404 404 404 404 404",
@@ -392,6 +408,8 @@ EXPECTED: dict[str, str] = {
     # Objections: records:read keys of a department, on objections about its own records (docs/objections.md).
     "GET /api/dueprocess/objections/": "401 200 403 403 403 403 200",
     "GET /api/dueprocess/objections/{number}": "401 200 403 403 403 403 404",
+    # Repair notifications for the implementing departments (docs/credit-repair.md).
+    "GET /api/dueprocess/repairs/notifications": "401 200 403 403 403 403 200",
     "POST /api/jrp/feedback/{feedback_id}": "401 403 403 403 422 403 422",
 }
 
@@ -521,6 +539,9 @@ def page_path(route: str, world) -> str:
         "rest": "calendarday/",
         "content_type_id": str(ContentType.objects.get_for_model(record.subject).pk),
         "id": str(world["users"]["other_dept"].pk),
+        "record_id": str(record.pk),
+        "evidence_id": "999999",
+        "action": "accept",
         "object_id": (
             _first_pk(*admin_model.groups()) if admin_model else str(record.subject_id)  # view_on_site
         ),

@@ -103,3 +103,24 @@ def test_only_own_department_writes(records, officer_a, officer_b, auditor, oper
     writer, _ = api_client(dept_a, [ApiScope.RECORDS_WRITE])
     assert can_write_record(writer, record)
     assert not can_write_record(writer, records["b-public"])
+
+
+def test_a_repaired_record_is_no_longer_shared_with_other_departments(
+    records, officer_a, operator, auditor, client_b
+):
+    """令第36号: a repaired record stops being shared; its own department and platform-wide roles keep it."""
+    from xinyong.records.services import record_mark_repaired
+
+    for key in ("a-public", "a-shared"):
+        record_mark_repaired(
+            record=records[key], actor=None, reason="信用修复决定", on_date=dt.date(2026, 6, 1)
+        )
+    assert keys(records_visible_to(principal=client_b), records) == {
+        "b-public",
+        "b-shared",
+        "b-authorised",
+        "b-none",
+    }
+    assert {"a-public", "a-shared"} <= keys(records_visible_to(principal=officer_a), records)
+    assert keys(records_visible_to(principal=operator), records) == set(records)
+    assert keys(records_visible_to(principal=auditor), records) == set(records)

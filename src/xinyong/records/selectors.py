@@ -6,7 +6,8 @@ Visibility (the single place that decides it; the admin and the API both go thro
 - any other government principal — a console user with a role, or an unrevoked API client — sees the records
   of its own department plus every record whose item version's disclosure scope is 公开 (public) or
   政务共享 (shared) — the scope of a record is its item version's scope for the record's subject kind
-  (``CatalogItemVersion.scope_for``: natural persons may have a narrower one), stored on the record;
+  (``CatalogItemVersion.scope_for``: natural persons may have a narrower one), stored on the record —
+  except repaired records (已信用修复: sharing stops), which only the owning department still sees;
 - everybody else (anonymous, users without a role) sees THE public set, ``records_public(as_of=...)``:
   records whose disclosure scope is 公开, whose stored status is 有效 (a revoked or withdrawn record leaves
   publication at once), that are publishable under their window (``records.windows``) and inside
@@ -113,10 +114,14 @@ def record_is_published(*, record: CreditRecord, as_of: dt.date) -> bool:
     )
 
 
-def visibility_q(*, principal, as_of: dt.date | None = None, prefix: str = "") -> Q | None:
+def visibility_q(
+    *, principal, as_of: dt.date | None = None, prefix: str = "", include_repaired: bool = False
+) -> Q | None:
     """Filter of the records ``principal`` may read; None when it may read none (revoked API client).
 
-    ``prefix`` (e.g. ``"record__"``) applies it to versions or other rows that point at records.
+    ``prefix`` (e.g. ``"record__"``) applies it to versions or other rows that point at records. A
+    repaired record is no longer shared (令第36号: 停止共享和使用): other departments stop seeing it, unless
+    ``include_repaired`` (the change feed's publication changes, which tell them it left).
     """
     if isinstance(principal, ApiClient) and principal.revoked_at is not None:
         return None
@@ -124,6 +129,8 @@ def visibility_q(*, principal, as_of: dt.date | None = None, prefix: str = "") -
         return Q()
     if _is_government_principal(principal):
         visible = _q(prefix, disclosure_scope__in=GOVERNMENT_SCOPES)
+        if not include_repaired:
+            visible &= ~_q(prefix, status=RecordStatus.REPAIRED)
         own = readable_department_ids(principal) or set()
         if own:
             visible |= _q(prefix, department_id__in=own)
@@ -224,6 +231,8 @@ def record_changes_since(
     visible = visibility_q(principal=principal, prefix="record__")
     if visible is None:
         return RecordChanges(rows=[], has_more=False, version_after=version_after, change_after=change_after)
+    # Publication changes of repaired records still reach the departments that shared them (reason repaired).
+    visible_changes = visibility_q(principal=principal, prefix="record__", include_repaired=True)
     related = ("record", "record__item", "record__department")
     versions = list(
         CreditRecordVersion.objects.filter(visible, pk__gt=version_after, created_at__lte=horizon)
@@ -231,7 +240,7 @@ def record_changes_since(
         .order_by("pk")[: limit + 1]
     )
     changes = list(
-        PublicationChange.objects.filter(visible, pk__gt=change_after, recorded_at__lte=horizon)
+        PublicationChange.objects.filter(visible_changes, pk__gt=change_after, recorded_at__lte=horizon)
         .select_related(*related)
         .order_by("pk")[: limit + 1]
     )

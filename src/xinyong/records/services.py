@@ -39,7 +39,7 @@ from xinyong.records.rules import (
     status_values,
     window_values,
 )
-from xinyong.records.selectors import public_q, record_is_public
+from xinyong.records.selectors import public_q, record_is_public, record_is_published
 from xinyong.records.windows import Window, WindowCalculator
 from xinyong.subjects import crypto
 
@@ -424,6 +424,32 @@ def record_publication_sweep(*, as_of: dt.date, chunk_size: int = 5000) -> Sweep
         entered=counts[PublicationChange.Change.ENTERED],
         left=counts[PublicationChange.Change.LEFT],
     )
+
+
+def record_publication_note(*, record: CreditRecord, on_date: dt.date) -> PublicationChange | None:
+    """Write now the publication change of one record whose status just changed (e.g. repaired), as the
+    nightly sweep would the next day, so the change feed carries it at once; None when nothing changed."""
+    with transaction.atomic():
+        record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+        public = record_is_published(record=record, as_of=on_date)
+        if record.in_publication == public:
+            return None
+        if public:
+            seen = PublicationChange.objects.filter(record=record, change=PublicationChange.Change.LEFT)
+            change, reason = (
+                PublicationChange.Change.ENTERED,
+                PublicationChange.Reason.RESTORED
+                if seen.exists()
+                else PublicationChange.Reason.WINDOW_STARTED,
+            )
+        else:
+            change = PublicationChange.Change.LEFT
+            reason = _left_reason(
+                record.status, record.disclosure_scope, record.publishable, record.publish_until, on_date
+            )
+        row = PublicationChange.objects.create(record=record, change=change, on_date=on_date, reason=reason)
+        CreditRecord.objects.filter(pk=record.pk).update(in_publication=public)
+    return row
 
 
 def record_windows_recompute(*, only_missing: bool = True, chunk_size: int = 2000) -> int:

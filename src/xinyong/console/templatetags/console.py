@@ -15,6 +15,7 @@ from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
 from xinyong.dueprocess.objections.permissions import can_read_objections
+from xinyong.dueprocess.repairs.permissions import can_read_repair_notifications, can_read_repairs
 from xinyong.dueprocess.subject_accounts.permissions import can_issue_link_codes
 from xinyong.jrp.channels.permissions import can_open_batch_checks
 from xinyong.jrp.check.permissions import can_use_check_page
@@ -75,6 +76,13 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("典型案例", _url("jrp:feedback_cases")))
     if can_read_statistics(user):
         entries.append(("联合奖惩统计", _url("jrp:feedback_stats")))
+    # Credit repair (信用修复): the deciding departments' queue and statistics; the implementing departments'
+    # notifications are a tab of the queue, or their own entry for those who do not decide.
+    if can_read_repairs(user):
+        entries.append(("信用修复", _url("dueprocess:repair_list")))
+        entries.append(("修复统计", _url("dueprocess:repair_stats")))
+    elif can_read_repair_notifications(user):
+        entries.append(("修复通知", _url("dueprocess:repair_notifications")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_issue_link_codes(user):

@@ -1,0 +1,104 @@
+# ruff: noqa: F811  (fixtures imported from tests.dueprocess.repairs.conftest)
+"""Credit repair in chromium: a subject applies on the portal, the market regulator accepts and approves in the
+console, the subject sees the outcome and the decision; no script errors; screenshots under test-artifacts/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from tests.browser.test_console_pages import sign_in
+from tests.dueprocess.repairs.conftest import PDF, fast_password_hashing, penalty, rp  # noqa: F401
+from xinyong.dueprocess.repairs.models import RepairApplication, RepairState
+from xinyong.dueprocess.subject_accounts.auth import SESSION_HASH_KEY, SESSION_KEY, _password_fingerprint
+from xinyong.records.models import CreditRecord, RecordStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def portal_session_cookie(account, base: str) -> dict:
+    """A portal session of ``account`` (what the sign-in page of 我的信用 would start)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = account.pk
+    store[SESSION_HASH_KEY] = _password_fingerprint(account)
+    store.create()
+    return {"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": base}
+
+
+def test_subject_applies_department_decides_subject_sees_the_outcome(
+    live_server, browser, page, rp, artifacts, tmp_path
+):
+    errors: list[str] = []
+    record = penalty(rp, on=timezone.localdate() - dt.timedelta(days=150))
+    base = live_server.url
+    subject = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    subject.add_cookies([portal_session_cookie(rp["account"], base)])
+    mine = subject.new_page()
+    mine.set_default_timeout(15_000)
+    for p in (mine, page):
+        p.on("pageerror", lambda exc: errors.append(str(exc)))
+        # Failed loads are checked by address (the browser's own /favicon.ico request is not the page's).
+        p.on(
+            "console",
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
+        p.on(
+            "response",
+            lambda r: (
+                errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                else None
+            ),
+        )
+
+    # The subject sees what it may repair and applies, with a commitment and a PDF.
+    mine.goto(f"{base}/my/repairs/")
+    mine.get_by_role("heading", name="可以申请修复的信息").wait_for()
+    mine.get_by_role("link", name="申请修复").click()
+    mine.get_by_role("heading", name="申请信用修复").wait_for()
+    mine.get_by_label("履行法定义务、纠正失信行为的情况").fill("已缴清罚款并完成整改，经复查合格")
+    evidence = tmp_path / "缴款凭证.pdf"
+    evidence.write_bytes(PDF)
+    mine.get_by_label("证明材料").set_input_files(str(evidence))
+    mine.get_by_label("签署人姓名").fill("王经理")
+    mine.get_by_label("我已阅读并签署上述信用修复承诺书，承诺内容将依法公开").check()
+    mine.screenshot(path=str(artifacts / "repair-apply.png"), full_page=True)
+    mine.get_by_role("button", name="提交申请").click()
+    mine.get_by_text("信用修复申请已提交").wait_for()
+    assert mine.locator("#repair-state").inner_text() == "已提交"
+    application = RepairApplication.objects.get()
+
+    # The deciding department accepts, then approves with reasons.
+    sign_in(page, base, rp["users"]["officer"].username)
+    page.get_by_role("link", name="信用修复", exact=True).click()
+    page.get_by_role("link", name=application.number).click()
+    page.get_by_text("未核实").first.wait_for()
+    page.get_by_role("button", name="受理", exact=True).click()
+    page.get_by_text("已受理").first.wait_for()
+    page.get_by_label("准予修复的理由").fill("罚款已缴清，整改到位")
+    page.get_by_role("button", name="准予修复", exact=True).click()
+    page.get_by_text("已准予信用修复").wait_for()
+    page.screenshot(path=str(artifacts / "repair-decided.png"), full_page=True)
+    application.refresh_from_db()
+    assert application.state == RepairState.APPROVED
+    assert CreditRecord.objects.get(pk=record.pk).status == RecordStatus.REPAIRED
+
+    # The subject sees the outcome and the 信用修复决定书 with the reasons.
+    mine.goto(f"{base}/my/repairs/{application.pk}/")
+    assert mine.locator("#repair-state").inner_text() == "准予修复"
+    mine.get_by_role("heading", name="信用修复决定书").wait_for()
+    mine.get_by_text("理由：罚款已缴清，整改到位").wait_for()
+    mine.screenshot(path=str(artifacts / "repair-outcome.png"), full_page=True)
+    # The repaired record is gone from the public subject page.
+    public = mine.goto(f"{base}/subjects/{rp['company'].pk}/")
+    assert public.status == 200 and record.document_number not in mine.content()
+    subject.close()
+    assert not errors, errors
