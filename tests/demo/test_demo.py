@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 from stdnum.iso7064 import mod_11_10
 
 from xinyong.accounts.models import ApiClient, Department, User
@@ -19,10 +20,22 @@ from xinyong.collection.readers import open_table
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc
 from xinyong.demo.county import FORM_OFFICERS, UPLOADS
+from xinyong.demo.dueprocess import DEMO_ACCOUNT
 from xinyong.demo.generate import PENDING_DIR, generate_county
 from xinyong.demo.people import demo_subjects
 from xinyong.demo.services import REJECTIONS_DIR, DemoReport, _departments, demo_build
+from xinyong.dueprocess.cases.models import CaseEvent
+from xinyong.dueprocess.objections.models import (
+    OPEN_OBJECTION_STATES,
+    Objection,
+    ObjectionOutcome,
+    ObjectionState,
+)
+from xinyong.dueprocess.repairs.models import OPEN_REPAIR_STATES, RepairApplication, RepairState
+from xinyong.dueprocess.subject_accounts.models import SubjectAccount
 from xinyong.records.models import CreditRecord, RecordStatus
+from xinyong.records.selectors import records_visible_to
+from xinyong.reports.models import CreditReport, ReportKind
 from xinyong.subjects.models import Subject
 from xinyong.workdays.selectors import work_calendar_load
 from xinyong.workdays.services import calendar_seed
@@ -36,6 +49,7 @@ pytestmark = pytest.mark.django_db
 def home(settings, tmp_path):
     """Uploads and the demo's files in a temporary var/; fast password hashing."""
     settings.MEDIA_ROOT = tmp_path / "var" / "media"
+    settings.DUEPROCESS_EVIDENCE_DIR = tmp_path / "var" / "evidence"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path / "var"
 
@@ -95,9 +109,10 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert 0 < late < CreditRecord.objects.filter(is_late=False).count()
     assert 0.5 < report.on_time < 1
 
-    # A few decisions were revoked or withdrawn afterwards.
+    # A few decisions were revoked or withdrawn afterwards (one more withdrawn on an objection, below).
     overturned = CreditRecord.objects.filter(status__in=(RecordStatus.REVOKED, RecordStatus.WITHDRAWN))
-    assert overturned.count() == report.revoked >= 2
+    on_objection = Objection.objects.filter(outcome=ObjectionOutcome.WITHDRAWN).count()
+    assert overturned.count() == report.revoked + on_objection and report.revoked >= 2
     assert set(overturned.values_list("item__code", flat=True)) == {"license", "penalty"}
 
     # Lists, honours and commitments were entered one by one in the console form by their departments.
@@ -141,17 +156,71 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert report.rejection_file.parent == home / "demo" / REJECTIONS_DIR
     assert len(list((home / "demo").glob("*/*.*"))) == len(batches) + 3
 
+    # Due process: objections and repair applications in every state, played through the services.
+    _assert_due_process(report)
+
     # Built once: a second run (whatever its settings) adds nothing and issues a fresh key.
     counts = (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count())
     again = demo_build(seed=8, subjects=300, as_of=AS_OF + dt.timedelta(days=3))
     assert not again.built
     assert (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count()) == counts
     assert again.outcomes == outcomes and again.error_batch == batch and again.pending_file == pending
+    # The same cases; three days later more of the open ones are past their deadline.
+    assert again.dueprocess.objections_closed == report.dueprocess.objections_closed
+    assert again.dueprocess.repairs_open == report.dueprocess.repairs_open
+    assert again.dueprocess.account == DEMO_ACCOUNT
     # One key per use and one for the demo acceptance system (docs/check-channels.md), reissued.
     assert ApiClient.objects.filter(revoked_at__isnull=True).count() == 4
     assert apiclient_authenticate(key=again.api_key)
     with pytest.raises(Exception):  # noqa: B017 - the accounts error type is covered by its own tests
         apiclient_authenticate(key=report.api_key)
+
+
+def _assert_due_process(report: DemoReport) -> None:
+    states = dict(Objection.objects.values_list("state").annotate(n=Count("id")))
+    assert states.get(ObjectionState.MARKED, 0) >= 2
+    assert states.get(ObjectionState.ACCEPTED, 0) >= 1
+    assert states.get(ObjectionState.FORWARDED, 0) >= 2
+    closed = Objection.objects.filter(state=ObjectionState.CLOSED)
+    outcomes = dict(closed.values_list("outcome").annotate(n=Count("id")))
+    assert outcomes.get(ObjectionOutcome.MAINTAINED, 0) >= 1
+    assert outcomes.get(ObjectionOutcome.WITHDRAWN, 0) >= 1
+    assert outcomes.get(ObjectionOutcome.UNDETERMINED, 0) >= 1
+    assert all(o.reasons for o in closed)
+    # Every closed objection has its 异议处理决定告知书; the open ones past their deadline were escalated.
+    notices = CreditReport.objects.filter(kind=ReportKind.OBJECTION_DECISION)
+    assert notices.count() == closed.count() >= 4
+    overdue = Objection.objects.filter(state__in=OPEN_OBJECTION_STATES, due_on__lt=AS_OF)
+    assert overdue.count() >= 2 and all(o.escalated_on == AS_OF for o in overdue)
+    # Each case's history is dated in the past, never after as_of.
+    assert CaseEvent.objects.filter(on_date__gt=AS_OF).count() == 0
+    withdrawn = closed.get(outcome=ObjectionOutcome.WITHDRAWN).record
+    assert withdrawn.status == RecordStatus.WITHDRAWN and not withdrawn.disputed
+    assert all(o.record.disputed for o in Objection.objects.filter(state__in=OPEN_OBJECTION_STATES))
+
+    repairs = dict(RepairApplication.objects.values_list("state").annotate(n=Count("id")))
+    assert repairs.get(RepairState.SUBMITTED, 0) >= 2
+    assert repairs.get(RepairState.ACCEPTED, 0) >= 2
+    assert repairs.get(RepairState.APPROVED, 0) >= 1
+    assert repairs.get(RepairState.REJECTED, 0) >= 1
+    open_repairs = RepairApplication.objects.filter(state__in=OPEN_REPAIR_STATES)
+    assert open_repairs.filter(extended=True).count() == 1
+    assert open_repairs.filter(due_on__lt=AS_OF, escalated_on=AS_OF).exists()
+    assert all(a.reasons for a in RepairApplication.objects.filter(state=RepairState.REJECTED))
+    approved = RepairApplication.objects.filter(state=RepairState.APPROVED)
+    assert all(a.record.status == RecordStatus.REPAIRED for a in approved)
+    assert not records_visible_to(principal=None, as_of=AS_OF).filter(pk__in=[a.record_id for a in approved])
+    assert CreditReport.objects.filter(kind=ReportKind.REPAIR_NOTICE).count() == 1
+
+    # The demo subject account is linked to an enterprise with cases of both kinds.
+    account = SubjectAccount.objects.get(login_name=DEMO_ACCOUNT)
+    subject = account.links.get().subject
+    assert Objection.objects.filter(subject=subject, account=account).count() == 2
+    assert RepairApplication.objects.filter(subject=subject, account=account).exists()
+    summary = report.dueprocess
+    assert summary.account == DEMO_ACCOUNT and summary.account_subject == subject.name
+    assert summary.objections_open == Objection.objects.filter(state__in=OPEN_OBJECTION_STATES).count()
+    assert summary.objections_closed == closed.count()
 
 
 def _generate(directory, seed, subjects=60):

@@ -52,6 +52,7 @@ from xinyong.demo.county import (
     UPLOADS,
 )
 from xinyong.demo.decisions import HISTORY_YEARS, ITEM_NAMES, add_years
+from xinyong.demo.dueprocess import DueProcessSummary, demo_dueprocess, demo_dueprocess_summary
 from xinyong.demo.generate import PENDING_DIR, DemoPlan, generate_county
 from xinyong.demo.jrp_checks import demo_jrp_checks
 from xinyong.demo.jrp_measures import demo_jrp_measures
@@ -108,6 +109,7 @@ class DemoReport:
     error_batch: Batch | None = None
     rejection_file: Path | None = None
     pending_file: Path | None = None
+    dueprocess: DueProcessSummary | None = None  # objections, repair applications, the demo subject account
     seconds: float = 0.0
 
     @property
@@ -303,6 +305,7 @@ def demo_build(
     pending_dir = report.directory / PENDING_DIR
     if demo_batches.exists():
         _summarise(report, demo_batches)
+        report.dueprocess = demo_dueprocess_summary(as_of=as_of)
         report.pending_file = (
             next(iter(sorted(pending_dir.glob("*.*"))), None) if pending_dir.is_dir() else None
         )
@@ -342,6 +345,10 @@ def demo_build(
         )
         demo_listings(as_of=as_of, say=say)
     demo_jrp_checks(seed=seed, as_of=as_of, departments=departments, officers=officers, say=say)
+    say("异议申请和信用修复申请（按办理日期逐步办理）：")
+    report.dueprocess = demo_dueprocess(
+        seed=seed, as_of=as_of, departments=departments, officers=officers, say=say
+    )
     _summarise(report, demo_batches)
     report.built = True
     report.pending_file = plan.pending.path if plan.pending else None

@@ -85,6 +85,13 @@ class Command(BaseCommand):
                 "  以 samr_data 登录控制台，在“上传文件”页面选择目录项“行政处罚”上传，即可看到逐行错误说明和退回文件"
             )
         site = site_url()
+        due = report.dueprocess
+        if due is not None:
+            out(
+                f"异议申请：办理中 {due.objections_open} 件（超期 {due.objections_overdue} 件），已告知办结 "
+                f"{due.objections_closed} 件；信用修复申请：办理中 {due.repairs_open} 件，准予修复 "
+                f"{due.repairs_approved} 件，不予修复 {due.repairs_rejected} 件；可在控制台“异议处理”“信用修复”中查看"
+            )
         out(f"公示网站：{site}/    控制台：{site}/console/    管理后台：{site}/admin/")
         out(f"控制台账号（密码均为 {DEMO_PASSWORD}）：")
         for line in report.users:
@@ -93,6 +100,11 @@ class Command(BaseCommand):
         out("  各部门数据报送员（用户名为“部门代码_data”）：")
         for start in range(0, len(officers), 5):
             out("    " + "、".join(officers[start : start + 5]))
+        if due is not None and due.account:
+            out(
+                f"主体用户（公示网站“我的信用” {site}/my/login/）：{due.account}，密码同上，"
+                f"已绑定 {due.account_subject}，可查看其异议和信用修复申请"
+            )
         out("接口密钥（本次运行新生成，此前的演示密钥已吊销；README 的接口示例用对应的密钥）：")
         for key in report.api_keys:
             out(f"  {key.use.label}（{' '.join(key.use.scopes)}）：{key.key}")
