@@ -313,6 +313,8 @@ def test_demo_command_prints_where_to_look(home, monkeypatch):
         "http://127.0.0.1:8000/admin/",
         "http://127.0.0.1:8000/    ",
         "接口密钥",
+        "异议申请：办理中",
+        "信用修复申请：办理中",
     ):
         assert words in text
     out = io.StringIO()

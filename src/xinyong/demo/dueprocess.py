@@ -215,7 +215,11 @@ class _Accounts:
         return account
 
 
-# Objection texts: (statement, requested).
+# Objection texts: (statement, requested), for licences and for penalties.
+LICENCE_STATEMENTS = [
+    ("公示的许可有效期有误：许可证已依法延续，有效期至今未届满，请予以更正。", "更正"),
+    ("公示的许可内容与许可证书载明的经营范围不一致，请核查更正。", "更正"),
+]
 STATEMENTS = [
     ("该处罚已经行政复议变更，公示的罚款金额与复议决定不一致，请予以核查更正。", "更正"),
     ("公示的违法行为类型有误，本单位未从事所列经营活动，请核查。", "更正"),
@@ -238,7 +242,8 @@ def _objections(
         return _day(as_of, n)
 
     def file(record: CreditRecord, filer, n: int, index: int) -> Objection:
-        statement, requested = STATEMENTS[index % len(STATEMENTS)]
+        texts = LICENCE_STATEMENTS if record.item.code == "license" else STATEMENTS
+        statement, requested = texts[index % len(texts)]
         return objection_file(
             filer=filer,
             on_date=day(n),
@@ -247,7 +252,7 @@ def _objections(
             requested=requested,
             contact_name=ACCOUNT_NAMES[index % len(ACCOUNT_NAMES)],
             contact_phone=f"1390000{index:04d}",
-            files=_evidence("处罚决定书及复议决定书.pdf") if index % 2 == 0 else None,
+            files=_evidence("决定书及相关证明材料.pdf") if index % 2 == 0 else None,
         )
 
     def officer(record: CreditRecord) -> User:
