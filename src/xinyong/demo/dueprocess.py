@@ -71,7 +71,7 @@ from xinyong.reports.models import CreditReport, ReportKind
 from xinyong.workdays.selectors import working_days_add
 
 #: The demo's subject account (我的信用): its login name; the password is the demo's.
-DEMO_ACCOUNT = "13800000001"
+DEMO_ACCOUNT = "13900000001"
 ACCOUNT_NAMES = ("王敏", "李强", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "周婷")
 # Evidence files: a minimal PDF (the evidence store checks the type by its first bytes).
 EVIDENCE_PDF = b"%PDF-1.4\n% demo evidence\n" + b"0" * 256 + b"\n%%EOF\n"
@@ -203,7 +203,7 @@ class _Accounts:
         if account is not None:
             return account
         now = _moment(on)
-        login = f"138{self.next:08d}"
+        login = f"139{self.next:08d}"
         name = ACCOUNT_NAMES[(self.next - 1) % len(ACCOUNT_NAMES)]
         self.next += 1
         account = SubjectAccount.objects.filter(login_name=login).first() or account_register(
@@ -251,7 +251,7 @@ def _objections(
             statement=statement,
             requested=requested,
             contact_name=ACCOUNT_NAMES[index % len(ACCOUNT_NAMES)],
-            contact_phone=f"1390000{index:04d}",
+            contact_phone=f"1350791{index:04d}",
             files=_evidence("决定书及相关证明材料.pdf") if index % 2 == 0 else None,
         )
 
@@ -482,6 +482,11 @@ def demo_dueprocess(
         f"准予修复 {summary.repairs_approved} 件，不予修复 {summary.repairs_rejected} 件"
     )
     return summary
+
+
+def demo_dueprocess_played() -> bool:
+    """Has the county any objection or repair application yet?"""
+    return Objection.objects.exists() or RepairApplication.objects.exists()
 
 
 def demo_dueprocess_summary(*, as_of: dt.date) -> DueProcessSummary:

@@ -7,6 +7,8 @@ loads every one as the department's data officer would: ``batch_create_from_file
 with the proposed mapping → ``batch_process``. The console then shows real batches with their counts, among
 them one with rejected rows and its rejection file; a file with typical mistakes is left in
 ``var/demo/待上传/`` for the user to upload. A few decisions are then revoked through the records service.
+Objections and repair applications follow (:mod:`xinyong.demo.dueprocess`); a county built before they were
+part of the demo gets them on the next run.
 
 Deterministic for a seed. Idempotent: once the demo's batches are there, nothing is generated again (the
 accounts are checked and fresh API keys are issued). The load is one transaction, so an interrupted run
@@ -52,7 +54,12 @@ from xinyong.demo.county import (
     UPLOADS,
 )
 from xinyong.demo.decisions import HISTORY_YEARS, ITEM_NAMES, add_years
-from xinyong.demo.dueprocess import DueProcessSummary, demo_dueprocess, demo_dueprocess_summary
+from xinyong.demo.dueprocess import (
+    DueProcessSummary,
+    demo_dueprocess,
+    demo_dueprocess_played,
+    demo_dueprocess_summary,
+)
 from xinyong.demo.generate import PENDING_DIR, DemoPlan, generate_county
 from xinyong.demo.jrp_checks import demo_jrp_checks
 from xinyong.demo.jrp_measures import demo_jrp_measures
@@ -305,6 +312,9 @@ def demo_build(
     pending_dir = report.directory / PENDING_DIR
     if demo_batches.exists():
         _summarise(report, demo_batches)
+        if not demo_dueprocess_played():  # a county built before due process was part of the demo
+            say("异议申请和信用修复申请（按办理日期逐步办理）：")
+            demo_dueprocess(seed=seed, as_of=as_of, departments=departments, officers=officers, say=say)
         report.dueprocess = demo_dueprocess_summary(as_of=as_of)
         report.pending_file = (
             next(iter(sorted(pending_dir.glob("*.*"))), None) if pending_dir.is_dir() else None
