@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from xinyong.accounts.models import Department, Role, User
+from xinyong.accounts.models import Role, User
 from xinyong.core.codes import Polarity, SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE
 from xinyong.demo.county import DEMO_PASSWORD, STAFF
@@ -144,7 +144,9 @@ class _Plan:
     objections: list[CreditRecord]
 
 
-def _plan(*, records: list[CreditRecord], first_filing: dt.date, cutoff: dt.datetime) -> _Plan:
+def _plan(
+    *, records: list[CreditRecord], first_filing: dt.date, cutoff: dt.datetime, as_of: dt.date
+) -> _Plan:
     """Which records get which case: repairs need records open to repair on the earliest filing day."""
     eligible: list[CreditRecord] = []
     for record in records:
@@ -154,7 +156,7 @@ def _plan(*, records: list[CreditRecord], first_filing: dt.date, cutoff: dt.date
                 break
     # The demo account's subject: the one with the most records it could object to.
     per_subject = dict(
-        _objectable(cutoff)
+        _objectable(cutoff, as_of)
         .filter(subject_id__in={r.subject_id for r in eligible})
         .values_list("subject_id")
         .annotate(n=Count("id"))
@@ -165,7 +167,7 @@ def _plan(*, records: list[CreditRecord], first_filing: dt.date, cutoff: dt.date
         others = [r for r in records if r.subject_id == best.subject_id and r is not best]
         if len(others) < 2:  # the subject's other public records (licences too) received as long ago
             others += list(
-                _objectable(cutoff)
+                _objectable(cutoff, as_of)
                 .filter(subject_id=best.subject_id)
                 .exclude(pk__in=[best.pk, *(r.pk for r in others)])
                 .select_related("subject", "department", "item")
@@ -180,9 +182,10 @@ def _plan(*, records: list[CreditRecord], first_filing: dt.date, cutoff: dt.date
     return _Plan(showcase=showcase, repairs=repairs, objections=objections)
 
 
-def _objectable(cutoff: dt.datetime):
-    """Public records in force, not disputed, received before ``cutoff``."""
+def _objectable(cutoff: dt.datetime, as_of: dt.date):
+    """Public records in force on ``as_of``, not disputed, received before ``cutoff``."""
     return CreditRecord.objects.filter(
+        Q(publish_until__isnull=True) | Q(publish_until__gt=as_of),
         status=RecordStatus.EFFECTIVE,
         publishable=True,
         disputed=False,
@@ -458,7 +461,6 @@ def demo_dueprocess(
     *,
     seed: int,
     as_of: dt.date,
-    departments: dict[str, Department],
     officers: dict[str, User],
     say: Callable[[str], None],
 ) -> DueProcessSummary:
@@ -469,7 +471,7 @@ def demo_dueprocess(
     with transaction.atomic():
         cutoff = _moment(as_of - dt.timedelta(days=RECEIVED_BEFORE_DAYS))
         records = _candidates(rng=random.Random(f"{seed}-dueprocess"), as_of=as_of, cutoff=cutoff)
-        plan = _plan(records=records, first_filing=_day(as_of, 35), cutoff=cutoff)
+        plan = _plan(records=records, first_filing=_day(as_of, 35), cutoff=cutoff, as_of=as_of)
         _objections(plan, as_of=as_of, operator=operator, officers=officers, accounts=accounts)
         _repairs(plan, as_of=as_of, officers=officers, accounts=accounts)
         _repair_notice(as_of=as_of, officers=officers)

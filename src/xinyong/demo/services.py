@@ -314,7 +314,7 @@ def demo_build(
         _summarise(report, demo_batches)
         if not demo_dueprocess_played():  # a county built before due process was part of the demo
             say("异议申请和信用修复申请（按办理日期逐步办理）：")
-            demo_dueprocess(seed=seed, as_of=as_of, departments=departments, officers=officers, say=say)
+            demo_dueprocess(seed=seed, as_of=as_of, officers=officers, say=say)
         report.dueprocess = demo_dueprocess_summary(as_of=as_of)
         report.pending_file = (
             next(iter(sorted(pending_dir.glob("*.*"))), None) if pending_dir.is_dir() else None
@@ -356,9 +356,7 @@ def demo_build(
         demo_listings(as_of=as_of, say=say)
     demo_jrp_checks(seed=seed, as_of=as_of, departments=departments, officers=officers, say=say)
     say("异议申请和信用修复申请（按办理日期逐步办理）：")
-    report.dueprocess = demo_dueprocess(
-        seed=seed, as_of=as_of, departments=departments, officers=officers, say=say
-    )
+    report.dueprocess = demo_dueprocess(seed=seed, as_of=as_of, officers=officers, say=say)
     _summarise(report, demo_batches)
     report.built = True
     report.pending_file = plan.pending.path if plan.pending else None
