@@ -20,7 +20,14 @@ pytestmark = pytest.mark.django_db
 
 def test_shipped_profiles_load_once(profiles):
     codes = set(JurisdictionProfile.objects.values_list("code", flat=True))
-    assert {"shanghai", "guangzhou", "credit_reporting", "county_15wd", "county_15wd_reply", "county_20d"} <= codes
+    assert {
+        "shanghai",
+        "guangzhou",
+        "credit_reporting",
+        "county_15wd",
+        "county_15wd_reply",
+        "county_20d",
+    } <= codes
     again = profiles_load()
     assert again.created == []
 
