@@ -32,6 +32,7 @@ DAILY_JOBS: tuple[str, ...] = (
     "xinyong.lists.scheduled.entries_expire",
     "xinyong.jrp.feedback.scheduled.feedback_overdue_daily",
     "xinyong.lists.scheduled.decided_entries_daily",
+    "xinyong.dueprocess.commitments.scheduled.commitments_overdue_daily",
 )
 
 CHECK_SECONDS = 60  # how often the loop looks at the date (and retries failed jobs)

@@ -14,6 +14,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
+from xinyong.dueprocess.commitments.permissions import can_read_commitments
 from xinyong.jrp.channels.permissions import can_open_batch_checks
 from xinyong.jrp.check.permissions import can_use_check_page
 from xinyong.jrp.feedback.permissions import can_read_feedback, can_read_statistics, can_read_typical_cases
@@ -71,6 +72,9 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("典型案例", _url("jrp:feedback_cases")))
     if can_read_statistics(user):
         entries.append(("联合奖惩统计", _url("jrp:feedback_stats")))
+    # Due process.
+    if can_read_commitments(user):
+        entries.append(("信用承诺", _url("dueprocess:commitment_queue")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_read_audit_log(user):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
+from xinyong.core.identifiers import normalize_code_input
 from xinyong.dueprocess.cases.models import CaseEvent, CaseKind
 from xinyong.dueprocess.commitments.models import (
     Commitment,
@@ -18,6 +19,7 @@ from xinyong.dueprocess.commitments.models import (
 from xinyong.dueprocess.subject_accounts.models import SubjectLink
 from xinyong.jrp.models import Matter
 from xinyong.subjects.models import Subject
+from xinyong.subjects.selectors import ric_lookup_hash
 
 # Queue filters beyond the stored states.
 DUE = "due"  # in progress, fulfilment date reached (today or earlier): to be checked now
@@ -121,6 +123,12 @@ def templates_in_force(*, as_of: dt.date, kind: str = "", query: str = "") -> li
     return [t for t in newest.values() if t.is_active]
 
 
+def templates_in_force_queryset(*, as_of: dt.date, kinds=None) -> QuerySet[CommitmentTemplate]:
+    """``templates_in_force`` as a queryset (for choice fields), optionally of some kinds only."""
+    ids = [t.pk for t in templates_in_force(as_of=as_of) if kinds is None or t.kind in kinds]
+    return CommitmentTemplate.objects.select_related("department").filter(pk__in=ids).order_by("kind", "code")
+
+
 def template_find(*, pk: int, as_of: dt.date) -> CommitmentTemplate | None:
     """A template by id, if it is the version in force on ``as_of`` and active."""
     template = CommitmentTemplate.objects.select_related("department").filter(pk=pk).first()
@@ -221,3 +229,17 @@ def commitment_statistics(
         for name in ("total", "in_progress", "fulfilled", "broken", "overdue"):
             setattr(stats.total, name, getattr(stats.total, name) + getattr(kind_row, name))
     return stats
+
+
+def subject_by_code(*, code: str) -> Subject | None:
+    """The subject whose 统一社会信用代码 or 身份证 number is exactly ``code`` (no name search: a commitment is
+    recorded for an identified subject)."""
+    text = normalize_code_input(code or "")
+    if not text:
+        return None
+    subject = Subject.objects.filter(uscc=text).first()
+    if subject is None and len(text) in (15, 18) and text[:15].isdigit():
+        digest = ric_lookup_hash(value=text)
+        if digest is not None:
+            subject = Subject.objects.filter(ric_hmac=digest).first()
+    return subject
