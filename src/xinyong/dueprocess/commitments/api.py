@@ -17,7 +17,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.core.api import ErrorOut, error
@@ -194,7 +194,7 @@ def commitment_post(request, body: CommitmentIn):
             )
     except CommitmentError as exc:
         return error(400, exc.code, exc.message)
-    return 201, _out(commitment, as_of=timezone.localdate())
+    return Status(201, _out(commitment, as_of=timezone.localdate()))
 
 
 def _follow_up(request, commitment_id: int, action):

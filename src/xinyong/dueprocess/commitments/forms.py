@@ -14,7 +14,7 @@ QUEUE_STATE_CHOICES = [
     *CommitmentState.choices,
 ]
 KIND_CHOICES = [("", "全部类型"), *CommitmentKind.choices]
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class QueueFilterForm(forms.Form):

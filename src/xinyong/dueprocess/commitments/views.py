@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xinyong.accounts.decorators import console_view
 from xinyong.accounts.models import Department
 from xinyong.accounts.permissions import effective_role
-from xinyong.dueprocess.commitments import selectors
+from xinyong.dueprocess.commitments import presenters, selectors
 from xinyong.dueprocess.commitments.forms import (
     BreakForm,
     FulfilForm,
@@ -115,7 +115,7 @@ def detail(request, pk: int):
         "dueprocess/commitments/detail.html",
         {
             "commitment": commitment,
-            "history": selectors.commitment_history(commitment=commitment),
+            "history": presenters.history_rows(selectors.commitment_history(commitment=commitment)),
             "matter": selectors.matter_names(codes={commitment.matter_code}).get(commitment.matter_code, ""),
             "overdue": selectors.commitment_is_overdue(commitment=commitment, as_of=as_of),
             "may_follow_up": may_follow_up,
@@ -299,7 +299,10 @@ def my_detail(request, pk: int):
     return render(
         request,
         "dueprocess/commitments/my_detail.html",
-        {"commitment": commitment, "history": selectors.commitment_history(commitment=commitment)},
+        {
+            "commitment": commitment,
+            "history": presenters.history_rows(selectors.commitment_history(commitment=commitment)),
+        },
     )
 
 
