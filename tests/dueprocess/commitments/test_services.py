@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from tests.dueprocess.commitments.conftest import AS_OF
 from xinyong.accounts.models import AuditEntry
 from xinyong.dueprocess.cases.models import CaseEvent, CaseKind
+from xinyong.dueprocess.commitments.scheduled import commitments_overdue_daily
 from xinyong.dueprocess.commitments.selectors import (
     DUE,
     OVERDUE,
@@ -32,6 +33,7 @@ from xinyong.dueprocess.commitments.services import (
 )
 from xinyong.dueprocess.models import CommitmentKind, CommitmentState
 from xinyong.records.models import Channel, CreditRecord, RecordStatus
+from xinyong.scheduled import DAILY_JOBS
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +241,7 @@ def test_statistics_count_by_kind_and_state(company, approval, clerk, officer):
     )
     assert notify.fulfilment_rate == 50.0
     assert stats.total.total == 4 and stats.total.overdue == 1
+    assert [(d.label, d.total, d.overdue) for d in stats.departments] == [("示范县行政审批局", 4, 1)]
     assert a.pk  # the overdue one
 
 
@@ -251,3 +254,8 @@ def test_daily_job_flags_overdue_follow_ups_once(company, approval, clerk):
     flags = CaseEvent.objects.filter(case_kind=CaseKind.COMMITMENT, case_id=late.pk, note=OVERDUE_NOTE)
     assert flags.count() == 1 and flags.get().actor_role == "system"
     assert AuditEntry.objects.filter(action="commitment_overdue_flag").count() == 2
+    # The daily job (xinyong daily) says what it flagged, and nothing when nothing is new.
+    assert commitments_overdue_daily(as_of=AS_OF + dt.timedelta(days=1)) is None
+    sign(company, approval, clerk, on=AS_OF - dt.timedelta(days=40), due=AS_OF)
+    assert commitments_overdue_daily(as_of=AS_OF + dt.timedelta(days=2)) == "信用承诺：新增逾期未核查 1 件"
+    assert "xinyong.dueprocess.commitments.scheduled.commitments_overdue_daily" in DAILY_JOBS

@@ -190,6 +190,8 @@ class KindRow:
 class CommitmentStats:
     rows: list[KindRow] = field(default_factory=list)
     total: KindRow = field(default_factory=lambda: KindRow(kind="", label="合计"))
+    # The same figures per accepting department (kind = the department's code, label = its name).
+    departments: list[KindRow] = field(default_factory=list)
 
 
 def commitment_statistics(
@@ -207,13 +209,14 @@ def commitment_statistics(
         qs = qs.filter(signed_on__gte=date_from)
     if date_to:
         qs = qs.filter(signed_on__lte=date_to)
-    counts = qs.values("kind").annotate(
-        total=Count("pk"),
-        in_progress=Count("pk", filter=Q(state=CommitmentState.IN_PROGRESS)),
-        fulfilled=Count("pk", filter=Q(state=CommitmentState.FULFILLED)),
-        broken=Count("pk", filter=Q(state=CommitmentState.BROKEN)),
-        overdue=Count("pk", filter=Q(state=CommitmentState.IN_PROGRESS, fulfilment_due__lt=as_of)),
-    )
+    figures = {
+        "total": Count("pk"),
+        "in_progress": Count("pk", filter=Q(state=CommitmentState.IN_PROGRESS)),
+        "fulfilled": Count("pk", filter=Q(state=CommitmentState.FULFILLED)),
+        "broken": Count("pk", filter=Q(state=CommitmentState.BROKEN)),
+        "overdue": Count("pk", filter=Q(state=CommitmentState.IN_PROGRESS, fulfilment_due__lt=as_of)),
+    }
+    counts = qs.values("kind").annotate(**figures)
     by_kind = {row["kind"]: row for row in counts}
     stats = CommitmentStats()
     for kind in CommitmentKind:
@@ -228,6 +231,17 @@ def commitment_statistics(
         stats.rows.append(kind_row)
         for name in ("total", "in_progress", "fulfilled", "broken", "overdue"):
             setattr(stats.total, name, getattr(stats.total, name) + getattr(kind_row, name))
+    per_department = (
+        qs.values("department__code", "department__name").annotate(**figures).order_by("department__code")
+    )
+    stats.departments = [
+        KindRow(
+            kind=row["department__code"],
+            label=row["department__name"],
+            **{k: row[k] for k in ("total", "in_progress", "fulfilled", "broken", "overdue")},
+        )
+        for row in per_department
+    ]
     return stats
 
 
