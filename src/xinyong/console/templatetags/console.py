@@ -14,6 +14,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
+from xinyong.dueprocess.commitments.permissions import can_read_commitments
 from xinyong.dueprocess.objections.permissions import can_read_objections
 from xinyong.dueprocess.repairs.permissions import can_read_repair_notifications, can_read_repairs
 from xinyong.dueprocess.subject_accounts.permissions import can_issue_link_codes
@@ -83,6 +84,9 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("修复统计", _url("dueprocess:repair_stats")))
     elif can_read_repair_notifications(user):
         entries.append(("修复通知", _url("dueprocess:repair_notifications")))
+    # Due process.
+    if can_read_commitments(user):
+        entries.append(("信用承诺", _url("dueprocess:commitment_queue")))
     if can_manage_confirmed_codes(user):
         entries.append(("已确认代码", _url("identifiers_console:list")))
     if can_issue_link_codes(user):
