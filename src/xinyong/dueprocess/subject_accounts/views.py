@@ -21,6 +21,7 @@ from xinyong.accounts.decorators import console_view
 from xinyong.accounts.services import ServiceError
 from xinyong.dueprocess.subject_accounts.auth import (
     account_required,
+    account_session_refresh,
     account_sign_in,
     account_sign_out,
     request_account,
@@ -179,7 +180,7 @@ def password(request):
                 field = {"password_wrong": "old_password", "password_invalid": "new_password"}.get(exc.code)
                 form.add_error(field, _error_text(exc))
             else:
-                account_sign_in(request=request, account=changed)
+                account_session_refresh(request=request, account=changed)
                 messages.success(request, "密码已修改。其他设备上的登录已失效，需用新密码重新登录。")
                 return redirect("my:home")
     return _no_store(render(request, "dueprocess/my/password.html", {"form": form}, status=status))
