@@ -357,10 +357,13 @@ EXPECTED: dict[str, str] = {
     "GET my/login/": "200 200 200 200 200 200 200",
     "POST my/logout/": "302 302 302 302 302 302 302",
     "GET my/register/": "200 200 200 200 200 200 200",
+    "GET my/password/": "302 302 302 302 302 302 302",
     "GET my/link/": "302 302 302 302 302 302 302",
     "GET my/subjects/<int:subject_id>/": "302 302 302 302 302 302 302",
     "GET my/subjects/<int:subject_id>/applications/": "302 302 302 302 302 302 302",
     "GET my/subjects/<int:subject_id>/authorise/": "302 302 302 302 302 302 302",
+    "GET my/subjects/<int:subject_id>/authorisations/<int:authorisation_id>/withdraw/": "302 302 302 302 302 302 302",
+    "GET my/subjects/<int:subject_id>/unlink/": "302 302 302 302 302 302 302",
     "GET my/subjects/<int:subject_id>/reports/": "302 302 302 302 302 302 302",
     "GET my/subjects/<int:subject_id>/viewers/": "302 302 302 302 302 302 302",
     # Credit repair (docs/credit-repair.md): the deciding departments' officers, operators and auditors read the
@@ -552,6 +555,7 @@ def page_path(route: str, world) -> str:
     values = {
         "pk": str(batch.pk) if "<uuid:pk>" in route else str(record.subject_id),
         "subject_id": str(record.subject_id),
+        "authorisation_id": "999999",
         "item_code": "penalty",
         "number": report.number,
         "code": report.verification_code,

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from stdnum.iso7064 import mod_11_10
 
 from xinyong.accounts.models import ApiClient, Department, User
@@ -22,6 +23,8 @@ from xinyong.demo.county import FORM_OFFICERS, UPLOADS
 from xinyong.demo.generate import PENDING_DIR, generate_county
 from xinyong.demo.people import demo_subjects
 from xinyong.demo.services import REJECTIONS_DIR, DemoReport, _departments, demo_build
+from xinyong.dueprocess.subject_accounts.models import SubjectAccount, SubjectLink
+from xinyong.lists.models import OPEN_STATES, ListEntry
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.subjects.models import Subject
 from xinyong.workdays.selectors import work_calendar_load
@@ -141,12 +144,26 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert report.rejection_file.parent == home / "demo" / REJECTIONS_DIR
     assert len(list((home / "demo").glob("*/*.*"))) == len(batches) + 3
 
+    # A subject account on the portal (我的信用), linked to a listed organisation with records of its own.
+    account = report.subject_account
+    assert account is not None and account.subject.kind == SubjectKind.ORGANISATION
+    assert ListEntry.objects.filter(subject=account.subject, state__in=OPEN_STATES).exists()
+    assert CreditRecord.objects.filter(subject=account.subject).exists()
+    assert account.list_name
+    portal = Client()
+    signed_in = portal.post("/my/login/", {"login_name": account.login_name, "password": account.password})
+    assert signed_in.status_code == 302
+    archive = portal.get(f"/my/subjects/{account.subject.pk}/")
+    assert archive.status_code == 200 and account.subject.name in archive.content.decode()
+
     # Built once: a second run (whatever its settings) adds nothing and issues a fresh key.
     counts = (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count())
     again = demo_build(seed=8, subjects=300, as_of=AS_OF + dt.timedelta(days=3))
     assert not again.built
     assert (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count()) == counts
     assert again.outcomes == outcomes and again.error_batch == batch and again.pending_file == pending
+    assert again.subject_account.subject == account.subject
+    assert SubjectAccount.objects.count() == 1 and SubjectLink.objects.count() == 1
     # One key per use and one for the demo acceptance system (docs/check-channels.md), reissued.
     assert ApiClient.objects.filter(revoked_at__isnull=True).count() == 4
     assert apiclient_authenticate(key=again.api_key)
@@ -244,6 +261,9 @@ def test_demo_command_prints_where_to_look(home, monkeypatch):
         "http://127.0.0.1:8000/admin/",
         "http://127.0.0.1:8000/    ",
         "接口密钥",
+        "信用主体用户",
+        "qiye@shifanxian.example",
+        "http://127.0.0.1:8000/my/",
     ):
         assert words in text
     out = io.StringIO()
