@@ -438,8 +438,12 @@ def _run_overlapped(
             stored()
     finally:
         for pool in (reader, writer):
-            pool.submit(connection.close)
+            pool.submit(_close_connection)  # the pool thread's own connection
             pool.shutdown(wait=True)
+
+
+def _close_connection() -> None:
+    connection.close()
 
 
 def _resume_state(batch: BatchCheck, state: _State, rows: Iterator[tuple[int, Any]]) -> None:
