@@ -1,11 +1,15 @@
-"""Running a batch check: read the codes, check them in chunks with ``check_many``, write the result file.
+"""Running a batch check: read the codes, check them in chunks, write the result files.
 
-Each chunk of ``JRP_BATCH_CHUNK`` rows (5,000 by default) is validated here (invalid codes are reported per
-row with their code and message and never reach the check), deduplicated (a code repeated in the input is
-checked once; later rows say which row holds its result), checked with one ``check_many`` call and one bulk
-log insert, and its result rows are stored as an encrypted part file in the same transaction that advances
-the batch's counters. A worker asked to stop (SIGTERM) stops between chunks; the next run resumes after the
-last stored part. When every row is done the parts are joined into ``result.csv`` and ``result.xlsx``.
+Each chunk of ``JRP_BATCH_CHUNK`` rows (10,000 by default) is validated here (invalid codes are reported
+per row with their code and message and never reach the check), deduplicated (a code repeated in the input
+is checked once; later rows say which row holds its result) and checked set-based
+(``xinyong.jrp.check.chunks``: the same answers as ``check_many``, one bulk log insert); its log rows, its
+result rows (an encrypted part file) and the batch's counters are stored in one transaction. On PostgreSQL,
+outside a transaction, the chunks run as a pipeline (``_run_overlapped``): the next chunk is read and the
+previous one stored on connections of their own while this thread answers the current one. A worker asked
+to stop (SIGTERM) stops between stored chunks; the next run resumes after the last stored part. When every
+row is done the parts are joined into ``result.csv`` and ``result.xlsx`` (every row up to
+``JRP_BATCH_XLSX_MAX_ROWS`` rows, else the hits and invalid rows only).
 
 Counts: ``total = hits + clean + not_found + invalid``; ``duplicates`` counts the rows (among those) that
 repeat an earlier row's code and carry its outcome.
@@ -290,7 +294,7 @@ def _part(batch: BatchCheck, state: _State, rows: list[list[Any]], *, last_row: 
 
 def xlsx_max_rows() -> int:
     """Up to this many rows the XLSX result holds every row; above, the hits and invalid rows only."""
-    return int(getattr(settings, "JRP_BATCH_XLSX_MAX_ROWS", 100_000))
+    return int(settings.JRP_BATCH_XLSX_MAX_ROWS)
 
 
 def _encrypted_write(path: Path, data: bytes) -> None:
@@ -370,7 +374,7 @@ def overlapped() -> bool:
     task run inside the request that queued it).
     """
     return (
-        bool(getattr(settings, "JRP_BATCH_OVERLAP", True))
+        bool(settings.JRP_BATCH_OVERLAP)
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
     )
