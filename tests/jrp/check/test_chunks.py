@@ -15,6 +15,7 @@ from tests.subjects.factories import ric, uscc
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import check_uscc
 from xinyong.jrp.check.chunks import codes_answer, codes_check, codes_read
+from xinyong.jrp.check.log import answer_expanded
 from xinyong.jrp.check.services import check_many, check_run
 from xinyong.jrp.models import CheckLog, MeasureFeedback
 
@@ -64,7 +65,7 @@ def _codes(world) -> list[str]:
 
 def _logged(check_id: int) -> tuple[tuple, dict]:
     log = CheckLog.objects.get(pk=check_id)
-    answer = dict(log.answer)
+    answer = dict(answer_expanded(log.answer, query_kind=log.query_kind))
     answer.pop("check_id")
     return tuple(getattr(log, c) for c in COLUMNS), answer
 
@@ -149,7 +150,39 @@ def test_the_steps_apart_equal_the_steps_in_a_row(world):
     )
     assert [pk for _o, pk, _a in answers.results] == chunk.ids
     assert not CheckLog.objects.filter(pk__in=chunk.ids).exists()  # nothing written before codes_write
-    assert (
-        answers.rows[1][-1] == orjson.dumps(orjson.loads(answers.rows[1][-1])).decode()
-    )  # compact JSON, as orjson writes it
-    assert dt.date.fromisoformat(orjson.loads(answers.rows[2][-1])["as_of"]) == AS_OF
+    # The clean and not-found answers are logged without what follows from the rest.
+    clean, missing = (orjson.loads(row[-1]) for row in answers.rows[1:])
+    assert set(clean) == {"outcome", "as_of", "subject"} and clean["outcome"] == "clean"
+    assert clean["as_of"] == AS_OF.isoformat() and clean["subject"]["kind_label"]
+    assert {k: v for k, v in clean["subject"].items() if k != "kind_label"} == {
+        "id": world.clean.pk,
+        "kind": "organisation",
+        "name": world.clean.name,
+        "code": CLEAN_USCC,
+        "confirmed": False,
+    }
+    assert missing["subject"]["code"] == uscc(777) and set(missing) == {"outcome", "as_of", "subject"}
+    assert dt.date.fromisoformat(missing["as_of"]) == AS_OF
+
+
+def test_the_api_returns_a_batch_answer_whole(world):
+    """GET /api/jrp/check/{id} of a batch's clean code: the answer as a single check returns it."""
+    from django.test import Client
+
+    from xinyong.accounts.models import ApiScope
+    from xinyong.accounts.services import apiclient_create
+
+    key = apiclient_create(name="受理系统", department=world.samr, scopes=[ApiScope.CHECK_QUERY])[1]
+    requester = world.requester()
+    [(_o, check_id, _a), (_o2, missing_id, _a2)] = codes_check(
+        requester=requester, purpose=PURPOSE, matter_code=MATTER, codes=[CLEAN_USCC, uscc(777)], as_of=AS_OF,
+        channel="batch",
+    )  # fmt: skip
+    client = Client(headers={"X-API-Key": key})
+    for code, pk in ((CLEAN_USCC, check_id), (uscc(777), missing_id)):
+        body = client.get(f"/api/jrp/check/{pk}").json()
+        one = check_run(
+            requester=requester, purpose=PURPOSE, matter_code=MATTER, query=code, as_of=AS_OF, channel="api"
+        )
+        assert body == orjson.loads(orjson.dumps(one)) | {"check_id": pk}
+        assert body["explanation"]

@@ -9,10 +9,11 @@ connection and stores the previous one on another while this process answers the
   for a chunk of codes, and one reserved log id per code. Reads only, on any connection.
 - ``codes_answer``: the answers and the log rows, without queries (but the cached matter and feedback
   deadline). The two common outcomes — a known subject on no list, and a USCC of no known subject — are
-  written straight as the log row's JSON from the parts every such answer shares: the same text as the
-  general answer (``services.code_answer``) serialised, without building it; everything else (hits,
-  身份证 numbers, codes the check's parser refuses) takes the general answer.
-  ``tests/jrp/check/test_chunks.py`` compares both with ``check_run`` code by code.
+  not built as answers: their log row's JSON is written straight from the subject, and holds only what
+  does not follow from the rest (outcome, day, subject); ``log.answer_expanded`` gives back the whole answer
+  (``GET /api/jrp/check/{id}`` returns it). Everything else (hits, 身份证 numbers, codes the check's parser
+  refuses) takes the general answer (``services.code_answer``) and logs it whole.
+  ``tests/jrp/check/test_chunks.py`` compares the answers with ``check_run``'s code by code.
 - ``codes_write``: the log rows (one COPY on PostgreSQL) and the pending feedback, in the caller's
   transaction.
 
@@ -32,7 +33,6 @@ from django.utils import timezone
 
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import uscc_check_chars_ok
-from xinyong.jrp.check.explain import clean_sentence, day_text, not_found_sentence, subject_sentence
 from xinyong.jrp.check.log import answer_json_text, check_log_ids, check_logs_write_shared
 from xinyong.jrp.check.services import (
     CodeReads,
@@ -45,7 +45,7 @@ from xinyong.jrp.check.services import (
 )
 from xinyong.jrp.deadlines import feedback_due_on
 from xinyong.jrp.models import Application, CheckOutcome, MeasureFeedback, QueryKind
-from xinyong.jrp.types import CheckAnswer, Facts, Requester
+from xinyong.jrp.types import CheckAnswer, Requester
 
 __all__ = ["ChunkAnswers", "ChunkReads", "codes_answer", "codes_check", "codes_read", "codes_write"]
 
@@ -117,64 +117,32 @@ def _json(text: str) -> str:
 
 
 class _Templates:
-    """The JSON every clean and not-found answer of one day shares, serialised once."""
+    """The logged form of the clean and not-found answers of one day (``log.answer_expanded`` restores the rest)."""
 
     def __init__(self, as_of: dt.date) -> None:
-        self.as_of = as_of
-        self.day = day_text(as_of)
-        self.clean_sentence = clean_sentence(day=self.day)
-        head = b'{"check_id":null,"outcome":"%s","as_of":' + orjson.dumps(as_of) + b',"subject":'
-        self.clean_head = (head % _CLEAN.encode()).decode()
-        self.not_found_head = (head % _NOT_FOUND.encode()).decode()
-        self.middle = ',"candidates":[],"hits":[],"measures":[],"rulebook_number":null,"facts":'
-        self.tail = ',"error_code":"","error_message":""}'
-        self.not_found_tail = (
-            ',"candidates":[],"hits":[],"measures":[],"rulebook_number":null,"facts":null,"explanation":'
-            + orjson.dumps([not_found_sentence(query_kind=_USCC, day=self.day)]).decode()
-            + self.tail
+        day = orjson.dumps(as_of).decode()
+        self.clean_head = f'{{"outcome":"{_CLEAN}","as_of":{day},"subject":{{"id":'
+        self.not_found_head = (
+            f'{{"outcome":"{_NOT_FOUND}","as_of":{day},"subject":'
+            '{"id":null,"kind":"","kind_label":"","name":"","code":'
         )
-        self.clean_json = _json(self.clean_sentence)
-        # The subject sentence cut at the name (\x00) and code (\x01), serialised: '"…', '…', '…"'.
-        with_code = _json(subject_sentence(name="\x00", code="\x01", day=self.day))
-        before, rest = with_code.split("\\u0000")
-        self.with_code = (before, *rest.split("\\u0001"))
-        self.without_code = tuple(
-            _json(subject_sentence(name="\x00", code="", day=self.day)).split("\\u0000")
-        )
-        self.facts: dict[str, str] = {}
         self.subjects: dict[str, str] = {}
 
     def clean(self, subject) -> str:
-        """The answer of a known subject on no list, as ``orjson`` writes the general one."""
+        """A known subject on no list: the outcome, the day and the subject as the answer shows it."""
         kind = subject.kind
-        start = self.subjects.get(kind)
-        if start is None:
-            facts = orjson.dumps(Facts(subject_kind=kind, as_of=self.as_of)).decode()
-            self.facts[kind] = f"{self.middle}{facts}"
+        middle = self.subjects.get(kind)
+        if middle is None:
             label = str(SubjectKind(kind).label)
-            start = self.subjects[kind] = f',"kind":{_json(kind)},"kind_label":{_json(label)},"name":'
-        code = subject.uscc or subject.ric_masked or ""
-        name = _json(subject.name)
-        code_json = _json(code)
-        if subject.name:
-            # explain's subject sentence around the name and code, as JSON string contents.
-            if code:
-                before, between, after = self.with_code
-                sentence = f"{before}{name[1:-1]}{between}{code_json[1:-1]}{after}"
-            else:
-                before, after = self.without_code
-                sentence = f"{before}{name[1:-1]}{after}"
-            lines = f"[{sentence},{self.clean_json}]"
-        else:
-            lines = f"[{self.clean_json}]"
+            middle = self.subjects[kind] = f',"kind":{_json(kind)},"kind_label":{_json(label)},"name":'
+        code = _json(subject.uscc or subject.ric_masked or "")
         return (
-            f'{self.clean_head}{{"id":{subject.id}{start}{name},"code":{code_json},"confirmed":false}}{self.facts[kind]}'
-            f',"explanation":{lines}{self.tail}'
+            f'{self.clean_head}{subject.id}{middle}{_json(subject.name)},"code":{code},"confirmed":false}}}}'
         )
 
     def not_found(self, code: str) -> str:
-        subject = orjson.dumps({"id": None, "kind": "", "kind_label": "", "name": "", "code": code}).decode()
-        return f"{self.not_found_head}{subject}{self.not_found_tail}"
+        """A USCC of no known subject: the outcome, the day and the code."""
+        return f"{self.not_found_head}{_json(code)}}}}}"
 
 
 _templates: dict[dt.date, _Templates] = {}

@@ -60,29 +60,6 @@ def measure_sentence(measure: MeasureResult) -> str:
     return f"【{label}】{measure.content}{detail}"
 
 
-def day_text(value: dt.date | None) -> str:
-    """A date as the sentences write it (2026年9月29日)."""
-    return _day(value)
-
-
-def subject_sentence(*, name: str, code: str, day: str) -> str:
-    """Who was checked, on which day's lists (``day`` as :func:`day_text` writes it)."""
-    code = f"（{code}）" if code else ""
-    return f"核查对象：{name}{code}，核查依据日期：{day}。"
-
-
-def clean_sentence(*, day: str) -> str:
-    """A known subject on no list in force."""
-    return f"截至{day}，该主体未被列入任何有效的红黑名单，无须适用联合奖惩措施。"
-
-
-def not_found_sentence(*, query_kind: str, day: str) -> str:
-    """A code of no known subject."""
-    if query_kind == "ric":
-        return f"平台未归集该身份证号码对应自然人的信用记录；截至{day}，未发现其被列入红黑名单。"
-    return "平台没有该统一社会信用代码对应的主体，未发现其被列入红黑名单；请核对代码是否有误。"
-
-
 def explain(
     *,
     outcome: str,
@@ -116,14 +93,18 @@ def explain(
         return lines
     lines: list[str] = []
     if subject is not None and subject.get("name"):
-        lines.append(subject_sentence(name=subject["name"], code=subject.get("code") or "", day=day))
+        code = f"（{subject['code']}）" if subject.get("code") else ""
+        lines.append(f"核查对象：{subject['name']}{code}，核查依据日期：{day}。")
     if subject is not None and subject.get("confirmed"):
         lines.append("该主体由核查人员按名称查询后核对证件确认。")
     if outcome == "not_found":
-        lines.append(not_found_sentence(query_kind=query_kind, day=day))
+        if query_kind == "ric":
+            lines.append(f"平台未归集该身份证号码对应自然人的信用记录；截至{day}，未发现其被列入红黑名单。")
+        else:
+            lines.append("平台没有该统一社会信用代码对应的主体，未发现其被列入红黑名单；请核对代码是否有误。")
         return lines
     if not hits:
-        lines.append(clean_sentence(day=day))
+        lines.append(f"截至{day}，该主体未被列入任何有效的红黑名单，无须适用联合奖惩措施。")
         return lines
     lines.extend(hit_sentence(hit) for hit in hits)
     if rulebook_number is None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from xinyong.accounts.services import audit_log
 from xinyong.core.bulk import adapters, copy_line, copy_text, copy_value, reserve_ids, write_rows
+from xinyong.jrp.check.explain import explain
 from xinyong.jrp.models import CheckDigest, CheckLog
 
 DIGEST_SETTLE_SECONDS = 60
@@ -84,6 +85,48 @@ def answer_json_bytes(answer) -> bytes:
 def answer_json_text(answer) -> str:
     """``CheckAnswer.as_json()`` as JSON text (what the log row's ``answer`` stores)."""
     return orjson.dumps(answer).decode()
+
+
+def answer_expanded(answer: dict, *, query_kind: str) -> dict:
+    """A logged answer whole, as the check returned it (``CheckAnswer.as_json`` without the check id).
+
+    A batch logs the answer of a known subject on no list, or of a USCC of no known subject, without what
+    follows from the rest (``chunks``): no hits, measures or candidates, no rulebook, the default facts of the
+    subject's kind (none for a code of no subject), the explanation. Other answers are logged whole.
+    """
+    if "explanation" in answer:
+        return answer
+    outcome, as_of, subject = answer["outcome"], answer["as_of"], answer.get("subject")
+    facts = None
+    if outcome == "clean" and subject is not None:
+        facts = {
+            "subject_kind": subject["kind"],
+            "as_of": as_of,
+            "last_negative_on": None,
+            "negative_count_3y": 0,
+        }
+    return {
+        "check_id": None,
+        "outcome": outcome,
+        "as_of": as_of,
+        "subject": subject,
+        "candidates": [],
+        "hits": [],
+        "measures": [],
+        "rulebook_number": None,
+        "facts": facts,
+        "explanation": explain(
+            outcome=outcome,
+            as_of=dt.date.fromisoformat(as_of),
+            subject=subject,
+            hits=[],
+            measures=[],
+            rulebook_number=None,
+            query_kind=query_kind,
+        ),
+        "error_code": "",
+        "error_message": "",
+    }
 
 
 def check_log_insert(row: tuple) -> int:
