@@ -493,7 +493,11 @@ def measure_batch(report: dict, *, as_of: dt.date, count: int, seed: int) -> Non
 
     media = Path(tempfile.mkdtemp(prefix="xinyong-check-bench-"))
     settings.MEDIA_ROOT = media
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued, run here
+    # Run here only, never queued: a worker serving this database (another run's ``xinyong serve``) would
+    # take the task from the queue and run the same batch beside this process.
+    from xinyong.jrp.channels import services as channel_services
+
+    channel_services.batch_check_enqueue = lambda *, batch: batch
     rng = random.Random(seed)
     with connection.cursor() as cursor:
         cursor.execute(
