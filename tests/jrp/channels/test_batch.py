@@ -130,12 +130,18 @@ def test_above_the_xlsx_limit_the_xlsx_holds_the_hits_and_invalid_rows(
     wanted = [r for r in csv_rows[1:] if r[3] in ("命中名单", "代码有误")]
     assert title == "命中名单与代码有误" and rows[0] == list(csv_rows[0])
     assert [str(r[0]) for r in rows[1:]] == [r[0] for r in wanted] and len(wanted) == 6
+    note = "XLSX 文件只列出“命中名单”和“代码有误”的行"
+    assert note in _login(users["clerk"]).get(f"/console/jrp/channels/batch/{batch.ref}/").content.decode()
     # Within the limit, every row (as the CSV).
     BatchCheck.objects.all().delete()
     settings.JRP_BATCH_XLSX_MAX_ROWS = len(ROWS)
     _upload(_login(users["clerk"]), "codes.txt", ("\n".join(ROWS)).encode())
-    title, rows = _xlsx_rows(BatchCheck.objects.get())
+    batch = BatchCheck.objects.get()
+    title, rows = _xlsx_rows(batch)
     assert title == "核查结果" and [str(r[0]) for r in rows[1:]] == [str(n) for n in range(1, len(ROWS) + 1)]
+    assert (
+        note not in _login(users["clerk"]).get(f"/console/jrp/channels/batch/{batch.ref}/").content.decode()
+    )
 
 
 def test_xlsx_upload_uses_the_code_column(users, matter, scripted_check):
