@@ -34,6 +34,7 @@ DAILY_JOBS: tuple[str, ...] = (
     "xinyong.lists.scheduled.decided_entries_daily",
     "xinyong.dueprocess.objections.scheduled.objections_overdue_daily",
     "xinyong.dueprocess.repairs.scheduled.repairs_overdue_daily",
+    "xinyong.dueprocess.commitments.scheduled.commitments_overdue_daily",
 )
 
 CHECK_SECONDS = 60  # how often the loop looks at the date (and retries failed jobs)

@@ -273,7 +273,11 @@ XINYONG_PORTAL_NAME = os.environ.get("XINYONG_PORTAL_NAME", "信用信息公示�
 # (/demo/acceptance/) plays a department's acceptance system; off in production unless turned on.
 JRP_BATCH_MAX_CODES = int(os.environ.get("XINYONG_JRP_BATCH_MAX_CODES", "1000000"))
 JRP_BATCH_MAX_BODY_BYTES = int(os.environ.get("XINYONG_JRP_BATCH_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
-JRP_BATCH_CHUNK = int(os.environ.get("XINYONG_JRP_BATCH_CHUNK", "5000"))
+JRP_BATCH_CHUNK = int(os.environ.get("XINYONG_JRP_BATCH_CHUNK", "10000"))
+# Up to this many rows a batch's XLSX result holds every row, above only the hits and invalid rows.
+JRP_BATCH_XLSX_MAX_ROWS = int(os.environ.get("XINYONG_JRP_BATCH_XLSX_MAX_ROWS", "100000"))
+# PostgreSQL: read the next chunk and store the previous one on connections of their own (docs/check-channels.md).
+JRP_BATCH_OVERLAP = os.environ.get("XINYONG_JRP_BATCH_OVERLAP", "1") != "0"
 JRP_WIDGET_TOKEN_SECONDS = int(os.environ.get("XINYONG_JRP_WIDGET_TOKEN_SECONDS", "300"))
 JRP_WIDGET_TOKEN_MAX_CHECKS = int(os.environ.get("XINYONG_JRP_WIDGET_TOKEN_MAX_CHECKS", "3"))
 JRP_WIDGET_FRAME_ANCESTORS = [

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.browser.test_console_pages import VIEWPORTS, sign_in
+from tests.browser.test_console_pages import VIEWPORTS, menu_follow, sign_in
 from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import PASSWORD, item_version, received, uscc
 from xinyong.accounts.models import Department, Role, User
@@ -89,7 +89,7 @@ def test_archive_flow_on_desktop_and_phone(live_server, page, data, artifacts):
     base = live_server.url
     sign_in(page, base, "operator")
 
-    page.get_by_role("link", name="信用档案").click()
+    menu_follow(page, "信用档案")
     page.get_by_label("统一社会信用代码、身份证号码或名称").fill("档案浏览")
     page.get_by_role("button", name="查找").click()
     page.screenshot(path=artifacts / "console-archive-search-desktop.png", full_page=True)

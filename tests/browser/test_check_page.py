@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_console_pages import VIEWPORTS, sign_in
+from tests.browser.test_console_pages import VIEWPORTS, menu_follow, sign_in
 from tests.jrp.check.conftest import (  # noqa: F401 - fixtures
     CLEAN_USCC,
     LISTED_USCC,
@@ -34,7 +34,7 @@ def test_clerk_checks_a_listed_and_a_clean_company(live_server, page, world, cle
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     base = live_server.url
     sign_in(page, base, clerk.username)
-    page.get_by_role("link", name="信用核查").click()
+    menu_follow(page, "信用核查")
     page.get_by_role("heading", name="信用核查").wait_for()
     too_wide: list[str] = []
 

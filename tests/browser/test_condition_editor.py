@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.browser.test_console_pages import sign_in
+from tests.browser.test_console_pages import menu_follow, sign_in
 from tests.subjects.factories import PASSWORD
 from xinyong.accounts.models import Department, Role, User
 from xinyong.jrp.measures.services import measures_load_fixtures, rulebook_draft_create
@@ -28,7 +28,7 @@ def test_a_reviewer_edits_the_departments_condition(live_server, page, settings,
     page.on("pageerror", lambda exc: problems.append(str(exc)))
 
     sign_in(page, live_server.url, "rv")
-    page.get_by_role("link", name="奖惩措施").first.click()
+    menu_follow(page, "奖惩措施")
     page.get_by_role("heading", name="奖惩措施清单").wait_for()
     page.goto(f"{live_server.url}/console/jrp/measures/rulebooks/{draft.number}/measures/CD-04/")
     page.get_by_role("link", name="编辑本部门条件").click()

@@ -68,6 +68,16 @@ def sign_in(page, base: str, username: str) -> None:
     page.get_by_role("heading", name="工作台首页").wait_for()
 
 
+def menu_follow(page, label: str) -> None:
+    """Follow an entry of the console menu, opening its group first when it sits in one."""
+    nav = page.get_by_role("navigation", name="主导航")
+    link = nav.get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        entry = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+        nav.locator("details").filter(has=entry).locator("summary").click()
+    link.click()
+
+
 def visit(page, url: str, shot, name: str, problems: list[str]) -> None:
     for label, size in VIEWPORTS.items():
         page.set_viewport_size(size)
@@ -118,3 +128,43 @@ def test_every_page_renders_on_desktop_and_phone(live_server, page, data, artifa
 
     assert not errors, errors
     assert not problems, problems
+
+
+def test_the_menu_opens_by_keyboard_and_fits_a_phone(live_server, page, settings, artifacts):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    User.objects.create_user(username="operator", password=PASSWORD, role=Role.OPERATOR)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    base = live_server.url
+    sign_in(page, base, "operator")
+    nav = page.get_by_role("navigation", name="主导航")
+    quality = nav.get_by_role("link", name="质量与及时性")
+    assert not quality.is_visible()
+
+    # Keyboard: Tab to the group's title, Enter opens it, Escape closes it and leaves the focus on the title.
+    summary = nav.locator("summary", has_text="数据归集")
+    summary.focus()
+    page.keyboard.press("Enter")
+    quality.wait_for(state="visible")
+    page.keyboard.press("Escape")
+    quality.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.textContent").startswith("数据归集")
+
+    # One group open at a time; following an entry marks its group as the current one.
+    summary.click()
+    nav.locator("summary", has_text="联合奖惩").click()
+    quality.wait_for(state="hidden")
+    page.screenshot(path=artifacts / "console-menu-open-desktop.png")
+    menu_follow(page, "质量与及时性")
+    page.wait_for_url("**/console/collection/quality/")
+    assert nav.locator(".nav-group.is-current summary").inner_text().startswith("数据归集")
+
+    page.set_viewport_size(VIEWPORTS["phone"])
+    menu_follow(page, "信用核查")
+    page.wait_for_url("**/console/jrp/check/**")
+    nav.locator("summary", has_text="联合奖惩").click()
+    nav.get_by_role("link", name="联合奖惩统计").wait_for(state="visible")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORTS["phone"]["width"], width
+    page.screenshot(path=artifacts / "console-menu-open-phone.png", full_page=True)
+    assert not errors, errors

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.browser.test_console_pages import sign_in
+from tests.browser.test_console_pages import menu_follow, sign_in
 from tests.lists.decided_support import (  # noqa: F401
     catalog,
     company,
@@ -55,7 +55,7 @@ def test_operator_reviews_a_proposal_notifies_and_sees_the_notice(
     base = live_server.url
 
     sign_in(page, base, operator.username)
-    page.get_by_role("link", name="红黑名单").click()
+    menu_follow(page, "红黑名单")
     page.get_by_role("link", name="待审核的拟列入").click()
     page.get_by_role("heading", name="待审核的拟列入").wait_for()
     row = page.get_by_role("row").filter(has_text=company.name)

@@ -89,3 +89,67 @@ def test_register_link_and_read_the_archive(live_server, browser, page, data, ar
     context.close()
     assert not problems, problems
     assert not errors, errors
+
+
+def test_withdraw_an_authorisation_change_the_password_and_unlink(live_server, page, data, artifacts):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.dueprocess.subject_support import MOBILE, linked_account
+    from xinyong.dueprocess.subject_accounts.services import subject_authorisation_grant
+
+    errors: list[str] = []
+    _watch(page, errors)
+    base = live_server.url
+    subject = data["subject"]
+    account = linked_account(subject)
+    today = timezone.localdate()
+    subject_authorisation_grant(
+        account=account,
+        subject=subject,
+        grantee_kind="third_party",
+        grantee_name="甲市某银行",
+        purpose="贷款审批",
+        scope=["credit_report"],
+        valid_from=today,
+        valid_until=today + dt.timedelta(days=30),
+    )
+    page.goto(f"{base}/my/login/")
+    page.get_by_label("登录名（手机号码或电子邮箱）").fill(MOBILE)
+    page.get_by_label("密码").fill(ACCOUNT_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的信用").wait_for()
+
+    # Withdraw the authorisation, on a phone.
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.get_by_role("link", name="甲市我的信用有限公司").click()
+    page.get_by_role("link", name="当事人授权").click()
+    page.get_by_role("link", name="撤销授权").click()
+    page.get_by_role("heading", name="撤销授权").wait_for()
+    page.get_by_label("撤销原因").fill("贷款已办结")
+    page.get_by_label("我确认撤销该项授权", exact=False).check()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.screenshot(path=artifacts / "my-authorisation-withdraw-phone.png", full_page=True)
+    assert width <= VIEWPORTS["phone"]["width"], width
+    page.get_by_role("button", name="撤销授权").click()
+    page.get_by_text("已撤销对“甲市某银行”的授权").wait_for()
+    assert page.get_by_role("cell", name="已撤销").is_visible()
+
+    # Change the password.
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    page.get_by_role("link", name="修改密码").first.click()
+    page.get_by_label("当前密码").fill(ACCOUNT_PASSWORD)
+    page.get_by_label("新密码", exact=True).fill("Xy-portal-new-2027")
+    page.get_by_label("再次输入新密码").fill("Xy-portal-new-2027")
+    page.get_by_role("button", name="修改密码").click()
+    page.get_by_text("密码已修改").wait_for()
+
+    # Give up the link: the subject's pages close.
+    page.get_by_role("link", name="解除绑定").click()
+    page.get_by_label("我确认解除本账号与该主体的绑定", exact=False).check()
+    page.screenshot(path=artifacts / "my-unlink-desktop.png", full_page=True)
+    page.get_by_role("button", name="解除绑定").click()
+    page.get_by_text("已解除与“甲市我的信用有限公司”的绑定").wait_for()
+    page.get_by_text("您的账号还没有绑定主体").wait_for()
+    assert not errors, errors

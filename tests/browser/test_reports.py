@@ -73,7 +73,7 @@ def test_operator_issues_an_authorised_report_in_the_console(
     company_records,  # noqa: F811
     artifacts,
 ):
-    from tests.browser.test_console_pages import sign_in
+    from tests.browser.test_console_pages import menu_follow, sign_in
     from tests.reports.conftest import make_authorisation
     from tests.subjects.factories import PASSWORD
     from xinyong.accounts.models import Role, User
@@ -96,7 +96,7 @@ def test_operator_issues_an_authorised_report_in_the_console(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     base = live_server.url
     sign_in(page, base, "operator")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="信用报告").click()
+    menu_follow(page, "信用报告")
     page.get_by_role("heading", name="信用报告", level=1).wait_for()
     page.get_by_role("link", name="出具授权版报告").click()
     page.get_by_role("heading", name="出具授权版信用报告").wait_for()

@@ -229,7 +229,7 @@ def test_code_list_edit_versions_the_items_using_it(client, loaded, operator):
         follow=True,
     )
     assert response.status_code == 200
-    using = {"license", "penalty", "serious_dishonesty", "commitment", "honour"}
+    using = {"license", "penalty", "serious_dishonesty", "commitment", "commitment_breach", "honour"}
     for code in using:
         version = catalog_item_current_version(code=code)
         assert version.number == 2, code

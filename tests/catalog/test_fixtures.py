@@ -121,17 +121,19 @@ def test_load_creates_every_item_code_list_and_rule_set(loaded):
     assert sorted(loaded.items_created) == [
         "abnormal_operations",
         "commitment",
+        "commitment_breach",
         "honour",
         "license",
         "penalty",
         "registration",
         "serious_dishonesty",
     ]
-    assert CatalogItemVersion.objects.count() == 7
+    assert CatalogItemVersion.objects.count() == 8
     # Each version is in force from the day its legal basis took effect, not from the day it was loaded.
     assert {v.item.code: (v.number, v.valid_from) for v in CatalogItemVersion.objects.all()} == {
         "abnormal_operations": (1, dt.date(2014, 10, 1)),
         "commitment": (1, dt.date(2020, 11, 5)),
+        "commitment_breach": (1, dt.date(2020, 11, 5)),
         "honour": (1, dt.date(2019, 7, 9)),
         "license": (1, dt.date(2019, 7, 9)),
         "penalty": (1, dt.date(2021, 7, 15)),
@@ -207,6 +209,7 @@ def test_code_lists_match_platform_choices(loaded):
         "abnormal_operations",
         "serious_dishonesty",
         "commitment",
+        "commitment_breach",
         "honour",
     ],
 )
@@ -236,8 +239,8 @@ def test_reload_is_idempotent(loaded):
     audit_before = AuditEntry.objects.count()
     again = catalog_load_fixtures(as_of=LOAD_DAY + dt.timedelta(days=30))
     assert not again.changed
-    assert len(again.items_unchanged) == 7
-    assert CatalogItemVersion.objects.count() == 7
+    assert len(again.items_unchanged) == 8
+    assert CatalogItemVersion.objects.count() == 8
     assert RuleSet.objects.count() == 3
     assert AuditEntry.objects.count() == audit_before
 
@@ -458,10 +461,10 @@ def test_missing_path(db, tmp_path):
 def test_command_load_and_reload(db, capsys):
     call_command("catalog", "load", "--as-of", "2026-06-15")
     first = capsys.readouterr().out
-    assert "新建目录项 7 个" in first
+    assert "新建目录项 8 个" in first
     call_command("catalog", "load", "--as-of", "2026-06-16")
     assert "没有变化" in capsys.readouterr().out
-    assert CatalogItemVersion.objects.count() == 7
+    assert CatalogItemVersion.objects.count() == 8
 
 
 def test_command_check_reports_errors_without_writing(db, fixture_copy):

@@ -23,7 +23,7 @@ def load_on_migrate(settings):
 def test_migrate_loads_the_catalog_into_an_empty_database(load_on_migrate):
     assert not CatalogItemVersion.objects.exists()
     catalog_load_after_migrate(sender=None, using="default", verbosity=0)
-    assert CatalogItemVersion.objects.count() == 7
+    assert CatalogItemVersion.objects.count() == 8
     assert CodeList.objects.count() >= 6
     assert sorted(RuleSet.objects.values_list("code", flat=True)) == ["ndrc-36", "ndrc-527", "ndrc-58"]
     # The version in force on a past day is found: files can be checked as of that day.
@@ -33,7 +33,7 @@ def test_migrate_loads_the_catalog_into_an_empty_database(load_on_migrate):
 
     before = AuditEntry.objects.count()
     catalog_load_after_migrate(sender=None, using="default", verbosity=0)
-    assert CatalogItemVersion.objects.count() == 7 and AuditEntry.objects.count() == before
+    assert CatalogItemVersion.objects.count() == 8 and AuditEntry.objects.count() == before
 
 
 def test_migrate_does_not_replace_an_operators_edits(load_on_migrate, operator):

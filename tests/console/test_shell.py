@@ -72,8 +72,63 @@ def test_logout_needs_post_and_returns_to_login(login):
 
 
 def nav_labels(html: str) -> list[str]:
+    """The menu's entries (links) in order, whatever their group."""
     nav = re.search(r'<nav class="main-nav".*?</nav>', html, re.S)
     return re.findall(r">([^<>]+)</a>", nav.group(0)) if nav else []
+
+
+def nav_structure(html: str) -> list[str | tuple[str, list[str]]]:
+    """The menu's top level: a plain link as its label, a group as (its title, its entries)."""
+    nav = re.search(r'<ul class="nav-bar">(.*)</ul>\s*</nav>', html, re.S).group(1)
+    items: list[str | tuple[str, list[str]]] = []
+    for group, link in re.findall(
+        r'<li class="nav-group[^"]*">\s*<details>(.*?)</details>\s*</li>|<li><a [^>]*>([^<>]+)</a></li>',
+        nav,
+        re.S,
+    ):
+        if group:
+            title = re.search(r"<summary>([^<>]+)", group).group(1)
+            items.append((title, re.findall(r">([^<>]+)</a>", group)))
+        else:
+            items.append(link)
+    return items
+
+
+COLLECTION_ALL = ("数据归集", ["批次", "上传文件", "单条录入", "质量与及时性"])
+COLLECTION_READ = ("数据归集", ["批次", "质量与及时性"])
+JRP_ALL = (
+    "联合奖惩",
+    ["红黑名单", "信用核查", "批量核查", "奖惩措施", "措施反馈", "典型案例", "联合奖惩统计"],
+)
+JRP_DEPARTMENT = ("联合奖惩", ["红黑名单", "批量核查", "奖惩措施", "措施反馈", "典型案例", "联合奖惩统计"])
+ARCHIVE_ALL = ("档案与报告", ["信用档案", "信用报告", "已确认代码"])
+DUE_DEPARTMENT = ("异议与修复", ["异议处理", "信用修复", "修复统计", "信用承诺"])
+DUE_ALL = ("异议与修复", ["异议处理", "信用修复", "修复统计", "信用承诺", "主体绑定码"])
+
+# Who sees what, per role: the same entries as before the menu was grouped (the entry of the batch list is
+# now called 批次 inside the group 数据归集); a group with one visible entry is a plain link.
+MENUS = {
+    "data_officer": ["首页", COLLECTION_ALL, "信用档案", JRP_DEPARTMENT, DUE_DEPARTMENT, "管理控制台"],
+    "operator": ["首页", COLLECTION_ALL, ARCHIVE_ALL, JRP_ALL, DUE_ALL, "管理控制台"],
+    "reviewer": ["首页", COLLECTION_READ, "信用档案", JRP_DEPARTMENT, DUE_DEPARTMENT, "管理控制台"],
+    "auditor": [
+        "首页",
+        COLLECTION_READ,
+        ("档案与报告", ["信用档案", "信用报告"]),
+        ("联合奖惩", ["红黑名单", "奖惩措施", "措施反馈", "典型案例", "联合奖惩统计"]),
+        DUE_DEPARTMENT,
+        "审计",
+        "管理控制台",
+    ],
+    "window_clerk": [
+        "首页",
+        "信用报告",
+        ("联合奖惩", ["红黑名单", "信用核查", "批量核查", "奖惩措施", "措施反馈", "联合奖惩统计"]),
+        ("异议与修复", ["修复通知", "信用承诺"]),
+        "管理控制台",
+    ],
+    "superuser": ["首页", COLLECTION_ALL, ARCHIVE_ALL, JRP_ALL, DUE_ALL, "审计", "管理控制台"],
+}
 
 
 @pytest.mark.parametrize(
@@ -83,20 +138,21 @@ def nav_labels(html: str) -> list[str]:
             "data_officer",
             [
                 "首页",
-                "数据归集",
+                "批次",
                 "上传文件",
                 "单条录入",
                 "质量与及时性",
                 "信用档案",
-                "异议处理",
                 "红黑名单",
                 "批量核查",
                 "奖惩措施",
                 "措施反馈",
                 "典型案例",
                 "联合奖惩统计",
+                "异议处理",
                 "信用修复",
                 "修复统计",
+                "信用承诺",
                 "管理控制台",
             ],
         ),
@@ -104,13 +160,13 @@ def nav_labels(html: str) -> list[str]:
             "operator",
             [
                 "首页",
-                "数据归集",
+                "批次",
                 "上传文件",
                 "单条录入",
                 "质量与及时性",
                 "信用档案",
                 "信用报告",
-                "异议处理",
+                "已确认代码",
                 "红黑名单",
                 "信用核查",
                 "批量核查",
@@ -118,9 +174,10 @@ def nav_labels(html: str) -> list[str]:
                 "措施反馈",
                 "典型案例",
                 "联合奖惩统计",
+                "异议处理",
                 "信用修复",
                 "修复统计",
-                "已确认代码",
+                "信用承诺",
                 "主体绑定码",
                 "管理控制台",
             ],
@@ -129,18 +186,19 @@ def nav_labels(html: str) -> list[str]:
             "reviewer",
             [
                 "首页",
-                "数据归集",
+                "批次",
                 "质量与及时性",
                 "信用档案",
-                "异议处理",
                 "红黑名单",
                 "批量核查",
                 "奖惩措施",
                 "措施反馈",
                 "典型案例",
                 "联合奖惩统计",
+                "异议处理",
                 "信用修复",
                 "修复统计",
+                "信用承诺",
                 "管理控制台",
             ],
         ),
@@ -148,18 +206,19 @@ def nav_labels(html: str) -> list[str]:
             "auditor",
             [
                 "首页",
-                "数据归集",
+                "批次",
                 "质量与及时性",
                 "信用档案",
                 "信用报告",
-                "异议处理",
                 "红黑名单",
                 "奖惩措施",
                 "措施反馈",
                 "典型案例",
                 "联合奖惩统计",
+                "异议处理",
                 "信用修复",
                 "修复统计",
+                "信用承诺",
                 "审计",
                 "管理控制台",
             ],
@@ -176,6 +235,7 @@ def nav_labels(html: str) -> list[str]:
                 "措施反馈",
                 "联合奖惩统计",
                 "修复通知",
+                "信用承诺",
                 "管理控制台",
             ],
         ),
@@ -183,13 +243,13 @@ def nav_labels(html: str) -> list[str]:
             "superuser",
             [
                 "首页",
-                "数据归集",
+                "批次",
                 "上传文件",
                 "单条录入",
                 "质量与及时性",
                 "信用档案",
                 "信用报告",
-                "异议处理",
+                "已确认代码",
                 "红黑名单",
                 "信用核查",
                 "批量核查",
@@ -197,9 +257,10 @@ def nav_labels(html: str) -> list[str]:
                 "措施反馈",
                 "典型案例",
                 "联合奖惩统计",
+                "异议处理",
                 "信用修复",
                 "修复统计",
-                "已确认代码",
+                "信用承诺",
                 "主体绑定码",
                 "审计",
                 "管理控制台",
@@ -210,7 +271,38 @@ def nav_labels(html: str) -> list[str]:
 def test_menu_follows_the_role(login, role, expected):
     response = login(role).get(HOME)
     assert response.status_code == 200
-    assert nav_labels(response.content.decode()) == expected
+    html = response.content.decode()
+    assert nav_labels(html) == expected
+    assert nav_structure(html) == MENUS[role]
+
+
+def test_menu_groups_open_without_script(login):
+    """Groups are <details> elements: they open by mouse, touch and keyboard (Enter, Space) with no script."""
+    html = login("operator").get(HOME).content.decode()
+    nav = re.search(r'<nav class="main-nav".*?</nav>', html, re.S).group(0)
+    assert nav.count("<details>") == 4 and nav.count("<summary>") == 4
+    assert "<script" not in nav and not re.search(r"\son[a-z]+=", nav)
+
+
+def test_an_entry_is_added_with_one_line(login, monkeypatch):
+    from xinyong.console.templatetags import console
+
+    entries = [
+        *console.NAV_ENTRIES,
+        console.NavEntry("异议与修复", "新入口", "/console/elsewhere/", console.can_issue_link_codes),
+    ]
+    monkeypatch.setattr(console, "NAV_ENTRIES", entries)
+    assert nav_structure(login("operator").get(HOME).content.decode())[4] == (
+        "异议与修复",
+        [*DUE_ALL[1], "新入口"],
+    )
+    assert "新入口" not in nav_labels(login("window_clerk").get(HOME).content.decode())
+
+
+def test_a_group_with_one_entry_is_a_plain_link(login):
+    html = login("data_officer").get(HOME).content.decode()
+    assert f'<li><a href="{reverse("console:archive_search")}">信用档案</a></li>' in html
+    assert "<summary>档案与报告" not in html
 
 
 def test_header_names_user_department_and_role(login):
@@ -224,10 +316,15 @@ def test_header_names_user_department_and_role(login):
     assert 'action="/console/logout/"' in header
 
 
-def test_current_menu_entry_is_marked(login):
+def test_current_menu_entry_and_its_group_are_marked(login):
     html = login("data_officer").get(reverse("collection:batch_list")).content.decode()
-    assert '<a href="/console/collection/" aria-current="page">数据归集</a>' in html
+    assert '<a href="/console/collection/" aria-current="page">批次</a>' in html
     assert 'href="/console/" aria-current' not in html
+    current = re.findall(r'<li class="nav-group is-current">\s*<details>\s*<summary>([^<>]+)', html)
+    assert current == ["数据归集"]
+    assert "（当前栏目）" in html
+    home = login("data_officer").get(HOME).content.decode()
+    assert "is-current" not in home and '<a href="/console/" aria-current="page">首页</a>' in home
 
 
 def test_user_without_role_has_no_console(login):

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.test import Client
 from stdnum.iso7064 import mod_11_10
 
 from xinyong.accounts.models import ApiClient, Department, User
@@ -20,11 +21,11 @@ from xinyong.collection.readers import open_table
 from xinyong.core.codes import SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE, check_ric, check_uscc
 from xinyong.demo.county import FORM_OFFICERS, UPLOADS
-from xinyong.demo.dueprocess import DEMO_ACCOUNT
 from xinyong.demo.generate import PENDING_DIR, generate_county
 from xinyong.demo.people import demo_subjects
 from xinyong.demo.services import REJECTIONS_DIR, DemoReport, _departments, demo_build
 from xinyong.dueprocess.cases.models import CaseEvent
+from xinyong.dueprocess.commitments.models import Commitment
 from xinyong.dueprocess.objections.models import (
     OPEN_OBJECTION_STATES,
     Objection,
@@ -32,7 +33,8 @@ from xinyong.dueprocess.objections.models import (
     ObjectionState,
 )
 from xinyong.dueprocess.repairs.models import OPEN_REPAIR_STATES, RepairApplication, RepairState
-from xinyong.dueprocess.subject_accounts.models import SubjectAccount
+from xinyong.dueprocess.subject_accounts.models import SubjectAccount, SubjectLink
+from xinyong.lists.models import OPEN_STATES, ListEntry
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.records.selectors import records_visible_to
 from xinyong.reports.models import CreditReport, ReportKind
@@ -116,7 +118,9 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert set(overturned.values_list("item__code", flat=True)) == {"license", "penalty"}
 
     # Lists, honours and commitments were entered one by one in the console form by their departments.
-    entered = CreditRecord.objects.exclude(item__code__in=("license", "penalty"))
+    entered = CreditRecord.objects.exclude(item__code__in=("license", "penalty")).exclude(
+        pk__in=Commitment.objects.values("record")  # commitments signed on the platform (repairs, below)
+    )
     assert entered.count() == report.other_items >= 8
     assert set(entered.values_list("item__code", flat=True)) == {
         "serious_dishonesty",
@@ -156,11 +160,24 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert report.rejection_file.parent == home / "demo" / REJECTIONS_DIR
     assert len(list((home / "demo").glob("*/*.*"))) == len(batches) + 3
 
+    # A subject account on the portal (我的信用), linked to a listed organisation with records of its own.
+    account = report.subject_account
+    assert account is not None and account.subject.kind == SubjectKind.ORGANISATION
+    assert ListEntry.objects.filter(subject=account.subject, state__in=OPEN_STATES).exists()
+    assert CreditRecord.objects.filter(subject=account.subject).exists()
+    assert account.list_name
+    portal = Client()
+    signed_in = portal.post("/my/login/", {"login_name": account.login_name, "password": account.password})
+    assert signed_in.status_code == 302
+    archive = portal.get(f"/my/subjects/{account.subject.pk}/")
+    assert archive.status_code == 200 and account.subject.name in archive.content.decode()
+
     # Due process: objections and repair applications in every state, played through the services.
     _assert_due_process(report)
 
     # Built once: a second run (whatever its settings) adds nothing and issues a fresh key.
     counts = (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count())
+    accounts, links = SubjectAccount.objects.count(), SubjectLink.objects.count()
     again = demo_build(seed=8, subjects=300, as_of=AS_OF + dt.timedelta(days=3))
     assert not again.built
     assert (Batch.objects.count(), CreditRecord.objects.count(), Subject.objects.count()) == counts
@@ -168,7 +185,8 @@ def test_small_demo_loads_department_files_as_batches(home):
     # The same cases; three days later more of the open ones are past their deadline.
     assert again.dueprocess.objections_closed == report.dueprocess.objections_closed
     assert again.dueprocess.repairs_open == report.dueprocess.repairs_open
-    assert again.dueprocess.account == DEMO_ACCOUNT
+    assert again.subject_account.subject == account.subject
+    assert SubjectAccount.objects.count() == accounts and SubjectLink.objects.count() == links
     # One key per use and one for the demo acceptance system (docs/check-channels.md), reissued.
     assert ApiClient.objects.filter(revoked_at__isnull=True).count() == 4
     assert apiclient_authenticate(key=again.api_key)
@@ -212,15 +230,25 @@ def _assert_due_process(report: DemoReport) -> None:
     assert not records_visible_to(principal=None, as_of=AS_OF).filter(pk__in=[a.record_id for a in approved])
     assert CreditReport.objects.filter(kind=ReportKind.REPAIR_NOTICE).count() == 1
 
-    # The demo subject account is linked to an enterprise with cases of both kinds.
-    account = SubjectAccount.objects.get(login_name=DEMO_ACCOUNT)
-    subject = account.links.get().subject
-    assert Objection.objects.filter(subject=subject, account=account).count() == 2
-    assert RepairApplication.objects.filter(subject=subject, account=account).exists()
+    # The demo subject account files its own objections and applies for repair: 我的信用 shows them.
+    demo = report.subject_account
+    account = SubjectAccount.objects.get(login_name=demo.login_name)
+    assert Objection.objects.filter(subject=demo.subject, account=account).exists()
+    assert RepairApplication.objects.filter(subject=demo.subject, account=account).exists()
     summary = report.dueprocess
-    assert summary.account == DEMO_ACCOUNT and summary.account_subject == subject.name
+    assert (
+        summary.account_cases
+        == (
+            Objection.objects.filter(subject=demo.subject).count()
+            + RepairApplication.objects.filter(subject=demo.subject).count()
+        )
+        >= 2
+    )
     assert summary.objections_open == Objection.objects.filter(state__in=OPEN_OBJECTION_STATES).count()
     assert summary.objections_closed == closed.count()
+    # Every other applicant has an account of its own, linked to its subject only.
+    applicants = RepairApplication.objects.exclude(account=account)
+    assert all(a.account.links.get().subject_id == a.subject_id for a in applicants)
 
 
 def _generate(directory, seed, subjects=60):
@@ -315,6 +343,9 @@ def test_demo_command_prints_where_to_look(home, monkeypatch):
         "接口密钥",
         "异议申请：办理中",
         "信用修复申请：办理中",
+        "信用主体用户",
+        "qiye@shifanxian.example",
+        "http://127.0.0.1:8000/my/",
     ):
         assert words in text
     out = io.StringIO()

@@ -488,3 +488,183 @@ def test_an_operator_issues_a_code_for_a_person_by_id_number_in_a_posted_form():
     page = response.content.decode()
     assert LinkCode.objects.filter(subject=person).exists()
     assert RIC not in page  # the person's code is shown masked
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Changing the password, revoking a link, withdrawing an authorisation
+
+
+NEW_PASSWORD = "Xy-portal-new-2027"
+
+
+def _password_form(old: str = ACCOUNT_PASSWORD, new: str = NEW_PASSWORD, again: str | None = None) -> dict:
+    return {"old_password": old, "new_password": new, "new_password_again": again or new}
+
+
+def test_a_password_change_keeps_this_session_and_ends_the_others():
+    acct = account()
+    here, elsewhere = signed_in_client(acct), signed_in_client(acct)
+    response = here.post(reverse("my:password"), _password_form())
+    assert response.status_code == 302 and response["Location"] == reverse("my:home")
+    assert here.get(reverse("my:home")).status_code == 200
+    assert elsewhere.get(reverse("my:home")).status_code == 302
+    acct.refresh_from_db()
+    assert check_password(NEW_PASSWORD, acct.password)
+    assert account_authenticate(login_name=MOBILE, password=NEW_PASSWORD).pk == acct.pk
+    entry = AuditEntry.objects.filter(action="password_change").get()
+    assert entry.actor_kind == ActorKind.SUBJECT_ACCOUNT and entry.outcome == "success"
+
+
+@pytest.mark.parametrize(
+    ("form", "code"),
+    [
+        (_password_form(old="wrong-pass-2026"), "password_wrong"),
+        (_password_form(new=ACCOUNT_PASSWORD), "password_unchanged"),
+        (_password_form(new="12345678"), "password_invalid"),
+    ],
+)
+def test_a_password_change_is_refused_with_its_reason(form, code):
+    acct = account()
+    client = signed_in_client(acct)
+    response = client.post(reverse("my:password"), form)
+    assert response.status_code == 400
+    assert f"（{code}）" in response.content.decode()
+    acct.refresh_from_db()
+    assert check_password(ACCOUNT_PASSWORD, acct.password)
+    assert client.get(reverse("my:home")).status_code == 200
+
+
+def test_mismatched_new_passwords_are_refused():
+    client = signed_in_client(account())
+    response = client.post(reverse("my:password"), _password_form(again="Xy-other-pass-2027"))
+    assert response.status_code == 400 and "两次输入的新密码不一致" in response.content.decode()
+
+
+def test_wrong_current_passwords_lock_the_account(settings):
+    settings.DUEPROCESS_LOGIN_MAX_FAILURES = 2
+    acct = account()
+    client = signed_in_client(acct)
+    client.post(reverse("my:password"), _password_form(old="wrong-pass-2026"))
+    response = client.post(reverse("my:password"), _password_form(old="wrong-pass-2026"))
+    assert "（login_locked）" in response.content.decode()
+    response = client.post(
+        reverse("my:password"), _password_form()
+    )  # even the right one, until the lock ends
+    assert "（login_locked）" in response.content.decode()
+    with pytest.raises(AccountError) as exc:
+        account_authenticate(login_name=MOBILE, password=ACCOUNT_PASSWORD)
+    assert exc.value.code == "login_locked"
+    denied = AuditEntry.objects.filter(action="password_change", outcome="denied").count()
+    assert denied == 3
+
+
+def test_the_password_page_needs_a_signed_in_account():
+    response = Client().get(reverse("my:password"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("my:login"))
+
+
+def test_an_account_revokes_its_link():
+    subject = company()
+    acct = linked_account(subject)
+    client = signed_in_client(acct)
+    home = client.get(reverse("my:home")).content.decode()
+    assert reverse("my:unlink", args=[subject.pk]) in home
+    response = client.post(reverse("my:unlink", args=[subject.pk]), {})
+    assert response.status_code == 400 and "请勾选确认" in response.content.decode()
+    assert SubjectLink.objects.get(account=acct).revoked_at is None
+    response = client.post(reverse("my:unlink", args=[subject.pk]), {"confirm": "on"})
+    assert response.status_code == 302
+    assert SubjectLink.objects.get(account=acct).revoked_at is not None
+    for name in SUBJECT_PAGES:
+        assert client.get(reverse(f"my:{name}", args=[subject.pk])).status_code == 404, name
+    assert client.post(reverse("my:unlink", args=[subject.pk]), {"confirm": "on"}).status_code == 404
+    entry = AuditEntry.objects.filter(action="subject_unlink").get()
+    assert entry.actor_kind == ActorKind.SUBJECT_ACCOUNT and entry.object_id == str(subject.pk)
+    # Linking again needs a new code.
+    _, code = link_code_issue(subject=subject, actor=User.objects.get(role=Role.OPERATOR))
+    subject_link_create(account=acct, code=subject.uscc, evidence=code)
+    assert client.get(reverse("my:archive", args=[subject.pk])).status_code == 200
+
+
+def test_an_account_cannot_revoke_another_accounts_link():
+    subject, other = company(), company(seed=8, name="甲市另一家公司")
+    linked_account(other, login_name="13900139000")
+    client = signed_in_client(linked_account(subject))
+    assert client.post(reverse("my:unlink", args=[other.pk]), {"confirm": "on"}).status_code == 404
+    assert not SubjectLink.objects.filter(revoked_at__isnull=False).exists()
+
+
+def _authorisation(subject, acct, grantee: str = "甲市某银行"):
+    from xinyong.dueprocess.subject_accounts.services import subject_authorisation_grant
+
+    today = timezone.localdate()
+    return subject_authorisation_grant(
+        account=acct,
+        subject=subject,
+        grantee_kind="third_party",
+        grantee_name=grantee,
+        purpose="贷款审批",
+        scope=["credit_report"],
+        valid_from=today,
+        valid_until=today + dt.timedelta(days=30),
+    )
+
+
+def test_an_authorisation_is_withdrawn_online():
+    subject = company()
+    acct = linked_account(subject)
+    authorisation = _authorisation(subject, acct)
+    client = signed_in_client(acct)
+    withdraw = reverse("my:authorisation_withdraw", args=[subject.pk, authorisation.pk])
+    assert withdraw in client.get(reverse("my:authorise", args=[subject.pk])).content.decode()
+    response = client.post(withdraw, {"reason": "贷款已办结", "confirm": ""})
+    assert response.status_code == 400 and "请勾选确认" in response.content.decode()
+    response = client.post(withdraw, {"reason": "贷款已办结", "confirm": "on"})
+    assert response.status_code == 302
+    authorisation.refresh_from_db()
+    assert authorisation.revoked_at is not None and authorisation.revoked_by is None
+    assert "贷款已办结" in authorisation.revoke_reason and acct.login_name in authorisation.revoke_reason
+    entry = AuditEntry.objects.filter(object_type="accounts.authorisation", action="revoke").get()
+    assert entry.actor_kind == ActorKind.SUBJECT_ACCOUNT
+    page = client.get(reverse("my:authorise", args=[subject.pk])).content.decode()
+    assert "已撤销" in page and withdraw not in page
+    again = client.post(withdraw, {"reason": "再次", "confirm": "on"})
+    assert again.status_code == 400 and "该授权已于" in again.content.decode()
+
+
+def test_a_withdrawn_authorisation_no_longer_issues_reports():
+    from xinyong.reports.services import ReportError
+
+    subject = company()
+    records_for(subject)
+    acct = linked_account(subject)
+    authorisation = _authorisation(subject, acct)
+    client = signed_in_client(acct)
+    withdraw = reverse("my:authorisation_withdraw", args=[subject.pk, authorisation.pk])
+    client.post(withdraw, {"reason": "不再需要", "confirm": "on"})
+    authorisation.refresh_from_db()
+    with pytest.raises(ReportError) as exc:
+        report_issue(
+            subject=subject,
+            kind=ReportKind.AUTHORISED,
+            as_of=timezone.localdate(),
+            actor=User.objects.get(role=Role.OPERATOR),
+            authorisation=authorisation,
+            purpose="贷款审批",
+        )
+    assert exc.value.code == "authorisation_revoked"
+
+
+def test_another_subjects_authorisation_cannot_be_withdrawn():
+    subject, other = company(), company(seed=8, name="甲市另一家公司")
+    theirs = _authorisation(other, linked_account(other, login_name="13900139000"))
+    acct = linked_account(subject)
+    client = signed_in_client(acct)
+    for path in (
+        reverse("my:authorisation_withdraw", args=[subject.pk, theirs.pk]),
+        reverse("my:authorisation_withdraw", args=[other.pk, theirs.pk]),
+    ):
+        assert client.get(path).status_code == 404
+        assert client.post(path, {"reason": "x", "confirm": "on"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None

@@ -10,8 +10,9 @@ Everything goes through the services, each step on its own past working day:
 - repair applications: open ones (submitted, accepted, one past its deadline, one with its deadline
   extended) and decided ones (approved — the record leaves the public pages — rejected, refused), and one
   信用修复告知书 served with the county's latest penalty;
-- subject accounts (主体用户): one demo account linked to an enterprise with cases (its 我的信用 pages show
-  them), and one account for each other applicant for repair.
+- subject accounts (主体用户): the demo's account (:mod:`xinyong.demo.subject_account`) files two objections
+  and applies for repair for its organisation, so its 我的信用 pages show cases; every other applicant for
+  repair registers an account of its own.
 
 Deterministic for a seed: the records are drawn with their own ``random.Random``.
 """
@@ -32,6 +33,7 @@ from xinyong.accounts.models import Role, User
 from xinyong.core.codes import Polarity, SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE
 from xinyong.demo.county import DEMO_PASSWORD, STAFF
+from xinyong.demo.subject_account import DemoSubjectAccount
 from xinyong.dueprocess.objections.models import (
     OPEN_OBJECTION_STATES,
     Objection,
@@ -68,10 +70,9 @@ from xinyong.dueprocess.subject_accounts.services import (
 )
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.reports.models import CreditReport, ReportKind
+from xinyong.subjects.models import Subject
 from xinyong.workdays.selectors import working_days_add
 
-#: The demo's subject account (我的信用): its login name; the password is the demo's.
-DEMO_ACCOUNT = "13900000001"
 ACCOUNT_NAMES = ("王敏", "李强", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "周婷")
 # Evidence files: a minimal PDF (the evidence store checks the type by its first bytes).
 EVIDENCE_PDF = b"%PDF-1.4\n% demo evidence\n" + b"0" * 256 + b"\n%%EOF\n"
@@ -92,8 +93,7 @@ class DueProcessSummary:
     repairs_approved: int
     repairs_rejected: int
     notices: int
-    account: str  # login name of the demo subject account, "" when there is none
-    account_subject: str  # the subject it is linked to
+    account_cases: int  # objections and repair applications of the demo subject account's subject
 
 
 def _day(as_of: dt.date, n: int) -> dt.date:
@@ -145,41 +145,42 @@ class _Plan:
 
 
 def _plan(
-    *, records: list[CreditRecord], first_filing: dt.date, cutoff: dt.datetime, as_of: dt.date
+    *,
+    records: list[CreditRecord],
+    first_filing: dt.date,
+    cutoff: dt.datetime,
+    as_of: dt.date,
+    showcase_subject: Subject | None,
 ) -> _Plan:
-    """Which records get which case: repairs need records open to repair on the earliest filing day."""
+    """Which records get which case: repairs need records open to repair on the earliest filing day; the
+    demo account's subject gets a repair application and two objections of its own when its records allow."""
+    showcase: list[CreditRecord] = []
+    if showcase_subject is not None:
+        own = list(
+            _objectable(cutoff, as_of)
+            .filter(subject=showcase_subject)
+            .select_related("subject", "department", "item")
+            .order_by("-decision_date", "pk")
+        )
+        repairable = [r for r in own if r.polarity == Polarity.NEGATIVE and _repairable(r, first_filing)][:1]
+        showcase = [*repairable, *[r for r in own if r not in repairable][:2]] if repairable else []
     eligible: list[CreditRecord] = []
     for record in records:
-        if record_eligibility(record=record, as_of=first_filing).eligible:
+        if record.subject_id == getattr(showcase_subject, "pk", None):
+            continue
+        if _repairable(record, first_filing):
             eligible.append(record)
-            if len(eligible) > REPAIRS + 10:
+            if len(eligible) >= REPAIRS:
                 break
-    # The demo account's subject: the one with the most records it could object to.
-    per_subject = dict(
-        _objectable(cutoff, as_of)
-        .filter(subject_id__in={r.subject_id for r in eligible})
-        .values_list("subject_id")
-        .annotate(n=Count("id"))
-    )
-    showcase: list[CreditRecord] = []
-    if eligible:
-        best = max(eligible, key=lambda r: per_subject.get(r.subject_id, 0))
-        others = [r for r in records if r.subject_id == best.subject_id and r is not best]
-        if len(others) < 2:  # the subject's other public records (licences too) received as long ago
-            others += list(
-                _objectable(cutoff, as_of)
-                .filter(subject_id=best.subject_id)
-                .exclude(pk__in=[best.pk, *(r.pk for r in others)])
-                .select_related("subject", "department", "item")
-                .order_by("pk")[: 2 - len(others)]
-            )
-        showcase = [best, *others[:2]]
-    used = {r.pk for r in showcase}
-    showcase_subject = showcase[0].subject_id if showcase else None
-    repairs = [r for r in eligible if r.pk not in used and r.subject_id != showcase_subject][:REPAIRS]
-    used |= {r.pk for r in repairs}
-    objections = [r for r in records if r.pk not in used and r.subject_id != showcase_subject][:OBJECTIONS]
-    return _Plan(showcase=showcase, repairs=repairs, objections=objections)
+    used = {r.pk for r in eligible}
+    objections = [
+        r for r in records if r.pk not in used and r.subject_id != getattr(showcase_subject, "pk", None)
+    ][:OBJECTIONS]
+    return _Plan(showcase=showcase, repairs=eligible, objections=objections)
+
+
+def _repairable(record: CreditRecord, on: dt.date) -> bool:
+    return record_eligibility(record=record, as_of=on).eligible
 
 
 def _objectable(cutoff: dt.datetime, as_of: dt.date):
@@ -196,9 +197,12 @@ def _objectable(cutoff: dt.datetime, as_of: dt.date):
 class _Accounts:
     """Subject accounts registered and linked as the subjects would: a code from the platform, then the link."""
 
-    def __init__(self, operator: User) -> None:
+    def __init__(self, operator: User, demo: SubjectAccount | None) -> None:
         self.operator = operator
         self.by_subject: dict[int, SubjectAccount] = {}
+        if demo is not None:
+            for link in demo.links.filter(revoked_at__isnull=True):
+                self.by_subject[link.subject_id] = demo
         self.next = 1
 
     def for_subject(self, subject, *, on: dt.date) -> SubjectAccount:
@@ -429,8 +433,8 @@ def _repairs(plan: _Plan, *, as_of: dt.date, officers: dict[str, User], accounts
     def submitted(r: CreditRecord) -> None:
         apply(r, 1)
 
-    if plan.showcase:
-        approved(plan.showcase[0])
+    if plan.showcase:  # the demo account's application stays open: its subject stays on its list meanwhile
+        accepted(plan.showcase[0])
     steps = [rejected, extended, accepted, submitted_overdue, submitted, refused, approved]
     for record, step in zip(plan.repairs, steps, strict=False):
         step(record)
@@ -463,21 +467,30 @@ def demo_dueprocess(
     as_of: dt.date,
     officers: dict[str, User],
     say: Callable[[str], None],
+    account: DemoSubjectAccount | None = None,
 ) -> DueProcessSummary:
-    """Play objections and repair applications for the weeks before ``as_of``; returns what the county holds."""
+    """Play objections and repair applications for the weeks before ``as_of`` (the demo subject account's
+    subject among them); returns what the county holds."""
     profiles_load()
     operator = _operator()
-    accounts = _Accounts(operator)
+    demo = SubjectAccount.objects.get(login_name=account.login_name) if account is not None else None
+    accounts = _Accounts(operator, demo)
     with transaction.atomic():
         cutoff = _moment(as_of - dt.timedelta(days=RECEIVED_BEFORE_DAYS))
         records = _candidates(rng=random.Random(f"{seed}-dueprocess"), as_of=as_of, cutoff=cutoff)
-        plan = _plan(records=records, first_filing=_day(as_of, 35), cutoff=cutoff, as_of=as_of)
+        plan = _plan(
+            records=records,
+            first_filing=_day(as_of, 35),
+            cutoff=cutoff,
+            as_of=as_of,
+            showcase_subject=account.subject if account is not None else None,
+        )
         _objections(plan, as_of=as_of, operator=operator, officers=officers, accounts=accounts)
         _repairs(plan, as_of=as_of, officers=officers, accounts=accounts)
         _repair_notice(as_of=as_of, officers=officers)
         objections_escalate_overdue(as_of=as_of)
         repairs_escalate_overdue(as_of=as_of)
-    summary = demo_dueprocess_summary(as_of=as_of)
+    summary = demo_dueprocess_summary(as_of=as_of, account=account)
     say(
         f"  异议申请：办理中 {summary.objections_open} 件（超期 {summary.objections_overdue} 件），"
         f"已告知办结 {summary.objections_closed} 件；信用修复申请：办理中 {summary.repairs_open} 件，"
@@ -491,8 +504,10 @@ def demo_dueprocess_played() -> bool:
     return Objection.objects.exists() or RepairApplication.objects.exists()
 
 
-def demo_dueprocess_summary(*, as_of: dt.date) -> DueProcessSummary:
-    """The counts of the county's objections and repair applications, and the demo subject account."""
+def demo_dueprocess_summary(
+    *, as_of: dt.date, account: DemoSubjectAccount | None = None
+) -> DueProcessSummary:
+    """The counts of the county's objections and repair applications, and the demo account's cases."""
     objections = Objection.objects.aggregate(
         open=Count("id", filter=Q(state__in=OPEN_OBJECTION_STATES)),
         overdue=Count("id", filter=Q(state__in=OPEN_OBJECTION_STATES, due_on__lt=as_of)),
@@ -506,10 +521,12 @@ def demo_dueprocess_summary(*, as_of: dt.date) -> DueProcessSummary:
     notices = CreditReport.objects.filter(
         kind__in=(ReportKind.OBJECTION_DECISION, ReportKind.REPAIR_DECISION, ReportKind.REPAIR_NOTICE)
     ).count()
-    account = SubjectAccount.objects.filter(login_name=DEMO_ACCOUNT).first()
-    link = (
-        account.links.filter(revoked_at__isnull=True).select_related("subject").first() if account else None
-    )
+    cases = 0
+    if account is not None:
+        cases = (
+            Objection.objects.filter(subject=account.subject).count()
+            + RepairApplication.objects.filter(subject=account.subject).count()
+        )
     return DueProcessSummary(
         objections_open=objections["open"],
         objections_overdue=objections["overdue"],
@@ -518,6 +535,5 @@ def demo_dueprocess_summary(*, as_of: dt.date) -> DueProcessSummary:
         repairs_approved=repairs["approved"],
         repairs_rejected=repairs["rejected"],
         notices=notices,
-        account=account.login_name if account else "",
-        account_subject=link.subject.name if link else "",
+        account_cases=cases,
     )

@@ -1,6 +1,7 @@
-"""The demo county (示范县): departments, console users, an API client, and three years of licences and
-penalties that the departments send as files, and the list entries, honours and commitments they enter
-in the console form (:mod:`xinyong.demo.other_items`).
+"""The demo county (示范县): departments, console users, API clients, three years of licences and penalties
+that the departments send as files, the list entries, honours and commitments they enter in the console
+form (:mod:`xinyong.demo.other_items`), and a subject account on the portal linked to a listed organisation
+(:mod:`xinyong.demo.subject_account`).
 
 ``demo_build`` writes each department's files under ``var/demo/`` (see :mod:`xinyong.demo.generate`) and
 loads every one as the department's data officer would: ``batch_create_from_file`` → ``batch_confirm_mapping``
@@ -66,6 +67,7 @@ from xinyong.demo.jrp_measures import demo_jrp_measures
 from xinyong.demo.listings import demo_listings
 from xinyong.demo.lists import demo_lists
 from xinyong.demo.other_items import demo_other_items
+from xinyong.demo.subject_account import DemoSubjectAccount, demo_subject_account
 from xinyong.records.models import CreditRecord
 from xinyong.records.normalize import normalize_document_number
 from xinyong.records.services import record_change_status
@@ -102,6 +104,7 @@ class DemoReport:
     officers: list[tuple[str, str]] = field(default_factory=list)  # (username, department short name)
     api_keys: list[DemoKey] = field(default_factory=list)  # one per use the README shows
     api_example: Path | None = None  # body of the README's collection API example
+    subject_account: DemoSubjectAccount | None = None  # the portal login of a listed organisation (/my/)
     built: bool = False  # False: the county was already there and nothing was generated
     subjects: int = 0
     batches: int = 0
@@ -311,11 +314,14 @@ def demo_build(
     demo_batches = Batch.objects.filter(uploaded_by__in=list(officers.values()), channel=BatchChannel.FILE)
     pending_dir = report.directory / PENDING_DIR
     if demo_batches.exists():
+        report.subject_account = demo_subject_account()
         _summarise(report, demo_batches)
         if not demo_dueprocess_played():  # a county built before due process was part of the demo
             say("异议申请和信用修复申请（按办理日期逐步办理）：")
-            demo_dueprocess(seed=seed, as_of=as_of, officers=officers, say=say)
-        report.dueprocess = demo_dueprocess_summary(as_of=as_of)
+            demo_dueprocess(
+                seed=seed, as_of=as_of, officers=officers, say=say, account=report.subject_account
+            )
+        report.dueprocess = demo_dueprocess_summary(as_of=as_of, account=report.subject_account)
         report.pending_file = (
             next(iter(sorted(pending_dir.glob("*.*"))), None) if pending_dir.is_dir() else None
         )
@@ -355,8 +361,11 @@ def demo_build(
         )
         demo_listings(as_of=as_of, say=say)
     demo_jrp_checks(seed=seed, as_of=as_of, departments=departments, officers=officers, say=say)
+    report.subject_account = demo_subject_account()
     say("异议申请和信用修复申请（按办理日期逐步办理）：")
-    report.dueprocess = demo_dueprocess(seed=seed, as_of=as_of, officers=officers, say=say)
+    report.dueprocess = demo_dueprocess(
+        seed=seed, as_of=as_of, officers=officers, say=say, account=report.subject_account
+    )
     _summarise(report, demo_batches)
     report.built = True
     report.pending_file = plan.pending.path if plan.pending else None

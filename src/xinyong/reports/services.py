@@ -366,17 +366,19 @@ def authorisation_revoke(
     *,
     authorisation: Authorisation,
     reason: str,
-    actor: User | None = None,
+    actor: Any = None,
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> Authorisation:
     """Revoke an authorisation at once (the subject withdrew it); revoking twice keeps the first revocation."""
+    # The actor is an operator recording the subject's written withdrawal, or the subject's own portal
+    # account withdrawing it online (docs/subject-accounts.md): only a console user is kept as ``revoked_by``.
     if authorisation.revoked_at is not None:
         return authorisation
     if not reason.strip():
         raise ServiceError("revoke_reason_required", "请填写撤销授权的原因")
     authorisation.revoked_at = now or timezone.now()
-    authorisation.revoked_by = actor
+    authorisation.revoked_by = actor if isinstance(actor, User) else None
     authorisation.revoke_reason = reason.strip()
     with transaction.atomic():
         authorisation.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])

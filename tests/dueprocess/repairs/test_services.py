@@ -179,10 +179,11 @@ def test_revocation_restores_the_record_and_creates_a_negative_record(rp):
     )
     assert revoked.state == RepairState.REVOKED and revoked.revoked_on == dt.date(2026, 9, 1)
     assert CreditRecord.objects.get(pk=record.pk).status == RecordStatus.EFFECTIVE
-    negative = CreditRecord.objects.get(item__code="commitment", subject=rp["company"])
+    negative = CreditRecord.objects.get(item__code="commitment_breach", subject=rp["company"])
     assert negative.polarity == Polarity.NEGATIVE
-    assert negative.current_version.fields["CN_LXZT"] == "未履行"
-    assert "缴款凭证系伪造" in negative.current_version.fields["CN_LXQK"]
+    assert "缴款凭证系伪造" in negative.current_version.fields["WN_WNQX"]
+    promise = CreditRecord.objects.get(item__code="commitment", subject=rp["company"])
+    assert promise.current_version.fields["CN_LXZT"] == "未履行"
     assert [n.content["statements"][0] for n in repair_notices(application=revoked)][-1].startswith(
         "经审查，撤销信用修复决定"
     )

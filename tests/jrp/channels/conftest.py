@@ -122,10 +122,15 @@ class ScriptedCheck:
             )
         return CheckAnswer(check_id=self.next_id, outcome="not_found", as_of=as_of)
 
-    def check_many(self, *, requester, purpose, matter_code, codes, as_of, channel, batch_ref=""):
+    def codes_check(
+        self, *, requester, purpose, matter_code, codes, as_of, channel, batch_ref="", well_formed=None
+    ):
         assert requester.department_id and purpose and matter_code == MATTER and channel == "batch"
+        assert well_formed is None or len(well_formed) == len(codes)
         self.calls.append(list(codes))
-        return [self.answer(c, as_of) for c in codes]
+        answers = [self.answer(c, as_of) for c in codes]
+        # As the real check: a clean or not-found answer comes without the answer itself.
+        return [(a.outcome, a.check_id, a if a.outcome == "hit" else None) for a in answers]
 
     def check_run(
         self,
@@ -153,6 +158,6 @@ class ScriptedCheck:
 @pytest.fixture
 def scripted_check(monkeypatch):
     fake = ScriptedCheck()
-    monkeypatch.setattr("xinyong.jrp.channels.running.check_many", fake.check_many)
+    monkeypatch.setattr("xinyong.jrp.channels.running.codes_check", fake.codes_check)
     monkeypatch.setattr("xinyong.jrp.channels.services.check_run", fake.check_run)
     return fake

@@ -109,6 +109,41 @@ def test_result_files_are_encrypted_at_rest_and_formula_safe(users, matter, scri
     assert injected.data_type == "s"
 
 
+def _xlsx_rows(batch: BatchCheck) -> tuple[str, list[list]]:
+    with open_stored(path=result_file(ref=batch.ref, fmt="xlsx")) as f:
+        sheet = openpyxl.load_workbook(io.BytesIO(f.read())).active
+    return sheet.title, [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+@pytest.mark.parametrize("chunk", [2, 50])
+def test_above_the_xlsx_limit_the_xlsx_holds_the_hits_and_invalid_rows(
+    users, matter, scripted_check, settings, chunk
+):
+    settings.JRP_BATCH_CHUNK = chunk
+    settings.JRP_BATCH_XLSX_MAX_ROWS = len(ROWS) - 1
+    _upload(_login(users["clerk"]), "codes.txt", ("\n".join(ROWS)).encode())
+    batch = BatchCheck.objects.get()
+    _assert_expected_counts(batch)
+    csv_rows = _result_rows(batch)
+    assert len(csv_rows) == len(ROWS) + 1  # the CSV has every row
+    title, rows = _xlsx_rows(batch)
+    wanted = [r for r in csv_rows[1:] if r[3] in ("命中名单", "代码有误")]
+    assert title == "命中名单与代码有误" and rows[0] == list(csv_rows[0])
+    assert [str(r[0]) for r in rows[1:]] == [r[0] for r in wanted] and len(wanted) == 6
+    note = "XLSX 文件只列出“命中名单”和“代码有误”的行"
+    assert note in _login(users["clerk"]).get(f"/console/jrp/channels/batch/{batch.ref}/").content.decode()
+    # Within the limit, every row (as the CSV).
+    BatchCheck.objects.all().delete()
+    settings.JRP_BATCH_XLSX_MAX_ROWS = len(ROWS)
+    _upload(_login(users["clerk"]), "codes.txt", ("\n".join(ROWS)).encode())
+    batch = BatchCheck.objects.get()
+    title, rows = _xlsx_rows(batch)
+    assert title == "核查结果" and [str(r[0]) for r in rows[1:]] == [str(n) for n in range(1, len(ROWS) + 1)]
+    assert (
+        note not in _login(users["clerk"]).get(f"/console/jrp/channels/batch/{batch.ref}/").content.decode()
+    )
+
+
 def test_xlsx_upload_uses_the_code_column(users, matter, scripted_check):
     workbook = openpyxl.Workbook()
     sheet = workbook.active

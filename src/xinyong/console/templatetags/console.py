@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django import template
 from django.conf import settings
@@ -14,6 +16,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
+from xinyong.dueprocess.commitments.permissions import can_read_commitments
 from xinyong.dueprocess.objections.permissions import can_read_objections
 from xinyong.dueprocess.repairs.permissions import can_read_repair_notifications, can_read_repairs
 from xinyong.dueprocess.subject_accounts.permissions import can_issue_link_codes
@@ -32,13 +35,90 @@ DEFAULT_PLATFORM_NAME = "公共信用信息共享平台"
 
 
 @dataclass(frozen=True)
+class NavEntry:
+    """One menu entry: its group ("" for a top-level link), label, URL name (or a path) and who sees it."""
+
+    group: str
+    label: str
+    target: str
+    allowed: Callable[[Any], bool]
+
+
+def _anyone(user) -> bool:
+    return True
+
+
+def _staff(user) -> bool:
+    return user.is_staff
+
+
+def _repair_notifications_only(user) -> bool:
+    # Those who read the repair queue find the notifications there; the others get their own entry.
+    return not can_read_repairs(user) and can_read_repair_notifications(user)
+
+
+# The console menu, one line per entry: (group, label, URL name or path, who sees it). Top-level links (group
+# "") keep their place; a group sits where its first entry is listed and holds its entries in the order of
+# the lines. A group with one visible entry shows as a plain link; entries whose URL name does not resolve
+# are left out. To add an entry, add one line with its group's name next to the group's other lines.
+NAV_ENTRIES: list[NavEntry] = [
+    NavEntry("", "首页", "console:home", _anyone),
+    NavEntry("数据归集", "批次", "collection:batch_list", can_read_collection),
+    NavEntry("数据归集", "上传文件", "collection:upload", can_submit_collection),
+    NavEntry("数据归集", "单条录入", "collection:form_entry", can_submit_collection),
+    NavEntry("数据归集", "质量与及时性", "collection:quality", can_read_collection),
+    NavEntry("档案与报告", "信用档案", "console:archive_search", archive_can_open),
+    NavEntry("档案与报告", "信用报告", "reports_console:list", can_read_reports),
+    NavEntry("档案与报告", "已确认代码", "identifiers_console:list", can_manage_confirmed_codes),
+    # Joint reward and punishment, in the order of the work: lists, checks, measures, feedback, results.
+    NavEntry("联合奖惩", "红黑名单", "lists:entry_list", can_read_lists),
+    NavEntry("联合奖惩", "信用核查", "jrp:check_page", can_use_check_page),
+    NavEntry("联合奖惩", "批量核查", "jrp:channels_batch_list", can_open_batch_checks),
+    NavEntry("联合奖惩", "奖惩措施", "jrp:measures:list", can_read_measures),
+    NavEntry("联合奖惩", "措施反馈", "jrp:feedback_queue", can_read_feedback),
+    NavEntry("联合奖惩", "典型案例", "jrp:feedback_cases", can_read_typical_cases),
+    NavEntry("联合奖惩", "联合奖惩统计", "jrp:feedback_stats", can_read_statistics),
+    # Objections, repair and commitments (异议处理, 信用修复, 信用承诺) and the subjects' link codes.
+    NavEntry("异议与修复", "异议处理", "dueprocess:objection_queue", can_read_objections),
+    NavEntry("异议与修复", "信用修复", "dueprocess:repair_list", can_read_repairs),
+    NavEntry("异议与修复", "修复统计", "dueprocess:repair_stats", can_read_repairs),
+    NavEntry("异议与修复", "修复通知", "dueprocess:repair_notifications", _repair_notifications_only),
+    NavEntry("异议与修复", "信用承诺", "dueprocess:commitment_queue", can_read_commitments),
+    NavEntry("异议与修复", "主体绑定码", "dueprocess:link_codes", can_issue_link_codes),
+    NavEntry("", "审计", "admin:accounts_auditentry_changelist", can_read_audit_log),
+    NavEntry("", "管理控制台", "/admin/", _staff),
+]
+
+
+@dataclass(frozen=True)
 class NavLink:
     label: str
     url: str
     current: bool
 
 
+@dataclass(frozen=True)
+class NavItem:
+    """A top-level item of the menu: a plain link (``link``) or a group of links (``label``, ``links`` and
+    ``key``, the id of the group's list)."""
+
+    label: str
+    link: NavLink | None = None
+    links: tuple[NavLink, ...] = ()
+    key: str = ""
+
+    @property
+    def is_group(self) -> bool:
+        return self.link is None
+
+    @property
+    def current(self) -> bool:
+        return any(link.current for link in self.links) if self.is_group else self.link.current
+
+
 def _url(name: str) -> str | None:
+    if name.startswith("/"):
+        return name
     try:
         return reverse(name)
     except NoReverseMatch:
@@ -46,58 +126,45 @@ def _url(name: str) -> str | None:
 
 
 def nav_links(user, path: str) -> list[NavLink]:
-    """The console menu for ``user``'s role; the entry whose URL is the longest prefix of ``path`` is current."""
-    entries: list[tuple[str, str | None]] = [("首页", _url("console:home"))]
-    if can_read_collection(user):
-        entries.append(("数据归集", _url("collection:batch_list")))
-    if can_submit_collection(user):
-        entries.append(("上传文件", _url("collection:upload")))
-        entries.append(("单条录入", _url("collection:form_entry")))
-    if can_read_collection(user):
-        entries.append(("质量与及时性", _url("collection:quality")))
-    if archive_can_open(user):
-        entries.append(("信用档案", _url("console:archive_search")))
-    if can_read_reports(user):
-        entries.append(("信用报告", _url("reports_console:list")))
-    if can_read_objections(user):
-        entries.append(("异议处理", _url("dueprocess:objection_queue")))
-    # Joint reward and punishment, in the order of the work: lists, checks, measures, feedback, results.
-    if can_read_lists(user):
-        entries.append(("红黑名单", _url("lists:entry_list")))
-    if can_use_check_page(user):
-        entries.append(("信用核查", _url("jrp:check_page")))
-    if can_open_batch_checks(user):
-        entries.append(("批量核查", _url("jrp:channels_batch_list")))
-    if can_read_measures(user):
-        entries.append(("奖惩措施", _url("jrp:measures:list")))
-    if can_read_feedback(user):
-        entries.append(("措施反馈", _url("jrp:feedback_queue")))
-    if can_read_typical_cases(user):
-        entries.append(("典型案例", _url("jrp:feedback_cases")))
-    if can_read_statistics(user):
-        entries.append(("联合奖惩统计", _url("jrp:feedback_stats")))
-    # Credit repair (信用修复): the deciding departments' queue and statistics; the implementing departments'
-    # notifications are a tab of the queue, or their own entry for those who do not decide.
-    if can_read_repairs(user):
-        entries.append(("信用修复", _url("dueprocess:repair_list")))
-        entries.append(("修复统计", _url("dueprocess:repair_stats")))
-    elif can_read_repair_notifications(user):
-        entries.append(("修复通知", _url("dueprocess:repair_notifications")))
-    if can_manage_confirmed_codes(user):
-        entries.append(("已确认代码", _url("identifiers_console:list")))
-    if can_issue_link_codes(user):
-        entries.append(("主体绑定码", _url("dueprocess:link_codes")))
-    if can_read_audit_log(user):
-        entries.append(("审计", _url("admin:accounts_auditentry_changelist")))
-    if user.is_staff:
-        entries.append(("管理控制台", "/admin/"))
-    links = [(label, url) for label, url in entries if url]
+    """The console menu for ``user``'s role, flat; the entry whose URL is the longest prefix of ``path`` is
+    current."""
+    return [link for _, link in _nav_visible(user, path)]
+
+
+def _nav_visible(user, path: str) -> list[tuple[str, NavLink]]:
+    entries = [(e.group, e.label, _url(e.target)) for e in NAV_ENTRIES if e.allowed(user)]
+    entries = [(group, label, url) for group, label, url in entries if url]
     best = max(
-        (url for _, url in links if path.startswith(url) and url != "/admin/"),
+        (url for _, _, url in entries if path.startswith(url) and url != "/admin/"),
         key=len,
         default=None,
     )
-    return [NavLink(label, url, url == best) for label, url in links]
+    return [(group, NavLink(label, url, url == best)) for group, label, url in entries]
+
+
+def nav_menu(user, path: str) -> list[NavItem]:
+    """The console menu for ``user``'s role, grouped: top-level links and groups in the order of
+    NAV_ENTRIES; a group with a single visible entry becomes a plain link."""
+    grouped: dict[str, list[NavLink]] = {}
+    order: list[tuple[str, NavLink | None]] = []
+    for group, link in _nav_visible(user, path):
+        if not group:
+            order.append(("", link))
+        else:
+            if group not in grouped:
+                grouped[group] = []
+                order.append((group, None))
+            grouped[group].append(link)
+    items = []
+    for group, link in order:
+        if not group:
+            items.append(NavItem(label=link.label, link=link))
+        elif len(grouped[group]) == 1:
+            only = grouped[group][0]
+            items.append(NavItem(label=only.label, link=only))
+        else:
+            items.append(NavItem(label=group, links=tuple(grouped[group]), key=f"nav-group-{len(items)}"))
+    return items
 
 
 @register.inclusion_tag("console/_header.html", takes_context=True)
@@ -109,7 +176,7 @@ def console_header(context) -> dict:
         "platform_name": platform_name(),
         "user": user,
         "role_label": Role(role).label if role else "",
-        "links": nav_links(user, request.path) if role else [],
+        "menu": nav_menu(user, request.path) if role else [],
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -16,6 +16,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils import timezone
 
+from xinyong.accounts.models import ApiClient
 from xinyong.accounts.permissions import is_platform_wide
 from xinyong.core.errors import CodedError
 from xinyong.core.filecrypt import open_decrypted, open_encrypted
@@ -47,6 +48,12 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
         return {"actor_role": ActorRole.SYSTEM, "actor_name": "系统"}
     if isinstance(actor, SubjectAccount):
         return {"actor_role": ActorRole.SUBJECT, "actor_account": actor, "actor_name": actor.display_name}
+    if isinstance(actor, ApiClient):
+        # A department's system calling the API acts for that department.
+        return {
+            "actor_role": ActorRole.DEPARTMENT,
+            "actor_name": f"{actor.department.name}·接口 {actor.name}"[:200],
+        }
     role = ActorRole.OPERATOR if is_platform_wide(actor) else ActorRole.DEPARTMENT
     department = getattr(actor, "department", None)
     name = actor.get_full_name() or actor.get_username()

@@ -17,13 +17,12 @@ from django.utils import timezone
 
 from xinyong.accounts.models import Department
 from xinyong.accounts.services import audit_log
-from xinyong.catalog.selectors import catalog_item_current_version
-from xinyong.core.codes import Polarity, SubjectKind
+from xinyong.core.codes import Polarity
 from xinyong.core.errors import CodedError
 from xinyong.dueprocess.cases.models import CaseKind
 from xinyong.dueprocess.cases.services import case_event_add, case_number, evidence_store
 from xinyong.dueprocess.commitments.models import CommitmentKind
-from xinyong.dueprocess.commitments.services import commitment_sign
+from xinyong.dueprocess.commitments.services import commitment_break, commitment_sign
 from xinyong.dueprocess.profiles.selectors import REPAIR, profile_in_force, step_due
 from xinyong.dueprocess.repairs.eligibility import entry_eligibility, record_eligibility
 from xinyong.dueprocess.repairs.models import RepairApplication, RepairState
@@ -34,9 +33,7 @@ from xinyong.dueprocess.repairs.permissions import (
 )
 from xinyong.lists.models import OPEN_STATES, EntryState, ListEntry
 from xinyong.lists.services import entry_transition
-from xinyong.records.loading.ingest import records_bulk_ingest
-from xinyong.records.loading.prepare import RecordInput
-from xinyong.records.models import Channel, CreditRecord, RecordStatus
+from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.records.permissions import can_mark_record, can_write_record
 from xinyong.records.services import record_change_status, record_mark_repaired, record_publication_note
 from xinyong.reports.case_notices import case_notice_issue
@@ -394,55 +391,6 @@ def repair_approve(
     return application
 
 
-def _negative_record(application: RepairApplication, *, actor: Any, on_date: dt.date, reasons: str) -> None:
-    """记入失信记录: the broken 信用修复承诺 as a negative 信用承诺 record of the deciding department."""
-    commitment = application.commitment
-    subject = application.subject
-    department = application.deciding_department
-    try:
-        item_version = catalog_item_current_version(code=COMMITMENT_ITEM, on=on_date)
-    except Exception as exc:  # the catalog has no commitment item
-        raise RepairError(
-            "catalog_item_missing", "信用信息目录中没有“信用承诺”目录项，无法记入失信记录"
-        ) from exc
-    number = f"{commitment.number}-WN" if commitment else f"{application.number}-WN"
-    is_person = subject.kind == SubjectKind.NATURAL_PERSON
-    fields = {
-        "CN_ZTMC": subject.name,
-        "CN_ZTLB": SubjectKind(subject.kind).label,
-        "CN_TYSHXYDM": "" if is_person else (subject.uscc or ""),
-        "CN_CNLX": "信用修复",
-        "CN_CNSX": f"信用修复申请 {application.number}",
-        "CN_CNNR": (commitment.text if commitment else COMMITMENT_TEXT)[:2000],
-        "CN_CNSBH": number,
-        "CN_CNRQ": (commitment.signed_on if commitment else application.filed_on).isoformat(),
-        "CN_SLDW": department.name,
-        "CN_SLDWDM": department.uscc or "",
-        "CN_LXZT": "未履行",
-        "CN_LXQK": f"提供虚假材料，信用修复决定已撤销：{reasons}"[:2000],
-        "CN_LYDW": department.name,
-        "CN_LYDWDM": department.uscc or "",
-    }
-    if not is_person:
-        fields["CN_FDDBR"] = getattr(subject, "legal_representative", "") or "—"
-    row = RecordInput(
-        number=1,
-        document_number=number,
-        decision_date=on_date,
-        fields=fields,
-        polarity=Polarity.NEGATIVE,
-    )
-    records_bulk_ingest(
-        item_version=item_version,
-        department=department,
-        rows=[(row, subject.pk)],
-        channel=Channel.SYSTEM,
-        batch_ref=f"repair-revoked-{application.pk}",
-        received_at=timezone.now(),
-        uploader=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-
-
 def repair_revoke(
     *, application: RepairApplication, actor: Any, on_date: dt.date, reasons: str
 ) -> RepairApplication:
@@ -479,7 +427,14 @@ def repair_revoke(
                     ended_on=None,
                     end_reason="",
                 )
-        _negative_record(application, actor=actor, on_date=on_date, reasons=reasons)
+        # 记入失信记录: the repair's 信用承诺 is broken (its record gets 未履行, and the negative record
+        # 违背信用承诺 is written through the loader by the commitments service).
+        commitment_break(
+            commitment=application.commitment,
+            on_date=on_date,
+            actor=actor,
+            reason=f"提供虚假材料，信用修复决定已撤销：{reasons}",
+        )
         _decision_notice(
             application, actor=actor, on_date=on_date, decision="撤销信用修复决定", reasons=reasons
         )

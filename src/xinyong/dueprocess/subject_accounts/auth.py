@@ -35,6 +35,15 @@ def account_sign_in(*, request: HttpRequest, account: SubjectAccount) -> None:
     SubjectAccount.objects.filter(pk=account.pk).update(last_login_at=timezone.now())
 
 
+def account_session_refresh(*, request: HttpRequest, account: SubjectAccount) -> None:
+    """Keep this session signed in after a password change (a new session key and the new fingerprint);
+    the account's other sessions still hold the old fingerprint and end at their next request."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = account.pk
+    request.session[SESSION_HASH_KEY] = _password_fingerprint(account)
+    request._subject_account = account
+
+
 def account_sign_out(*, request: HttpRequest) -> None:
     """End the account's portal session."""
     request.session.pop(SESSION_KEY, None)

@@ -58,6 +58,58 @@ class LoginForm(forms.Form):
     )
 
 
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label="当前密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "请填写当前密码"},
+    )
+    new_password = forms.CharField(
+        label="新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少 8 位，不能全是数字，不能与登录名相似，也不能是常见密码",
+        error_messages={"required": "请设置新密码"},
+    )
+    new_password_again = forms.CharField(
+        label="再次输入新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请再次输入新密码"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("new_password"), data.get("new_password_again")
+        if first and second and first != second:
+            self.add_error(
+                "new_password_again",
+                forms.ValidationError("两次输入的新密码不一致", code="password_mismatch"),
+            )
+        return data
+
+
+class UnlinkForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="我确认解除本账号与该主体的绑定，并知悉再次绑定须重新申请绑定码",
+        error_messages={"required": "请勾选确认"},
+    )
+
+
+class AuthorisationWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="撤销原因",
+        max_length=200,
+        help_text="例如：业务已办结，不再需要查询",
+        error_messages={"required": "请填写撤销授权的原因"},
+    )
+    confirm = forms.BooleanField(
+        label="我确认撤销该项授权；撤销立即生效，被授权方不能再凭此授权查询，撤销后不能恢复",
+        error_messages={"required": "请勾选确认"},
+    )
+
+
 class LinkForm(forms.Form):
     code = forms.CharField(
         label="统一社会信用代码或身份证号码",

@@ -206,3 +206,8 @@ def subject_applications(*, subject: Subject) -> Applications:
 def subject_authorisations(*, subject: Subject) -> QuerySet[Authorisation]:
     """The subject's authorisations (当事人授权), newest first."""
     return Authorisation.objects.filter(subject=subject).select_related("grantee_department")
+
+
+def subject_authorisation_get(*, subject: Subject, authorisation_id: int) -> Authorisation | None:
+    """One of the subject's authorisations, or None (another subject's authorisation is not found)."""
+    return subject_authorisations(subject=subject).filter(pk=authorisation_id).first()

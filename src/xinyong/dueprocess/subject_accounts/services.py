@@ -1,5 +1,6 @@
-"""Writes of subject accounts: registration, sign-in with lockout, link codes, links, the subject's own
-archive view (audited) and authorisations granted online (docs/subject-accounts.md)."""
+"""Writes of subject accounts: registration, sign-in with lockout, password changes, link codes, links and
+their revocation, the subject's own archive view (audited) and authorisations granted and withdrawn online
+(docs/subject-accounts.md)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ from xinyong.records.archive.presenters import (
 )
 from xinyong.records.archive.selectors import ArchiveCounts, archive_counts
 from xinyong.records.selectors import records_visible_to
-from xinyong.reports.services import authorisation_create
+from xinyong.reports.services import authorisation_create, authorisation_revoke
 from xinyong.subjects.models import Subject
 
 MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -217,6 +218,63 @@ def account_sign_out_record(*, account: SubjectAccount, request: HttpRequest | N
     audit_log(actor=account, action=AuditAction.LOGOUT, obj=account, request=request)
 
 
+def account_password_change(
+    *,
+    account: SubjectAccount,
+    old_password: str,
+    new_password: str,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> SubjectAccount:
+    """Change the password after checking the current one; wrong current passwords count towards the
+    sign-in lock. The caller signs the session in again: other sessions end. Raises AccountError."""
+    now = now or timezone.now()
+    account.refresh_from_db()
+    if account.locked_until is not None and account.locked_until > now:
+        audit_log(
+            actor=account,
+            action="password_change",
+            obj=account,
+            outcome="denied",
+            detail={"reason": "locked"},
+            request=request,
+        )
+        raise _locked_error(account.locked_until)
+    if not check_password(old_password, account.password):
+        expired_lock = account.locked_until is not None and account.locked_until <= now
+        failures = 1 if expired_lock else account.failed_logins + 1
+        locked_until = now + login_lockout() if failures >= login_max_failures() else None
+        with transaction.atomic():
+            SubjectAccount.objects.filter(pk=account.pk).update(
+                failed_logins=failures, locked_until=locked_until
+            )
+            audit_log(
+                actor=account,
+                action="password_change",
+                obj=account,
+                outcome="denied",
+                detail={"reason": "password", "failures": failures, "locked": locked_until is not None},
+                request=request,
+            )
+        if locked_until is not None:
+            raise _locked_error(locked_until)
+        left = login_max_failures() - failures
+        raise AccountError("password_wrong", f"当前密码不正确（再失败 {left} 次，账号将暂时锁定）")
+    if new_password == old_password:
+        raise AccountError("password_unchanged", "新密码不能与当前密码相同")
+    try:
+        validate_password(new_password, user=account)
+    except ValidationError as exc:
+        raise AccountError("password_invalid", "；".join(exc.messages)) from exc
+    account.password = make_password(new_password)
+    account.failed_logins = 0
+    account.locked_until = None
+    with transaction.atomic():
+        account.save(update_fields=["password", "failed_logins", "locked_until"])
+        audit_log(actor=account, action="password_change", obj=account, request=request)
+    return account
+
+
 def link_code_issue(
     *, subject: Subject, actor: User, now: dt.datetime | None = None, request: HttpRequest | None = None
 ) -> tuple[LinkCode, str]:
@@ -286,6 +344,31 @@ def subject_link_create(
             request=request,
         )
         raise AccountError(exc.code, exc.message) from exc
+    return link
+
+
+def subject_link_revoke(
+    *,
+    account: SubjectAccount,
+    subject: Subject,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> SubjectLink:
+    """The account gives up its link to the subject (解除绑定): its pages close at once; linking again
+    needs a new code. Raises AccountError."""
+    link = SubjectLink.objects.filter(account=account, subject=subject, revoked_at__isnull=True).first()
+    if link is None or not account.is_active:
+        raise AccountError("subject_not_linked", "您的账号未绑定该主体")
+    link.revoked_at = now or timezone.now()
+    with transaction.atomic():
+        link.save(update_fields=["revoked_at"])
+        audit_log(
+            actor=account,
+            action="subject_unlink",
+            obj=subject,
+            detail={"link": link.pk, "method": link.method},
+            request=request,
+        )
     return link
 
 
@@ -394,4 +477,30 @@ def subject_authorisation_grant(
         evidence=evidence,
         actor=account,
         request=request,
+    )
+
+
+def subject_authorisation_withdraw(
+    *,
+    account: SubjectAccount,
+    subject: Subject,
+    authorisation: Authorisation,
+    reason: str,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Authorisation:
+    """A linked account withdraws one of the subject's authorisations (撤销授权) online, at once and for
+    good. Raises AccountError or ServiceError."""
+    _require_link(account, subject)
+    if authorisation.subject_id != subject.pk:
+        raise AccountError("authorisation_not_found", "未找到本主体的该项授权")
+    if authorisation.revoked_at is not None:
+        raise AccountError("authorisation_already_revoked", "该授权已经撤销")
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountError("revoke_reason_required", "请填写撤销授权的原因")
+    now = now or timezone.now()
+    stated = f"信用主体通过信用网站在线撤销：主体用户 {account.login_name}（{account.display_name}）。原因：{reason}"
+    return authorisation_revoke(
+        authorisation=authorisation, reason=stated, actor=account, request=request, now=now
     )

@@ -21,16 +21,20 @@ from xinyong.accounts.decorators import console_view
 from xinyong.accounts.services import ServiceError
 from xinyong.dueprocess.subject_accounts.auth import (
     account_required,
+    account_session_refresh,
     account_sign_in,
     account_sign_out,
     request_account,
 )
 from xinyong.dueprocess.subject_accounts.forms import (
+    AuthorisationWithdrawForm,
     AuthoriseForm,
     LinkCodeIssueForm,
     LinkForm,
     LoginForm,
+    PasswordChangeForm,
     RegisterForm,
+    UnlinkForm,
 )
 from xinyong.dueprocess.subject_accounts.permissions import can_issue_link_codes
 from xinyong.dueprocess.subject_accounts.selectors import (
@@ -38,6 +42,7 @@ from xinyong.dueprocess.subject_accounts.selectors import (
     account_subject_get,
     link_codes_recent,
     subject_applications,
+    subject_authorisation_get,
     subject_authorisations,
     subject_by_code,
     subject_measure_notices,
@@ -48,13 +53,16 @@ from xinyong.dueprocess.subject_accounts.selectors import (
 from xinyong.dueprocess.subject_accounts.services import (
     AccountError,
     account_authenticate,
+    account_password_change,
     account_register,
     account_sign_out_record,
     link_code_issue,
     link_code_validity,
     subject_archive_open,
     subject_authorisation_grant,
+    subject_authorisation_withdraw,
     subject_link_create,
+    subject_link_revoke,
 )
 
 VIEWERS_PER_PAGE = 30
@@ -150,6 +158,32 @@ def logout(request):
         account_sign_out_record(account=account, request=request)
     account_sign_out(request=request)
     return redirect("my:login")
+
+
+@require_http_methods(["GET", "POST"])
+@account_required
+def password(request):
+    """Change the password (current and new); the other sessions of the account end, this one stays."""
+    form = PasswordChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                changed = account_password_change(
+                    account=request.subject_account,
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password"],
+                    request=request,
+                )
+            except AccountError as exc:
+                field = {"password_wrong": "old_password", "password_invalid": "new_password"}.get(exc.code)
+                form.add_error(field, _error_text(exc))
+            else:
+                account_session_refresh(request=request, account=changed)
+                messages.success(request, "密码已修改。其他设备上的登录已失效，需用新密码重新登录。")
+                return redirect("my:home")
+    return _no_store(render(request, "dueprocess/my/password.html", {"form": form}, status=status))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -312,6 +346,63 @@ def authorise(request, subject_id: int):
         today=timezone.localdate(),
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@account_required
+def authorisation_withdraw(request, subject_id: int, authorisation_id: int):
+    """Withdraw one of the subject's authorisations (撤销授权), with a reason, after confirming."""
+    subject = _linked_subject(request, subject_id)
+    authorisation = subject_authorisation_get(subject=subject, authorisation_id=authorisation_id)
+    if authorisation is None:
+        raise Http404("未找到本主体的该项授权")
+    form = AuthorisationWithdrawForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                subject_authorisation_withdraw(
+                    account=request.subject_account,
+                    subject=subject,
+                    authorisation=authorisation,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except (AccountError, ServiceError) as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, f"已撤销对“{authorisation.grantee_name}”的授权，即时生效。")
+                return redirect("my:authorise", subject_id=subject.pk)
+    return _subject_page(
+        request,
+        "dueprocess/my/authorisation_withdraw.html",
+        subject,
+        "authorise",
+        form=form,
+        authorisation=authorisation,
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@account_required
+def unlink(request, subject_id: int):
+    """Give up the account's link to the subject (解除绑定), after confirming."""
+    subject = _linked_subject(request, subject_id)
+    form = UnlinkForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                subject_link_revoke(account=request.subject_account, subject=subject, request=request)
+            except AccountError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, f"已解除与“{subject.name}”的绑定。")
+                return redirect("my:home")
+    return _subject_page(request, "dueprocess/my/unlink.html", subject, "unlink", form=form, status=status)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from xinyong.core.identifiers import (
     check_ric,
     check_uscc,
     normalize_code_input,
+    uscc_check_chars_ok,
 )
 from xinyong.core.masking import mask_ric, mask_ric_in_text
 
@@ -40,6 +41,8 @@ class CodeResult:
     kind: str
     error_code: str = ""
     message: str = ""
+    # A USCC already as the check's parser wants it (``uscc_check_chars_ok``): the check skips parsing it.
+    well_formed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -82,6 +85,8 @@ def code_classify(value: object, *, as_of: dt.date) -> CodeResult:
     if len(code) == 18:
         if code[:17].isdigit() and code[:17].isascii() and _ric_ok(code, as_of):
             return CodeResult(code, RIC)
+        if uscc_check_chars_ok(code):
+            return CodeResult(code, USCC, well_formed=True)
         if _uscc_ok(code):
             return CodeResult(code, USCC)
     return _slow(value, code, as_of=as_of)

@@ -1,11 +1,15 @@
-"""Running a batch check: read the codes, check them in chunks with ``check_many``, write the result file.
+"""Running a batch check: read the codes, check them in chunks, write the result files.
 
-Each chunk of ``JRP_BATCH_CHUNK`` rows (5,000 by default) is validated here (invalid codes are reported per
-row with their code and message and never reach the check), deduplicated (a code repeated in the input is
-checked once; later rows say which row holds its result), checked with one ``check_many`` call and one bulk
-log insert, and its result rows are stored as an encrypted part file in the same transaction that advances
-the batch's counters. A worker asked to stop (SIGTERM) stops between chunks; the next run resumes after the
-last stored part. When every row is done the parts are joined into ``result.csv`` and ``result.xlsx``.
+Each chunk of ``JRP_BATCH_CHUNK`` rows (10,000 by default) is validated here (invalid codes are reported
+per row with their code and message and never reach the check), deduplicated (a code repeated in the input
+is checked once; later rows say which row holds its result) and checked set-based
+(``xinyong.jrp.check.chunks``: the same answers as ``check_many``, one bulk log insert); its log rows, its
+result rows (an encrypted part file) and the batch's counters are stored in one transaction. On PostgreSQL,
+outside a transaction, the chunks run as a pipeline (``_run_overlapped``): the next chunk is read and the
+previous one stored on connections of their own while this thread answers the current one. A worker asked
+to stop (SIGTERM) stops between stored chunks; the next run resumes after the last stored part. When every
+row is done the parts are joined into ``result.csv`` and ``result.xlsx`` (every row up to
+``JRP_BATCH_XLSX_MAX_ROWS`` rows, else the hits and invalid rows only).
 
 Counts: ``total = hits + clean + not_found + invalid``; ``duplicates`` counts the rows (among those) that
 repeat an earlier row's code and carry its outcome.
@@ -19,11 +23,13 @@ import logging
 import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from xinyong.accounts.models import AuditAction
@@ -33,7 +39,7 @@ from xinyong.collection.storage import open_stored, plaintext_copy, store_genera
 from xinyong.core.errors import CodedError
 from xinyong.core.filecrypt import open_encrypted
 from xinyong.core.spreadsheet import neutralise
-from xinyong.jrp.channels.checking import check_many
+from xinyong.jrp.channels.checking import ChunkAnswers, codes_answer, codes_check, codes_read, codes_write
 from xinyong.jrp.channels.codes import RIC, USCC, CodeResult, code_classify, code_display
 from xinyong.jrp.channels.reading import batch_codes_read, read_error
 from xinyong.jrp.channels.storage import batch_check_dir, part_file, result_file
@@ -57,12 +63,17 @@ RESULT_HEADERS = (
     "说明",
 )
 XLSX_WIDTHS = (8, 22, 16, 12, 30, 40, 30, 14, 40)
+XLSX_TITLE = "核查结果"
+XLSX_TITLE_ATTENTION = "命中名单与代码有误"
 KIND_LABELS = {USCC: "统一社会信用代码", RIC: "身份证号码", "": ""}
 # Outcomes of a row (stored one byte per row while the batch runs, to answer duplicates).
 HIT, CLEAN, NOT_FOUND, INVALID = 1, 2, 3, 4
 OUTCOME_LABELS = {HIT: "命中名单", CLEAN: "未命中", NOT_FOUND: "未找到主体", INVALID: "代码有误"}
 _OUTCOME_BY_LABEL = {label: code for code, label in OUTCOME_LABELS.items()}
 _ANSWER_OUTCOMES = {"hit": HIT, "clean": CLEAN, "not_found": NOT_FOUND, "invalid": INVALID}
+_COUNT_KEYS = {HIT: "hits", CLEAN: "clean", NOT_FOUND: "not_found", INVALID: "invalid"}
+# Rows the XLSX keeps when the batch is above JRP_BATCH_XLSX_MAX_ROWS: those that need a look.
+_ATTENTION = (HIT, INVALID)
 # A cell of the result file never holds more than this (a subject on many lists stays readable).
 MAX_CELL = 2000
 _LONG_DIGITS = re.compile(r"\d{12,}|0\d+")
@@ -104,14 +115,15 @@ class _State:
         self.outcomes = bytearray()
         self.counts = {"hits": 0, "clean": 0, "not_found": 0, "invalid": 0, "duplicates": 0}
         self.rows = 0
+        # Rows of the hits-and-invalid sheet so far (the XLSX of a batch above JRP_BATCH_XLSX_MAX_ROWS).
+        self.attention = 0
 
     def note(self, number: int, outcome: int) -> None:
         if number >= len(self.outcomes):
             self.outcomes.extend(b"\0" * (number + 1 - len(self.outcomes) + 1024))
         self.outcomes[number] = outcome
         self.rows += 1
-        key = {HIT: "hits", CLEAN: "clean", NOT_FOUND: "not_found", INVALID: "invalid"}[outcome]
-        self.counts[key] += 1
+        self.counts[_COUNT_KEYS[outcome]] += 1
 
 
 def _requester(batch: BatchCheck) -> Requester:
@@ -139,36 +151,40 @@ def _chunks(rows: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[i
         yield chunk
 
 
-def _check_chunk(
-    batch: BatchCheck, state: _State, chunk: Sequence[tuple[int, Any]], *, requester: Requester
-) -> list[list[Any]]:
-    """Validate, deduplicate and check one chunk; the result rows in input order."""
+def _classify(
+    batch: BatchCheck, state: _State, chunk: Sequence[tuple[int, Any]]
+) -> tuple[list[tuple[int, Any, CodeResult, int]], list[str], list[bool]]:
+    """Validate and deduplicate one chunk: (row, raw, result, first row or 0) per row, the codes to check
+    and whether each is a well-formed USCC (``CodeResult.well_formed``)."""
     as_of = batch.as_of
-    classified: list[tuple[int, Any, CodeResult, int]] = []  # (row, raw, result, first row or 0)
+    first_row = state.first_row
+    classified: list[tuple[int, Any, CodeResult, int]] = []
     pending: list[str] = []
+    well_formed: list[bool] = []
     for number, raw in chunk:
         result = code_classify(raw, as_of=as_of)
         first = 0
         if result.ok:
-            first = state.first_row.get(result.code, 0)
+            first = first_row.get(result.code, 0)
             if not first:
-                state.first_row[result.code] = number
+                first_row[result.code] = number
                 pending.append(result.code)
+                well_formed.append(result.well_formed)
         classified.append((number, raw, result, first))
-    answers: dict[str, CheckAnswer] = {}
-    if pending:
-        got = check_many(
-            requester=requester,
-            purpose=batch.purpose,
-            matter_code=batch.matter_code,
-            codes=pending,
-            as_of=as_of,
-            channel=CheckChannel.BATCH,
-            batch_ref=batch.ref,
-        )
-        if len(got) != len(pending):
-            raise RuntimeError(f"check_many answered {len(got)} of {len(pending)} codes")
-        answers = dict(zip(pending, got, strict=True))
+    return classified, pending, well_formed
+
+
+def _result_rows(
+    state: _State,
+    classified: Sequence[tuple[int, Any, CodeResult, int]],
+    pending: Sequence[str],
+    results: Sequence[tuple[str, int, CheckAnswer | None]],
+) -> list[list[Any]]:
+    """The result rows of a chunk in input order, from the check's (outcome, log id, answer) per code."""
+    if len(results) != len(pending):
+        raise RuntimeError(f"the check answered {len(results)} of {len(pending)} codes")
+    answers = dict(zip(pending, results, strict=True))
+    outcomes = state.outcomes
     out: list[list[Any]] = []
     for number, raw, result, first in classified:
         if not result.ok:
@@ -188,11 +204,12 @@ def _check_chunk(
                 ]
             )
             continue
-        display = code_display(result.code, result.kind)
+        code = result.code
+        display = code if result.kind == USCC else code_display(code, result.kind)
         kind = KIND_LABELS[result.kind]
         if first:
-            outcome = state.outcomes[first] if first < len(state.outcomes) else 0
-            outcome = outcome or _ANSWER_OUTCOMES.get(answers[result.code].outcome, NOT_FOUND)
+            outcome = outcomes[first] if first < len(outcomes) else 0
+            outcome = outcome or _ANSWER_OUTCOMES.get(answers[code][0], NOT_FOUND)
             state.note(number, outcome)
             state.counts["duplicates"] += 1
             out.append(
@@ -209,16 +226,75 @@ def _check_chunk(
                 ]
             )
             continue
-        answer = answers[result.code]
-        outcome = _ANSWER_OUTCOMES.get(answer.outcome, NOT_FOUND)
+        answer_outcome, check_id, answer = answers[code]
+        outcome = _ANSWER_OUTCOMES.get(answer_outcome, NOT_FOUND)
         state.note(number, outcome)
-        lists, applied, suspended, check_id, note = _answer_cells(answer)
+        if answer is None:  # a clean or not-found answer: nothing to list
+            out.append([number, display, kind, OUTCOME_LABELS[outcome], "", "", "", check_id, ""])
+            continue
+        lists, applied, suspended, _check_id, note = _answer_cells(answer)
         if outcome == INVALID and answer.error_code:
             note = f"{answer.error_code}：{note}"
         out.append(
             [number, display, kind, OUTCOME_LABELS[outcome], lists, applied, suspended, check_id, note]
         )
     return out
+
+
+def _csv_cells(row: list[Any]) -> list[Any]:
+    number, display, kind, label, lists, applied, suspended, check_id, note = row
+    # The labels are fixed texts and the numbers integers: only the other cells need _cell.
+    return [
+        number,
+        _cell(display),
+        kind,
+        label,
+        _cell(lists) if lists else "",
+        _cell(applied) if applied else "",
+        _cell(suspended) if suspended else "",
+        check_id,
+        _cell(note) if note else "",
+    ]
+
+
+@dataclass(slots=True)
+class _Part:
+    """One chunk's result rows as stored: CSV lines and XLSX sheet rows, with the counters after it."""
+
+    number: int
+    csv: bytes
+    xml: bytes | None  # every row (only while the batch is within JRP_BATCH_XLSX_MAX_ROWS)
+    attention_xml: bytes  # the hits and invalid rows
+    last_row: int
+    done: int
+    counts: dict[str, int]
+
+
+def _part(batch: BatchCheck, state: _State, rows: list[list[Any]], *, last_row: int) -> _Part:
+    """The stored form of a chunk's result rows (after ``_result_rows`` noted them in ``state``)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(map(_csv_cells, rows))
+    width = len(RESULT_HEADERS)
+    xml = None
+    if state.rows <= xlsx_max_rows():
+        xml = rows_xml(rows, first=state.rows - len(rows) + 2, width=width).encode("utf-8")
+    attention = [row for row in rows if _OUTCOME_BY_LABEL[row[3]] in _ATTENTION]
+    attention_xml = rows_xml(attention, first=state.attention + 2, width=width).encode("utf-8")
+    state.attention += len(attention)
+    return _Part(
+        number=batch.parts + 1,
+        csv=buffer.getvalue().encode("utf-8"),
+        xml=xml,
+        attention_xml=attention_xml,
+        last_row=last_row,
+        done=state.rows,
+        counts=dict(state.counts),
+    )
+
+
+def xlsx_max_rows() -> int:
+    """Up to this many rows the XLSX result holds every row; above, the hits and invalid rows only."""
+    return int(settings.JRP_BATCH_XLSX_MAX_ROWS)
 
 
 def _encrypted_write(path: Path, data: bytes) -> None:
@@ -229,16 +305,149 @@ def _encrypted_write(path: Path, data: bytes) -> None:
     partial.replace(path)
 
 
-def _write_part(batch: BatchCheck, number: int, rows: list[list[Any]], *, first: int) -> None:
-    """The chunk's result rows as a CSV part and as the XLSX sheet rows (``first`` = its first sheet row)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    path = part_file(ref=batch.ref, number=number)
-    _encrypted_write(path, buffer.getvalue().encode("utf-8"))
-    sheet = rows_xml(rows, first=first, width=len(RESULT_HEADERS))
-    _encrypted_write(path.with_suffix(".xml"), sheet.encode("utf-8"))
+def _store(batch_id: int, ref: str, part: _Part, answers: ChunkAnswers | None) -> None:
+    """In one transaction: the chunk's log rows and feedback, its part files, the batch's counters."""
+    with transaction.atomic():
+        if answers is not None:
+            codes_write(answers)
+        path = part_file(ref=ref, number=part.number)
+        _encrypted_write(path, part.csv)
+        if part.xml is not None:
+            _encrypted_write(path.with_suffix(".xml"), part.xml)
+        _encrypted_write(path.with_suffix(".hits.xml"), part.attention_xml)
+        counts = part.counts
+        BatchCheck.objects.filter(pk=batch_id).update(
+            parts=part.number,
+            last_row=part.last_row,
+            done=part.done,
+            hits=counts["hits"],
+            not_found=counts["not_found"],
+            invalid=counts["invalid"],
+            duplicates=counts["duplicates"],
+        )
+
+
+def _applied(batch: BatchCheck, part: _Part) -> None:
+    batch.parts, batch.last_row, batch.done = part.number, part.last_row, part.done
+    batch.hits, batch.not_found = part.counts["hits"], part.counts["not_found"]
+    batch.invalid, batch.duplicates = part.counts["invalid"], part.counts["duplicates"]
+
+
+def _request(batch: BatchCheck, requester: Requester) -> dict[str, Any]:
+    return {
+        "requester": requester,
+        "purpose": batch.purpose,
+        "matter_code": batch.matter_code,
+        "as_of": batch.as_of,
+        "channel": CheckChannel.BATCH,
+        "batch_ref": batch.ref,
+    }
+
+
+def _run_in_turn(
+    batch: BatchCheck,
+    state: _State,
+    chunks: Iterator[list[tuple[int, Any]]],
+    *,
+    requester: Requester,
+    progress: Callable[[], None] | None,
+) -> None:
+    """Each chunk checked and stored in one transaction on this connection, one after the other."""
+    request = _request(batch, requester)
+    for chunk in chunks:
+        with transaction.atomic():
+            classified, pending, well_formed = _classify(batch, state, chunk)
+            results = codes_check(codes=pending, well_formed=well_formed, **request) if pending else []
+            part = _part(
+                batch, state, _result_rows(state, classified, pending, results), last_row=chunk[-1][0]
+            )
+            _store(batch.pk, batch.ref, part, None)
+            _applied(batch, part)
+        if progress is not None:
+            progress()
+
+
+def overlapped() -> bool:
+    """Whether chunks are read and stored on connections of their own while this one answers (PostgreSQL).
+
+    Not inside a transaction: other connections would not see what it has not committed (a test, or a
+    task run inside the request that queued it).
+    """
+    return (
+        bool(settings.JRP_BATCH_OVERLAP)
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+def _run_overlapped(
+    batch: BatchCheck,
+    state: _State,
+    chunks: Iterator[list[tuple[int, Any]]],
+    *,
+    requester: Requester,
+    progress: Callable[[], None] | None,
+) -> None:
+    """The chunks as a pipeline on two more connections: PostgreSQL reads chunk N+1 (one thread) and stores
+    chunk N-1 (another) while this thread answers chunk N and writes its result rows.
+
+    Chunks are stored in order, each in one transaction with the batch's counters, and ``progress`` (the
+    stop check) is called after each is stored, before the next is handed over: a stop leaves the batch
+    exactly after a stored chunk, as when run in turn. What was read ahead is dropped (its reserved log ids
+    stay unused).
+    """
+    request = _request(batch, requester)
+    as_of = batch.as_of
+    reader = ThreadPoolExecutor(1, thread_name_prefix="batch-read")
+    writer = ThreadPoolExecutor(1, thread_name_prefix="batch-store")
+
+    def ahead(chunk):
+        if chunk is None:
+            return None
+        classified, pending, well_formed = _classify(batch, state, chunk)
+        read = (
+            reader.submit(codes_read, codes=pending, as_of=as_of, well_formed=well_formed)
+            if pending
+            else None
+        )
+        return chunk, classified, pending, read
+
+    storing: tuple[Future, _Part] | None = None
+
+    def stored() -> None:
+        future, part = storing
+        future.result()
+        _applied(batch, part)
+        if progress is not None:
+            progress()
+
+    try:
+        chunks = iter(chunks)
+        current = ahead(next(chunks, None))
+        while current is not None:
+            chunk, classified, pending, read = current
+            current = ahead(next(chunks, None))
+            answers = None
+            if read is not None:
+                answers = codes_answer(chunk=read.result(), **request)
+            results = answers.results if answers is not None else []
+            part = _part(
+                batch, state, _result_rows(state, classified, pending, results), last_row=chunk[-1][0]
+            )
+            if storing is not None:
+                stored()
+            storing = (writer.submit(_store, batch.pk, batch.ref, part, answers), part)
+            batch.parts = part.number
+        if storing is not None:
+            stored()
+    finally:
+        for pool in (reader, writer):
+            pool.submit(_close_connection)  # the pool thread's own connection
+            pool.shutdown(wait=True)
+
+
+def _close_connection() -> None:
+    connection.close()
 
 
 def _resume_state(batch: BatchCheck, state: _State, rows: Iterator[tuple[int, Any]]) -> None:
@@ -246,7 +455,10 @@ def _resume_state(batch: BatchCheck, state: _State, rows: Iterator[tuple[int, An
     for number in range(1, batch.parts + 1):
         with open_stored(path=part_file(ref=batch.ref, number=number)) as f:
             for line in csv.reader(io.TextIOWrapper(f, encoding="utf-8", newline="")):
-                state.note(int(line[0]), _OUTCOME_BY_LABEL[line[3]])
+                outcome = _OUTCOME_BY_LABEL[line[3]]
+                state.note(int(line[0]), outcome)
+                if outcome in _ATTENTION:
+                    state.attention += 1
                 if line[8].startswith("重复代码"):
                     state.counts["duplicates"] += 1
     for number, raw in rows:
@@ -272,6 +484,7 @@ def batch_check_run(*, batch_id: int, progress: Callable[[], None] | None = None
     state = _State(batch)
     size = max(1, int(settings.JRP_BATCH_CHUNK))
     stored = Path(settings.MEDIA_ROOT) / batch.input_path
+    run = _run_overlapped if overlapped() else _run_in_turn
     try:
         with plaintext_copy(path=stored) as plain:
             rows = batch_codes_read(
@@ -279,15 +492,7 @@ def batch_check_run(*, batch_id: int, progress: Callable[[], None] | None = None
             )
             if batch.parts:
                 _resume_state(batch, state, rows)
-            for chunk in _chunks(rows, size):
-                with transaction.atomic():
-                    out = _check_chunk(batch, state, chunk, requester=requester)
-                    batch.parts += 1
-                    _write_part(batch, batch.parts, out, first=state.rows - len(out) + 2)
-                    batch.last_row = chunk[-1][0]
-                    _save_counts(batch, state, fields=["parts", "last_row"])
-                if progress is not None:
-                    progress()
+            run(batch, state, _chunks(rows, size), requester=requester, progress=progress)
         _finish(batch, state)
     except ReadError as exc:
         error = read_error(exc)
@@ -343,21 +548,30 @@ def _write_result_csv(batch: BatchCheck, dest: Path) -> None:
     partial.replace(dest)
 
 
-def _xlsx_parts(batch: BatchCheck) -> Iterator[bytes]:
+def _xlsx_parts(batch: BatchCheck, suffix: str) -> Iterator[bytes]:
     for number in range(1, batch.parts + 1):
-        with open_stored(path=part_file(ref=batch.ref, number=number).with_suffix(".xml")) as f:
+        with open_stored(path=part_file(ref=batch.ref, number=number).with_suffix(suffix)) as f:
             yield f.read()
 
 
-def _write_result_xlsx(batch: BatchCheck, path: Path) -> None:
+def _write_result_xlsx(batch: BatchCheck, path: Path, *, rows: int) -> None:
+    """Every row up to ``xlsx_max_rows()`` rows (the CSV always has them all), else those that need a look."""
+    every = rows <= xlsx_max_rows()
     write_xlsx_parts(
-        path, headers=RESULT_HEADERS, parts=_xlsx_parts(batch), title="核查结果", widths=XLSX_WIDTHS
+        path,
+        headers=RESULT_HEADERS,
+        parts=_xlsx_parts(batch, ".xml" if every else ".hits.xml"),
+        title=XLSX_TITLE if every else XLSX_TITLE_ATTENTION,
+        widths=XLSX_WIDTHS,
     )
 
 
 def _finish(batch: BatchCheck, state: _State) -> None:
     _write_result_csv(batch, result_file(ref=batch.ref, fmt="csv"))
-    store_generated(dest=result_file(ref=batch.ref, fmt="xlsx"), write=lambda p: _write_result_xlsx(batch, p))
+    store_generated(
+        dest=result_file(ref=batch.ref, fmt="xlsx"),
+        write=lambda p: _write_result_xlsx(batch, p, rows=state.rows),
+    )
     shutil.rmtree(batch_check_dir(ref=batch.ref) / "parts", ignore_errors=True)
     with transaction.atomic():
         batch.total = state.rows

@@ -1,9 +1,11 @@
 """Where a batch check keeps its files, encrypted at rest: ``MEDIA_ROOT/jrp-batches/<ref>/``.
 
-``input.<ext>`` is the upload or API body as received; ``parts/NNNNNN.csv`` and ``parts/NNNNNN.xml`` are
-the result rows of each checked chunk (CSV lines and XLSX sheet rows) while the batch runs (a stopped worker resumes after the last one); ``result.csv`` and
-``result.xlsx`` are the result files. Every file is written through ``xinyong.core.filecrypt`` (as the
-collection app's files are, docs/files-at-rest.md); nothing under the media directory holds plaintext.
+``input.<ext>`` is the upload or API body as received; while the batch runs, ``parts/NNNNNN.csv`` holds the
+result rows of each checked chunk as CSV lines, ``parts/NNNNNN.xml`` as XLSX sheet rows (only while the batch
+is within ``JRP_BATCH_XLSX_MAX_ROWS``) and ``parts/NNNNNN.hits.xml`` its hits and invalid rows (the XLSX of a
+larger batch); a stopped worker resumes after the last part. ``result.csv`` and ``result.xlsx`` are the result
+files. Every file is written through ``xinyong.core.filecrypt`` (as the collection app's files are,
+docs/files-at-rest.md); nothing under the media directory holds plaintext.
 """
 
 from __future__ import annotations

@@ -143,6 +143,8 @@ def _detail_context(request, batch: BatchCheck) -> dict:
         "poll": batch.status in (BatchCheck.Status.QUEUED, BatchCheck.Status.RUNNING),
         "poll_seconds": POLL_SECONDS,
         "may_download": can_download_batch_check(request.user, batch),
+        # Above this many rows the XLSX holds only the hits and invalid rows (the CSV has them all).
+        "xlsx_partial": batch.total > int(settings.JRP_BATCH_XLSX_MAX_ROWS),
     }
 
 

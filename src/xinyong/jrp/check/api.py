@@ -20,7 +20,7 @@ from ninja import Field, Router, Schema
 
 from xinyong.accounts.api_auth import ApiKeyAuth
 from xinyong.core.api import ErrorOut, IsoDate, error
-from xinyong.jrp.check.log import answer_json_bytes
+from xinyong.jrp.check.log import answer_expanded, answer_json_bytes
 from xinyong.jrp.check.permissions import check_log_department_for
 from xinyong.jrp.check.selectors import check_log_get
 from xinyong.jrp.check.services import CheckError, check_run, requester_for
@@ -91,4 +91,4 @@ def check_get(request, check_id: int):
     log = check_log_get(check_id=check_id, department_id=check_log_department_for(request.auth))
     if log is None:
         return error(404, "check_not_found", "未找到该核查记录，或该记录不是本部门的核查")
-    return {**log.answer, "check_id": log.pk}
+    return {**answer_expanded(log.answer, query_kind=log.query_kind), "check_id": log.pk}

@@ -23,7 +23,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from xinyong.accounts.services import audit_log
-from xinyong.core.bulk import adapters, reserve_ids, write_rows
+from xinyong.core.bulk import adapters, copy_line, copy_text, copy_value, reserve_ids, write_rows
+from xinyong.jrp.check.explain import explain
 from xinyong.jrp.models import CheckDigest, CheckLog
 
 DIGEST_SETTLE_SECONDS = 60
@@ -86,6 +87,48 @@ def answer_json_text(answer) -> str:
     return orjson.dumps(answer).decode()
 
 
+def answer_expanded(answer: dict, *, query_kind: str) -> dict:
+    """A logged answer whole, as the check returned it (``CheckAnswer.as_json`` without the check id).
+
+    A batch logs the answer of a known subject on no list, or of a USCC of no known subject, without what
+    follows from the rest (``chunks``): no hits, measures or candidates, no rulebook, the default facts of the
+    subject's kind (none for a code of no subject), the explanation. Other answers are logged whole.
+    """
+    if "explanation" in answer:
+        return answer
+    outcome, as_of, subject = answer["outcome"], answer["as_of"], answer.get("subject")
+    facts = None
+    if outcome == "clean" and subject is not None:
+        facts = {
+            "subject_kind": subject["kind"],
+            "as_of": as_of,
+            "last_negative_on": None,
+            "negative_count_3y": 0,
+        }
+    return {
+        "check_id": None,
+        "outcome": outcome,
+        "as_of": as_of,
+        "subject": subject,
+        "candidates": [],
+        "hits": [],
+        "measures": [],
+        "rulebook_number": None,
+        "facts": facts,
+        "explanation": explain(
+            outcome=outcome,
+            as_of=dt.date.fromisoformat(as_of),
+            subject=subject,
+            hits=[],
+            measures=[],
+            rulebook_number=None,
+            query_kind=query_kind,
+        ),
+        "error_code": "",
+        "error_message": "",
+    }
+
+
 def check_log_insert(row: tuple) -> int:
     """Append one log row (values in ``LOG_COLUMNS`` order without the id); returns its id. One statement."""
     adapt_datetime, adapt_date, _adapt_bool = adapters()
@@ -115,6 +158,60 @@ def check_logs_write(rows: list[tuple]) -> list[int]:
         ],
     )
     return ids
+
+
+# ``check_logs_write_shared``: the columns a chunk's rows share (the request), then each row's own.
+SHARED_COLUMNS = (
+    "checked_at",
+    "checked_on",
+    "as_of",
+    "channel",
+    "department_id",
+    "user_id",
+    "api_client_id",
+    "purpose",
+    "matter_code",
+    "batch_ref",
+)
+OWN_COLUMNS = (
+    "id",
+    "query_kind",
+    "query_text",
+    "subject_id",
+    "outcome",
+    "hit_count",
+    "measure_count",
+    "rulebook_number",
+    "answer",
+)
+
+
+def check_log_ids(count: int) -> list[int]:
+    """``count`` fresh log ids (PostgreSQL: from the sequence, on any connection, outside any transaction)."""
+    return reserve_ids(CheckLog, count)
+
+
+def check_logs_write_shared(shared: tuple, rows: list[tuple]) -> None:
+    """Append log rows of one request: ``shared`` in ``SHARED_COLUMNS`` order, each row in ``OWN_COLUMNS``
+    order (its id from ``check_log_ids``, the answer as JSON text). PostgreSQL receives them by one COPY whose
+    lines repeat the shared part as text built once."""
+    if not rows:
+        return
+    adapt_datetime, adapt_date, _adapt_bool = adapters()
+    shared = (adapt_datetime(shared[0]), adapt_date(shared[1]), adapt_date(shared[2]), *shared[3:])
+    columns = SHARED_COLUMNS + OWN_COLUMNS
+    if connection.vendor != "postgresql":
+        write_rows(CheckLog, columns, [(*shared, *row) for row in rows])
+        return
+    prefix = copy_line(shared) + "\t"
+    null = "\\N"
+    lines = [
+        # The values of copy_line, for the types these columns hold (the texts escaped by copy_value).
+        f"{prefix}{pk}\t{kind}\t{copy_value(text)}\t{null if sid is None else sid}\t{outcome}\t{hits}"
+        f"\t{measures}\t{null if number is None else number}\t{copy_value(answer)}\n"
+        for pk, kind, text, sid, outcome, hits, measures, number, answer in rows
+    ]
+    copy_text(CheckLog, columns, lines)
 
 
 def _plain(value) -> object:

@@ -12,8 +12,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import orjson
 from django.db import connection
 from django.db.models import Count, Max, Q
+from django.db.models.expressions import RawSQL
 
 from xinyong.core.bulk import lookup_rows
 from xinyong.core.codes import Polarity
@@ -146,6 +148,51 @@ def _date(value):
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
+# The subject ids of a set, as one JSON parameter unnested by the database (see ``_many_subjects_rows``).
+_IDS_FROM_JSON = {
+    "postgresql": "SELECT (jsonb_array_elements_text(%s::jsonb))::bigint",
+    "sqlite": "SELECT value FROM json_each(%s)",
+}
+_IDS_MARK = "[-918273645]"
+_many_subjects_sql: dict[tuple, tuple[str, list]] = {}
+
+
+def _many_subjects_rows(*, subject_ids: list[int], as_of: dt.date, via_person: bool) -> list[tuple]:
+    """The hit rows of a set of subjects, through SQL compiled once with the ids as one JSON parameter.
+
+    ``subject_id IN (SELECT … unnested ids)``: the database probes the entries' subject index once per id (a
+    nested loop), where a list of thousands of parameters is planned as a scan of every entry in force, and
+    costs the driver and the ORM one parameter each.
+    """
+    key = (connection.vendor, connection.alias, via_person)
+    compiled = _many_subjects_sql.get(key)
+    if compiled is None:
+        ids = RawSQL(_IDS_FROM_JSON[connection.vendor], (_IDS_MARK,))
+        query = (
+            entries_in_force(as_of=_DAY_MARK)
+            .filter(subject_id__in=ids)
+            .order_by("effective_from", "pk")
+            .values_list(*_HIT_COLUMNS, "subject__name" if via_person else "subject_id")
+            .query
+        )
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        days = (_DAY_MARK, _DAY_MARK.isoformat(), connection.ops.adapt_datefield_value(_DAY_MARK))
+        template = ["day" if p in days else "ids" if p == _IDS_MARK else p for p in params]
+        if "day" not in template or "ids" not in template:  # pragma: no cover - the query changed shape
+            raise RuntimeError("the hits query lost its placeholders")
+        compiled = _many_subjects_sql[key] = (sql, template)
+    sql, template = compiled
+    day = connection.ops.adapt_datefield_value(as_of)
+    ids = orjson.dumps(sorted(subject_ids)).decode()
+    params = [day if p == "day" else ids if p == "ids" else p for p in template]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        rows = [(*row[:6], _date(row[6]), _date(row[7]), *row[8:]) for row in rows]
+    return rows
+
+
 def hits_in_force(
     *, subject_ids: Iterable[int], as_of: dt.date, via_person: bool = False
 ) -> dict[int, list[Hit]]:
@@ -156,7 +203,7 @@ def hits_in_force(
     if len(ids) == 1:
         rows = _one_subject_rows(subject_id=ids[0], as_of=as_of, via_person=via_person)
     else:
-        rows = _hits_queryset(as_of=as_of, ids=ids, via_person=via_person)
+        rows = _many_subjects_rows(subject_ids=ids, as_of=as_of, via_person=via_person)
     hits: dict[int, list[Hit]] = {}
     for (
         pk,

@@ -36,7 +36,7 @@ from xinyong.jrp.check.explain import explain
 from xinyong.jrp.check.log import answer_json_text, check_log_insert, check_logs_write
 from xinyong.jrp.check.selectors import SubjectRow
 from xinyong.jrp.deadlines import feedback_due_on
-from xinyong.jrp.measures.rulebook import measures_for, rulebook_compiled
+from xinyong.jrp.measures.rulebook import CompiledRulebook, measures_for, rulebook_compiled
 from xinyong.jrp.models import (
     Application,
     CheckChannel,
@@ -241,20 +241,25 @@ def _invalid(*, parsed: ParsedQuery, as_of: dt.date) -> CheckAnswer:
     )
 
 
-def _code_answers(
-    *,
-    parsed: Sequence[ParsedQuery],
-    as_of: dt.date,
-    matter_code: str,
-    department_id: int | None,
-) -> list[tuple[CheckAnswer, int | None]]:
-    """Answers for parsed code queries (set-based), with the subject id each is logged under."""
-    by_uscc = selectors.subjects_by_uscc(
-        codes=[p.code for p in parsed if p.kind == QueryKind.USCC and p.code]
-    )
-    hmacs = [p.ric_hmac for p in parsed if p.ric_hmac]
-    by_ric = selectors.subjects_by_ric_hmac(hmacs=hmacs)
-    represented = selectors.organisations_represented(ric_hmacs=hmacs, as_of=as_of)
+@dataclass(slots=True)
+class CodeReads:
+    """What the set-based reads found for a chunk of parsed code queries (``code_reads``)."""
+
+    as_of: dt.date
+    by_uscc: dict[str, SubjectRow]
+    by_ric: dict[str, SubjectRow]
+    represented: dict[str, list[int]]
+    hits: dict[int, list[Hit]]
+    person_hits: dict[int, list[Hit]]
+    facts: dict[int, Facts]
+    rulebook: CompiledRulebook | None
+
+
+def code_reads(*, usccs: Sequence[str], ric_hmacs: Sequence[str], as_of: dt.date) -> CodeReads:
+    """The set-based reads for a chunk of codes: subjects, hits in force, facts of the listed, the rulebook."""
+    by_uscc = selectors.subjects_by_uscc(codes=usccs)
+    by_ric = selectors.subjects_by_ric_hmac(hmacs=ric_hmacs)
+    represented = selectors.organisations_represented(ric_hmacs=ric_hmacs, as_of=as_of)
     subjects = {s.id: s for s in [*by_uscc.values(), *by_ric.values()]}
     hits = selectors.hits_in_force(subject_ids=subjects, as_of=as_of)
     organisations = {oid for ids in represented.values() for oid in ids}
@@ -266,61 +271,78 @@ def _code_answers(
     facts = selectors.facts_for(subjects={*listed, *persons_listed}, as_of=as_of)
     # The compiled rulebook is cached; without a hit in the chunk it is not even asked for.
     rulebook = rulebook_compiled() if hits or person_hits else None
-    answers: list[tuple[CheckAnswer, int | None]] = []
-    for p in parsed:
-        if p.error_code:
-            answers.append((_invalid(parsed=p, as_of=as_of), None))
-            continue
-        subject = by_uscc.get(p.code) if p.kind == QueryKind.USCC else by_ric.get(p.ric_hmac)
-        via = [h for oid in represented.get(p.ric_hmac, ()) for h in person_hits.get(oid, ())]
-        if subject is None and not via:
-            answers.append(
-                (
-                    _answer(
-                        as_of=as_of,
-                        query_kind=p.kind,
-                        subject={"id": None, "kind": "", "kind_label": "", "name": "", "code": p.logged_text},
-                        hits=[],
-                        facts=None,
-                        rulebook=rulebook,
-                        matter_code=matter_code,
-                        department_id=department_id,
-                        outcome=CheckOutcome.NOT_FOUND,
-                    ),
-                    None,
-                )
-            )
-            continue
-        if subject is None:
-            out = {
-                "id": None,
-                "kind": SubjectKind.NATURAL_PERSON.value,
-                "kind_label": str(SubjectKind.NATURAL_PERSON.label),
-                "name": "",
-                "code": p.logged_text,
-                "confirmed": False,
-            }
-            fact = Facts(subject_kind=SubjectKind.NATURAL_PERSON, as_of=as_of)
-        else:
-            out = _subject_out(subject)
-            fact = facts.get(subject.id) or Facts(subject_kind=subject.kind, as_of=as_of)
-        subject_hits = [*hits.get(subject.id, ()), *via] if subject is not None else via
-        answers.append(
-            (
-                _answer(
-                    as_of=as_of,
-                    query_kind=p.kind,
-                    subject=out,
-                    hits=subject_hits,
-                    facts=fact,
-                    rulebook=rulebook,
-                    matter_code=matter_code,
-                    department_id=department_id,
-                ),
-                subject.id if subject is not None else None,
-            )
+    return CodeReads(as_of, by_uscc, by_ric, represented, hits, person_hits, facts, rulebook)
+
+
+def code_answer(
+    *, p: ParsedQuery, reads: CodeReads, matter_code: str, department_id: int | None
+) -> tuple[CheckAnswer, int | None]:
+    """The answer for one parsed code query from the chunk's reads, with the subject id it is logged under.
+
+    Only an answer with hits names the rulebook it applied (``rulebook_number``), whatever else is in the chunk.
+    """
+    as_of = reads.as_of
+    if p.error_code:
+        return _invalid(parsed=p, as_of=as_of), None
+    subject = reads.by_uscc.get(p.code) if p.kind == QueryKind.USCC else reads.by_ric.get(p.ric_hmac)
+    person_hits = reads.person_hits
+    via = [h for oid in reads.represented.get(p.ric_hmac, ()) for h in person_hits.get(oid, ())]
+    if subject is None and not via:
+        answer = _answer(
+            as_of=as_of,
+            query_kind=p.kind,
+            subject={"id": None, "kind": "", "kind_label": "", "name": "", "code": p.logged_text},
+            hits=[],
+            facts=None,
+            rulebook=None,
+            matter_code=matter_code,
+            department_id=department_id,
+            outcome=CheckOutcome.NOT_FOUND,
         )
-    return answers
+        return answer, None
+    if subject is None:
+        out = {
+            "id": None,
+            "kind": SubjectKind.NATURAL_PERSON.value,
+            "kind_label": str(SubjectKind.NATURAL_PERSON.label),
+            "name": "",
+            "code": p.logged_text,
+            "confirmed": False,
+        }
+        fact = Facts(subject_kind=SubjectKind.NATURAL_PERSON, as_of=as_of)
+    else:
+        out = _subject_out(subject)
+        fact = reads.facts.get(subject.id) or Facts(subject_kind=subject.kind, as_of=as_of)
+    subject_hits = [*reads.hits.get(subject.id, ()), *via] if subject is not None else via
+    answer = _answer(
+        as_of=as_of,
+        query_kind=p.kind,
+        subject=out,
+        hits=subject_hits,
+        facts=fact,
+        rulebook=reads.rulebook if subject_hits else None,
+        matter_code=matter_code,
+        department_id=department_id,
+    )
+    return answer, subject.id if subject is not None else None
+
+
+def _code_answers(
+    *,
+    parsed: Sequence[ParsedQuery],
+    as_of: dt.date,
+    matter_code: str,
+    department_id: int | None,
+) -> list[tuple[CheckAnswer, int | None]]:
+    """Answers for parsed code queries (set-based), with the subject id each is logged under."""
+    reads = code_reads(
+        usccs=[p.code for p in parsed if p.kind == QueryKind.USCC and p.code],
+        ric_hmacs=[p.ric_hmac for p in parsed if p.ric_hmac],
+        as_of=as_of,
+    )
+    return [
+        code_answer(p=p, reads=reads, matter_code=matter_code, department_id=department_id) for p in parsed
+    ]
 
 
 def _name_answer(*, parsed: ParsedQuery, as_of: dt.date) -> CheckAnswer:

@@ -100,11 +100,17 @@ class Command(BaseCommand):
         out("  各部门数据报送员（用户名为“部门代码_data”）：")
         for start in range(0, len(officers), 5):
             out("    " + "、".join(officers[start : start + 5]))
-        if due is not None and due.account:
+        account = report.subject_account
+        if account is not None:
+            out(f"信用主体用户（公示网站“我的信用”：{site}/my/）：")
             out(
-                f"主体用户（公示网站“我的信用” {site}/my/login/）：{due.account}，密码同上，"
-                f"已绑定 {due.account_subject}，可查看其异议和信用修复申请"
+                f"  登录名 {account.login_name}，密码 {account.password}；已绑定"
+                f"{account.subject.name}（{account.subject.uscc}，{account.list_name}）"
             )
+            if due is not None and due.account_cases:
+                out(
+                    f"  其异议申请和信用修复申请共 {due.account_cases} 件，可在“我的信用”中查看办理进度和告知书"
+                )
         out("接口密钥（本次运行新生成，此前的演示密钥已吊销；README 的接口示例用对应的密钥）：")
         for key in report.api_keys:
             out(f"  {key.use.label}（{' '.join(key.use.scopes)}）：{key.key}")
