@@ -25,7 +25,7 @@ from xinyong.demo.generate import PENDING_DIR, generate_county
 from xinyong.demo.people import demo_subjects
 from xinyong.demo.services import REJECTIONS_DIR, DemoReport, _departments, demo_build
 from xinyong.dueprocess.cases.models import CaseEvent
-from xinyong.dueprocess.commitments.models import Commitment
+from xinyong.dueprocess.commitments.models import Commitment, CommitmentKind, CommitmentState
 from xinyong.dueprocess.objections.models import (
     OPEN_OBJECTION_STATES,
     Objection,
@@ -118,8 +118,12 @@ def test_small_demo_loads_department_files_as_batches(home):
     assert set(overturned.values_list("item__code", flat=True)) == {"license", "penalty"}
 
     # Lists, honours and commitments were entered one by one in the console form by their departments.
-    entered = CreditRecord.objects.exclude(item__code__in=("license", "penalty")).exclude(
-        pk__in=Commitment.objects.values("record")  # commitments signed on the platform (repairs, below)
+    entered = (
+        CreditRecord.objects.exclude(item__code__in=("license", "penalty"))
+        .exclude(
+            pk__in=Commitment.objects.values("record")  # commitments signed on the platform (below)
+        )
+        .exclude(pk__in=Commitment.objects.exclude(broken_record=None).values("broken_record"))
     )
     assert entered.count() == report.other_items >= 8
     assert set(entered.values_list("item__code", flat=True)) == {
@@ -230,11 +234,24 @@ def _assert_due_process(report: DemoReport) -> None:
     assert not records_visible_to(principal=None, as_of=AS_OF).filter(pk__in=[a.record_id for a in approved])
     assert CreditReport.objects.filter(kind=ReportKind.REPAIR_NOTICE).count() == 1
 
+    # Commitments accepted at the approval department's window and followed up; the broken one has its
+    # 违背信用承诺 record, the one past its date was flagged.
+    commitments = Commitment.objects.exclude(kind=CommitmentKind.REPAIR)
+    by_state = dict(commitments.values_list("state").annotate(n=Count("id")).order_by())
+    assert by_state.get(CommitmentState.FULFILLED, 0) >= 2
+    assert by_state.get(CommitmentState.BROKEN, 0) >= 1
+    assert by_state.get(CommitmentState.IN_PROGRESS, 0) >= 2
+    assert all(c.broken_record is not None for c in commitments.filter(state=CommitmentState.BROKEN))
+    late = commitments.get(state=CommitmentState.IN_PROGRESS, fulfilment_due__lt=AS_OF)
+    assert CaseEvent.objects.filter(case_kind="commitment", case_id=late.pk, on_date=AS_OF).exists()
+    assert all(c.record is not None for c in commitments)
+
     # The demo subject account files its own objections and applies for repair: 我的信用 shows them.
     demo = report.subject_account
     account = SubjectAccount.objects.get(login_name=demo.login_name)
     assert Objection.objects.filter(subject=demo.subject, account=account).exists()
     assert RepairApplication.objects.filter(subject=demo.subject, account=account).exists()
+    assert Commitment.objects.filter(subject=demo.subject, account=account, kind="voluntary").exists()
     summary = report.dueprocess
     assert (
         summary.account_cases
@@ -343,6 +360,7 @@ def test_demo_command_prints_where_to_look(home, monkeypatch):
         "接口密钥",
         "异议申请：办理中",
         "信用修复申请：办理中",
+        "信用承诺：",
         "信用主体用户",
         "qiye@shifanxian.example",
         "http://127.0.0.1:8000/my/",

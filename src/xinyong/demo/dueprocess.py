@@ -10,6 +10,8 @@ Everything goes through the services, each step on its own past working day:
 - repair applications: open ones (submitted, accepted, one past its deadline, one with its deadline
   extended) and decided ones (approved — the record leaves the public pages — rejected, refused), and one
   信用修复告知书 served with the county's latest penalty;
+- commitments (信用承诺) accepted at the approval department's window (告知承诺, 容缺受理) and followed up:
+  fulfilled, broken (a 违背信用承诺 record follows), in progress, one past its date;
 - subject accounts (主体用户): the demo's account (:mod:`xinyong.demo.subject_account`) files two objections
   and applies for repair for its organisation, so its 我的信用 pages show cases; every other applicant for
   repair registers an account of its own.
@@ -34,6 +36,15 @@ from xinyong.core.codes import Polarity, SubjectKind
 from xinyong.core.identifiers import USCC_NO_CODE
 from xinyong.demo.county import DEMO_PASSWORD, STAFF
 from xinyong.demo.subject_account import DemoSubjectAccount
+from xinyong.dueprocess.commitments.models import Commitment, CommitmentState, CommitmentTemplate
+from xinyong.dueprocess.commitments.services import (
+    commitment_accept_with_missing_documents,
+    commitment_break,
+    commitment_fulfil,
+    commitment_sign_from_template,
+    commitment_templates_load,
+    commitments_overdue_flag,
+)
 from xinyong.dueprocess.objections.models import (
     OPEN_OBJECTION_STATES,
     Objection,
@@ -93,7 +104,16 @@ class DueProcessSummary:
     repairs_approved: int
     repairs_rejected: int
     notices: int
+    commitments: dict[str, int]  # state → count of commitments signed on the platform
     account_cases: int  # objections and repair applications of the demo subject account's subject
+
+    @property
+    def commitments_text(self) -> str:
+        """信用承诺 by state, in words."""
+        counts = "，".join(
+            f"{CommitmentState(state).label} {n} 件" for state, n in self.commitments.items() if n
+        )
+        return f"信用承诺：{counts or '无'}"
 
 
 def _day(as_of: dt.date, n: int) -> dt.date:
@@ -142,6 +162,7 @@ class _Plan:
     showcase: list[CreditRecord]  # the demo account's subject: [repair, objection, objection]
     repairs: list[CreditRecord]
     objections: list[CreditRecord]
+    commitment_subjects: list[Subject]
 
 
 def _plan(
@@ -176,7 +197,18 @@ def _plan(
     objections = [
         r for r in records if r.pk not in used and r.subject_id != getattr(showcase_subject, "pk", None)
     ][:OBJECTIONS]
-    return _Plan(showcase=showcase, repairs=eligible, objections=objections)
+    used |= {r.pk for r in objections}
+    taken = {r.subject_id for r in [*eligible, *objections]} | {getattr(showcase_subject, "pk", None)}
+    commitment_subjects: list[Subject] = []
+    for record in records:
+        if record.subject_id not in taken:
+            taken.add(record.subject_id)
+            commitment_subjects.append(record.subject)
+            if len(commitment_subjects) >= COMMITMENTS:
+                break
+    return _Plan(
+        showcase=showcase, repairs=eligible, objections=objections, commitment_subjects=commitment_subjects
+    )
 
 
 def _repairable(record: CreditRecord, on: dt.date) -> bool:
@@ -440,6 +472,90 @@ def _repairs(plan: _Plan, *, as_of: dt.date, officers: dict[str, User], accounts
         step(record)
 
 
+# The department that accepts commitments at its window (告知承诺, 容缺受理) and follows them up.
+COMMITMENT_DEPARTMENT = "approval"
+COMMITMENTS = 5
+
+
+def _template(code: str, on: dt.date) -> CommitmentTemplate:
+    return (
+        CommitmentTemplate.objects.filter(code=code, is_active=True, valid_from__lte=on)
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def _commitments(
+    plan: _Plan, *, as_of: dt.date, officers: dict[str, User], accounts: _Accounts, demo: Subject | None
+) -> None:
+    """告知承诺 and 容缺受理 accepted at the approval department's window and followed up: fulfilled, broken
+    (a 违背信用承诺 record follows), in progress, one past its date; the demo account's own voluntary one."""
+    officer = officers.get(COMMITMENT_DEPARTMENT)
+    if officer is None:
+        return
+    department = officer.department
+
+    def day(n: int) -> dt.date:
+        return _day(as_of, n)
+
+    def sign(subject: Subject, code: str, n: int, matter: str) -> Commitment:
+        return commitment_sign_from_template(
+            template=_template(code, day(n)),
+            subject=subject,
+            signatory=ACCOUNT_NAMES[subject.pk % len(ACCOUNT_NAMES)],
+            on_date=day(n),
+            actor=officer,
+            department=department,
+            matter_name=matter,
+        )
+
+    subjects = plan.commitment_subjects
+    steps = [
+        lambda s: commitment_fulfil(
+            commitment=sign(s, "licence_notify_commit", 45, "食品经营许可"),
+            on_date=day(5),
+            actor=officer,
+            note="经现场核查，经营场所、设施设备和从业人员健康证明与承诺一致，已按承诺履行",
+        ),
+        lambda s: commitment_break(
+            commitment=sign(s, "licence_notify_commit", 40, "公众聚集场所投入使用、营业前消防安全检查"),
+            on_date=day(8),
+            actor=officer,
+            reason="经现场核查，疏散通道被占用、自动喷水灭火系统未安装，与承诺的消防安全条件不符，已依法撤销许可",
+        ),
+        lambda s: commitment_accept_with_missing_documents(
+            subject=s,
+            matter_name="建筑工程施工许可",
+            missing_documents=["施工图设计文件审查合格书", "建设资金已经落实承诺书"],
+            signatory=ACCOUNT_NAMES[s.pk % len(ACCOUNT_NAMES)],
+            department=department,
+            on_date=day(12),
+            actor=officer,
+            days=5,
+        ),
+        lambda s: commitment_fulfil(
+            commitment=sign(s, "certificate_notify_commit", 30, "个体工商户登记住所（经营场所）证明"),
+            on_date=day(10),
+            actor=officer,
+            note="经核查不动产登记信息，住所使用证明与承诺一致，已按承诺履行",
+        ),
+        lambda s: sign(s, "licence_notify_commit", 3, "道路普通货物运输经营许可"),
+    ]
+    for subject, step in zip(subjects, steps, strict=False):
+        step(subject)
+    if demo is not None:  # the demo account's own commitment, signed online
+        commitment_sign_from_template(
+            template=_template("voluntary_commit", day(20)),
+            subject=demo,
+            signatory=accounts.by_subject[demo.pk].display_name,
+            on_date=day(20),
+            actor=accounts.by_subject[demo.pk],
+            department=department,
+            matter_name="诚信经营承诺",
+        )
+    commitments_overdue_flag(as_of=as_of)
+
+
 def _repair_notice(*, as_of: dt.date, officers: dict[str, User]) -> None:
     """The 信用修复告知书 served with the county's latest penalty decision (两书同达)."""
     record = (
@@ -488,13 +604,21 @@ def demo_dueprocess(
         _objections(plan, as_of=as_of, operator=operator, officers=officers, accounts=accounts)
         _repairs(plan, as_of=as_of, officers=officers, accounts=accounts)
         _repair_notice(as_of=as_of, officers=officers)
+        commitment_templates_load()
+        _commitments(
+            plan,
+            as_of=as_of,
+            officers=officers,
+            accounts=accounts,
+            demo=account.subject if account is not None and plan.showcase else None,
+        )
         objections_escalate_overdue(as_of=as_of)
         repairs_escalate_overdue(as_of=as_of)
     summary = demo_dueprocess_summary(as_of=as_of, account=account)
     say(
         f"  异议申请：办理中 {summary.objections_open} 件（超期 {summary.objections_overdue} 件），"
         f"已告知办结 {summary.objections_closed} 件；信用修复申请：办理中 {summary.repairs_open} 件，"
-        f"准予修复 {summary.repairs_approved} 件，不予修复 {summary.repairs_rejected} 件"
+        f"准予修复 {summary.repairs_approved} 件，不予修复 {summary.repairs_rejected} 件；{summary.commitments_text}"
     )
     return summary
 
@@ -521,6 +645,7 @@ def demo_dueprocess_summary(
     notices = CreditReport.objects.filter(
         kind__in=(ReportKind.OBJECTION_DECISION, ReportKind.REPAIR_DECISION, ReportKind.REPAIR_NOTICE)
     ).count()
+    commitments = dict(Commitment.objects.values_list("state").annotate(n=Count("id")).order_by())
     cases = 0
     if account is not None:
         cases = (
@@ -535,5 +660,6 @@ def demo_dueprocess_summary(
         repairs_approved=repairs["approved"],
         repairs_rejected=repairs["rejected"],
         notices=notices,
+        commitments={state: commitments.get(state, 0) for state in CommitmentState.values},
         account_cases=cases,
     )

@@ -90,7 +90,8 @@ class Command(BaseCommand):
             out(
                 f"异议申请：办理中 {due.objections_open} 件（超期 {due.objections_overdue} 件），已告知办结 "
                 f"{due.objections_closed} 件；信用修复申请：办理中 {due.repairs_open} 件，准予修复 "
-                f"{due.repairs_approved} 件，不予修复 {due.repairs_rejected} 件；可在控制台“异议处理”“信用修复”中查看"
+                f"{due.repairs_approved} 件，不予修复 {due.repairs_rejected} 件；{due.commitments_text}；"
+                "可在控制台“异议与修复”中查看"
             )
         out(f"公示网站：{site}/    控制台：{site}/console/    管理后台：{site}/admin/")
         out(f"控制台账号（密码均为 {DEMO_PASSWORD}）：")
