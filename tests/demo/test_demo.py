@@ -249,7 +249,8 @@ def _assert_due_process(report: DemoReport) -> None:
     # The demo subject account files its own objections and applies for repair: 我的信用 shows them.
     demo = report.subject_account
     account = SubjectAccount.objects.get(login_name=demo.login_name)
-    assert Objection.objects.filter(subject=demo.subject, account=account).exists()
+    own = Objection.objects.filter(subject=demo.subject, account=account)
+    assert {o.state for o in own} == {ObjectionState.MARKED, ObjectionState.CLOSED}
     assert RepairApplication.objects.filter(subject=demo.subject, account=account).exists()
     assert Commitment.objects.filter(subject=demo.subject, account=account, kind="voluntary").exists()
     summary = report.dueprocess

@@ -259,6 +259,10 @@ LICENCE_STATEMENTS = [
     ("公示的许可有效期有误：许可证已依法延续，有效期至今未届满，请予以更正。", "更正"),
     ("公示的许可内容与许可证书载明的经营范围不一致，请核查更正。", "更正"),
 ]
+OTHER_STATEMENTS = [
+    ("公示的信息与作出认定的文书不一致，请核查更正。", "更正"),
+    ("公示的认定日期和有效期有误，请核查更正。", "更正"),
+]
 STATEMENTS = [
     ("该处罚已经行政复议变更，公示的罚款金额与复议决定不一致，请予以核查更正。", "更正"),
     ("公示的违法行为类型有误，本单位未从事所列经营活动，请核查。", "更正"),
@@ -281,7 +285,7 @@ def _objections(
         return _day(as_of, n)
 
     def file(record: CreditRecord, filer, n: int, index: int) -> Objection:
-        texts = LICENCE_STATEMENTS if record.item.code == "license" else STATEMENTS
+        texts = {"license": LICENCE_STATEMENTS, "penalty": STATEMENTS}.get(record.item.code, OTHER_STATEMENTS)
         statement, requested = texts[index % len(texts)]
         return objection_file(
             filer=filer,
@@ -295,12 +299,15 @@ def _objections(
         )
 
     def officer(record: CreditRecord) -> User:
-        return officers[record.department.code]
+        return officers.get(record.department.code, operator)
 
     # The demo account's own objections: one decided earlier (maintained), one just filed.
     if plan.showcase:
         account = accounts.for_subject(plan.showcase[0].subject, on=day(40))
-        for index, record in enumerate(plan.showcase[1:]):
+        # With one record to object to, the account objects to it again with new evidence once the first
+        # objection is closed.
+        targets = plan.showcase[1:] if len(plan.showcase) != 2 else plan.showcase[1:] * 2
+        for index, record in enumerate(targets):
             if index == 1:
                 file(record, account, 1, 0)
                 continue
@@ -414,7 +421,7 @@ def _repairs(plan: _Plan, *, as_of: dt.date, officers: dict[str, User], accounts
         )
 
     def officer(record: CreditRecord) -> User:
-        return officers[record.department.code]
+        return officers.get(record.department.code) or accounts.operator
 
     def approved(r: CreditRecord) -> None:
         a = apply(r, 35)
