@@ -1,5 +1,5 @@
-"""Due process in the demo county: objections (异议) and credit repair applications (信用修复) played for the
-weeks before ``as_of``, so the console's queues, the case histories, the notices and the subject's own pages
+"""Due process in the demo county: objections (异议), credit repair applications (信用修复) and commitments
+(信用承诺) played for the weeks before ``as_of``, so the console's queues, the case histories, the notices and the subject's own pages
 (我的信用) have something real to show (docs/objections.md, docs/credit-repair.md).
 
 Everything goes through the services, each step on its own past working day:
@@ -12,8 +12,8 @@ Everything goes through the services, each step on its own past working day:
   信用修复告知书 served with the county's latest penalty;
 - commitments (信用承诺) accepted at the approval department's window (告知承诺, 容缺受理) and followed up:
   fulfilled, broken (a 违背信用承诺 record follows), in progress, one past its date;
-- subject accounts (主体用户): the demo's account (:mod:`xinyong.demo.subject_account`) files two objections
-  and applies for repair for its organisation, so its 我的信用 pages show cases; every other applicant for
+- subject accounts (主体用户): the demo's account (:mod:`xinyong.demo.subject_account`) objects to its
+  organisation's records, signs a commitment online and applies for repair, so its 我的信用 pages show cases; every other applicant for
   repair registers an account of its own.
 
 Deterministic for a seed: the records are drawn with their own ``random.Random``.
@@ -159,7 +159,8 @@ def _candidates(*, rng: random.Random, as_of: dt.date, cutoff: dt.datetime) -> l
 
 @dataclass
 class _Plan:
-    showcase: list[CreditRecord]  # the demo account's subject: [repair, objection, objection]
+    showcase_repair: CreditRecord | None  # the demo account's subject: a record it applies to repair
+    showcase_objections: list[CreditRecord]  # and the records it objects to
     repairs: list[CreditRecord]
     objections: list[CreditRecord]
     commitment_subjects: list[Subject]
@@ -175,7 +176,7 @@ def _plan(
 ) -> _Plan:
     """Which records get which case: repairs need records open to repair on the earliest filing day; the
     demo account's subject gets a repair application and two objections of its own when its records allow."""
-    showcase: list[CreditRecord] = []
+    showcase_repair, showcase_objections = None, []
     if showcase_subject is not None:
         own = list(
             _objectable(cutoff, as_of)
@@ -183,8 +184,10 @@ def _plan(
             .select_related("subject", "department", "item")
             .order_by("-decision_date", "pk")
         )
-        repairable = [r for r in own if r.polarity == Polarity.NEGATIVE and _repairable(r, first_filing)][:1]
-        showcase = [*repairable, *[r for r in own if r not in repairable][:2]] if repairable else []
+        showcase_repair = next(
+            (r for r in own if r.polarity == Polarity.NEGATIVE and _repairable(r, first_filing)), None
+        )
+        showcase_objections = [r for r in own if r is not showcase_repair][:2]
     eligible: list[CreditRecord] = []
     for record in records:
         if record.subject_id == getattr(showcase_subject, "pk", None):
@@ -197,7 +200,6 @@ def _plan(
     objections = [
         r for r in records if r.pk not in used and r.subject_id != getattr(showcase_subject, "pk", None)
     ][:OBJECTIONS]
-    used |= {r.pk for r in objections}
     taken = {r.subject_id for r in [*eligible, *objections]} | {getattr(showcase_subject, "pk", None)}
     commitment_subjects: list[Subject] = []
     for record in records:
@@ -207,7 +209,11 @@ def _plan(
             if len(commitment_subjects) >= COMMITMENTS:
                 break
     return _Plan(
-        showcase=showcase, repairs=eligible, objections=objections, commitment_subjects=commitment_subjects
+        showcase_repair=showcase_repair,
+        showcase_objections=showcase_objections,
+        repairs=eligible,
+        objections=objections,
+        commitment_subjects=commitment_subjects,
     )
 
 
@@ -302,11 +308,11 @@ def _objections(
         return officers.get(record.department.code, operator)
 
     # The demo account's own objections: one decided earlier (maintained), one just filed.
-    if plan.showcase:
-        account = accounts.for_subject(plan.showcase[0].subject, on=day(40))
+    if plan.showcase_objections:
+        account = accounts.for_subject(plan.showcase_objections[0].subject, on=day(40))
         # With one record to object to, the account objects to it again with new evidence once the first
         # objection is closed.
-        targets = plan.showcase[1:] if len(plan.showcase) != 2 else plan.showcase[1:] * 2
+        targets = plan.showcase_objections * (2 if len(plan.showcase_objections) == 1 else 1)
         for index, record in enumerate(targets):
             if index == 1:
                 file(record, account, 1, 0)
@@ -472,8 +478,8 @@ def _repairs(plan: _Plan, *, as_of: dt.date, officers: dict[str, User], accounts
     def submitted(r: CreditRecord) -> None:
         apply(r, 1)
 
-    if plan.showcase:  # the demo account's application stays open: its subject stays on its list meanwhile
-        accepted(plan.showcase[0])
+    if plan.showcase_repair:  # the demo account's application stays open: its subject stays on its list
+        accepted(plan.showcase_repair)
     steps = [rejected, extended, accepted, submitted_overdue, submitted, refused, approved]
     for record, step in zip(plan.repairs, steps, strict=False):
         step(record)
@@ -617,7 +623,7 @@ def demo_dueprocess(
             as_of=as_of,
             officers=officers,
             accounts=accounts,
-            demo=account.subject if account is not None and plan.showcase else None,
+            demo=account.subject if account is not None else None,
         )
         objections_escalate_overdue(as_of=as_of)
         repairs_escalate_overdue(as_of=as_of)
