@@ -176,6 +176,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
 
+# The hot paths' hand-written statements (the exact credit check) are prepared once per connection on
+# PostgreSQL (xinyong.core.prepared); "0" for a connection pooler that cannot keep prepared statements.
+XINYONG_DB_PREPARED = os.environ.get("XINYONG_DB_PREPARED", "1") == "1"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/console/login/"

@@ -15,6 +15,7 @@ import threading
 from django.conf import settings
 from django.db import connection
 
+from xinyong.core.prepared import prepared_cursor
 from xinyong.workdays.models import CalendarDay, CalendarDayKind, CalendarYear, CalendarYearStatus
 from xinyong.workdays.selectors import working_days_add
 
@@ -43,7 +44,7 @@ def _calendar_version() -> tuple:
             f" (SELECT COUNT(*) FROM {years} WHERE status = %s),"
             f" (SELECT MAX(updated_at) FROM {years})"
         )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_version_sql, [CalendarDayKind.HOLIDAY.value, CalendarYearStatus.COMPLETE.value])
         return (connection.alias, *cursor.fetchone())
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from xinyong.accounts.services import audit_log
 from xinyong.core.bulk import adapters, reserve_ids, write_rows
+from xinyong.core.prepared import prepared_cursor
 from xinyong.jrp.models import CheckDigest, CheckLog
 
 DIGEST_SETTLE_SECONDS = 60
@@ -94,7 +95,7 @@ def check_log_insert(row: tuple) -> int:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     values = (adapt_datetime(row[0]), adapt_date(row[1]), adapt_date(row[2]), *row[3:])
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING id", values)  # noqa: S608
         return cursor.fetchone()[0]
 

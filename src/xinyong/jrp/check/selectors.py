@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q
 
 from xinyong.core.bulk import lookup_rows
 from xinyong.core.codes import Polarity
+from xinyong.core.prepared import prepared_cursor
 from xinyong.jrp.models import CheckLog, Matter
 from xinyong.jrp.types import Facts, Hit
 from xinyong.lists.selectors import entries_in_force
@@ -77,7 +78,7 @@ def subjects_by_uscc(*, codes: Iterable[str]) -> dict[str, SubjectRow]:
     """The subjects with these USCCs, by code (one index probe per code, ``core.bulk.lookup_rows``)."""
     codes = set(codes)
     if len(codes) == 1:
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 f"SELECT {_SUBJECT_SELECT} FROM {_SUBJECTS} s WHERE s.uscc = %s", [next(iter(codes))]
             )
@@ -133,7 +134,7 @@ def _one_subject_rows(*, subject_id: int, as_of: dt.date, via_person: bool) -> l
     sql, template = compiled
     day = connection.ops.adapt_datefield_value(as_of)
     params = [day if p == "day" else subject_id if p == "id" else p for p in template]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor == "sqlite":
@@ -277,7 +278,7 @@ def _one_subject_facts(*, subject_id: int, as_of: dt.date, cutoff: dt.date) -> l
         RecordStatus.WITHDRAWN.value,
         day(as_of),
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return [(sid, _date(last), int(recent)) for sid, last, recent in cursor.fetchall()]
 
