@@ -25,7 +25,7 @@ from django.utils import timezone
 from xinyong.accounts.services import audit_log
 from xinyong.core.bulk import adapters, reserve_ids, write_rows
 from xinyong.core.prepared import prepared_cursor
-from xinyong.jrp.models import CheckDigest, CheckLog
+from xinyong.jrp.models import CheckDigest, CheckLog, MeasureFeedback
 
 DIGEST_SETTLE_SECONDS = 60
 DIGEST_CHUNK = 5000
@@ -98,6 +98,59 @@ def check_log_insert(row: tuple) -> int:
     with prepared_cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING id", values)  # noqa: S608
         return cursor.fetchone()[0]
+
+
+_with_feedback_sql: dict[tuple, tuple[str, list]] = {}
+
+
+def _with_feedback_statement() -> tuple[str, list]:
+    """The statement appending a log row and its feedback rows, and the feedback fields it sends as arrays."""
+    key = (connection.vendor, connection.alias)
+    compiled = _with_feedback_sql.get(key)
+    if compiled is None:
+        quote = connection.ops.quote_name
+        fields = [
+            f for f in MeasureFeedback._meta.concrete_fields if not f.primary_key and f.attname != "check_id"
+        ]
+        columns = LOG_COLUMNS[1:]
+        names = ", ".join(quote(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        feedback_names = ", ".join(quote(f.column) for f in fields)
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        sql = (
+            f"WITH log AS (INSERT INTO {quote(CheckLog._meta.db_table)} ({names}) VALUES ({marks}) RETURNING id),"  # noqa: S608
+            f" feedback AS (INSERT INTO {quote(MeasureFeedback._meta.db_table)} ({quote('check_id')},"
+            f" {feedback_names}) SELECT log.id, u.* FROM log, unnest({arrays}) AS u)"
+            " SELECT id FROM log"
+        )
+        compiled = _with_feedback_sql[key] = (sql, fields)
+    return compiled
+
+
+def check_log_insert_with_feedback(row: tuple, feedback: list[MeasureFeedback]) -> int:
+    """Append one log row and the pending feedback rows of its check, atomically; returns the row's id.
+
+    The feedback rows get the log row's id as ``check_id``. On PostgreSQL one statement (a data-modifying
+    common table expression, the feedback rows sent as arrays), committed before it returns like every
+    check's log row; elsewhere one transaction.
+    """
+    if not feedback:
+        return check_log_insert(row)
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            pk = check_log_insert(row)
+            for item in feedback:
+                item.check_id = pk
+            MeasureFeedback.objects.bulk_create(feedback)
+        return pk
+    sql, fields = _with_feedback_statement()
+    arrays = [[f.get_db_prep_save(f.pre_save(item, True), connection) for item in feedback] for f in fields]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [*row, *arrays])
+        pk = cursor.fetchone()[0]
+    for item in feedback:
+        item.check_id = pk
+    return pk
 
 
 def check_logs_write(rows: list[tuple]) -> list[int]:
