@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.jrp.check.conftest import AS_OF, CLEAN_USCC, LISTED_USCC, MATTER, entry_create, listed_record
@@ -170,3 +171,31 @@ def test_log_row_and_feedback_are_written_together_or_not_at_all(world, monkeypa
         _check(world)
     assert CheckLog.objects.count() == logged
     assert not MeasureFeedback.objects.exists()
+
+
+def test_a_calendar_edit_between_checks_gives_the_next_check_the_new_due_date(world):
+    """The write assumes the calendar version read last and checks it in the same statement (PostgreSQL)."""
+    at = timezone.make_aware(dt.datetime(2026, 9, 29, 9, 30))
+
+    def due_of_a_check() -> set[dt.date]:
+        answer = _check(world, checked_at=at)
+        return set(MeasureFeedback.objects.filter(check_id=answer.check_id).values_list("due_on", flat=True))
+
+    assert due_of_a_check() == {dt.date(2026, 10, 12)}
+    with CaptureQueriesContext(connection) as statements:
+        answer = _check(world, checked_at=at)  # the version read before, checked by the write
+    if connection.vendor == "postgresql":
+        assert len(statements) == 2  # the subject with its hits and facts; the log row with its feedback
+    assert set(MeasureFeedback.objects.filter(check_id=answer.check_id).values_list("due_on", flat=True)) == {
+        dt.date(2026, 10, 12)
+    }
+    operator = make_user("cal-op", role=Role.OPERATOR)
+    day = calendar_day_save(
+        day=CalendarDay(date=dt.date(2026, 10, 12), kind=CalendarDayKind.HOLIDAY, name="示例"), actor=operator
+    )
+    later = working_days_add(start=dt.date(2026, 9, 29), days=5).date
+    assert later > dt.date(2026, 10, 12)
+    assert due_of_a_check() == {later}
+    calendar_day_delete(day=day, actor=operator)
+    assert due_of_a_check() == {dt.date(2026, 10, 12)}
+    assert CheckLog.objects.count() == 4 and MeasureFeedback.objects.count() == 8
