@@ -3,9 +3,10 @@
 Django's PostgreSQL connections bind parameters on the client and prepare nothing (``prepare_threshold`` is
 None, so that a connection pooler in transaction mode keeps working), so PostgreSQL parses and plans every
 statement again. ``prepared_cursor()`` gives, on PostgreSQL, a cursor that binds on the server and prepares
-each statement the first time its connection sends it (psycopg keeps up to 100 per connection and reuses them
-by text and parameter types); later executions skip parsing and planning. Only statements sent through this
-cursor are prepared: the ORM's queries are unchanged. On other databases it is an ordinary cursor.
+a statement the second time its connection sends it (psycopg keeps up to 100 per connection and reuses them
+by text and parameter types); later executions skip parsing and planning. A connection used for one request
+only (``CONN_MAX_AGE`` 0) thus never pays the extra round trip of preparing. Only statements sent through
+this cursor are prepared: Django's own cursors never prepare. On other databases it is an ordinary cursor.
 
 Setting ``XINYONG_DB_PREPARED`` (environment, default on): off for a pooler that cannot keep prepared
 statements (PgBouncer before 1.21, or without ``max_prepared_statements``); the statements are then sent
@@ -20,9 +21,9 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connection
 
-# psycopg prepares a statement after this many executions, or at once with ``execute(..., prepare=True)``;
-# the threshold is set this high so that only the statements sent through ``prepared_cursor`` are prepared.
-_EXPLICIT_ONLY = 1 << 30
+# psycopg prepares a statement once it was executed this many times on the connection (by a cursor that binds
+# on the server: Django's client-binding cursors never prepare, whatever the threshold).
+_PREPARE_AFTER = 1
 
 _cursor_classes: dict[bool, type] = {}
 
@@ -48,10 +49,7 @@ def _prepared_cursor_class(*, logged: bool) -> type:
         from django.db.backends.postgresql.base import ServerBindingCursor
 
         class PreparedCursor(ServerBindingCursor):
-            """Binds on the server and prepares every statement it executes."""
-
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True, binary=binary)
+            """Binds on the server; psycopg prepares the statements it repeats (``prepare_threshold``)."""
 
         class LoggedPreparedCursor(PreparedCursor):
             """The same, keeping the statement's text with its values for the query log (DEBUG, tests)."""
@@ -81,7 +79,7 @@ def prepared_cursor() -> Iterator:
     connection.ensure_connection()
     raw = connection.connection
     if raw.prepare_threshold is None:
-        raw.prepare_threshold = _EXPLICIT_ONLY
+        raw.prepare_threshold = _PREPARE_AFTER
     with connection.wrap_database_errors:
         cursor = connection._prepare_cursor(_prepared_cursor_class(logged=connection.queries_logged)(raw))
     with cursor:
