@@ -29,7 +29,13 @@ from django.utils import timezone
 from xinyong.accounts.models import ApiClient
 from xinyong.core.codes import SubjectKind
 from xinyong.core.errors import CodedError
-from xinyong.core.identifiers import check_ric, check_uscc, normalize_code_input, uscc_check_chars_ok
+from xinyong.core.identifiers import (
+    check_ric,
+    check_uscc,
+    normalize_code_input,
+    ric_check_chars_ok,
+    uscc_check_chars_ok,
+)
 from xinyong.core.masking import mask_ric, mask_ric_in_text
 from xinyong.jrp.check import selectors
 from xinyong.jrp.check.explain import explain
@@ -69,6 +75,8 @@ class ParsedQuery:
     ric_hmac: str = ""
     name: str = ""
     logged_text: str = ""
+    # A valid 身份证 number that is also a valid USCC: looked up both ways, logged masked (docs/credit-check.md).
+    also_uscc: bool = False
     error_code: str = ""
     error_message: str = ""
 
@@ -94,6 +102,18 @@ def query_parse(*, query: str, query_kind: str | None, as_of: dt.date) -> Parsed
             error_message=f"查询内容超过 {QUERY_MAX_LENGTH} 个字符，请只填写一个代码或名称",
         )
     code = normalize_code_input(text)
+    if ric_check_chars_ok(code, as_of=as_of):
+        # A valid 身份证 number, possibly also a valid USCC (about 1 in 341): personal, so only its mask is
+        # logged; one that is both is looked up both ways.
+        also_uscc = uscc_check_chars_ok(code)
+        if query_kind in (None, QueryKind.RIC) or (query_kind == QueryKind.USCC and also_uscc):
+            return ParsedQuery(
+                kind=QueryKind.USCC if query_kind == QueryKind.USCC else QueryKind.RIC,
+                code=code,
+                ric_hmac=crypto.ric_hmac(code),
+                logged_text=mask_ric(code),
+                also_uscc=also_uscc,
+            )
     if query_kind in (None, QueryKind.USCC) and uscc_check_chars_ok(code):
         # The common case of bulk paths: a well-formed USCC, no further checks needed.
         return ParsedQuery(kind=QueryKind.USCC, code=code, logged_text=code)
@@ -295,9 +315,14 @@ def code_answer(
     as_of = reads.as_of
     if p.error_code:
         return _invalid(parsed=p, as_of=as_of), None
-    subject = reads.by_uscc.get(p.code) if p.kind == QueryKind.USCC else reads.by_ric.get(p.ric_hmac)
+    by_code = reads.by_uscc.get(p.code) if p.kind == QueryKind.USCC or p.also_uscc else None
+    subject = by_code if p.kind == QueryKind.USCC else reads.by_ric.get(p.ric_hmac)
+    if subject is None and p.ric_hmac:
+        subject = reads.by_ric.get(p.ric_hmac) if p.kind == QueryKind.USCC else by_code
     person_hits = reads.person_hits
-    via = [h for oid in reads.represented.get(p.ric_hmac, ()) for h in person_hits.get(oid, ())]
+    # 落实到人 only for a 身份证 number (not for an organisation found by the same digits as its USCC).
+    represented = () if subject is not None and subject is by_code else reads.represented.get(p.ric_hmac, ())
+    via = [h for oid in represented for h in person_hits.get(oid, ())]
     if subject is None and not via:
         answer = _answer(
             as_of=as_of,
@@ -347,7 +372,7 @@ def _code_answers(
 ) -> list[tuple[CheckAnswer, int | None]]:
     """Answers for parsed code queries (set-based), with the subject id each is logged under."""
     reads = code_reads(
-        usccs=[p.code for p in parsed if p.kind == QueryKind.USCC and p.code],
+        usccs=[p.code for p in parsed if (p.kind == QueryKind.USCC or p.also_uscc) and p.code],
         ric_hmacs=[p.ric_hmac for p in parsed if p.ric_hmac],
         as_of=as_of,
     )
