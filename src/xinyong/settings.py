@@ -171,7 +171,10 @@ ASGI_APPLICATION = "xinyong.asgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'xinyong.sqlite3'}"),
-        conn_max_age=int(os.environ.get("XINYONG_CONN_MAX_AGE", "0")),
+        # Each web thread keeps its connection for the next requests (a new PostgreSQL connection per request
+        # cost more than an exact credit check itself); XINYONG_CONN_MAX_AGE=0 opens one per request.
+        conn_max_age=int(os.environ.get("XINYONG_CONN_MAX_AGE", "60")),
+        conn_health_checks=os.environ.get("XINYONG_CONN_HEALTH_CHECKS", "0") == "1",
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -183,6 +186,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+
+# The hot paths' hand-written statements (the exact credit check) are prepared once per connection on
+# PostgreSQL (xinyong.core.prepared); "0" for a connection pooler that cannot keep prepared statements.
+XINYONG_DB_PREPARED = os.environ.get("XINYONG_DB_PREPARED", "1") == "1"
+# Seconds each process keeps an authenticated API key (docs/access.md): a revocation, expiry, department
+# deactivation or scope change reaches the other processes within this time (0: authenticate every request).
+XINYONG_API_KEY_CACHE_SECONDS = float(os.environ.get("XINYONG_API_KEY_CACHE_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,4 +1,5 @@
-"""API keys: creation, hashing, authentication through a tiny test-only ninja API, scopes, revocation."""
+"""API keys: creation, hashing, authentication through a tiny test-only ninja API, scopes, revocation, and the
+per-process cache of authenticated keys (changes apply at once here, within its seconds elsewhere)."""
 
 import datetime as dt
 import hashlib
@@ -9,8 +10,9 @@ from django.utils import timezone
 from ninja import NinjaAPI, Router
 from ninja.testing import TestClient
 
+from xinyong.accounts import services
 from xinyong.accounts.api_auth import ApiAuthError, ApiKeyAuth, install_api_error_handler
-from xinyong.accounts.models import ApiClient, AuditEntry
+from xinyong.accounts.models import ApiClient, AuditEntry, Department
 from xinyong.accounts.services import ServiceError, apiclient_authenticate, apiclient_create, apiclient_revoke
 
 router = Router()
@@ -128,7 +130,8 @@ def test_expired_key_is_401(api, dept_a):
         now=now,
     )
     assert api.get("/records", headers={"X-API-Key": key}).status_code == 200
-    ApiClient.objects.filter(pk=client.pk).update(expires_at=now - dt.timedelta(seconds=1))
+    client.expires_at = now - dt.timedelta(seconds=1)
+    client.save(update_fields=["expires_at"])
     response = api.get("/records", headers={"X-API-Key": key})
     assert response.status_code == 401
     assert response.json()["code"] == "api_key_expired"
@@ -220,3 +223,99 @@ def test_key_of_deactivated_department_is_401(api, issued, dept_a):
     response = api.get("/records", headers={"X-API-Key": key})
     assert response.status_code == 401
     assert response.json()["code"] == "api_key_department_inactive"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The cache's clock, moved by hand; the cache starts empty."""
+    now = [1000.0]
+    monkeypatch.setattr(services, "_monotonic", lambda: now[0])
+    services.apiclient_cache_clear()
+    yield now
+    services.apiclient_cache_clear()
+
+
+@pytest.mark.django_db
+def test_changes_in_this_process_apply_at_once_despite_the_cache(api, issued, users, dept_a, clock):
+    client, key = issued
+    assert api.get("/records", headers={"X-API-Key": key}).status_code == 200
+    client.scopes = ["records:read", "records:write"]
+    client.save(update_fields=["scopes"])
+    assert api.post("/records", headers={"X-API-Key": key}).status_code == 200
+    apiclient_revoke(client=client, actor=users["operator"])
+    assert api.get("/records", headers={"X-API-Key": key}).json()["code"] == "api_key_revoked"
+
+
+@pytest.mark.django_db
+def test_department_deactivated_here_applies_at_once(api, issued, dept_a, clock):
+    _, key = issued
+    assert api.get("/records", headers={"X-API-Key": key}).status_code == 200
+    dept_a.is_active = False
+    dept_a.save()
+    assert api.get("/records", headers={"X-API-Key": key}).json()["code"] == "api_key_department_inactive"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "code", "status"),
+    [
+        ("revoke", "api_key_revoked", 401),
+        ("expire", "api_key_expired", 401),
+        ("deactivate", "api_key_department_inactive", 401),
+        ("scope", "api_scope_missing", 403),
+    ],
+)
+def test_changes_from_another_process_apply_within_the_cache_seconds(
+    api, issued, clock, change, code, status
+):
+    client, key = issued
+    assert api.get("/records", headers={"X-API-Key": key}).status_code == 200
+    # Another process's write: no signal reaches this one (a queryset update sends none either).
+    past = timezone.now() - dt.timedelta(seconds=1)
+    if change == "revoke":
+        ApiClient.objects.filter(pk=client.pk).update(revoked_at=past)
+    elif change == "expire":
+        ApiClient.objects.filter(pk=client.pk).update(expires_at=past)
+    elif change == "deactivate":
+        Department.objects.filter(pk=client.department_id).update(is_active=False)
+    else:
+        ApiClient.objects.filter(pk=client.pk).update(scopes=["records:write"])
+    clock[0] += services.apiclient_cache_seconds() - 0.5
+    assert api.get("/records", headers={"X-API-Key": key}).status_code == 200  # still the cached client
+    clock[0] += 1
+    response = api.get("/records", headers={"X-API-Key": key})
+    assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+@pytest.mark.django_db
+def test_expiry_time_is_compared_on_every_request_even_when_cached(dept_a, clock):
+    now = timezone.now()
+    _client, key = apiclient_create(
+        name="临时",
+        department=dept_a,
+        scopes=["records:read"],
+        expires_at=now + dt.timedelta(minutes=1),
+        now=now,
+    )
+    apiclient_authenticate(key=key, now=now)
+    with pytest.raises(services.ApiKeyError) as exc:
+        apiclient_authenticate(key=key, now=now + dt.timedelta(minutes=2))
+    assert exc.value.code == "api_key_expired"
+
+
+@pytest.mark.django_db
+def test_no_cache_with_zero_seconds(api, issued, settings, clock):
+    settings.XINYONG_API_KEY_CACHE_SECONDS = 0
+    client, key = issued
+    assert api.get("/records", headers={"X-API-Key": key}).status_code == 200
+    ApiClient.objects.filter(pk=client.pk).update(revoked_at=timezone.now() - dt.timedelta(seconds=1))
+    assert api.get("/records", headers={"X-API-Key": key}).json()["code"] == "api_key_revoked"
+
+
+@pytest.mark.django_db
+def test_a_cached_key_does_not_query_the_database(issued, clock, django_assert_num_queries):
+    _client, key = issued
+    first = apiclient_authenticate(key=key)
+    with django_assert_num_queries(0):
+        second = apiclient_authenticate(key=key)
+    assert second.pk == first.pk and second is not first and second.department.code == "scjg"

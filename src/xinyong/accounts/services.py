@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
@@ -252,8 +256,53 @@ class ApiKeyError(CodedError):
         self.client = client
 
 
+# Keys authenticated in this process, by key hash: (monotonic time until which the entry holds, client with
+# its department). Cleared on every save or deletion of an API client or a department in this process
+# (accounts.signals); other processes see such a change after at most ``apiclient_cache_seconds()``.
+_key_cache: dict[str, tuple[float, ApiClient]] = {}
+_key_cache_lock = threading.Lock()
+_KEY_CACHE_MAX = 10_000
+_monotonic = time.monotonic
+
+
+def apiclient_cache_seconds() -> float:
+    """Seconds a process keeps an authenticated key (setting ``XINYONG_API_KEY_CACHE_SECONDS``; 0: none)."""
+    return float(getattr(settings, "XINYONG_API_KEY_CACHE_SECONDS", 5))
+
+
+def apiclient_cache_clear() -> None:
+    """Forget the keys this process authenticated (on any change of an API client or a department)."""
+    with _key_cache_lock:
+        _key_cache.clear()
+
+
+def _client_by_key(key: str, prefix: str) -> ApiClient:
+    """The client owning ``key`` with its department, from this process's cache or the database."""
+    digest = _key_hash(key)
+    seconds = apiclient_cache_seconds()
+    cached = _key_cache.get(digest) if seconds > 0 else None
+    if cached is not None and cached[0] > _monotonic():
+        return copy.copy(cached[1])  # each request its own instance (with its own related-object cache)
+    client = ApiClient.objects.select_related("department").filter(key_prefix=prefix).first()
+    # Compare even when the prefix is unknown, so timing does not tell whether a prefix exists.
+    expected = client.key_hash if client is not None else GENESIS_HASH
+    if not hmac.compare_digest(expected, digest) or client is None:
+        raise ApiKeyError(API_KEY_INVALID)
+    if seconds > 0:
+        with _key_cache_lock:
+            if len(_key_cache) >= _KEY_CACHE_MAX:
+                _key_cache.clear()
+            _key_cache[digest] = (_monotonic() + seconds, copy.copy(client))
+    return client
+
+
 def apiclient_authenticate(*, key: str | None, now: dt.datetime | None = None) -> ApiClient:
-    """Return the active client owning ``key`` (and note its use), or raise ApiKeyError."""
+    """Return the active client owning ``key`` (and note its use), or raise ApiKeyError.
+
+    The client is remembered by the process for ``apiclient_cache_seconds()`` (docs/access.md): revocation,
+    expiry, a department's deactivation and scope changes apply at once in the process that made them and
+    within those seconds in every other one. Revocation and expiry times are compared on every request.
+    """
     now = now or timezone.now()
     key = (key or "").strip()
     if not key:
@@ -261,11 +310,7 @@ def apiclient_authenticate(*, key: str | None, now: dt.datetime | None = None) -
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or not parts[2]:
         raise ApiKeyError(API_KEY_INVALID)
-    client = ApiClient.objects.select_related("department").filter(key_prefix=parts[1]).first()
-    # Compare even when the prefix is unknown, so timing does not tell whether a prefix exists.
-    expected = client.key_hash if client is not None else GENESIS_HASH
-    if not hmac.compare_digest(expected, _key_hash(key)) or client is None:
-        raise ApiKeyError(API_KEY_INVALID)
+    client = _client_by_key(key, parts[1])
     if client.revoked_at is not None and client.revoked_at <= now:
         raise ApiKeyError(API_KEY_REVOKED, client)
     if client.expires_at is not None and client.expires_at <= now:
@@ -276,6 +321,9 @@ def apiclient_authenticate(*, key: str | None, now: dt.datetime | None = None) -
         # One write a minute per client is enough to tell whether a key is still in use.
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
+        cached = _key_cache.get(client.key_hash)
+        if cached is not None:
+            cached[1].last_used_at = now
     return client
 
 

@@ -1,15 +1,16 @@
-"""Audit entries for console logins, logouts and failed logins (Django auth signals), and the genesis entry
-written after ``migrate``."""
+"""Audit entries for console logins, logouts and failed logins (Django auth signals), the genesis entry
+written after ``migrate``, and the API key cache cleared when an API client or a department changes."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import router
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from xinyong.accounts.models import AuditAction, AuditEntry, AuditOutcome
-from xinyong.accounts.services import audit_genesis_ensure, audit_log
+from xinyong.accounts.models import ApiClient, AuditAction, AuditEntry, AuditOutcome, Department
+from xinyong.accounts.services import apiclient_cache_clear, audit_genesis_ensure, audit_log
 from xinyong.core.signals import database_migrated
 
 
@@ -35,6 +36,15 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
         detail={"username": username},
         request=request,
     )
+
+
+@receiver(post_save, sender=ApiClient, dispatch_uid="xinyong_apiclient_saved")
+@receiver(post_delete, sender=ApiClient, dispatch_uid="xinyong_apiclient_deleted")
+@receiver(post_save, sender=Department, dispatch_uid="xinyong_department_saved")
+@receiver(post_delete, sender=Department, dispatch_uid="xinyong_department_deleted")
+def api_key_cache_clear(sender, **kwargs) -> None:
+    """A revoked, changed or deleted API client or department: this process forgets the keys it knows."""
+    apiclient_cache_clear()
 
 
 def audit_genesis_after_migrate(sender, *, using, plan=None, verbosity=1, **kwargs) -> None:

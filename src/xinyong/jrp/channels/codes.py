@@ -17,6 +17,7 @@ from xinyong.core.identifiers import (
     check_ric,
     check_uscc,
     normalize_code_input,
+    ric_check_chars_ok,
     uscc_check_chars_ok,
 )
 from xinyong.core.masking import mask_ric, mask_ric_in_text
@@ -28,8 +29,6 @@ RIC = "ric"
 
 _USCC_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
-_RIC_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_RIC_CHECK = "10X98765432"
 _DIGITS = frozenset("0123456789")
 
 
@@ -59,20 +58,6 @@ def _uscc_ok(code: str) -> bool:
     return USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
 
 
-def _ric_ok(code: str, as_of: dt.date) -> bool:
-    body = code[:17]
-    if not body.isdigit() or not body.isascii():
-        return False
-    total = sum(map(mul, map(int, body), _RIC_WEIGHTS))
-    if _RIC_CHECK[total % 11] != code[17]:
-        return False
-    try:
-        born = dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
-    except ValueError:
-        return False
-    return dt.date(1900, 1, 1) <= born <= as_of
-
-
 def code_classify(value: object, *, as_of: dt.date) -> CodeResult:
     """Clean and validate one input value; a 15-digit 身份证 number is upgraded to 18 digits."""
     if value.__class__ is str and len(value) == 18 and value.isascii() and value.isalnum():
@@ -83,7 +68,7 @@ def code_classify(value: object, *, as_of: dt.date) -> CodeResult:
             # A spreadsheet number: let the identifier checks name it (excel_truncated).
             return _slow(value, code, as_of=as_of)
     if len(code) == 18:
-        if code[:17].isdigit() and code[:17].isascii() and _ric_ok(code, as_of):
+        if ric_check_chars_ok(code, as_of=as_of):
             return CodeResult(code, RIC)
         if uscc_check_chars_ok(code):
             return CodeResult(code, USCC, well_formed=True)

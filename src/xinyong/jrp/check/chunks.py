@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinyong.core.codes import SubjectKind
-from xinyong.core.identifiers import uscc_check_chars_ok
+from xinyong.core.identifiers import ric_check_chars_ok, uscc_check_chars_ok
 from xinyong.jrp.check.log import answer_json_text, check_log_ids, check_logs_write_shared
 from xinyong.jrp.check.services import (
     CodeReads,
@@ -77,8 +77,9 @@ class ChunkAnswers:
 
 
 def _parse(code: str, as_of: dt.date) -> ParsedQuery | None:
-    if code.__class__ is str and uscc_check_chars_ok(code):
-        # query_parse's own first case: cleaning leaves such a code as it is.
+    if code.__class__ is str and uscc_check_chars_ok(code) and not ric_check_chars_ok(code, as_of=as_of):
+        # query_parse's own USCC case: cleaning leaves such a code as it is (a code that is also a valid
+        # 身份证 number goes through query_parse, which masks it).
         return None
     p = query_parse(query=code, query_kind=None, as_of=as_of)
     if p.kind == QueryKind.NAME and not p.error_code:
@@ -105,7 +106,9 @@ def codes_read(
     else:
         parsed = [None if ok else _parse(code, as_of) for code, ok in zip(codes, well_formed, strict=True)]
     usccs = [c for c, p in zip(codes, parsed, strict=True) if p is None]
-    usccs += [p.code for p in parsed if p is not None and p.kind == QueryKind.USCC and p.code]
+    usccs += [
+        p.code for p in parsed if p is not None and (p.kind == QueryKind.USCC or p.also_uscc) and p.code
+    ]
     reads = code_reads(
         usccs=usccs, ric_hmacs=[p.ric_hmac for p in parsed if p is not None and p.ric_hmac], as_of=as_of
     )

@@ -24,8 +24,10 @@ from django.utils import timezone
 
 from xinyong.accounts.services import audit_log
 from xinyong.core.bulk import adapters, copy_line, copy_text, copy_value, reserve_ids, write_rows
+from xinyong.core.prepared import prepared_cursor
 from xinyong.jrp.check.explain import explain
-from xinyong.jrp.models import CheckDigest, CheckLog
+from xinyong.jrp.deadlines import calendar_unchanged_sql
+from xinyong.jrp.models import CheckDigest, CheckLog, MeasureFeedback
 
 DIGEST_SETTLE_SECONDS = 60
 DIGEST_CHUNK = 5000
@@ -137,9 +139,86 @@ def check_log_insert(row: tuple) -> int:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     values = (adapt_datetime(row[0]), adapt_date(row[1]), adapt_date(row[2]), *row[3:])
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING id", values)  # noqa: S608
         return cursor.fetchone()[0]
+
+
+_with_feedback_sql: dict[tuple, tuple[str, list]] = {}
+
+
+def _cast(field) -> str:
+    """The type a parameter for ``field`` is cast to (text for character columns, which check their length)."""
+    db_type = field.db_type(connection)
+    return "text" if db_type.startswith("varchar") else db_type
+
+
+def _with_feedback_statement(*, guarded: bool) -> tuple[str, list]:
+    """The statement appending a log row and its feedback rows, and the feedback fields it sends as arrays."""
+    key = (connection.vendor, connection.alias, guarded)
+    compiled = _with_feedback_sql.get(key)
+    if compiled is None:
+        quote = connection.ops.quote_name
+        fields = [
+            f for f in MeasureFeedback._meta.concrete_fields if not f.primary_key and f.attname != "check_id"
+        ]
+        columns = LOG_COLUMNS[1:]
+        names = ", ".join(quote(c) for c in columns)
+        if guarded:
+            log_fields = {f.column: f for f in CheckLog._meta.concrete_fields}
+            typed = ", ".join(f"%s::{_cast(log_fields[c])}" for c in columns)
+            guard, _params = calendar_unchanged_sql((0, 0, None, 0, None))
+            values = f"SELECT {typed} WHERE {guard}"
+        else:
+            values = "VALUES (" + ", ".join(["%s"] * len(columns)) + ")"
+        feedback_names = ", ".join(quote(f.column) for f in fields)
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        sql = (
+            f"WITH log AS (INSERT INTO {quote(CheckLog._meta.db_table)} ({names}) {values} RETURNING id),"  # noqa: S608
+            f" feedback AS (INSERT INTO {quote(MeasureFeedback._meta.db_table)} ({quote('check_id')},"
+            f" {feedback_names}) SELECT log.id, u.* FROM log, unnest({arrays}) AS u)"
+            " SELECT id FROM log"
+        )
+        compiled = _with_feedback_sql[key] = (sql, fields)
+    return compiled
+
+
+def check_log_insert_with_feedback(
+    row: tuple, feedback: list[MeasureFeedback], *, calendar_version: tuple | None = None
+) -> int | None:
+    """Append one log row and the pending feedback rows of its check, atomically; returns the row's id.
+
+    The feedback rows get the log row's id as ``check_id``. On PostgreSQL one statement (a data-modifying
+    common table expression, the feedback rows sent as arrays), committed before it returns like every
+    check's log row; elsewhere one transaction. With ``calendar_version`` (PostgreSQL only: the calendar
+    version the feedback's due date was computed for, ``jrp.deadlines.feedback_due_on_guess``) nothing is
+    written and None returned when the calendar changed since.
+    """
+    if not feedback:
+        return check_log_insert(row)
+    if connection.vendor != "postgresql":
+        if calendar_version is not None:
+            raise ValueError("the calendar version is checked on PostgreSQL only")
+        with transaction.atomic():
+            pk = check_log_insert(row)
+            for item in feedback:
+                item.check_id = pk
+            MeasureFeedback.objects.bulk_create(feedback)
+        return pk
+    guarded = calendar_version is not None
+    sql, fields = _with_feedback_statement(guarded=guarded)
+    arrays = [[f.get_db_prep_save(f.pre_save(item, True), connection) for item in feedback] for f in fields]
+    params = [*row]
+    if guarded:
+        params += calendar_unchanged_sql(calendar_version)[1]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [*params, *arrays])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    for item in feedback:
+        item.check_id = found[0]
+    return found[0]
 
 
 def check_logs_write(rows: list[tuple]) -> list[int]:

@@ -19,6 +19,7 @@ from django.db.models.expressions import RawSQL
 
 from xinyong.core.bulk import lookup_rows
 from xinyong.core.codes import Polarity
+from xinyong.core.prepared import prepared_cursor
 from xinyong.jrp.models import CheckLog, Matter
 from xinyong.jrp.types import Facts, Hit
 from xinyong.lists.selectors import entries_in_force
@@ -79,7 +80,7 @@ def subjects_by_uscc(*, codes: Iterable[str]) -> dict[str, SubjectRow]:
     """The subjects with these USCCs, by code (one index probe per code, ``core.bulk.lookup_rows``)."""
     codes = set(codes)
     if len(codes) == 1:
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 f"SELECT {_SUBJECT_SELECT} FROM {_SUBJECTS} s WHERE s.uscc = %s", [next(iter(codes))]
             )
@@ -120,8 +121,8 @@ def _hits_queryset(*, as_of: dt.date, ids: list[int], via_person: bool):
     )
 
 
-def _one_subject_rows(*, subject_id: int, as_of: dt.date, via_person: bool) -> list[tuple]:
-    """The hit rows of one subject through SQL compiled once (the ORM would rebuild the query per check)."""
+def _one_subject_compiled(*, via_person: bool) -> tuple[str, list]:
+    """The hits query of one subject as SQL, and its parameters with ``"day"`` and ``"id"`` to fill in."""
     key = (connection.vendor, connection.alias, via_person)
     compiled = _one_subject_sql.get(key)
     if compiled is None:
@@ -132,10 +133,15 @@ def _one_subject_rows(*, subject_id: int, as_of: dt.date, via_person: bool) -> l
         if "day" not in template or "id" not in template:  # pragma: no cover - the query changed shape
             raise RuntimeError("the hits query lost its placeholders")
         compiled = _one_subject_sql[key] = (sql, template)
-    sql, template = compiled
+    return compiled
+
+
+def _one_subject_rows(*, subject_id: int, as_of: dt.date, via_person: bool) -> list[tuple]:
+    """The hit rows of one subject through SQL compiled once (the ORM would rebuild the query per check)."""
+    sql, template = _one_subject_compiled(via_person=via_person)
     day = connection.ops.adapt_datefield_value(as_of)
     params = [day if p == "day" else subject_id if p == "id" else p for p in template]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor == "sqlite":
@@ -204,6 +210,11 @@ def hits_in_force(
         rows = _one_subject_rows(subject_id=ids[0], as_of=as_of, via_person=via_person)
     else:
         rows = _many_subjects_rows(subject_ids=ids, as_of=as_of, via_person=via_person)
+    return _hits_of_rows(rows, via_person=via_person)
+
+
+def _hits_of_rows(rows: Iterable[tuple], *, via_person: bool) -> dict[int, list[Hit]]:
+    """Hits by subject id from rows of ``_HIT_COLUMNS`` and the subject's name (via person) or id."""
     hits: dict[int, list[Hit]] = {}
     for (
         pk,
@@ -324,7 +335,7 @@ def _one_subject_facts(*, subject_id: int, as_of: dt.date, cutoff: dt.date) -> l
         RecordStatus.WITHDRAWN.value,
         day(as_of),
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return [(sid, _date(last), int(recent)) for sid, last, recent in cursor.fetchall()]
 
@@ -337,10 +348,7 @@ def facts_for(*, subjects: Iterable[SubjectRow], as_of: dt.date) -> dict[int, Fa
     subjects = list(subjects)
     if not subjects:
         return {}
-    try:
-        cutoff = as_of.replace(year=as_of.year - 3)
-    except ValueError:  # 29 February
-        cutoff = as_of.replace(year=as_of.year - 3, day=28)
+    cutoff = _three_years_before(as_of)
     if len(subjects) == 1:
         rows = _one_subject_facts(subject_id=subjects[0].id, as_of=as_of, cutoff=cutoff)
     else:
@@ -355,6 +363,95 @@ def facts_for(*, subjects: Iterable[SubjectRow], as_of: dt.date) -> dict[int, Fa
         )
         for s in subjects
     }
+
+
+_subject_checked_sql: dict[tuple, tuple[str, list]] = {}
+
+
+def _three_years_before(as_of: dt.date) -> dt.date:
+    try:
+        return as_of.replace(year=as_of.year - 3)
+    except ValueError:  # 29 February
+        return as_of.replace(year=as_of.year - 3, day=28)
+
+
+def _subject_checked_compiled() -> tuple[str, list]:
+    """The statement of ``subject_checked_by_uscc`` and its parameters (``"day"``, ``"cutoff"``, ``"code"``)."""
+    key = (connection.vendor, connection.alias)
+    compiled = _subject_checked_sql.get(key)
+    if compiled is None:
+        hits_sql, hits_template = _one_subject_compiled(via_person=False)
+        pieces = hits_sql.split("%s")
+        if len(pieces) != len(hits_template) + 1 or "%" in "".join(pieces):  # pragma: no cover
+            raise RuntimeError("the hits query cannot be nested")
+        # The subject's id is the outer row's, not a parameter.
+        nested, template = pieces[0], []
+        for param, piece in zip(hits_template, pieces[1:], strict=True):
+            if param == "id":
+                nested += "s.id" + piece
+            else:
+                nested += "%s" + piece
+                template.append(param)
+        records = connection.ops.quote_name(CreditRecord._meta.db_table)
+        sql = (
+            f"SELECT {_SUBJECT_SELECT}, f.last, f.recent, h.*"  # noqa: S608 - table names only
+            f" FROM {_SUBJECTS} s"
+            " LEFT JOIN LATERAL (SELECT MAX(r.decision_date) AS last,"
+            " COALESCE(SUM(CASE WHEN r.decision_date > %s THEN 1 ELSE 0 END), 0) AS recent"
+            f" FROM {records} r WHERE r.subject_id = s.id AND r.polarity = %s AND r.status NOT IN (%s, %s)"
+            " AND r.decision_date <= %s) f ON TRUE"
+            f" LEFT JOIN LATERAL ({nested}) h ON TRUE"
+            " WHERE s.uscc = %s"
+        )
+        compiled = _subject_checked_sql[key] = (
+            sql,
+            [
+                "cutoff",
+                Polarity.NEGATIVE.value,
+                RecordStatus.REVOKED.value,
+                RecordStatus.WITHDRAWN.value,
+                "day",
+                *template,
+                "code",
+            ],
+        )
+    return compiled
+
+
+def subject_checked_by_uscc(
+    *, code: str, as_of: dt.date
+) -> tuple[SubjectRow | None, list[Hit], Facts | None] | None:
+    """The subject with this USCC, its hits in force and its facts, in one statement (PostgreSQL).
+
+    The same values as ``subjects_by_uscc``, ``hits_in_force`` and ``facts_for`` (tests/jrp/check/
+    test_fast_paths.py); ``None`` on other databases (no lateral joins): the caller reads them apart.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    sql, template = _subject_checked_compiled()
+    cutoff = _three_years_before(as_of)
+    params = [
+        as_of if p == "day" else cutoff if p == "cutoff" else code if p == "code" else p for p in template
+    ]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None, [], None
+    subject = _subjects([rows[0][:5]])[0]
+    facts = Facts(
+        subject_kind=subject.kind,
+        as_of=as_of,
+        last_negative_on=rows[0][5],
+        negative_count_3y=int(rows[0][6] or 0),
+    )
+    # Oldest first as ``hits_in_force`` (PostgreSQL sorts entries without a start date last).
+    hit_rows = sorted(
+        (row[7:] for row in rows if row[7] is not None),
+        key=lambda r: (r[6] is None, r[6] or dt.date.min, r[0]),
+    )
+    hits = _hits_of_rows(hit_rows, via_person=False).get(subject.id, [])
+    return subject, hits, facts
 
 
 _matter_lock = threading.Lock()

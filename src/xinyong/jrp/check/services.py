@@ -23,19 +23,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from xinyong.accounts.models import ApiClient
 from xinyong.core.codes import SubjectKind
 from xinyong.core.errors import CodedError
-from xinyong.core.identifiers import check_ric, check_uscc, normalize_code_input, uscc_check_chars_ok
+from xinyong.core.identifiers import (
+    check_ric,
+    check_uscc,
+    normalize_code_input,
+    ric_check_chars_ok,
+    uscc_check_chars_ok,
+)
 from xinyong.core.masking import mask_ric, mask_ric_in_text
 from xinyong.jrp.check import selectors
 from xinyong.jrp.check.explain import explain
-from xinyong.jrp.check.log import answer_json_text, check_log_insert, check_logs_write
+from xinyong.jrp.check.log import answer_json_text, check_log_insert_with_feedback, check_logs_write
 from xinyong.jrp.check.selectors import SubjectRow
-from xinyong.jrp.deadlines import feedback_due_on
+from xinyong.jrp.deadlines import feedback_due_on, feedback_due_on_guess
 from xinyong.jrp.measures.rulebook import CompiledRulebook, measures_for, rulebook_compiled
 from xinyong.jrp.models import (
     Application,
@@ -69,6 +75,8 @@ class ParsedQuery:
     ric_hmac: str = ""
     name: str = ""
     logged_text: str = ""
+    # A valid 身份证 number that is also a valid USCC: looked up both ways, logged masked (docs/credit-check.md).
+    also_uscc: bool = False
     error_code: str = ""
     error_message: str = ""
 
@@ -94,6 +102,18 @@ def query_parse(*, query: str, query_kind: str | None, as_of: dt.date) -> Parsed
             error_message=f"查询内容超过 {QUERY_MAX_LENGTH} 个字符，请只填写一个代码或名称",
         )
     code = normalize_code_input(text)
+    if ric_check_chars_ok(code, as_of=as_of):
+        # A valid 身份证 number, possibly also a valid USCC (about 1 in 341): personal, so only its mask is
+        # logged; one that is both is looked up both ways.
+        also_uscc = uscc_check_chars_ok(code)
+        if query_kind in (None, QueryKind.RIC) or (query_kind == QueryKind.USCC and also_uscc):
+            return ParsedQuery(
+                kind=QueryKind.USCC if query_kind == QueryKind.USCC else QueryKind.RIC,
+                code=code,
+                ric_hmac=crypto.ric_hmac(code),
+                logged_text=mask_ric(code),
+                also_uscc=also_uscc,
+            )
     if query_kind in (None, QueryKind.USCC) and uscc_check_chars_ok(code):
         # The common case of bulk paths: a well-formed USCC, no further checks needed.
         return ParsedQuery(kind=QueryKind.USCC, code=code, logged_text=code)
@@ -257,18 +277,29 @@ class CodeReads:
 
 def code_reads(*, usccs: Sequence[str], ric_hmacs: Sequence[str], as_of: dt.date) -> CodeReads:
     """The set-based reads for a chunk of codes: subjects, hits in force, facts of the listed, the rulebook."""
-    by_uscc = selectors.subjects_by_uscc(codes=usccs)
-    by_ric = selectors.subjects_by_ric_hmac(hmacs=ric_hmacs)
-    represented = selectors.organisations_represented(ric_hmacs=ric_hmacs, as_of=as_of)
-    subjects = {s.id: s for s in [*by_uscc.values(), *by_ric.values()]}
-    hits = selectors.hits_in_force(subject_ids=subjects, as_of=as_of)
-    organisations = {oid for ids in represented.values() for oid in ids}
-    person_hits = selectors.hits_in_force(subject_ids=organisations, as_of=as_of, via_person=True)
-    listed = [subjects[sid] for sid in hits]
-    persons_listed = [
-        by_ric[h] for h, ids in represented.items() if h in by_ric and any(i in person_hits for i in ids)
-    ]
-    facts = selectors.facts_for(subjects={*listed, *persons_listed}, as_of=as_of)
+    one = None
+    if len(usccs) == 1 and not ric_hmacs:
+        # One USCC (the exact check): subject, hits and facts in one statement where the database allows.
+        one = selectors.subject_checked_by_uscc(code=usccs[0], as_of=as_of)
+    if one is not None:
+        subject, subject_hits, subject_facts = one
+        by_uscc = {subject.uscc: subject} if subject is not None else {}
+        by_ric, represented, person_hits = {}, {}, {}
+        hits = {subject.id: subject_hits} if subject_hits else {}
+        facts = {subject.id: subject_facts} if subject_hits else {}
+    else:
+        by_uscc = selectors.subjects_by_uscc(codes=usccs)
+        by_ric = selectors.subjects_by_ric_hmac(hmacs=ric_hmacs)
+        represented = selectors.organisations_represented(ric_hmacs=ric_hmacs, as_of=as_of)
+        subjects = {s.id: s for s in [*by_uscc.values(), *by_ric.values()]}
+        hits = selectors.hits_in_force(subject_ids=subjects, as_of=as_of)
+        organisations = {oid for ids in represented.values() for oid in ids}
+        person_hits = selectors.hits_in_force(subject_ids=organisations, as_of=as_of, via_person=True)
+        listed = [subjects[sid] for sid in hits]
+        persons_listed = [
+            by_ric[h] for h, ids in represented.items() if h in by_ric and any(i in person_hits for i in ids)
+        ]
+        facts = selectors.facts_for(subjects={*listed, *persons_listed}, as_of=as_of)
     # The compiled rulebook is cached; without a hit in the chunk it is not even asked for.
     rulebook = rulebook_compiled() if hits or person_hits else None
     return CodeReads(as_of, by_uscc, by_ric, represented, hits, person_hits, facts, rulebook)
@@ -284,9 +315,14 @@ def code_answer(
     as_of = reads.as_of
     if p.error_code:
         return _invalid(parsed=p, as_of=as_of), None
-    subject = reads.by_uscc.get(p.code) if p.kind == QueryKind.USCC else reads.by_ric.get(p.ric_hmac)
+    by_code = reads.by_uscc.get(p.code) if p.kind == QueryKind.USCC or p.also_uscc else None
+    subject = by_code if p.kind == QueryKind.USCC else reads.by_ric.get(p.ric_hmac)
+    if subject is None and p.ric_hmac:
+        subject = reads.by_ric.get(p.ric_hmac) if p.kind == QueryKind.USCC else by_code
     person_hits = reads.person_hits
-    via = [h for oid in reads.represented.get(p.ric_hmac, ()) for h in person_hits.get(oid, ())]
+    # 落实到人 only for a 身份证 number (not for an organisation found by the same digits as its USCC).
+    represented = () if subject is not None and subject is by_code else reads.represented.get(p.ric_hmac, ())
+    via = [h for oid in represented for h in person_hits.get(oid, ())]
     if subject is None and not via:
         answer = _answer(
             as_of=as_of,
@@ -336,7 +372,7 @@ def _code_answers(
 ) -> list[tuple[CheckAnswer, int | None]]:
     """Answers for parsed code queries (set-based), with the subject id each is logged under."""
     reads = code_reads(
-        usccs=[p.code for p in parsed if p.kind == QueryKind.USCC and p.code],
+        usccs=[p.code for p in parsed if (p.kind == QueryKind.USCC or p.also_uscc) and p.code],
         ric_hmacs=[p.ric_hmac for p in parsed if p.ric_hmac],
         as_of=as_of,
     )
@@ -454,9 +490,12 @@ def _feedback_rows(
     requester: Requester,
     matter_code: str,
     checked_on: dt.date,
-    due_on: dt.date,
+    due_on: dt.date | None,
 ) -> list[MeasureFeedback]:
-    """Pending feedback for the applied mandatory measures the requesting department implements."""
+    """Pending feedback for the applied mandatory measures the requesting department implements.
+
+    ``due_on`` None: the caller sets it (only when there are rows: the deadline reads the calendar's version).
+    """
     if requester.department_id is None or answer.rulebook_number is None:
         return []
     entries = {h.entry_id: h for h in answer.hits}
@@ -539,21 +578,28 @@ def check_run(
         checked_on=checked_on,
         confirmed=confirmed,
     )
-    applied = any(not m.suspended and m.application == Application.MANDATORY for m in answer.measures)
-    if not applied:
-        answer.check_id = check_log_insert(row)
-        return answer
-    with transaction.atomic():
-        answer.check_id = check_log_insert(row)
-        feedback = _feedback_rows(
-            answer=answer,
-            subject_id=subject_id,
-            requester=requester,
-            matter_code=matter_code,
-            checked_on=checked_on,
-            due_on=feedback_due_on(checked_on=checked_on),
-        )
-        MeasureFeedback.objects.bulk_create(feedback)
+    feedback = _feedback_rows(
+        answer=answer,
+        subject_id=subject_id,
+        requester=requester,
+        matter_code=matter_code,
+        checked_on=checked_on,
+        due_on=None,
+    )
+    if feedback and connection.vendor == "postgresql":
+        # The due date by the calendar version read last, checked by the write itself (one statement).
+        guess = feedback_due_on_guess(checked_on=checked_on)
+        if guess is not None:
+            for item in feedback:
+                item.due_on = guess[0]
+            answer.check_id = check_log_insert_with_feedback(row, feedback, calendar_version=guess[1])
+            if answer.check_id is not None:
+                return answer
+    if feedback:
+        due_on = feedback_due_on(checked_on=checked_on)
+        for item in feedback:
+            item.due_on = due_on
+    answer.check_id = check_log_insert_with_feedback(row, feedback)
     return answer
 
 
