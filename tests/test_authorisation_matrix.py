@@ -205,6 +205,7 @@ EXPECTED: dict[str, str] = {
     # An empty 不予受理 form is refused with a message (302) for operators, 403 for those who may not refuse.
     "GET console/dueprocess/objections/": "302 200 200 200 403 200 200",
     "GET console/dueprocess/objections/new/": "302 404 404 404 403 404 404",
+    "GET console/dueprocess/objections/stats/": "302 200 200 200 403 200 200",
     "GET console/dueprocess/objections/<str:number>/": "302 200 200 200 403 200 404",
     "GET console/dueprocess/objections/<str:number>/evidence/<int:evidence_id>/": "302 200 200 200 403 200 404",
     "POST console/dueprocess/objections/<str:number>/<slug:step>/": "302 302 403 403 403 403 404",

@@ -216,9 +216,9 @@ def test_overdue_applications_are_escalated_once(rp):
         date_to=dt.date(2026, 12, 31),
         as_of=FILED,
     )
-    assert stats.steps_late == 1 and stats.on_time_rate == "0.0%"
-    assert dict(stats.by_state)["已受理"] == 1
-    assert stats.by_department[0][:2] == ("甲市市场监督管理局", 1)
+    assert stats.total.steps_late == 1 and stats.total.on_time_rate == "0.0%"
+    assert stats.count("accepted") == 1
+    assert (stats.by_department[0].name, stats.by_department[0].figures.filed) == ("甲市市场监督管理局", 1)
     # Another department's officer counts only its own department's applications.
     other = repair_stats(
         user=rp["users"]["tax_officer"],
@@ -226,7 +226,7 @@ def test_overdue_applications_are_escalated_once(rp):
         date_to=dt.date(2026, 12, 31),
         as_of=FILED,
     )
-    assert sum(n for _, n in other.by_state) == 0
+    assert other.total.filed == 0 and sum(n for _, _, n in other.by_state) == 0
 
 
 def test_pdf_evidence_is_kept_encrypted(rp, settings):

@@ -61,6 +61,7 @@ def nav_links(user, path: str) -> list[NavLink]:
         entries.append(("信用报告", _url("reports_console:list")))
     if can_read_objections(user):
         entries.append(("异议处理", _url("dueprocess:objection_queue")))
+        entries.append(("异议统计", _url("dueprocess:objection_stats")))
     # Joint reward and punishment, in the order of the work: lists, checks, measures, feedback, results.
     if can_read_lists(user):
         entries.append(("红黑名单", _url("lists:entry_list")))
