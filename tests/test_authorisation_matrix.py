@@ -214,6 +214,7 @@ EXPECTED: dict[str, str] = {
     "GET my/objections/new/": "302 302 302 302 302 302 302",
     "GET my/objections/<str:number>/": "302 302 302 302 302 302 302",
     "GET my/objections/<str:number>/evidence/<int:evidence_id>/": "302 302 302 302 302 302 302",
+    "GET my/notices/<str:number>/pdf/": "302 302 302 302 302 302 302",
     "GET admin/dueprocess/jurisdictionprofile/": "302 200 403 403 403 200 403",
     "GET admin/dueprocess/jurisdictionprofile/<path:object_id>/": "302 302 302 302 302 302 302",
     "GET admin/dueprocess/jurisdictionprofile/<path:object_id>/change/": "302 200 403 403 403 200 403",

@@ -19,4 +19,5 @@ portal_urlpatterns: list = [
     path("subjects/<int:subject_id>/reports/", views.reports, name="reports"),
     path("subjects/<int:subject_id>/applications/", views.applications, name="applications"),
     path("subjects/<int:subject_id>/authorise/", views.authorise, name="authorise"),
+    path("notices/<str:number>/pdf/", views.notice_pdf, name="notice_pdf"),
 ]
