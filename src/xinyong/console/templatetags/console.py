@@ -14,7 +14,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
-from xinyong.dueprocess.objections.permissions import can_read_objections
+from xinyong.dueprocess.objections.permissions import can_file_objection, can_read_objections
 from xinyong.dueprocess.repairs.permissions import can_read_repair_notifications, can_read_repairs
 from xinyong.dueprocess.subject_accounts.permissions import can_issue_link_codes
 from xinyong.jrp.channels.permissions import can_open_batch_checks
@@ -43,6 +43,20 @@ def _url(name: str) -> str | None:
         return reverse(name)
     except NoReverseMatch:
         return None
+
+
+@register.simple_tag
+def objection_new_url(user, *, subject_id: int, record) -> str:
+    """The objection registration form for an archive record (登记异议), or "" when the user may not file one
+    or the record already has an objection in progress (it carries the 异议标注)."""
+    if getattr(record, "disputed", False):
+        return ""
+    if not can_file_objection(
+        user, subject_id=subject_id, department_id=getattr(record, "department_id", None)
+    ):
+        return ""
+    url = _url("dueprocess:objection_console_new")
+    return f"{url}?record={record.id}" if url else ""
 
 
 def nav_links(user, path: str) -> list[NavLink]:
