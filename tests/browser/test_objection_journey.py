@@ -108,6 +108,17 @@ def test_objection_journey(browser, page, live_server, world, artifacts):  # noq
     op.goto(f"{base}/console/dueprocess/objections/{objection.number}/")
     op.get_by_role("button", name="出具异议处理决定告知书并办结").click()
     assert op.get_by_text("办结").first.is_visible()
+    # 异议统计 counts it (filed and decided today: 0 working days), on a desktop and on a phone.
+    op.goto(f"{base}/console/dueprocess/objections/stats/")
+    op.get_by_role("heading", name="异议统计").wait_for()
+    assert op.locator('[data-figure="filed"]').inner_text() == "1"
+    assert op.locator('[data-figure="decided"]').inner_text() == "1"
+    assert op.locator("svg.chart").count() == 5
+    op.screenshot(path=str(artifacts / "objection-stats-desktop.png"), full_page=True)
+    op.set_viewport_size({"width": 390, "height": 844})
+    op.reload()
+    assert op.evaluate("document.documentElement.scrollWidth") <= 390
+    op.screenshot(path=str(artifacts / "objection-stats-phone.png"), full_page=True)
     console.close()
 
     # The subject, on another device, signs in through the sign-in page and is taken back to the objection.

@@ -154,9 +154,11 @@ def stats(request):
     as_of = _today()
     platform = is_platform_wide(request.user)
     form = CaseStatsFilterForm(
-        request.GET or None, departments=Department.objects.order_by("code") if platform else None
+        request.GET or None,
+        today=as_of,
+        departments=Department.objects.order_by("code") if platform else None,
     )
-    date_from, date_to, department = form.period(today=as_of)
+    date_from, date_to, department = form.period()
     figures = selectors.objection_stats(
         user=request.user,
         date_from=date_from,

@@ -292,9 +292,11 @@ def repair_stats(request):
     today = timezone.localdate()
     platform = is_platform_wide(request.user)
     form = CaseStatsFilterForm(
-        request.GET or None, departments=Department.objects.order_by("code") if platform else None
+        request.GET or None,
+        today=today,
+        departments=Department.objects.order_by("code") if platform else None,
     )
-    date_from, date_to, department = form.period(today=today)
+    date_from, date_to, department = form.period()
     stats = selectors.repair_stats(
         user=request.user,
         date_from=date_from,
