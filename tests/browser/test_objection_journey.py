@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_console_pages import menu_follow
 from tests.dueprocess.objections.conftest import PDF
 from tests.dueprocess.subject_support import ACCOUNT_PASSWORD
 from tests.jrp.check.conftest import LISTED_USCC, _fresh_rulebook_cache, world  # noqa: F401
@@ -78,7 +79,7 @@ def test_objection_journey(browser, page, live_server, world, artifacts):  # noq
     op = console.new_page()
     op.set_default_timeout(15_000)
     console_login(op, base, "op")
-    op.get_by_role("link", name="异议处理").click()
+    menu_follow(op, "异议处理")
     op.get_by_role("link", name=objection.number).click()
     op.screenshot(path=str(artifacts / "objection-console-detail.png"), full_page=True)
     op.get_by_role("button", name="予以受理").click()
