@@ -219,6 +219,7 @@ EXPECTED: dict[str, str] = {
     # An empty 不予受理 form is refused with a message (302) for operators, 403 for those who may not refuse.
     "GET console/dueprocess/objections/": "302 200 200 200 403 200 200",
     "GET console/dueprocess/objections/new/": "302 404 404 404 403 404 404",
+    "GET console/dueprocess/objections/stats/": "302 200 200 200 403 200 200",
     "GET console/dueprocess/objections/<str:number>/": "302 200 200 200 403 200 404",
     "GET console/dueprocess/objections/<str:number>/evidence/<int:evidence_id>/": "302 200 200 200 403 200 404",
     "POST console/dueprocess/objections/<str:number>/<slug:step>/": "302 302 403 403 403 403 404",
@@ -227,6 +228,7 @@ EXPECTED: dict[str, str] = {
     "GET my/objections/new/": "302 302 302 302 302 302 302",
     "GET my/objections/<str:number>/": "302 302 302 302 302 302 302",
     "GET my/objections/<str:number>/evidence/<int:evidence_id>/": "302 302 302 302 302 302 302",
+    "GET my/notices/<str:number>/pdf/": "302 302 302 302 302 302 302",
     "GET admin/dueprocess/jurisdictionprofile/": "302 200 403 403 403 200 403",
     "GET admin/dueprocess/jurisdictionprofile/<path:object_id>/": "302 302 302 302 302 302 302",
     "GET admin/dueprocess/jurisdictionprofile/<path:object_id>/change/": "302 200 403 403 403 200 403",

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.browser.test_console_pages import sign_in
+from tests.browser.test_console_pages import menu_follow, sign_in
 from tests.dueprocess.repairs.conftest import PDF, fast_password_hashing, penalty, rp  # noqa: F401
 from xinyong.dueprocess.repairs.models import RepairApplication, RepairState
 from xinyong.dueprocess.subject_accounts.auth import SESSION_HASH_KEY, SESSION_KEY, _password_fingerprint
@@ -78,7 +78,7 @@ def test_subject_applies_department_decides_subject_sees_the_outcome(
 
     # The deciding department accepts, then approves with reasons.
     sign_in(page, base, rp["users"]["officer"].username)
-    page.get_by_role("link", name="信用修复", exact=True).click()
+    menu_follow(page, "信用修复")
     page.get_by_role("link", name=application.number).click()
     page.get_by_text("未核实").first.wait_for()
     page.get_by_role("button", name="受理", exact=True).click()

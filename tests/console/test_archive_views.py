@@ -308,3 +308,22 @@ def test_archive_page_has_no_inline_style_or_script(login, archive, company):
     scripts = re.findall(r"<script\b[^>]*>", html)
     assert all("src=" in s for s in scripts)
     assert '<html lang="zh-Hans">' in html and 'class="skip-link"' in html
+
+
+def test_record_rows_link_to_the_objection_form_for_those_who_may_file(login, archive, company):
+    def link(key: str) -> str:
+        return f'href="/console/dueprocess/objections/new/?record={archive[key].pk}">登记异议</a>'
+
+    company_records = ("a-public", "a-expired", "a-authorised", "b-shared", "b-authorised", "b-revoked")
+    client = login("operator")  # registers objections on any subject's behalf
+    html = open_archive(client, company).content.decode()
+    assert all(link(key) in html for key in company_records)
+    assert (
+        client.get(f"/console/dueprocess/objections/new/?record={archive['a-public'].pk}").status_code == 200
+    )
+    # A department files against its own records only.
+    html = open_archive(login("data_officer_b"), company).content.decode()
+    assert link("b-shared") in html and link("b-authorised") in html
+    assert "甲罚〔2022〕7号" in html and link("a-expired") not in html
+    # Auditors read the archive but file nothing.
+    assert "登记异议" not in open_archive(login("auditor"), company).content.decode()

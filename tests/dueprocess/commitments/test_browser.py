@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import artifacts, browser, page  # noqa: F401
-from tests.browser.test_console_pages import sign_in
+from tests.browser.test_console_pages import menu_follow, sign_in
 from xinyong.dueprocess.models import Commitment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +29,7 @@ def test_operator_records_a_commitment_and_marks_it_broken(
     base = live_server.url
     sign_in(page, base, operator.username)
 
-    page.get_by_role("link", name="信用承诺").click()
+    menu_follow(page, "信用承诺")
     page.get_by_role("heading", name="信用承诺", exact=True).wait_for()
     page.get_by_role("link", name="登记信用承诺").click()
     page.get_by_label("承诺主体的统一社会信用代码或身份证号码").fill(company.uscc)

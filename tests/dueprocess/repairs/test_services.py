@@ -217,9 +217,9 @@ def test_overdue_applications_are_escalated_once(rp):
         date_to=dt.date(2026, 12, 31),
         as_of=FILED,
     )
-    assert stats.steps_late == 1 and stats.on_time_rate == "0.0%"
-    assert dict(stats.by_state)["已受理"] == 1
-    assert stats.by_department[0][:2] == ("甲市市场监督管理局", 1)
+    assert stats.total.steps_late == 1 and stats.total.on_time_rate == "0.0%"
+    assert stats.count("accepted") == 1
+    assert (stats.by_department[0].name, stats.by_department[0].figures.filed) == ("甲市市场监督管理局", 1)
     # Another department's officer counts only its own department's applications.
     other = repair_stats(
         user=rp["users"]["tax_officer"],
@@ -227,7 +227,7 @@ def test_overdue_applications_are_escalated_once(rp):
         date_to=dt.date(2026, 12, 31),
         as_of=FILED,
     )
-    assert sum(n for _, n in other.by_state) == 0
+    assert other.total.filed == 0 and sum(n for _, _, n in other.by_state) == 0
 
 
 def test_pdf_evidence_is_kept_encrypted(rp, settings):
@@ -269,3 +269,28 @@ def test_repair_of_an_abnormal_operations_entry_ends_the_entry_and_its_record(rp
     entry.refresh_from_db()
     assert entry.state == EntryState.EFFECTIVE and entry.ended_on is None
     assert entries_in_force(as_of=FILED).filter(pk=entry.pk).exists()
+
+
+def test_statistics_count_working_days_from_filing_to_decision(rp):
+    # Filed Monday 07-20, accepted 07-21, approved Friday 07-24: 4 working days.
+    application = apply(rp, penalty(rp, on=DECIDED))
+    application = repair_accept(
+        application=application, actor=rp["users"]["officer"], on_date=dt.date(2026, 7, 21)
+    )
+    repair_approve(
+        application=application,
+        actor=rp["users"]["officer"],
+        on_date=dt.date(2026, 7, 24),
+        reasons="整改到位",
+    )
+    stats = repair_stats(
+        user=rp["users"]["operator"],
+        date_from=dt.date(2026, 7, 1),
+        date_to=dt.date(2026, 7, 31),
+        as_of=dt.date(2026, 8, 1),
+    )
+    assert (stats.total.filed, stats.total.decided, stats.total.median_working_days) == (1, 1, 4.0)
+    assert stats.total.steps_late == 0 and stats.total.overdue_open == 0
+    assert stats.count("approved") == 1
+    (department,) = stats.by_department
+    assert department.extra == 1  # approved

@@ -17,7 +17,7 @@ from xinyong.accounts.permissions import can_read_audit_log, effective_role
 from xinyong.collection.issue_labels import issue_label as _issue_label
 from xinyong.collection.permissions import can_read_collection, can_submit_collection
 from xinyong.dueprocess.commitments.permissions import can_read_commitments
-from xinyong.dueprocess.objections.permissions import can_read_objections
+from xinyong.dueprocess.objections.permissions import can_file_objection, can_read_objections
 from xinyong.dueprocess.repairs.permissions import can_read_repair_notifications, can_read_repairs
 from xinyong.dueprocess.subject_accounts.permissions import can_issue_link_codes
 from xinyong.jrp.channels.permissions import can_open_batch_checks
@@ -80,6 +80,7 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry("联合奖惩", "联合奖惩统计", "jrp:feedback_stats", can_read_statistics),
     # Objections, repair and commitments (异议处理, 信用修复, 信用承诺) and the subjects' link codes.
     NavEntry("异议与修复", "异议处理", "dueprocess:objection_queue", can_read_objections),
+    NavEntry("异议与修复", "异议统计", "dueprocess:objection_stats", can_read_objections),
     NavEntry("异议与修复", "信用修复", "dueprocess:repair_list", can_read_repairs),
     NavEntry("异议与修复", "修复统计", "dueprocess:repair_stats", can_read_repairs),
     NavEntry("异议与修复", "修复通知", "dueprocess:repair_notifications", _repair_notifications_only),
@@ -123,6 +124,20 @@ def _url(name: str) -> str | None:
         return reverse(name)
     except NoReverseMatch:
         return None
+
+
+@register.simple_tag
+def objection_new_url(user, *, subject_id: int, record) -> str:
+    """The objection registration form for an archive record (登记异议), or "" when the user may not file one
+    or the record already has an objection in progress (it carries the 异议标注)."""
+    if getattr(record, "disputed", False):
+        return ""
+    if not can_file_objection(
+        user, subject_id=subject_id, department_id=getattr(record, "department_id", None)
+    ):
+        return ""
+    url = _url("dueprocess:objection_console_new")
+    return f"{url}?record={record.id}" if url else ""
 
 
 def nav_links(user, path: str) -> list[NavLink]:

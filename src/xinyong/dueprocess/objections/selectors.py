@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from xinyong.accounts.permissions import is_platform_wide
 from xinyong.dueprocess.cases.models import ActorRole, CaseEvent, CaseKind, EvidenceFile
+from xinyong.dueprocess.cases.selectors import CaseStats, case_stats
 from xinyong.dueprocess.objections import permissions
-from xinyong.dueprocess.objections.models import Objection, ObjectionState
+from xinyong.dueprocess.objections.models import Objection, ObjectionOutcome, ObjectionState
 from xinyong.dueprocess.profiles.selectors import (
     OBJECTION,
     ProfileError,
@@ -126,6 +128,27 @@ def objection_counts(*, user: Any, as_of: dt.date) -> dict[str, int]:
         counts[row["state"]] = row["n"]
     counts["overdue"] = qs.exclude(state=ObjectionState.CLOSED).filter(due_on__lt=as_of).count()
     return counts
+
+
+def objection_stats(
+    *, user: Any, date_from: dt.date, date_to: dt.date, as_of: dt.date, department_id: int | None = None
+) -> CaseStats:
+    """异议统计 of the objections filed in the period that the user may see (shared figures:
+    xinyong.dueprocess.cases.selectors), per department of the record objected to; the extra count per
+    department is the objections decided 更正 or 撤销."""
+    qs = objections_visible(user=user).filter(filed_on__gte=date_from, filed_on__lte=date_to)
+    if department_id:
+        qs = qs.filter(pk__in=objections_of_department(department_id=department_id).values("pk"))
+    qs = qs.annotate(department_name=Coalesce("record__department__name", "list_entry__department__name"))
+    return case_stats(
+        case_kind=CaseKind.OBJECTION,
+        cases=qs,
+        states=ObjectionState.choices,
+        pending_states=[s for s in ObjectionState.values if s != ObjectionState.CLOSED],
+        department_field="department_name",
+        as_of=as_of,
+        extra=Q(outcome__in=(ObjectionOutcome.CORRECTED, ObjectionOutcome.WITHDRAWN)),
+    )
 
 
 def objection_by_number(*, number: str) -> Objection | None:

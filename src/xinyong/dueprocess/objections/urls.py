@@ -8,6 +8,7 @@ from xinyong.dueprocess.objections import views
 console_urlpatterns = [
     path("", views.queue, name="objection_queue"),
     path("new/", views.console_new, name="objection_console_new"),
+    path("stats/", views.stats, name="objection_stats"),
     path("<str:number>/", views.detail, name="objection_console_detail"),
     path("<str:number>/evidence/<int:evidence_id>/", views.evidence, name="objection_console_evidence"),
     path("<str:number>/<slug:step>/", views.step, name="objection_step"),

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -15,12 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xinyong.accounts.decorators import console_view
-from xinyong.accounts.models import Role
+from xinyong.accounts.models import Department, Role
 from xinyong.accounts.permissions import effective_role, is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import Polarity
 from xinyong.core.errors import CodedError
+from xinyong.dueprocess.cases.forms import CaseStatsFilterForm
 from xinyong.dueprocess.cases.models import CaseKind, EvidenceFile
+from xinyong.dueprocess.cases.selectors import case_stats_charts
 from xinyong.dueprocess.cases.services import evidence_open
 from xinyong.dueprocess.models import SubjectLink
 from xinyong.dueprocess.profiles.selectors import REPAIR, profile_in_force, profile_steps
@@ -288,26 +288,35 @@ def repair_evidence_download(request, pk: int, evidence_id: int):
 
 @console_view(can_read_repairs)
 def repair_stats(request):
-    """修复统计: applications by state and department, steps on time, revoked repairs."""
+    """修复统计: applications filed in the period by state and department, handling time, on-time rate, overdue."""
     today = timezone.localdate()
-    try:
-        date_from = dt.date.fromisoformat(request.GET.get("from") or "")
-    except ValueError:
-        date_from = today.replace(month=1, day=1)
-    try:
-        date_to = dt.date.fromisoformat(request.GET.get("to") or "")
-    except ValueError:
-        date_to = today
-    stats = selectors.repair_stats(user=request.user, date_from=date_from, date_to=date_to, as_of=today)
+    platform = is_platform_wide(request.user)
+    form = CaseStatsFilterForm(
+        request.GET or None,
+        today=today,
+        departments=Department.objects.order_by("code") if platform else None,
+    )
+    date_from, date_to, department = form.period()
+    stats = selectors.repair_stats(
+        user=request.user,
+        date_from=date_from,
+        date_to=date_to,
+        as_of=today,
+        department_id=department.pk if department else None,
+    )
     return render(
         request,
         "dueprocess/repairs/stats.html",
         {
+            "form": form,
             "stats": stats,
+            "charts": case_stats_charts(stats),
+            "revoked": stats.count(RepairState.REVOKED),
             "date_from": date_from,
             "date_to": date_to,
+            "as_of": today,
             "tab": "stats",
-            "all_departments": is_platform_wide(request.user),
+            "all_departments": platform,
         },
     )
 

@@ -18,6 +18,7 @@ from xinyong.dueprocess.objections.models import Objection
 from xinyong.dueprocess.repairs.models import RepairApplication
 from xinyong.dueprocess.subject_accounts.models import LinkCode, SubjectAccount, SubjectLink
 from xinyong.records.models import CreditRecord, CreditRecordVersion
+from xinyong.reports.case_notices import CASE_NOTICE_KINDS
 from xinyong.reports.models import CreditReport, MeasureNotice
 from xinyong.subjects.models import Subject
 from xinyong.subjects.selectors import ric_lookup_hash
@@ -175,6 +176,16 @@ def subject_reports(*, subject: Subject) -> QuerySet[CreditReport]:
         CreditReport.objects.filter(subject=subject)
         .select_related("issued_by_department")
         .order_by("-issued_at")
+    )
+
+
+def account_case_notice(*, account: SubjectAccount, number: str) -> CreditReport | None:
+    """A due-process notice (异议处理决定告知书, 信用修复决定书 …) about a subject linked to the account."""
+    linked = SubjectLink.objects.filter(account=account, revoked_at__isnull=True).values("subject_id")
+    return (
+        CreditReport.objects.filter(number=number, kind__in=CASE_NOTICE_KINDS, subject_id__in=linked)
+        .select_related("subject")
+        .first()
     )
 
 

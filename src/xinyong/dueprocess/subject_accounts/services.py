@@ -45,7 +45,8 @@ from xinyong.records.archive.presenters import (
 )
 from xinyong.records.archive.selectors import ArchiveCounts, archive_counts
 from xinyong.records.selectors import records_visible_to
-from xinyong.reports.services import authorisation_create, authorisation_revoke
+from xinyong.reports.models import CreditReport
+from xinyong.reports.services import authorisation_create, authorisation_revoke, report_render_pdf
 from xinyong.subjects.models import Subject
 
 MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -394,6 +395,23 @@ class OwnArchive:
 def _require_link(account: SubjectAccount, subject: Subject) -> None:
     if not account_may_act_for(account, subject.pk):
         raise AccountError("subject_not_linked", "您的账号未绑定该主体")
+
+
+def case_notice_pdf(
+    *, account: SubjectAccount, notice: CreditReport, site_url: str = "", request: HttpRequest | None = None
+) -> bytes:
+    """A due-process notice about a linked subject as a PDF, for its account to download; audited as an export."""
+    _require_link(account, notice.subject)
+    pdf = report_render_pdf(report=notice, site_url=site_url)
+    audit_log(
+        actor=account,
+        action=AuditAction.EXPORT,
+        obj=notice,
+        purpose=notice.content.get("title", ""),
+        detail={"via": "portal", "stage": "case_notice_pdf", "number": notice.number, "kind": notice.kind},
+        request=request,
+    )
+    return pdf
 
 
 def subject_archive_open(

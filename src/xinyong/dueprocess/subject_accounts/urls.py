@@ -26,4 +26,5 @@ portal_urlpatterns: list = [
         name="authorisation_withdraw",
     ),
     path("subjects/<int:subject_id>/unlink/", views.unlink, name="unlink"),
+    path("notices/<str:number>/pdf/", views.notice_pdf, name="notice_pdf"),
 ]

@@ -38,6 +38,7 @@ from xinyong.dueprocess.subject_accounts.forms import (
 )
 from xinyong.dueprocess.subject_accounts.permissions import can_issue_link_codes
 from xinyong.dueprocess.subject_accounts.selectors import (
+    account_case_notice,
     account_links,
     account_subject_get,
     link_codes_recent,
@@ -56,6 +57,7 @@ from xinyong.dueprocess.subject_accounts.services import (
     account_password_change,
     account_register,
     account_sign_out_record,
+    case_notice_pdf,
     link_code_issue,
     link_code_validity,
     subject_archive_open,
@@ -64,6 +66,8 @@ from xinyong.dueprocess.subject_accounts.services import (
     subject_link_create,
     subject_link_revoke,
 )
+from xinyong.reports.pdf import ReportFontsMissing
+from xinyong.reports.services import site_url_for
 
 VIEWERS_PER_PAGE = 30
 
@@ -433,3 +437,24 @@ def link_codes(request):
                     status = 200
     context = {"form": form, "issued": issued, "codes": link_codes_recent(), "now": timezone.now()}
     return _no_store(render(request, "dueprocess/console/accounts/link_codes.html", context, status=status))
+
+
+@require_GET
+@account_required
+def notice_pdf(request, number: str):
+    """A decision notice of the account's subject (异议处理决定告知书, 信用修复决定书) as a PDF download."""
+    notice = account_case_notice(account=request.subject_account, number=number)
+    if notice is None:
+        raise Http404("未找到该告知书，或您的账号未绑定该主体")
+    try:
+        pdf = case_notice_pdf(
+            account=request.subject_account,
+            notice=notice,
+            site_url=site_url_for(request=request),
+            request=request,
+        )
+    except ReportFontsMissing as exc:
+        return HttpResponse(exc.message, status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="xinyong-notice-{notice.number}.pdf"'
+    return _no_store(response)

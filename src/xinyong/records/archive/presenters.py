@@ -123,6 +123,7 @@ class ArchiveRecord:
     duplicate_count: int
     versions: list[ArchiveVersion]
     disputed: bool = False
+    department_id: int | None = None
 
     @property
     def repaired(self) -> bool:
@@ -263,6 +264,7 @@ def archive_record_present(
         category_label=choice_label(CatalogCategory, category),
         department_code=record.department.code,
         department_name=record.department.name,
+        department_id=record.department_id,
         document_number=record.document_number,
         decision_date=record.decision_date,
         severity=record.severity,
