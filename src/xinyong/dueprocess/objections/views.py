@@ -22,9 +22,8 @@ from xinyong.accounts.decorators import console_view
 from xinyong.accounts.models import Department
 from xinyong.accounts.permissions import is_platform_wide
 from xinyong.core.errors import CodedError
-from xinyong.dueprocess.cases.forms import CaseStatsFilterForm
 from xinyong.dueprocess.cases.models import CaseKind, EvidenceFile
-from xinyong.dueprocess.cases.selectors import case_stats_charts
+from xinyong.dueprocess.cases.views import case_stats_context
 from xinyong.dueprocess.objections import permissions, selectors, services
 from xinyong.dueprocess.objections.forms import (
     DecideForm,
@@ -151,34 +150,8 @@ def queue(request):
 @console_view(permissions.can_read_objections)
 def stats(request):
     """异议统计: objections filed in the period by state and department, handling time, on-time rate, overdue."""
-    as_of = _today()
-    platform = is_platform_wide(request.user)
-    form = CaseStatsFilterForm(
-        request.GET or None,
-        today=as_of,
-        departments=Department.objects.order_by("code") if platform else None,
-    )
-    date_from, date_to, department = form.period()
-    figures = selectors.objection_stats(
-        user=request.user,
-        date_from=date_from,
-        date_to=date_to,
-        as_of=as_of,
-        department_id=department.pk if department else None,
-    )
-    return render(
-        request,
-        "dueprocess/objections/stats.html",
-        {
-            "form": form,
-            "stats": figures,
-            "charts": case_stats_charts(figures),
-            "date_from": date_from,
-            "date_to": date_to,
-            "as_of": as_of,
-            "all_departments": platform,
-        },
-    )
+    context = case_stats_context(request, read=selectors.objection_stats, as_of=_today())
+    return render(request, "dueprocess/objections/stats.html", context)
 
 
 @require_GET

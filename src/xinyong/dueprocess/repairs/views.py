@@ -18,10 +18,9 @@ from xinyong.accounts.permissions import effective_role, is_platform_wide
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import Polarity
 from xinyong.core.errors import CodedError
-from xinyong.dueprocess.cases.forms import CaseStatsFilterForm
 from xinyong.dueprocess.cases.models import CaseKind, EvidenceFile
-from xinyong.dueprocess.cases.selectors import case_stats_charts
 from xinyong.dueprocess.cases.services import evidence_open
+from xinyong.dueprocess.cases.views import case_stats_context
 from xinyong.dueprocess.models import SubjectLink
 from xinyong.dueprocess.profiles.selectors import REPAIR, profile_in_force, profile_steps
 from xinyong.dueprocess.repairs import selectors, services
@@ -226,7 +225,6 @@ def repair_detail(request, pk: int):
     application = _application_for(request, pk)
     can_decide = can_decide_repair(request.user, application)
     department_ids = selectors.repair_implementing_department_ids(application=application)
-    from xinyong.accounts.models import Department
 
     return render(
         request,
@@ -289,36 +287,9 @@ def repair_evidence_download(request, pk: int, evidence_id: int):
 @console_view(can_read_repairs)
 def repair_stats(request):
     """修复统计: applications filed in the period by state and department, handling time, on-time rate, overdue."""
-    today = timezone.localdate()
-    platform = is_platform_wide(request.user)
-    form = CaseStatsFilterForm(
-        request.GET or None,
-        today=today,
-        departments=Department.objects.order_by("code") if platform else None,
-    )
-    date_from, date_to, department = form.period()
-    stats = selectors.repair_stats(
-        user=request.user,
-        date_from=date_from,
-        date_to=date_to,
-        as_of=today,
-        department_id=department.pk if department else None,
-    )
-    return render(
-        request,
-        "dueprocess/repairs/stats.html",
-        {
-            "form": form,
-            "stats": stats,
-            "charts": case_stats_charts(stats),
-            "revoked": stats.count(RepairState.REVOKED),
-            "date_from": date_from,
-            "date_to": date_to,
-            "as_of": today,
-            "tab": "stats",
-            "all_departments": platform,
-        },
-    )
+    context = case_stats_context(request, read=selectors.repair_stats, as_of=timezone.localdate())
+    context.update(revoked=context["stats"].count(RepairState.REVOKED), tab="stats")
+    return render(request, "dueprocess/repairs/stats.html", context)
 
 
 @console_view(can_read_repair_notifications)
