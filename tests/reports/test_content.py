@@ -152,3 +152,16 @@ def test_empty_report_says_no_information_was_found(company, catalog, as_of):
     assert report.record_count == 0
     html = report_render_html(report=report)
     assert html.count("未查询到相关信息") >= 7
+
+
+def test_a_disputed_record_carries_its_objection_mark(company, company_records, operator, as_of):
+    """异议标注: while an objection is open, the report says so beside the record (docs/objections.md)."""
+    from xinyong.records.services import record_mark_disputed
+
+    penalty = company_records["penalty"]
+    record_mark_disputed(record=penalty, disputed=True, actor=operator, reason="异议 YY001", on_date=as_of)
+    report = report_issue(subject=company, kind=ReportKind.PUBLIC, as_of=as_of, actor=None)
+    rows = [row for s in report.content["sections"] for g in s["groups"] for row in g["rows"]]
+    marked = [row["document_number"] for row in rows if row.get("disputed")]
+    assert marked == [penalty.document_number]
+    assert "【异议标注：当事人已提出异议，正在核实处理】" in report_render_html(report=report)

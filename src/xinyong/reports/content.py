@@ -304,6 +304,9 @@ def _row(record: CreditRecord, plan: _FieldPlan, masker: _Masker, *, authorised:
         row["publish_until"] = record.publish_until.isoformat()
     if authorised and record.disclosure_scope != DisclosureScope.PUBLIC:
         row["scope"] = record.get_disclosure_scope_display()
+    if record.disputed:
+        # 异议标注: an objection is open (docs/objections.md); the report says so beside the record.
+        row["disputed"] = True
     return row
 
 
