@@ -5,28 +5,18 @@ console, the subject sees the outcome and the decision; no script errors; screen
 from __future__ import annotations
 
 import datetime as dt
-from importlib import import_module
 
 import pytest
-from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from tests.browser.test_console_pages import menu_follow, sign_in
 from tests.dueprocess.repairs.conftest import PDF, fast_password_hashing, penalty, rp  # noqa: F401
+from tests.dueprocess.subject_support import ACCOUNT_PASSWORD
 from xinyong.dueprocess.repairs.models import RepairApplication, RepairState
-from xinyong.dueprocess.subject_accounts.auth import SESSION_HASH_KEY, SESSION_KEY, _password_fingerprint
 from xinyong.records.models import CreditRecord, RecordStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def portal_session_cookie(account, base: str) -> dict:
-    """A portal session of ``account`` (what the sign-in page of 我的信用 would start)."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = account.pk
-    store[SESSION_HASH_KEY] = _password_fingerprint(account)
-    store.create()
-    return {"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": base}
 
 
 def test_subject_applies_department_decides_subject_sees_the_outcome(
@@ -35,8 +25,10 @@ def test_subject_applies_department_decides_subject_sees_the_outcome(
     errors: list[str] = []
     record = penalty(rp, on=timezone.localdate() - dt.timedelta(days=150))
     base = live_server.url
+    account = rp["account"]
+    account.password = make_password(ACCOUNT_PASSWORD)
+    account.save(update_fields=["password"])
     subject = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    subject.add_cookies([portal_session_cookie(rp["account"], base)])
     mine = subject.new_page()
     mine.set_default_timeout(15_000)
     for p in (mine, page):
@@ -59,8 +51,13 @@ def test_subject_applies_department_decides_subject_sees_the_outcome(
             ),
         )
 
-    # The subject sees what it may repair and applies, with a commitment and a PDF.
+    # The subject signs in on 我的信用 (its own login), sees what it may repair and applies, with a commitment
+    # and a PDF.
     mine.goto(f"{base}/my/repairs/")
+    mine.get_by_role("heading", name="登录我的信用").wait_for()
+    mine.get_by_label("登录名（手机号码或电子邮箱）").fill(account.login_name)
+    mine.get_by_label("密码").fill(ACCOUNT_PASSWORD)
+    mine.get_by_role("button", name="登录").click()
     mine.get_by_role("heading", name="可以申请修复的信息").wait_for()
     mine.get_by_role("link", name="申请修复").click()
     mine.get_by_role("heading", name="申请信用修复").wait_for()
