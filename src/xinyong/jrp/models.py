@@ -397,6 +397,11 @@ class CheckDigest(models.Model):
         verbose_name = "核查记录摘要"
         verbose_name_plural = "核查记录摘要"
         ordering = ["-last_check_id"]
+        constraints = [
+            # Runs never overlap: two processes digesting the same rows at the same moment (the first digest,
+            # with no earlier row to lock) cannot both write theirs.
+            models.UniqueConstraint(fields=["first_check_id"], name="check_digest_first_row"),
+        ]
 
     def __str__(self) -> str:
         return f"核查记录 {self.first_check_id}–{self.last_check_id}"

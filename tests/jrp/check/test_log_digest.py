@@ -93,3 +93,46 @@ def test_verify_detects_a_deleted_row_and_the_command_fails(world):
 
 def test_daily_job_summary(world):
     assert "没有新增" in check_log_daily_digest(as_of=AS_OF)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one write transaction at a time")
+def test_two_first_digests_at_the_same_moment_write_one(world, monkeypatch):
+    """With no earlier digest to lock, two processes may digest the same rows at once: the database keeps one."""
+    import threading
+
+    from django.db import connections
+
+    from xinyong.jrp.check import log
+
+    checks(world, 6, "race")
+    both_read = threading.Barrier(2, timeout=20)
+    original = log._digest
+
+    def digest_when_both_have_read(*args):
+        both_read.wait()  # both transactions found no earlier digest and start from the first row
+        return original(*args)
+
+    monkeypatch.setattr(log, "_digest", digest_when_both_have_read)
+    results: list = []
+
+    def run() -> None:
+        try:
+            results.append(check_log_digest(now=LATER))
+        except Exception as exc:  # noqa: BLE001 - shown by the assertion below
+            results.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r is None for r in results) == [False, True]
+    assert CheckDigest.objects.count() == 1
+    assert AuditEntry.objects.filter(action="check_log_digest").count() == 1
+    monkeypatch.undo()
+    report = check_log_verify()
+    assert (report.digests, report.rows, report.problems, report.undigested) == (1, 6, [], 0)

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 
 import orjson
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xinyong.accounts.services import audit_log
@@ -353,13 +353,19 @@ def check_log_digest(*, now: dt.datetime | None = None, actor=None) -> CheckDige
             return None
         previous_digest = previous.digest if previous else ""
         digest, count, first = _digest(previous_digest, after, last)
-        record = CheckDigest.objects.create(
-            first_check_id=first,
-            last_check_id=last,
-            count=count,
-            digest=digest,
-            previous_digest=previous_digest,
-        )
+        try:
+            with transaction.atomic():
+                record = CheckDigest.objects.create(
+                    first_check_id=first,
+                    last_check_id=last,
+                    count=count,
+                    digest=digest,
+                    previous_digest=previous_digest,
+                )
+        except IntegrityError:
+            # Another process digested the same rows at the same moment (possible only for the first digest,
+            # when there is no earlier digest to lock): its digest stands.
+            return None
         entry = audit_log(
             actor=actor,
             action="check_log_digest",
