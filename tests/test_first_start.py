@@ -37,7 +37,7 @@ def platform(tmp_path_factory) -> Path:
     """A fresh platform after `xinyong migrate` and `xinyong department add`."""
     home = tmp_path_factory.mktemp("platform")
     out = xinyong(home, "migrate").stdout
-    assert "审计日志：已写入创世条目" in out and "信用信息目录：已载入 7 个目录项" in out
+    assert "审计日志：已写入创世条目" in out and "信用信息目录：已载入 8 个目录项" in out
     xinyong(home, "department", "add", "samr", AUTHORITY, "--uscc", AUTHORITY_USCC, "--region", "350100")
     return home
 

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (fixtures imported from tests.browser.conftest)
+# ruff: noqa: F811  (fixtures imported from tests.dueprocess.commitments.conftest)
 """信用承诺 in chromium: an operator records a commitment signed at the window, marks it broken, and finds the
 negative record (违背信用承诺) in the subject's credit archive; no script errors; screenshots kept."""
 
@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import artifacts, browser, page  # noqa: F401
 from tests.browser.test_console_pages import menu_follow, sign_in
+from tests.dueprocess.commitments.conftest import (  # noqa: F401
+    approval,
+    catalog,
+    company,
+    fast_password_hashing,
+    operator,
+    templates,
+)
 from xinyong.dueprocess.models import Commitment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
