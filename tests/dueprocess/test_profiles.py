@@ -68,3 +68,14 @@ def test_repair_figures_of_order_36_are_marked_unverified(profiles):
     assert [s.step for s in steps] == ["accept", "decide", "extension", "stop_publication"]
     assert all(not s.verified for s in steps)
     assert "第36号" in steps[0].basis
+
+
+def test_a_deadline_in_a_year_without_its_holidays_is_provisional(profiles):
+    # The working-day calendar holds the holidays of the years the State Council has announced; a deadline that
+    # falls in a later year is counted by weekends only and marked provisional.
+    profile = profile_in_force(on_date=dt.date(2026, 12, 28))
+    due = step_due(profile=profile, workflow=OBJECTION, step="source_decide", start=dt.date(2026, 12, 28))
+    assert due.due == dt.date(2027, 1, 4)
+    assert due.provisional is True
+    before = step_due(profile=profile, workflow=OBJECTION, step="decide", start=dt.date(2026, 12, 1))
+    assert before.provisional is False
