@@ -19,7 +19,10 @@ from xinyong.jrp.models import CheckDigest, CheckLog
 
 pytestmark = pytest.mark.django_db
 
-LATER = timezone.now() + dt.timedelta(minutes=5)
+
+def later() -> dt.datetime:
+    """A moment when every check written so far is settled (taken when called: a long run outlasts a constant)."""
+    return timezone.now() + dt.timedelta(minutes=5)
 
 
 def checks(world, n: int, ref: str):
@@ -41,17 +44,17 @@ def raw(sql: str, params: list) -> None:
 
 
 def test_digests_chain_with_one_audit_entry_each(world):
-    assert check_log_digest(now=LATER) is None
+    assert check_log_digest(now=later()) is None
     checks(world, 4, "A")
     audits = AuditEntry.objects.count()
-    first = check_log_digest(now=LATER)
+    first = check_log_digest(now=later())
     assert first.count == 4 and first.previous_digest == "" and len(first.digest) == 64
     assert AuditEntry.objects.count() == audits + 1
     entry = AuditEntry.objects.get(seq=first.audit_entry_seq)
     assert entry.action == "check_log_digest" and entry.detail["digest"] == first.digest
-    assert check_log_digest(now=LATER) is None  # nothing new
+    assert check_log_digest(now=later()) is None  # nothing new
     checks(world, 2, "B")
-    second = check_log_digest(now=LATER)
+    second = check_log_digest(now=later())
     assert second.previous_digest == first.digest and second.count == 2
     assert second.first_check_id > first.last_check_id
     assert AuditEntry.objects.count() == audits + 2
@@ -66,7 +69,7 @@ def test_unsettled_rows_wait_for_the_next_digest(world):
 
 def test_verify_detects_a_changed_row(world):
     answers = checks(world, 4, "A")
-    check_log_digest(now=LATER)
+    check_log_digest(now=later())
     raw("UPDATE {table} SET outcome = %s WHERE id = %s", ["clean", answers[0].check_id])
     report = check_log_verify()
     assert not report.ok
@@ -79,7 +82,7 @@ def test_verify_detects_a_deleted_row_and_the_command_fails(world):
     answers = checks(world, 4, "A")
     call_command("jrp", "digest", stdout=io.StringIO())  # nothing settled yet
     assert not CheckDigest.objects.exists()
-    check_log_digest(now=LATER)
+    check_log_digest(now=later())
     out = io.StringIO()
     call_command("jrp", "verify", stdout=out)
     assert "全部相符" in out.getvalue()
@@ -118,7 +121,7 @@ def test_two_first_digests_at_the_same_moment_write_one(world, monkeypatch):
 
     def run() -> None:
         try:
-            results.append(check_log_digest(now=LATER))
+            results.append(check_log_digest(now=later()))
         except Exception as exc:  # noqa: BLE001 - shown by the assertion below
             results.append(exc)
         finally:

@@ -37,6 +37,12 @@ class CaseError(CodedError):
     pass
 
 
+def case_number_placeholder() -> str:
+    """A unique stand-in for a case's number until its row id is known (``case_number``); fits every number
+    field (at most 32 characters)."""
+    return f"~{secrets.token_hex(12)}"
+
+
 def case_number(*, prefix: str, on_date: dt.date, pk: int) -> str:
     """A case's number: prefix, filing date and the row id (unique without a sequence table)."""
     return f"{prefix}{on_date:%Y%m%d}{pk:06d}"

@@ -11,7 +11,6 @@ record carries the 异议标注 and the measures resting on it are suspended in 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
@@ -23,6 +22,7 @@ from xinyong.dueprocess.cases.models import CaseKind, EvidenceFile
 from xinyong.dueprocess.cases.services import (
     case_event_add,
     case_number,
+    case_number_placeholder,
     evidence_dir,
     evidence_open,
     evidence_store,
@@ -148,7 +148,7 @@ def objection_file(
         try:
             with transaction.atomic():
                 objection = Objection.objects.create(
-                    number=f"tmp-{uuid.uuid4().hex[:24]}",
+                    number=case_number_placeholder(),
                     subject_id=subject_id,
                     record=record,
                     list_entry=list_entry,

@@ -13,14 +13,18 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
 from xinyong.accounts.models import Department
 from xinyong.accounts.services import audit_log
 from xinyong.core.codes import Polarity
 from xinyong.core.errors import CodedError
 from xinyong.dueprocess.cases.models import CaseKind
-from xinyong.dueprocess.cases.services import case_event_add, case_number, evidence_store
+from xinyong.dueprocess.cases.services import (
+    case_event_add,
+    case_number,
+    case_number_placeholder,
+    evidence_store,
+)
 from xinyong.dueprocess.commitments.models import CommitmentKind
 from xinyong.dueprocess.commitments.services import commitment_break, commitment_sign
 from xinyong.dueprocess.profiles.selectors import REPAIR, profile_in_force, step_due
@@ -119,7 +123,7 @@ def repair_apply(
             actor=account,
         )
         application = RepairApplication.objects.create(
-            number=f"{REPAIR_PREFIX}-pending-{subject.pk}-{timezone.now().timestamp()}",
+            number=case_number_placeholder(),
             subject=subject,
             record=record,
             list_entry=entry,
