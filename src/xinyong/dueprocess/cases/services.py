@@ -37,7 +37,7 @@ class CaseError(CodedError):
     pass
 
 
-def case_number_placeholder() -> str:
+def case_number_interim() -> str:
     """A unique stand-in for a case's number until its row id is known (``case_number``); fits every number
     field (at most 32 characters)."""
     return f"~{secrets.token_hex(12)}"

@@ -25,7 +25,7 @@ from xinyong.catalog.selectors import catalog_item_current_version
 from xinyong.core.codes import Polarity, SubjectKind
 from xinyong.core.errors import CodedError
 from xinyong.dueprocess.cases.models import CaseEvent, CaseKind
-from xinyong.dueprocess.cases.services import case_event_add, case_number, case_number_placeholder
+from xinyong.dueprocess.cases.services import case_event_add, case_number, case_number_interim
 from xinyong.dueprocess.commitments.models import (
     Commitment,
     CommitmentKind,
@@ -252,7 +252,7 @@ def commitment_sign(
         raise CommitmentError("commitment_template_kind", "承诺类型与所选模板不一致")
     with transaction.atomic():
         commitment = Commitment.objects.create(
-            number=case_number_placeholder(),
+            number=case_number_interim(),
             subject=subject,
             kind=kind,
             template=template,

@@ -22,7 +22,7 @@ from xinyong.dueprocess.cases.models import CaseKind, EvidenceFile
 from xinyong.dueprocess.cases.services import (
     case_event_add,
     case_number,
-    case_number_placeholder,
+    case_number_interim,
     evidence_dir,
     evidence_open,
     evidence_store,
@@ -148,7 +148,7 @@ def objection_file(
         try:
             with transaction.atomic():
                 objection = Objection.objects.create(
-                    number=case_number_placeholder(),
+                    number=case_number_interim(),
                     subject_id=subject_id,
                     record=record,
                     list_entry=list_entry,

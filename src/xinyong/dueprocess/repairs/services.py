@@ -22,7 +22,7 @@ from xinyong.dueprocess.cases.models import CaseKind
 from xinyong.dueprocess.cases.services import (
     case_event_add,
     case_number,
-    case_number_placeholder,
+    case_number_interim,
     evidence_store,
 )
 from xinyong.dueprocess.commitments.models import CommitmentKind
@@ -123,7 +123,7 @@ def repair_apply(
             actor=account,
         )
         application = RepairApplication.objects.create(
-            number=case_number_placeholder(),
+            number=case_number_interim(),
             subject=subject,
             record=record,
             list_entry=entry,
