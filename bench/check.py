@@ -281,6 +281,7 @@ def measure_inprocess(report: dict, *, as_of: dt.date, checks: int, seed: int, p
     for code, _listed in warm:
         one(code)
     timings: dict[bool, list[float]] = {True: [], False: []}
+    answers: list = []
     hits = measures = suspended = 0
     profiler = cProfile.Profile() if profile else None
     cpu = own_cpu_seconds()
@@ -295,6 +296,7 @@ def measure_inprocess(report: dict, *, as_of: dt.date, checks: int, seed: int, p
         if profiler:
             profiler.disable()
         hits += bool(answer.hits)
+        answers.append((code, is_listed, answer))
         measures += len(answer.measures)
         suspended += sum(m.suspended for m in answer.measures)
     elapsed = time.perf_counter() - started
@@ -330,12 +332,101 @@ def measure_inprocess(report: dict, *, as_of: dt.date, checks: int, seed: int, p
     for kind in ("listed", "clean"):
         for sql in r["queries"][kind]["statements"]:
             print(f"    [{kind}] {sql}", flush=True)
+    measure_statement_floor(report, answers=answers, as_of=as_of)
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("cumulative").print_stats(35)
         report["inprocess"]["profile"] = out.getvalue()
         print(out.getvalue(), flush=True)
+
+
+def measure_statement_floor(report: dict, *, answers: list, as_of: dt.date) -> None:
+    """The database's floor under a check, in the same run: its two statements alone, without Django.
+
+    For the same codes: the check's one-statement read (the same SQL, prepared) and the insert of a log row
+    with the answer the check gave, committed (durable, like the check's own), into a scratch copy of the
+    log table, over psycopg directly. A check cannot be faster than this; the difference is the check's
+    own work (parsing, measures, explanation, JSON, Django's cursor).
+    """
+    import psycopg
+    from django.db import connection
+
+    from xinyong.jrp.check.log import LOG_COLUMNS, answer_json_text
+    from xinyong.jrp.check.selectors import _subject_checked_compiled, _three_years_before
+
+    sql, template = _subject_checked_compiled()
+    cutoff = _three_years_before(as_of)
+    settings = connection.settings_dict
+    conn = psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+        prepare_threshold=1,
+    )
+    columns = LOG_COLUMNS[1:]
+    insert = (
+        f"INSERT INTO bench_floor_log ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+        " RETURNING id"
+    )
+    timings: dict[str, list[float]] = {"read": [], "insert": [], "both": []}
+    durable: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        conn.execute("DROP TABLE IF EXISTS bench_floor_log")
+        conn.execute("CREATE TABLE bench_floor_log (LIKE jrp_checklog INCLUDING ALL)")
+        cursor = conn.cursor()
+        now = dt.datetime.now(dt.UTC)
+        for code, is_listed, answer in answers:
+            params = [
+                as_of if p == "day" else cutoff if p == "cutoff" else code if p == "code" else p
+                for p in template
+            ]
+            row = (
+                now,
+                as_of,
+                as_of,
+                "api",
+                None,
+                None,
+                None,
+                PURPOSE,
+                "",
+                "uscc",
+                code,
+                None,
+                answer.outcome,
+                len(answer.hits),
+                len(answer.measures),
+                answer.rulebook_number,
+                "",
+                answer_json_text(answer),
+            )
+            t0 = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            t1 = time.perf_counter()
+            cursor.execute(insert, row)
+            cursor.fetchone()
+            t2 = time.perf_counter()
+            timings["read"].append(t1 - t0)
+            timings["insert"].append(t2 - t1)
+            timings["both"].append(t2 - t0)
+            durable[is_listed].append(t2 - t0)
+    finally:
+        conn.execute("DROP TABLE IF EXISTS bench_floor_log")
+        conn.close()
+    floor = {name: percentiles(values) for name, values in timings.items()}
+    floor["both_listed"] = percentiles(durable[True])
+    floor["both_clean"] = percentiles(durable[False])
+    report["inprocess"]["statement_floor"] = floor
+    print(
+        f"  同一批代码只执行核查的两条语句（psycopg 直连，不经 Django；写入已提交）：读 p50 {floor['read']['p50_ms']} ms，"
+        f"写核查日志 p50 {floor['insert']['p50_ms']} ms，合计 p50 {floor['both']['p50_ms']} ms"
+        f"（命中名单 {floor['both_listed'].get('p50_ms')} / 未命中 {floor['both_clean'].get('p50_ms')} ms）",
+        flush=True,
+    )
 
 
 def queries_per_check(listed: str, clean: str, one) -> dict:
@@ -467,7 +558,7 @@ def measure_http(report: dict, args, *, as_of: dt.date) -> None:
         )
         print(
             f"  {'目标':<16} {'请求数':>8} {'次/秒':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'服务 CPU s':>10} {'PG CPU s（服务连接/本机全部）':>16} 错误"
+            f"{'服务 CPU s':>10} {'PG CPU s（服务连接/本机全部）':>16} {'压测端 CPU s':>10} 错误"
         )
         for name, url, payload in (
             ("bare JSON view", base + "/bench/bare.json", None),
@@ -478,10 +569,12 @@ def measure_http(report: dict, args, *, as_of: dt.date) -> None:
             own_rows = CheckLog.objects.filter(pk__gt=start, api_client_id=client_row.pk)
             connections.close_all()
             cpu, pg = server_cpu_seconds(server.pid), PostgresCpu(backends=server_backends)
+            load_cpu = own_cpu_seconds()
             outcome, elapsed = asyncio.run(
                 _load(url, payload, headers, clients=args.clients, seconds=args.seconds, warmup=args.warmup)
             )
             cpu, pg_server, pg = server_cpu_seconds(server.pid) - cpu, pg.backend_seconds(), pg.seconds()
+            load_cpu = own_cpu_seconds() - load_cpu  # the load generator's, warm-up included
             ordered = sorted(outcome.latencies)
             figures = {
                 "requests": len(ordered),
@@ -490,6 +583,7 @@ def measure_http(report: dict, args, *, as_of: dt.date) -> None:
                 "server_cpu_s": round(cpu, 1),
                 "postgres_cpu_s": round(pg, 1),
                 "postgres_cpu_s_server_backends": round(pg_server, 1),
+                "load_generator_cpu_s": round(load_cpu, 1),
                 "errors": sum(outcome.errors.values()),
                 "error_kinds": outcome.errors,
                 "check_log_rows_written": own_rows.count(),  # warm-up included
@@ -498,7 +592,8 @@ def measure_http(report: dict, args, *, as_of: dt.date) -> None:
             print(
                 f"  {name:<16} {figures['requests']:>8,} {figures['requests_per_s']:>8,} {figures.get('p50_ms')!s:>8} "
                 f"{figures.get('p95_ms')!s:>8} {figures.get('p99_ms')!s:>8} {figures['server_cpu_s']:>10} "
-                f"{figures['postgres_cpu_s_server_backends']:>8}/{figures['postgres_cpu_s']:<8} {figures['errors']} "
+                f"{figures['postgres_cpu_s_server_backends']:>8}/{figures['postgres_cpu_s']:<8} "
+                f"{figures['load_generator_cpu_s']:>10} {figures['errors']} "
                 f"{outcome.errors or ''}",
                 flush=True,
             )
