@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 # psycopg prepares a statement once it was executed this many times on the connection (by a cursor that binds
 # on the server: Django's client-binding cursors never prepare, whatever the threshold).
@@ -71,16 +71,19 @@ def prepared_cursor() -> Iterator:
     Statements use ``%s`` placeholders as usual; they go through Django's cursor wrapper, so they are
     logged and counted like any other.
     """
-    if not prepared_statements_on():
-        with connection.cursor() as cursor:
+    # The connection of this thread, looked up once: each attribute read through the ``connection`` proxy
+    # looks it up again (a hot path sends two statements per request).
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or not getattr(settings, "XINYONG_DB_PREPARED", True):
+        with db.cursor() as cursor:
             yield cursor
         return
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = connection.connection
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = db.connection
     if raw.prepare_threshold is None:
         raw.prepare_threshold = _PREPARE_AFTER
-    with connection.wrap_database_errors:
-        cursor = connection._prepare_cursor(_prepared_cursor_class(logged=connection.queries_logged)(raw))
+    with db.wrap_database_errors:
+        cursor = db._prepare_cursor(_prepared_cursor_class(logged=db.queries_logged)(raw))
     with cursor:
         yield cursor

@@ -134,14 +134,21 @@ def answer_expanded(answer: dict, *, query_kind: str) -> dict:
 def check_log_insert(row: tuple) -> int:
     """Append one log row (values in ``LOG_COLUMNS`` order without the id); returns its id. One statement."""
     adapt_datetime, adapt_date, _adapt_bool = adapters()
-    columns = LOG_COLUMNS[1:]
-    table = connection.ops.quote_name(CheckLog._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
+    key = (connection.vendor, connection.alias)
+    sql = _insert_sql.get(key)
+    if sql is None:
+        columns = LOG_COLUMNS[1:]
+        table = connection.ops.quote_name(CheckLog._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        sql = _insert_sql[key] = f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING id"  # noqa: S608
     values = (adapt_datetime(row[0]), adapt_date(row[1]), adapt_date(row[2]), *row[3:])
     with prepared_cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING id", values)  # noqa: S608
+        cursor.execute(sql, values)
         return cursor.fetchone()[0]
+
+
+_insert_sql: dict[tuple, str] = {}
 
 
 _with_feedback_sql: dict[tuple, tuple[str, list]] = {}
