@@ -1,6 +1,7 @@
 """The values the credit check passes between its parts, and stores in the check log's ``answer``.
 
-``check`` finds the subject and its hits (list entries in force) and gathers the facts conditions need;
+``check`` finds the subject and its hits (list entries in force, and entries that ended recently when a
+measure continues after removal) and gathers the facts conditions need;
 ``rulebook`` decides which measures of the published rulebook apply to those hits; the answer holds both,
 as JSON (``CheckAnswer.as_json``), so the impact preview can replay a logged check against a draft.
 """
@@ -25,7 +26,12 @@ class Requester:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One list entry in force for the subject checked (or, via_person, for an organisation it represents)."""
+    """One list entry in force for the subject checked (or, via_person, for an organisation it represents).
+
+    An entry that has ended (expired or removed, within the longest ``continues_after_removal`` of the
+    published rulebook) is a hit too, with ``ended_on`` set and ``effective_until`` the last day it was in
+    force: only measures that continue after removal apply to it (docs/credit-check.md).
+    """
 
     entry_id: int
     list_type: str
@@ -45,6 +51,8 @@ class Hit:
     via_person: bool = False
     organisation_id: int | None = None
     organisation_name: str = ""
+    # The day the entry left the list (the day after ``effective_until``), for an entry that has ended.
+    ended_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +84,10 @@ class MeasureResult:
     suspended: bool = False
     suspended_reason: str = ""
     via_person: bool = False
+    # The implementing department (None: none linked; ``implementing_department`` may then be free text).
+    implementing_department_id: int | None = None
+    # For a measure resting on an ended entry: the months it continues after removal (0 otherwise).
+    continues_months: int = 0
 
 
 @dataclass(slots=True)

@@ -24,6 +24,9 @@ __all__ = [
     "ListTypeVersion",
     "ListingMode",
     "OPEN_STATES",
+    "RED_LEFT_REASON",
+    "RENAMED_REASON",
+    "REVOKED_REASON_PREFIX",
 ]
 
 
@@ -137,6 +140,13 @@ class EntryState(models.TextChoices):
 
 # States in which an entry may still come into force or is in force.
 OPEN_STATES = (EntryState.PROPOSED, EntryState.NOTIFIED, EntryState.EFFECTIVE)
+
+# End reasons (``ListEntry.end_reason``) of removals that undo a listing rather than end it: revoked by an
+# operator (撤销), moved to another list type when the deciding body corrected the list's name, a red entry
+# left on a black listing (篇十四). Measures continuing after removal do not continue after these.
+REVOKED_REASON_PREFIX = "撤销："
+RENAMED_REASON = "认定部门更正了名单名称"
+RED_LEFT_REASON = "列入同领域黑名单"
 
 
 class EntryOrigin(models.TextChoices):

@@ -9,8 +9,16 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from xinyong.lists.mapping import ITEM_READINGS, type_index
-from xinyong.lists.models import EntryEvent, EntryState, ListEntry, ListType
-from xinyong.records.models import CreditRecord, CreditRecordVersion
+from xinyong.lists.models import (
+    RED_LEFT_REASON,
+    RENAMED_REASON,
+    REVOKED_REASON_PREFIX,
+    EntryEvent,
+    EntryState,
+    ListEntry,
+    ListType,
+)
+from xinyong.records.models import CreditRecord, CreditRecordVersion, RecordStatus
 from xinyong.records.selectors import in_force_q
 
 
@@ -22,6 +30,60 @@ def entries_in_force_q(*, as_of: dt.date) -> Q:
         & (Q(effective_until__isnull=True) | Q(effective_until__gte=as_of))
         & (Q(record__isnull=True) | in_force_q(as_of=as_of, prefix="record__"))
     )
+
+
+def entries_ended_q(*, as_of: dt.date, since: dt.date) -> Q:
+    """Filter of the list entries that may have ended after being in force on a day from ``since`` on.
+
+    Ended: expired, removed, or still effective but past their dates or their record's window — on a record
+    still in effect (not revoked, withdrawn or repaired: a repaired entry never continues) and not removed
+    by an annulment (``lists.models.REVOKED_REASON_PREFIX`` …). A superset (entries in force match too): the
+    caller tells the last day each was in force (``entry_last_day_in_force``) and keeps those before
+    ``as_of``. Used for measures that continue after removal (docs/credit-check.md).
+    """
+    annulled = (
+        Q(end_reason__startswith=REVOKED_REASON_PREFIX)
+        | Q(end_reason__startswith=RED_LEFT_REASON)
+        | Q(end_reason=RENAMED_REASON)
+    )
+    return (
+        Q(state__in=(EntryState.EFFECTIVE, EntryState.EXPIRED, EntryState.REMOVED))
+        & ~(Q(state=EntryState.REMOVED) & annulled)
+        & (Q(effective_from__isnull=True) | Q(effective_from__lt=as_of))
+        & (Q(effective_until__isnull=True) | Q(effective_until__gte=since))
+        & (Q(ended_on__isnull=True) | Q(ended_on__gt=since))
+        & (
+            Q(record__isnull=True)
+            | (
+                Q(record__status=RecordStatus.EFFECTIVE)
+                & (Q(record__publish_until__isnull=True) | Q(record__publish_until__gte=since))
+            )
+        )
+    )
+
+
+def entry_last_day_in_force(
+    *,
+    state: str,
+    effective_from: dt.date | None,
+    effective_until: dt.date | None,
+    ended_on: dt.date | None,
+    publish_from: dt.date | None,
+    publish_until: dt.date | None,
+) -> dt.date | None:
+    """The last day an entry of ``entries_ended_q`` was (or will be) in force: the earliest of its end date,
+    the day before it left the list and its record's last day; None when that is unknown or it never was."""
+    ends = [day for day in (effective_until, publish_until) if day is not None]
+    if state != EntryState.EFFECTIVE and ended_on is not None:
+        ends.append(ended_on - dt.timedelta(days=1))
+    if not ends:
+        return None
+    last = min(ends)
+    if (effective_from is not None and effective_from > last) or (
+        publish_from is not None and publish_from > last
+    ):
+        return None
+    return last
 
 
 def entries_in_force(*, as_of: dt.date, subject_ids: Iterable[int] | None = None) -> QuerySet[ListEntry]:

@@ -21,6 +21,9 @@ from xinyong.lists.errors import ListsError
 from xinyong.lists.mapping import ITEM_READINGS, TypeIndex, type_index
 from xinyong.lists.models import (
     FTM_BATCH_PREFIX,
+    RED_LEFT_REASON,
+    RENAMED_REASON,
+    REVOKED_REASON_PREFIX,
     EntryEvent,
     EntryOrigin,
     EntryState,
@@ -197,7 +200,6 @@ LONG_TERM = dt.date(2099, 1, 1)
 SYNC_CHUNK = 1000
 REPAIRED_STATUS = "repaired"  # records.RecordStatus.REPAIRED
 STATUS_REASONS = {"revoked": "信用记录所依据的决定已撤销", "withdrawn": "信用记录已撤回"}
-RED_LEFT_REASON = "列入同领域黑名单"
 # A red list type of this domain is left on any black listing (综合性荣誉, e.g. 诚信示范企业).
 ANY_DOMAIN = "综合"
 TERMINAL_STATES = (EntryState.REMOVED, EntryState.REPAIRED, EntryState.DECLINED)
@@ -440,7 +442,7 @@ def _sync_chunk(
             ) and other.state not in TERMINAL_STATES:
                 before = other.state
                 other.state, other.ended_on = EntryState.REMOVED, as_of
-                other.end_reason = "认定部门更正了名单名称"
+                other.end_reason = RENAMED_REASON
                 writer.event(other, before, EntryState.REMOVED, as_of, other.end_reason)
                 writer.change(other)
                 report.removed += 1
@@ -624,7 +626,7 @@ def list_entry_revoke(*, entry: ListEntry, on_date: dt.date, actor: Any, reason:
         to_state=EntryState.REMOVED,
         on_date=on_date,
         actor=actor,
-        reason=f"撤销：{reason}",
+        reason=f"{REVOKED_REASON_PREFIX}{reason}",
         ended_on=on_date,
-        end_reason=f"撤销：{reason}",
+        end_reason=f"{REVOKED_REASON_PREFIX}{reason}",
     )

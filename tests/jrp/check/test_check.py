@@ -21,7 +21,7 @@ from tests.jrp.check.conftest import (
 from tests.support import make_user
 from xinyong.accounts.models import Role
 from xinyong.jrp.check.services import CheckError, check_many, check_run
-from xinyong.jrp.models import CheckLog, CheckLogChangeRefused, FeedbackState, MeasureFeedback
+from xinyong.jrp.models import CheckLog, CheckLogChangeRefused, FeedbackState, Measure, MeasureFeedback
 from xinyong.lists.models import EntryState
 from xinyong.records.services import record_change_status, record_mark_disputed, record_mark_repaired
 
@@ -208,6 +208,50 @@ def test_pending_feedback_for_the_requesters_mandatory_measures(world):
     )
     assert codes(other) == ["M-LIMIT", "M-PERSON", "M-WATCH"]
     assert not MeasureFeedback.objects.filter(check_id=other.check_id).exists()
+
+
+def test_feedback_follows_the_implementing_department_not_its_name(world):
+    run(world, LISTED_USCC)  # the published rulebook is compiled (and cached) with the department's name
+    world.samr.name = "甲市市场监管局"
+    world.samr.save()
+    answer = run(world, LISTED_USCC)  # asked under the department's new name
+    feedback = MeasureFeedback.objects.filter(check_id=answer.check_id)
+    assert sorted(feedback.values_list("measure_code", flat=True)) == ["M-LIMIT", "M-PERSON"]
+    assert {m.implementing_department_id for m in answer.measures} == {world.samr.pk}
+    logged = CheckLog.objects.get(pk=answer.check_id).answer["measures"]
+    assert {m["implementing_department_id"] for m in logged} == {world.samr.pk}
+
+
+def test_feedback_of_measures_without_a_linked_department(world):
+    """No department and no text: the requesting department implements it; free text (责任处室) names no
+    department that could report, even when it reads as the requester's name."""
+    common = {
+        "rulebook": world.rulebook,
+        "kind": "punishment",
+        "family": "management",
+        "legal_basis": "国办发〔2020〕49号",
+        "target": "严重失信主体",
+        "list_type_codes": [world.list_type.code],
+        "application": "mandatory",
+    }
+    Measure.objects.create(code="M-ANY", content="从严审核行政许可申请", **common)
+    Measure.objects.create(
+        code="M-TEXT", content="列为重点监管对象", responsible_office=world.samr.name, **common
+    )
+    answer = run(world, LISTED_USCC)
+    assert codes(answer) == ["M-ANY", "M-LIMIT", "M-PERSON", "M-TEXT", "M-WATCH"]
+    feedback = MeasureFeedback.objects.filter(check_id=answer.check_id)
+    assert sorted(feedback.values_list("measure_code", flat=True)) == ["M-ANY", "M-LIMIT", "M-PERSON"]
+    other = check_run(
+        requester=world.requester(world.other),
+        purpose="发票领用",
+        matter_code="",
+        query=LISTED_USCC,
+        as_of=AS_OF,
+        channel="api",
+    )
+    feedback = MeasureFeedback.objects.filter(check_id=other.check_id)
+    assert list(feedback.values_list("measure_code", "department_id")) == [("M-ANY", world.other.pk)]
 
 
 def test_no_published_rulebook_lists_no_measures(world):

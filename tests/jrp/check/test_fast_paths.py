@@ -1,6 +1,7 @@
 """The check's fast paths answer as the general ones: one-subject facts, the cached feedback deadline, the
-API's answer written once, a check dated by ``checked_at``, the one-statement read of a USCC, the log row and
-its feedback written in one statement, and prepared statements (PostgreSQL) on or off."""
+API's answer written once, a check dated by ``checked_at``, the one-statement read of a USCC (with the entries
+that ended when a measure continues after removal), the log row and its feedback written in one statement, and
+prepared statements (PostgreSQL) on or off."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from xinyong.jrp.check import selectors, services
 from xinyong.jrp.check.log import answer_json_text
 from xinyong.jrp.check.services import check_run
 from xinyong.jrp.deadlines import feedback_due_on
-from xinyong.jrp.models import CheckLog, FeedbackState, MeasureFeedback
+from xinyong.jrp.measures.rulebook import rulebook_compiled
+from xinyong.jrp.models import CheckLog, FeedbackState, Measure, MeasureFeedback
+from xinyong.lists.models import EntryState, ListEntry
 from xinyong.workdays.models import CalendarDay, CalendarDayKind
 from xinyong.workdays.selectors import working_days_add
 from xinyong.workdays.services import calendar_day_delete, calendar_day_save
@@ -114,6 +117,67 @@ def test_one_statement_read_of_a_uscc_equals_the_separate_reads(world):
     clean, clean_hits, _facts = selectors.subject_checked_by_uscc(code=CLEAN_USCC, as_of=AS_OF)
     assert clean == _separate_reads(CLEAN_USCC)[0] and clean_hits == []
     assert selectors.subject_checked_by_uscc(code="91350100MA00000000", as_of=AS_OF) == (None, [], None)
+
+
+def test_one_statement_read_with_ended_entries_equals_the_separate_reads(world):
+    """Entries that ended are read in the same statement, after those in force, as ``hits_in_force`` does."""
+    Measure.objects.create(
+        rulebook=world.rulebook,
+        code="M-AFTER",
+        kind="punishment",
+        family="rights",
+        content="不予通过荣誉称号评选",
+        legal_basis="发改财金〔2015〕2045号",
+        target="严重违法失信主体",
+        list_type_codes=[world.list_type.code],
+        implementing_department=world.samr,
+        application="mandatory",
+        condition={"pred": "continues_after_removal", "op": "months", "value": 12},
+    )
+    ended = {}
+    for number, change in (
+        ("E-1", {"state": EntryState.REMOVED, "ended_on": dt.date(2026, 5, 1)}),  # removed: continues
+        ("E-2", {"effective_until": dt.date(2026, 4, 30)}),  # past its date, not yet marked expired
+        ("E-3", {"state": EntryState.EXPIRED, "effective_until": dt.date(2024, 12, 31)}),  # too long ago
+        (
+            "E-4",
+            {"state": EntryState.REMOVED, "ended_on": dt.date(2026, 5, 1), "end_reason": "撤销：认定有误"},
+        ),
+        ("E-5", {"state": EntryState.REPAIRED, "ended_on": dt.date(2026, 5, 1)}),
+    ):
+        record = listed_record(department=world.samr, subject=world.listed, number=number)
+        entry = entry_create(
+            list_type=world.list_type, subject=world.listed, record=record, department=world.samr
+        )
+        ListEntry.objects.filter(pk=entry.pk).update(**change)
+        ended[number] = entry.pk
+    assert rulebook_compiled().max_continuation_months == 12
+    hits = selectors.hits_in_force(subject_ids=[world.listed.pk], as_of=AS_OF, continuation_months=12)
+    found = [(h.entry_id, h.ended_on) for h in hits[world.listed.pk]]
+    assert found == [
+        (world.entry.pk, None),
+        (ended["E-1"], dt.date(2026, 5, 1)),
+        (ended["E-2"], dt.date(2026, 5, 1)),
+    ]
+    one = selectors.subject_checked_by_uscc(code=LISTED_USCC, as_of=AS_OF, continuation_months=12)
+    if connection.vendor != "postgresql":
+        assert one is None
+    else:
+        subject, one_hits, facts = one
+        assert (subject, one_hits, facts) == (
+            _separate_reads(LISTED_USCC)[0],
+            hits[world.listed.pk],
+            _separate_reads(LISTED_USCC)[2],
+        )
+        # Without continuation months, the statement reads the entries in force only.
+        assert [h.entry_id for h in selectors.subject_checked_by_uscc(code=LISTED_USCC, as_of=AS_OF)[1]] == [
+            world.entry.pk
+        ]
+    # The check passes them on: the ended entries carry no measure (the one in force does), so they are not shown.
+    answer = _check(world)
+    assert [h.entry_id for h in answer.hits] == [world.entry.pk] and "M-AFTER" in {
+        m.code for m in answer.measures
+    }
 
 
 def _check(world, **kw):

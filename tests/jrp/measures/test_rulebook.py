@@ -195,6 +195,31 @@ def test_ended_entries_only_get_measures_that_continue_after_removal(loaded):
     ) == ["MS-02"]
     long_ago = hit("market_serious_violation", effective_until=AS_OF - dt.timedelta(days=400))
     assert measures_for(rulebook=rb, hits=[long_ago], facts=FACTS, matter_code="", department_id=None) == []
+    # The shipped list's longest continuation, which tells the check how far back to read ended entries.
+    assert rb.max_continuation_months == 12
+    [result] = measures_for(rulebook=rb, hits=[ended], facts=FACTS, matter_code="", department_id=None)
+    assert result.continues_months == 12 and "移出名单后继续实施 12 个月" in result.conditions_met
+
+
+@pytest.mark.parametrize(
+    ("last_in_force", "applies_to", "not_on"),
+    [
+        (dt.date(2026, 2, 28), dt.date(2027, 2, 28), dt.date(2027, 3, 1)),  # removed on 1 March 2026
+        (dt.date(2025, 6, 14), dt.date(2026, 6, 14), dt.date(2026, 6, 15)),
+        (dt.date(2024, 2, 29), dt.date(2025, 2, 28), dt.date(2025, 3, 1)),  # no 29 February: month's end
+    ],
+)
+def test_a_continuation_ends_on_the_same_day_months_later(loaded, last_in_force, applies_to, not_on):
+    rb = rulebook_compiled()
+    ended = hit("market_serious_violation", effective_until=last_in_force)
+    for day, expected in (
+        (last_in_force + dt.timedelta(days=1), ["MS-02"]),
+        (applies_to, ["MS-02"]),
+        (not_on, []),
+    ):
+        facts = Facts(subject_kind="organisation", as_of=day)
+        found = measures_for(rulebook=rb, hits=[ended], facts=facts, matter_code="", department_id=None)
+        assert codes(found) == expected, day
 
 
 def test_only_drafts_change_and_only_allowed_people_change_them(loaded, operator, departments):

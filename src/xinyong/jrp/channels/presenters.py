@@ -27,6 +27,8 @@ OUTCOME_TITLES = {
     "not_found": "未找到该主体",
     "invalid": "查询条件有误",
 }
+# Every hit is an entry that has ended: on no list now, measures that continue after removal apply.
+ENDED_TITLE = "已移出名单（移出后继续实施的措施）"
 APPLICATION_LABELS = {"mandatory": "强制应用", "recommended": "推荐应用"}
 KIND_LABELS = {"punishment": "失信惩戒", "incentive": "守信激励"}
 
@@ -76,7 +78,9 @@ def widget_card(answer: CheckAnswer) -> dict[str, Any]:
     return {
         "check_id": answer.check_id,
         "outcome": answer.outcome,
-        "title": OUTCOME_TITLES.get(answer.outcome, answer.outcome),
+        "title": ENDED_TITLE
+        if answer.hits and all(h.ended_on is not None for h in answer.hits)
+        else OUTCOME_TITLES.get(answer.outcome, answer.outcome),
         "as_of": _date(answer.as_of),
         "subject": {k: v for k, v in subject.items() if isinstance(v, str | int | float | bool) or v is None},
         "candidates": [
@@ -95,6 +99,7 @@ def widget_card(answer: CheckAnswer) -> dict[str, Any]:
                 "disputed": h.disputed,
                 "via_person": h.via_person,
                 "organisation_name": h.organisation_name,
+                "ended_on": _date(h.ended_on),
             }
             for h in answer.hits
         ],
@@ -109,6 +114,7 @@ def widget_card(answer: CheckAnswer) -> dict[str, Any]:
                 "suspended": m.suspended,
                 "suspended_reason": m.suspended_reason,
                 "via_person": m.via_person,
+                "continues_months": m.continues_months,
             }
             for m in answer.measures
         ],

@@ -94,7 +94,14 @@ def _cell(value: Any) -> Any:
 def _answer_cells(answer: CheckAnswer) -> tuple[str, str, str, Any, str]:
     if not answer.hits and not answer.measures and answer.outcome != "invalid":
         return "", "", "", answer.check_id or "", ""
-    lists = "；".join(dict.fromkeys(h.list_name for h in answer.hits))
+    lists = "；".join(
+        dict.fromkeys(
+            f"{h.list_name}（已于 {h.ended_on.isoformat()} 移出，适用移出后继续实施的措施）"
+            if h.ended_on
+            else h.list_name
+            for h in answer.hits
+        )
+    )
     applied = "；".join(dict.fromkeys(m.content for m in answer.measures if not m.suspended))
     suspended = "；".join(
         dict.fromkeys(

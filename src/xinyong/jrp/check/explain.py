@@ -2,7 +2,8 @@
 
 Pure functions of the answer's parts; no queries. The sentences say which lists the subject is on, since
 when and on whose decision, which measures apply (强制/推荐, basis), which are suspended and why, and that a
-name-only result needs the subject confirmed before anything applies.
+name-only result needs the subject confirmed before anything applies. An entry that has ended is said to
+have ended, with the measures that continue after removal and until when.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from xinyong.jrp.measures.conditions import continuation_last_day
 from xinyong.jrp.types import Hit, MeasureResult
 
 COLOUR_LABELS = {"black": "黑名单", "red": "红名单"}
@@ -25,12 +27,39 @@ def _day(value: dt.date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
-def hit_sentence(hit: Hit) -> str:
-    """One hit: the list, since when, on whose decision, until when, and whether it is disputed."""
+def _ended_sentence(hit: Hit, details: str, months: Sequence[int]) -> str:
+    """An entry that has ended: no longer listed; the measures that continue after removal still apply."""
+    colour = COLOUR_LABELS.get(hit.colour, "")
+    since = f"自{_day(hit.effective_from)}起" if hit.effective_from else ""
+    who = f"“{hit.organisation_name}”（申请人为其法定代表人）" if hit.via_person else "该主体"
+    if len(set(months)) == 1:
+        until = continuation_last_day(hit.effective_until, months[0])
+        rest = f"措施按规定在移出后继续实施 {months[0]} 个月（至{_day(until)}）"
+    elif months:
+        rest = "部分措施按规定在移出后继续实施（期限见各项措施）"
+    else:
+        rest = "仅适用按规定在移出后继续实施的措施"
+    return (
+        f"{who}曾{since}被列入“{hit.list_name}”（{colour}）{details}，已于{_day(hit.ended_on)}移出名单，"
+        f"目前不在该名单内；{rest}。"
+    )
+
+
+def hit_sentence(hit: Hit, months: Sequence[int] = ()) -> str:
+    """One hit: the list, since when, on whose decision, until when, and whether it is disputed.
+
+    ``months``: for an entry that has ended, how long each measure resting on it continues after removal.
+    """
     colour = COLOUR_LABELS.get(hit.colour, "")
     since = f"自{_day(hit.effective_from)}起" if hit.effective_from else ""
     who = f"认定部门：{hit.deciding_department}" if hit.deciding_department else ""
     until = f"有效期至{_day(hit.effective_until)}" if hit.effective_until else ""
+    if hit.ended_on is not None:
+        details = f"（{who}）" if who else ""
+        text = _ended_sentence(hit, details, months)
+        if hit.disputed:
+            text += "该名单所依据的信用记录已标注异议，异议处理期间相关措施暂停执行。"
+        return text
     details = "，".join(part for part in (who, until) if part)
     details = f"（{details}）" if details else ""
     if hit.via_person:
@@ -53,6 +82,8 @@ def measure_sentence(measure: MeasureResult) -> str:
     parts = [f"依据：{measure.legal_basis}"] if measure.legal_basis else []
     if measure.implementing_department:
         parts.append(f"实施部门：{measure.implementing_department}")
+    if measure.continues_months:
+        parts.append(f"名单移出后继续实施 {measure.continues_months} 个月")
     detail = f"（{'；'.join(parts)}）" if parts else ""
     if measure.suspended:
         reason = measure.suspended_reason or "所依据的信用记录已标注异议"
@@ -106,7 +137,12 @@ def explain(
     if not hits:
         lines.append(f"截至{day}，该主体未被列入任何有效的红黑名单，无须适用联合奖惩措施。")
         return lines
-    lines.extend(hit_sentence(hit) for hit in hits)
+    for hit in hits:
+        if hit.ended_on is None:
+            lines.append(hit_sentence(hit))
+        else:
+            months = [m.continues_months for m in measures if m.entry_id == hit.entry_id]
+            lines.append(hit_sentence(hit, months))
     if rulebook_number is None:
         lines.append("目前没有已公布的奖惩措施清单，未列出措施（未经公布的惩戒措施不得实施）。")
         return lines

@@ -15,6 +15,8 @@ OUTCOME_TITLES = {
     "not_found": "未找到主体",
     "invalid": "查询条件有误",
 }
+# A hit whose entries have all ended: on no list now, measures that continue after removal apply.
+ENDED_TITLE = "已移出名单（移出后继续实施的措施）"
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,12 @@ def answer_card(answer: CheckAnswer) -> dict:
         )
         for m in answer.measures
     ]
+    title = OUTCOME_TITLES.get(answer.outcome, answer.outcome)
+    if answer.hits and all(h.ended_on is not None for h in answer.hits):
+        title = ENDED_TITLE
     return {
         "answer": answer,
-        "title": OUTCOME_TITLES.get(answer.outcome, answer.outcome),
+        "title": title,
         "hits": hits,
         "applied": [row for row in measures if not row.measure.suspended],
         "suspended": [row for row in measures if row.measure.suspended],

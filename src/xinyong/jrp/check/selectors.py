@@ -2,6 +2,10 @@
 
 Every read returns plain values (``values_list``), one query per kind of row for a whole chunk of codes, so
 that one check costs a few small indexed queries and a chunk of a batch check the same few queries.
+
+With ``continuation_months`` (the published rulebook's longest ``continues_after_removal``), the hit reads
+also return the entries that ended within that many months, in the same statement, as ended hits
+(``Hit.ended_on``, ``effective_until`` their last day in force), after the hits in force (docs/credit-check.md).
 """
 
 from __future__ import annotations
@@ -14,15 +18,22 @@ from dataclasses import dataclass
 
 import orjson
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q
 from django.db.models.expressions import RawSQL
 
 from xinyong.core.bulk import lookup_rows
 from xinyong.core.codes import Polarity
 from xinyong.core.prepared import prepared_cursor
+from xinyong.jrp.measures.conditions import continuation_last_day
 from xinyong.jrp.models import CheckLog, Matter
 from xinyong.jrp.types import Facts, Hit
-from xinyong.lists.selectors import entries_in_force
+from xinyong.lists.models import ListEntry
+from xinyong.lists.selectors import (
+    entries_ended_q,
+    entries_in_force,
+    entries_in_force_q,
+    entry_last_day_in_force,
+)
 from xinyong.records.models import CreditRecord, RecordStatus
 from xinyong.subjects.models import LinkedPerson, LinkedRole, Subject
 
@@ -52,6 +63,10 @@ _HIT_COLUMNS = (
     "disputed",
     "record__disputed",
 )
+# Read after ``_HIT_COLUMNS`` and the subject's name or id when entries that ended are read too.
+_ENDED_COLUMNS = ("in_force", "state", "ended_on", "record__publish_from", "record__publish_until")
+_BASE = len(_HIT_COLUMNS) + 1
+_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,45 +124,100 @@ def subject_row(*, subject_id: int) -> SubjectRow | None:
 
 # Placeholders the one-subject hit query is compiled with once; each is replaced by the real value per call.
 _DAY_MARK = dt.date(1901, 2, 3)
+_SINCE_MARK = dt.date(1902, 3, 4)
 _ID_MARK = -918_273_645
 _one_subject_sql: dict[tuple, tuple[str, list]] = {}
 
 
-def _hits_queryset(*, as_of: dt.date, ids: list[int], via_person: bool):
+def _since(*, as_of: dt.date, months: int) -> dt.date | None:
+    """How far back the hits query looks for entries that ended (a day early at most: rows are re-checked)."""
+    return as_of - dt.timedelta(days=31 * months + 1) if months > 0 else None
+
+
+def _entries(*, as_of: dt.date, since: dt.date | None):
+    """The entries in force on ``as_of``; with ``since``, also those that may have ended since then."""
+    if since is None:
+        return entries_in_force(as_of=as_of)
+    in_force = entries_in_force_q(as_of=as_of)
     return (
-        entries_in_force(as_of=as_of, subject_ids=ids)
-        .order_by("effective_from", "pk")
-        .values_list(*_HIT_COLUMNS, "subject__name" if via_person else "subject_id")
+        ListEntry.objects.filter(in_force | entries_ended_q(as_of=as_of, since=since))
+        .annotate(in_force=ExpressionWrapper(in_force, output_field=BooleanField()))
+        .select_related("list_type")
     )
 
 
-def _one_subject_compiled(*, via_person: bool) -> tuple[str, list]:
-    """The hits query of one subject as SQL, and its parameters with ``"day"`` and ``"id"`` to fill in."""
-    key = (connection.vendor, connection.alias, via_person)
+def _hits_queryset(*, as_of: dt.date, ids: list[int], via_person: bool, since: dt.date | None = None):
+    return (
+        _entries(as_of=as_of, since=since)
+        .filter(subject_id__in=ids)
+        .order_by("effective_from", "pk")
+        .values_list(
+            *_HIT_COLUMNS,
+            "subject__name" if via_person else "subject_id",
+            *(_ENDED_COLUMNS if since is not None else ()),
+        )
+    )
+
+
+def _template(params, **marks) -> list:
+    """The parameters of a compiled query with each mark's value (as any adapter gives it) replaced by its name."""
+    adapt = connection.ops.adapt_datefield_value
+    found = {}
+    for name, mark in marks.items():
+        if isinstance(mark, dt.date):
+            found.update({mark: name, mark.isoformat(): name, adapt(mark): name})
+        else:
+            found[mark] = name
+    template = [found.get(p, p) if isinstance(p, str | int | dt.date) else p for p in params]
+    if not set(marks) <= set(template):  # pragma: no cover - the query changed shape
+        raise RuntimeError("the hits query lost its placeholders")
+    return template
+
+
+def _one_subject_compiled(*, via_person: bool, ended: bool = False) -> tuple[str, list]:
+    """The hits query of one subject as SQL, and its parameters with ``"day"`` and ``"id"`` (and, reading
+    entries that ended, ``"since"``) to fill in."""
+    key = (connection.vendor, connection.alias, via_person, ended)
     compiled = _one_subject_sql.get(key)
     if compiled is None:
-        query = _hits_queryset(as_of=_DAY_MARK, ids=[_ID_MARK], via_person=via_person).query
+        since = _SINCE_MARK if ended else None
+        query = _hits_queryset(as_of=_DAY_MARK, ids=[_ID_MARK], via_person=via_person, since=since).query
         sql, params = query.get_compiler(connection=connection).as_sql()
-        days = (_DAY_MARK, _DAY_MARK.isoformat(), connection.ops.adapt_datefield_value(_DAY_MARK))
-        template = ["day" if p in days else "id" if p == _ID_MARK else p for p in params]
-        if "day" not in template or "id" not in template:  # pragma: no cover - the query changed shape
-            raise RuntimeError("the hits query lost its placeholders")
-        compiled = _one_subject_sql[key] = (sql, template)
+        marks = {"day": _DAY_MARK, "id": _ID_MARK, **({"since": _SINCE_MARK} if ended else {})}
+        compiled = _one_subject_sql[key] = (sql, _template(params, **marks))
     return compiled
 
 
-def _one_subject_rows(*, subject_id: int, as_of: dt.date, via_person: bool) -> list[tuple]:
-    """The hit rows of one subject through SQL compiled once (the ORM would rebuild the query per check)."""
-    sql, template = _one_subject_compiled(via_person=via_person)
+def _fill(template: list, *, as_of: dt.date, since: dt.date | None, **values) -> list:
     day = connection.ops.adapt_datefield_value(as_of)
-    params = [day if p == "day" else subject_id if p == "id" else p for p in template]
+    values["day"] = day
+    if since is not None:
+        values["since"] = connection.ops.adapt_datefield_value(since)
+    return [values[p] if isinstance(p, str) and p in values else p for p in template]
+
+
+def _one_subject_rows(
+    *, subject_id: int, as_of: dt.date, via_person: bool, since: dt.date | None = None
+) -> list[tuple]:
+    """The hit rows of one subject through SQL compiled once (the ORM would rebuild the query per check)."""
+    sql, template = _one_subject_compiled(via_person=via_person, ended=since is not None)
+    params = _fill(template, as_of=as_of, since=since, id=subject_id)
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor == "sqlite":
-        # Raw SQLite rows hold dates as text and booleans as integers (converted where used).
-        rows = [(*row[:6], _date(row[6]), _date(row[7]), *row[8:]) for row in rows]
+        rows = _sqlite_rows(rows)
     return rows
+
+
+def _sqlite_rows(rows: list[tuple]) -> list[tuple]:
+    """Raw SQLite rows hold dates as text and booleans as integers (booleans are converted where used)."""
+    if rows and len(rows[0]) > _BASE:
+        return [
+            (*row[:6], _date(row[6]), _date(row[7]), *row[8 : _BASE + 2], *map(_date, row[_BASE + 2 :]))
+            for row in rows
+        ]
+    return [(*row[:6], _date(row[6]), _date(row[7]), *row[8:]) for row in rows]
 
 
 def _date(value):
@@ -163,77 +233,113 @@ _IDS_MARK = "[-918273645]"
 _many_subjects_sql: dict[tuple, tuple[str, list]] = {}
 
 
-def _many_subjects_rows(*, subject_ids: list[int], as_of: dt.date, via_person: bool) -> list[tuple]:
+def _many_subjects_rows(
+    *, subject_ids: list[int], as_of: dt.date, via_person: bool, since: dt.date | None = None
+) -> list[tuple]:
     """The hit rows of a set of subjects, through SQL compiled once with the ids as one JSON parameter.
 
     ``subject_id IN (SELECT … unnested ids)``: the database probes the entries' subject index once per id (a
     nested loop), where a list of thousands of parameters is planned as a scan of every entry in force, and
     costs the driver and the ORM one parameter each.
     """
-    key = (connection.vendor, connection.alias, via_person)
+    ended = since is not None
+    key = (connection.vendor, connection.alias, via_person, ended)
     compiled = _many_subjects_sql.get(key)
     if compiled is None:
         ids = RawSQL(_IDS_FROM_JSON[connection.vendor], (_IDS_MARK,))
         query = (
-            entries_in_force(as_of=_DAY_MARK)
+            _entries(as_of=_DAY_MARK, since=_SINCE_MARK if ended else None)
             .filter(subject_id__in=ids)
             .order_by("effective_from", "pk")
-            .values_list(*_HIT_COLUMNS, "subject__name" if via_person else "subject_id")
+            .values_list(
+                *_HIT_COLUMNS,
+                "subject__name" if via_person else "subject_id",
+                *(_ENDED_COLUMNS if ended else ()),
+            )
             .query
         )
         sql, params = query.get_compiler(connection=connection).as_sql()
-        days = (_DAY_MARK, _DAY_MARK.isoformat(), connection.ops.adapt_datefield_value(_DAY_MARK))
-        template = ["day" if p in days else "ids" if p == _IDS_MARK else p for p in params]
-        if "day" not in template or "ids" not in template:  # pragma: no cover - the query changed shape
-            raise RuntimeError("the hits query lost its placeholders")
-        compiled = _many_subjects_sql[key] = (sql, template)
+        marks = {"day": _DAY_MARK, "ids": _IDS_MARK, **({"since": _SINCE_MARK} if ended else {})}
+        compiled = _many_subjects_sql[key] = (sql, _template(params, **marks))
     sql, template = compiled
-    day = connection.ops.adapt_datefield_value(as_of)
-    ids = orjson.dumps(sorted(subject_ids)).decode()
-    params = [day if p == "day" else ids if p == "ids" else p for p in template]
+    params = _fill(template, as_of=as_of, since=since, ids=orjson.dumps(sorted(subject_ids)).decode())
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor == "sqlite":
-        rows = [(*row[:6], _date(row[6]), _date(row[7]), *row[8:]) for row in rows]
+        rows = _sqlite_rows(rows)
     return rows
 
 
 def hits_in_force(
-    *, subject_ids: Iterable[int], as_of: dt.date, via_person: bool = False
+    *,
+    subject_ids: Iterable[int],
+    as_of: dt.date,
+    via_person: bool = False,
+    continuation_months: int = 0,
 ) -> dict[int, list[Hit]]:
-    """The list entries in force on ``as_of`` of these subjects, as hits by subject id (oldest first)."""
+    """The list entries in force on ``as_of`` of these subjects, as hits by subject id (oldest first).
+
+    With ``continuation_months``, then the entries that ended within that many months before ``as_of``
+    (``lists.selectors.entries_ended_q``: not repaired nor annulled) as ended hits, oldest first.
+    """
     ids = list(set(subject_ids))
     if not ids:
         return {}
+    since = _since(as_of=as_of, months=continuation_months)
     if len(ids) == 1:
-        rows = _one_subject_rows(subject_id=ids[0], as_of=as_of, via_person=via_person)
+        rows = _one_subject_rows(subject_id=ids[0], as_of=as_of, via_person=via_person, since=since)
     else:
-        rows = _many_subjects_rows(subject_ids=ids, as_of=as_of, via_person=via_person)
-    return _hits_of_rows(rows, via_person=via_person)
+        rows = _many_subjects_rows(subject_ids=ids, as_of=as_of, via_person=via_person, since=since)
+    return _hits_of_rows(rows, via_person=via_person, as_of=as_of, continuation_months=continuation_months)
 
 
-def _hits_of_rows(rows: Iterable[tuple], *, via_person: bool) -> dict[int, list[Hit]]:
-    """Hits by subject id from rows of ``_HIT_COLUMNS`` and the subject's name (via person) or id."""
+def _hits_of_rows(
+    rows: Iterable[tuple], *, via_person: bool, as_of: dt.date | None = None, continuation_months: int = 0
+) -> dict[int, list[Hit]]:
+    """Hits by subject id from rows of ``_HIT_COLUMNS`` and the subject's name (via person) or id.
+
+    Rows that also carry ``_ENDED_COLUMNS`` and are not in force become ended hits when their entry's last
+    day in force is before ``as_of`` and within ``continuation_months`` of it; they follow the hits in force.
+    """
     hits: dict[int, list[Hit]] = {}
-    for (
-        pk,
-        subject_id,
-        code,
-        name,
-        colour,
-        level,
-        start,
-        until,
-        record_id,
-        department,
-        record_department,
-        basis,
-        reason,
-        disputed,
-        record_disputed,
-        organisation_name,
-    ) in rows:
+    ended_subjects = []
+    for row in rows:
+        ended_on = None
+        if len(row) > _BASE:
+            in_force, state, left_on, publish_from, publish_until = row[_BASE:]
+            if not in_force:
+                last = entry_last_day_in_force(
+                    state=state,
+                    effective_from=row[6],
+                    effective_until=row[7],
+                    ended_on=left_on,
+                    publish_from=publish_from,
+                    publish_until=publish_until,
+                )
+                if last is None or last >= as_of or as_of > continuation_last_day(last, continuation_months):
+                    continue
+                ended_on = last + _DAY
+                row = (*row[:7], last, *row[8:_BASE])
+                ended_subjects.append(row[1])
+        (
+            pk,
+            subject_id,
+            code,
+            name,
+            colour,
+            level,
+            start,
+            until,
+            record_id,
+            department,
+            record_department,
+            basis,
+            reason,
+            disputed,
+            record_disputed,
+            organisation_name,
+        ) = row[:_BASE]
         hits.setdefault(subject_id, []).append(
             Hit(
                 entry_id=pk,
@@ -251,8 +357,12 @@ def _hits_of_rows(rows: Iterable[tuple], *, via_person: bool) -> dict[int, list[
                 via_person=via_person,
                 organisation_id=subject_id if via_person else None,
                 organisation_name=organisation_name if via_person else "",
+                ended_on=ended_on,
             )
         )
+    for subject_id in set(ended_subjects):
+        found = hits[subject_id]
+        hits[subject_id] = [h for h in found if h.ended_on is None] + [h for h in found if h.ended_on]
     return hits
 
 
@@ -375,12 +485,13 @@ def _three_years_before(as_of: dt.date) -> dt.date:
         return as_of.replace(year=as_of.year - 3, day=28)
 
 
-def _subject_checked_compiled() -> tuple[str, list]:
-    """The statement of ``subject_checked_by_uscc`` and its parameters (``"day"``, ``"cutoff"``, ``"code"``)."""
-    key = (connection.vendor, connection.alias)
+def _subject_checked_compiled(*, ended: bool = False) -> tuple[str, list]:
+    """The statement of ``subject_checked_by_uscc`` and its parameters (``"day"``, ``"cutoff"``, ``"code"``,
+    and ``"since"`` when it reads entries that ended)."""
+    key = (connection.vendor, connection.alias, ended)
     compiled = _subject_checked_sql.get(key)
     if compiled is None:
-        hits_sql, hits_template = _one_subject_compiled(via_person=False)
+        hits_sql, hits_template = _one_subject_compiled(via_person=False, ended=ended)
         pieces = hits_sql.split("%s")
         if len(pieces) != len(hits_template) + 1 or "%" in "".join(pieces):  # pragma: no cover
             raise RuntimeError("the hits query cannot be nested")
@@ -419,20 +530,20 @@ def _subject_checked_compiled() -> tuple[str, list]:
 
 
 def subject_checked_by_uscc(
-    *, code: str, as_of: dt.date
+    *, code: str, as_of: dt.date, continuation_months: int = 0
 ) -> tuple[SubjectRow | None, list[Hit], Facts | None] | None:
-    """The subject with this USCC, its hits in force and its facts, in one statement (PostgreSQL).
+    """The subject with this USCC, its hits in force (and, with ``continuation_months``, those that ended,
+    as ``hits_in_force``) and its facts, in one statement (PostgreSQL).
 
     The same values as ``subjects_by_uscc``, ``hits_in_force`` and ``facts_for`` (tests/jrp/check/
     test_fast_paths.py); ``None`` on other databases (no lateral joins): the caller reads them apart.
     """
     if connection.vendor != "postgresql":
         return None
-    sql, template = _subject_checked_compiled()
-    cutoff = _three_years_before(as_of)
-    params = [
-        as_of if p == "day" else cutoff if p == "cutoff" else code if p == "code" else p for p in template
-    ]
+    since = _since(as_of=as_of, months=continuation_months)
+    sql, template = _subject_checked_compiled(ended=since is not None)
+    values = {"day": as_of, "cutoff": _three_years_before(as_of), "code": code, "since": since}
+    params = [values[p] if isinstance(p, str) and p in values else p for p in template]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -450,7 +561,9 @@ def subject_checked_by_uscc(
         (row[7:] for row in rows if row[7] is not None),
         key=lambda r: (r[6] is None, r[6] or dt.date.min, r[0]),
     )
-    hits = _hits_of_rows(hit_rows, via_person=False).get(subject.id, [])
+    hits = _hits_of_rows(
+        hit_rows, via_person=False, as_of=as_of, continuation_months=continuation_months
+    ).get(subject.id, [])
     return subject, hits, facts
 
 

@@ -5,7 +5,10 @@
 Rules (docs/credit-check.md):
 
 - Only list entries *in force* on ``as_of`` count (``lists.selectors.entries_in_force``: effective, inside
-  their dates, on a record in force — not revoked, withdrawn or repaired, inside its window).
+  their dates, on a record in force — not revoked, withdrawn or repaired, inside its window). An entry that
+  ended (expired or removed, not repaired nor annulled) within the longest ``continues_after_removal`` of
+  the published rulebook is read too, as an ended hit: it stays in the answer only when a measure continues
+  on it, and a subject with no other hit is answered as on no list.
 - An exact code is decisive. A name returns candidates with scores and never a measure: the clerk confirms
   the subject (``confirm_subject_id``), which re-runs the check for that subject, logged as confirmed.
 - 落实到人: a 身份证 number that is the legal representative's of an organisation with entries in force
@@ -218,6 +221,10 @@ def _answer(
         measures = measures_for(
             rulebook=rulebook, hits=hits, facts=facts, matter_code=matter_code, department_id=department_id
         )
+    if any(h.ended_on is not None for h in hits):
+        # An entry that ended is shown only with a measure that continues on it (docs/credit-check.md).
+        continuing = {m.entry_id for m in measures}
+        hits = [h for h in hits if h.ended_on is None or h.entry_id in continuing]
     if outcome is None:
         outcome = CheckOutcome.HIT if hits else CheckOutcome.CLEAN
     number = rulebook.number if rulebook is not None else None
@@ -276,11 +283,17 @@ class CodeReads:
 
 
 def code_reads(*, usccs: Sequence[str], ric_hmacs: Sequence[str], as_of: dt.date) -> CodeReads:
-    """The set-based reads for a chunk of codes: subjects, hits in force, facts of the listed, the rulebook."""
+    """The set-based reads for a chunk of codes: subjects, hits in force, facts of the listed, the rulebook.
+
+    The hits include the entries that ended within the published rulebook's longest continuation (read in
+    the same statements; none when no measure continues after removal).
+    """
+    published = rulebook_compiled()  # cached: a query at most every few seconds
+    months = published.max_continuation_months if published is not None else 0
     one = None
     if len(usccs) == 1 and not ric_hmacs:
         # One USCC (the exact check): subject, hits and facts in one statement where the database allows.
-        one = selectors.subject_checked_by_uscc(code=usccs[0], as_of=as_of)
+        one = selectors.subject_checked_by_uscc(code=usccs[0], as_of=as_of, continuation_months=months)
     if one is not None:
         subject, subject_hits, subject_facts = one
         by_uscc = {subject.uscc: subject} if subject is not None else {}
@@ -292,16 +305,17 @@ def code_reads(*, usccs: Sequence[str], ric_hmacs: Sequence[str], as_of: dt.date
         by_ric = selectors.subjects_by_ric_hmac(hmacs=ric_hmacs)
         represented = selectors.organisations_represented(ric_hmacs=ric_hmacs, as_of=as_of)
         subjects = {s.id: s for s in [*by_uscc.values(), *by_ric.values()]}
-        hits = selectors.hits_in_force(subject_ids=subjects, as_of=as_of)
+        hits = selectors.hits_in_force(subject_ids=subjects, as_of=as_of, continuation_months=months)
         organisations = {oid for ids in represented.values() for oid in ids}
-        person_hits = selectors.hits_in_force(subject_ids=organisations, as_of=as_of, via_person=True)
+        person_hits = selectors.hits_in_force(
+            subject_ids=organisations, as_of=as_of, via_person=True, continuation_months=months
+        )
         listed = [subjects[sid] for sid in hits]
         persons_listed = [
             by_ric[h] for h, ids in represented.items() if h in by_ric and any(i in person_hits for i in ids)
         ]
         facts = selectors.facts_for(subjects={*listed, *persons_listed}, as_of=as_of)
-    # The compiled rulebook is cached; without a hit in the chunk it is not even asked for.
-    rulebook = rulebook_compiled() if hits or person_hits else None
+    rulebook = published if hits or person_hits else None
     return CodeReads(as_of, by_uscc, by_ric, represented, hits, person_hits, facts, rulebook)
 
 
@@ -311,6 +325,8 @@ def code_answer(
     """The answer for one parsed code query from the chunk's reads, with the subject id it is logged under.
 
     Only an answer with hits names the rulebook it applied (``rulebook_number``), whatever else is in the chunk.
+    A subject whose only hits are entries that ended, none with a measure that continues, is answered as one
+    on no list (and an applicant found only through such entries as not found).
     """
     as_of = reads.as_of
     if p.error_code:
@@ -323,19 +339,6 @@ def code_answer(
     # 落实到人 only for a 身份证 number (not for an organisation found by the same digits as its USCC).
     represented = () if subject is not None and subject is by_code else reads.represented.get(p.ric_hmac, ())
     via = [h for oid in represented for h in person_hits.get(oid, ())]
-    if subject is None and not via:
-        answer = _answer(
-            as_of=as_of,
-            query_kind=p.kind,
-            subject={"id": None, "kind": "", "kind_label": "", "name": "", "code": p.logged_text},
-            hits=[],
-            facts=None,
-            rulebook=None,
-            matter_code=matter_code,
-            department_id=department_id,
-            outcome=CheckOutcome.NOT_FOUND,
-        )
-        return answer, None
     if subject is None:
         out = {
             "id": None,
@@ -350,17 +353,47 @@ def code_answer(
         out = _subject_out(subject)
         fact = reads.facts.get(subject.id) or Facts(subject_kind=subject.kind, as_of=as_of)
     subject_hits = [*reads.hits.get(subject.id, ()), *via] if subject is not None else via
+    if subject_hits:
+        answer = _answer(
+            as_of=as_of,
+            query_kind=p.kind,
+            subject=out,
+            hits=subject_hits,
+            facts=fact,
+            rulebook=reads.rulebook,
+            matter_code=matter_code,
+            department_id=department_id,
+        )
+        if answer.hits:
+            return answer, subject.id if subject is not None else None
+        # Only entries that ended, none with a measure that continues: as if they had not been read.
+        if subject is not None:
+            fact = Facts(subject_kind=subject.kind, as_of=as_of)
+        via = []
+    if subject is None and not via:
+        answer = _answer(
+            as_of=as_of,
+            query_kind=p.kind,
+            subject={"id": None, "kind": "", "kind_label": "", "name": "", "code": p.logged_text},
+            hits=[],
+            facts=None,
+            rulebook=None,
+            matter_code=matter_code,
+            department_id=department_id,
+            outcome=CheckOutcome.NOT_FOUND,
+        )
+        return answer, None
     answer = _answer(
         as_of=as_of,
         query_kind=p.kind,
         subject=out,
-        hits=subject_hits,
+        hits=[],
         facts=fact,
-        rulebook=reads.rulebook if subject_hits else None,
+        rulebook=None,
         matter_code=matter_code,
         department_id=department_id,
     )
-    return answer, subject.id if subject is not None else None
+    return answer, subject.id
 
 
 def _code_answers(
@@ -428,15 +461,17 @@ def _confirmed_answer(
     subject = selectors.subject_row(subject_id=subject_id)
     if subject is None or subject_id not in candidates or subject.kind == SubjectKind.NATURAL_PERSON:
         raise CheckError("confirm_not_candidate", "确认的主体不在该名称的候选主体中，请重新按名称查询后确认")
-    hits = selectors.hits_in_force(subject_ids=[subject.id], as_of=as_of).get(subject.id, [])
+    rulebook = rulebook_compiled()
+    months = rulebook.max_continuation_months if rulebook is not None else 0
+    hits = selectors.hits_in_force(subject_ids=[subject.id], as_of=as_of, continuation_months=months)
     facts = selectors.facts_for(subjects=[subject], as_of=as_of)[subject.id]
     answer = _answer(
         as_of=as_of,
         query_kind=QueryKind.NAME,
         subject=_subject_out(subject, confirmed=True),
-        hits=hits,
+        hits=hits.get(subject.id, []),
         facts=facts,
-        rulebook=rulebook_compiled(),
+        rulebook=rulebook,
         matter_code=matter_code,
         department_id=department_id,
     )
@@ -503,7 +538,12 @@ def _feedback_rows(
     for m in answer.measures:
         if m.suspended or m.application != Application.MANDATORY:
             continue
-        if m.implementing_department not in ("", requester.department_name):
+        if m.implementing_department_id is None:
+            # No linked department: the requesting department implements it when it names none; free text
+            # (责任处室, 组织实施) names no department that could report (docs/feedback.md).
+            if m.implementing_department:
+                continue
+        elif m.implementing_department_id != requester.department_id:
             continue
         hit = entries.get(m.entry_id)
         target = subject_id if subject_id is not None else (hit.organisation_id if hit else None)

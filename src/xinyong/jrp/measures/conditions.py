@@ -36,6 +36,7 @@ __all__ = [
     "ConditionError",
     "condition_compile",
     "condition_continuation_months",
+    "continuation_last_day",
     "condition_describe",
     "condition_validate",
 ]
@@ -380,6 +381,28 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     return months - 1 if end.day < start.day else months
 
 
+def _months_after(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` months later (the month's last day when it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=d)
+        except ValueError:
+            continue
+    return day  # pragma: no cover
+
+
+def continuation_last_day(last_in_force: dt.date, months: int) -> dt.date:
+    """The last day a measure continuing ``months`` months after removal applies (docs/measures.md).
+
+    The period starts the day after the entry's last day in force and ends on the same day ``months`` months
+    after that last day, or on the month's last day when it has none (民法典第二百零一、二百零二条): in
+    force to 28 February 2026 (removed on 1 March), 12 months: to 28 February 2027.
+    """
+    return _months_after(last_in_force, months)
+
+
 def _years_ago(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
@@ -453,10 +476,8 @@ def _compile_predicate(name: str, op: str, value: Any) -> Test:  # noqa: C901, P
         # Holds while the entry is in force and for ``value`` months after it ended (docs/measures.md).
         return lambda ctx: (
             ctx.hit.effective_until is None
-            or (
-                ctx.facts.as_of <= ctx.hit.effective_until
-                or _months_between(ctx.hit.effective_until, ctx.facts.as_of) < value
-            )
+            or ctx.facts.as_of <= ctx.hit.effective_until
+            or ctx.facts.as_of <= continuation_last_day(ctx.hit.effective_until, value)
         )
     if name == "clean_years":
         return lambda ctx: (

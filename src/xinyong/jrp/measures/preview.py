@@ -42,6 +42,7 @@ def _hit(data: dict) -> Hit:
     values = {k: v for k, v in data.items() if k in _HIT_FIELDS}
     values["effective_from"] = _date(values.get("effective_from"))
     values["effective_until"] = _date(values.get("effective_until"))
+    values["ended_on"] = _date(values.get("ended_on"))  # absent from answers logged before it existed
     return Hit(**values)
 
 

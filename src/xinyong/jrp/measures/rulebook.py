@@ -10,7 +10,8 @@ A measure applies to a hit when (docs/measures.md, “Which measures apply”):
   matter is not in the register);
 - a hit found through the applicant's role as responsible person (``via_person``) only gets measures that
   extend to responsible persons;
-- a hit whose entry has ended only gets measures that continue after removal, inside their months;
+- a hit whose entry has ended only gets measures that continue after removal, inside their months
+  (``continuation_last_day``); the result says for how many months (``continues_months``);
 - the measure's own condition holds, and so does the requesting department's own condition, if it has one.
 
 A hit on a disputed record gives the measure as *suspended* (``suspended=True``, with the reason). One
@@ -30,6 +31,7 @@ from xinyong.jrp.measures.conditions import (
     CompiledCondition,
     ConditionContext,
     condition_compile,
+    continuation_last_day,
 )
 from xinyong.jrp.models import Matter, Measure, MeasureCondition, MeasureKind, Rulebook, RulebookStatus
 from xinyong.jrp.types import Facts, Hit, MeasureResult
@@ -82,6 +84,9 @@ class CompiledRulebook:
     department_conditions: dict[tuple[str, int], CompiledCondition]
     # matter code → (stage, department id)
     matters: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    # The longest ``continues_after_removal`` of its measures: how far back the check looks for entries
+    # that ended (0: it reads entries in force only).
+    max_continuation_months: int = 0
 
 
 def rulebook_compile(rulebook: Rulebook) -> CompiledRulebook:
@@ -132,6 +137,7 @@ def rulebook_compile(rulebook: Rulebook) -> CompiledRulebook:
         by_list_type={k: tuple(v) for k, v in index.items()},
         department_conditions=conditions,
         matters=matters,
+        max_continuation_months=max((m.condition.continuation_months for m in measures), default=0),
     )
 
 
@@ -198,17 +204,6 @@ def rulebook_compiled(*, number: int | None = None) -> CompiledRulebook | None:
     return compiled
 
 
-def _months_after(day, months: int):
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=d)
-        except ValueError:
-            continue
-    return day  # pragma: no cover
-
-
 def measures_for(
     *,
     rulebook: CompiledRulebook,
@@ -251,7 +246,7 @@ def measures_for(
                 continue
             if ended and (
                 not m.condition.continuation_months
-                or facts.as_of >= _months_after(hit.effective_until, m.condition.continuation_months)
+                or facts.as_of > continuation_last_day(hit.effective_until, m.condition.continuation_months)
             ):
                 continue
             if not m.condition.test(ctx):
@@ -283,6 +278,8 @@ def measures_for(
                     suspended=hit.disputed,
                     suspended_reason=SUSPENDED_REASON if hit.disputed else "",
                     via_person=hit.via_person,
+                    implementing_department_id=m.implementing_department_id,
+                    continues_months=m.condition.continuation_months if ended else 0,
                 ),
                 m,
             )

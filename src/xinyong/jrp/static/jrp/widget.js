@@ -47,6 +47,7 @@
     var list = el("ul");
     hits.forEach(function (h) {
       var item = el("li", "", h.list_name + (h.level ? "（" + h.level + "）" : "") + period(h.effective_from, h.effective_until));
+      if (h.ended_on) { item.appendChild(el("span", "xw-tag", "已于 " + h.ended_on + " 移出名单，仅适用移出后继续实施的措施")); }
       if (h.deciding_department) { item.appendChild(el("span", "xw-muted", " 认定部门：" + h.deciding_department)); }
       if (h.via_person) { item.appendChild(el("span", "xw-tag", "作为“" + h.organisation_name + "”的法定代表人")); }
       if (h.disputed) { item.appendChild(el("span", "xw-tag suspended", "异议处理中")); }
@@ -67,6 +68,7 @@
       var basis = [];
       if (m.legal_basis) { basis.push("依据：" + m.legal_basis); }
       if (m.implementing_department) { basis.push("实施部门：" + m.implementing_department); }
+      if (m.continues_months) { basis.push("名单移出后继续实施 " + m.continues_months + " 个月"); }
       if (m.suspended_reason) { basis.push(m.suspended_reason); }
       if (basis.length) { item.appendChild(el("div", "xw-muted", basis.join("；"))); }
       list.appendChild(item);
