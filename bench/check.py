@@ -13,8 +13,9 @@ Against the PostgreSQL database ``bench/check_data.py`` built, three parts (``--
    written — for codes drawn half from listed subjects and half from subjects on no list, after a warm-up;
    latency p50 / p95 / p99 / max, overall and for hits and clean subjects apart. ``--profile`` adds the
    functions where the time goes (cProfile).
-2. ``http``: ``xinyong serve`` as in production (gunicorn, DEBUG off, static files collected, worker and
-   daily jobs beside it) with the bench URLconf (bench/check_urls.py), and the load from this process
+2. ``http``: ``xinyong serve`` as in production (gunicorn, DEBUG off, static files collected, the task worker
+   beside it; ``--no-daily``: the daily jobs, which a deployment runs on one server, would otherwise run over
+   the whole database during the measurement on the first start of a day) with the bench URLconf (bench/check_urls.py), and the load from this process
    (asyncio + aiohttp, 50 clients, one keep-alive connection each): first ``/bench/bare.json``, a bare Django
    JSON view behind the same server, middleware and URL resolver (the ceiling), then ``POST /api/jrp/check/``
    with an API key of scope ``check:query``. Requests/s, latency, CPU of the server's processes and of
@@ -536,7 +537,17 @@ def measure_http(report: dict, args, *, as_of: dt.date) -> None:
     headers = {"X-API-Key": key, "Content-Type": "application/json"}
     args.home.mkdir(parents=True, exist_ok=True)
     env = server_env(args)
-    command = [sys.executable, "-m", "xinyong.cli", "serve", f"127.0.0.1:{args.port}", "--no-migrate"]
+    # No daily jobs: they would run over the whole database during the measurement on the first start of a
+    # day (and date their work by today, not by the bench's ``as_of``); a deployment runs them on one server.
+    command = [
+        sys.executable,
+        "-m",
+        "xinyong.cli",
+        "serve",
+        f"127.0.0.1:{args.port}",
+        "--no-migrate",
+        "--no-daily",
+    ]
     if args.workers:
         command += ["--workers", str(args.workers)]
     if args.threads:

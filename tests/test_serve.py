@@ -179,6 +179,12 @@ def test_serve_without_a_queue_starts_no_worker(db, settings, captured_specs):
     assert [spec.args[0] for spec in captured_specs[2:]] == ["daily"]
 
 
+def test_serve_no_daily_leaves_the_daily_jobs_to_another_server(db, settings, captured_specs):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("serve", "--no-migrate", "--no-daily", stdout=io.StringIO())
+    assert [spec.args[0] for spec in captured_specs[2:]] == ["db_worker"]
+
+
 def test_serve_refuses_a_port_in_use():
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

@@ -49,6 +49,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="不启动后台任务进程（上传的文件不会被处理）"
         )
+        parser.add_argument(
+            "--no-daily",
+            action="store_true",
+            help="不运行每日任务（多台服务器时只应有一台运行，或由其他进程运行 xinyong daily）",
+        )
 
     def handle(
         self,
@@ -59,6 +64,7 @@ class Command(BaseCommand):
         threads: int | None,
         no_migrate: bool,
         no_worker: bool,
+        no_daily: bool,
         **options,
     ):
         if port_in_use(addrport):
@@ -78,7 +84,8 @@ class Command(BaseCommand):
             if resumed:
                 self.stdout.write(f"继续处理上次中断的 {len(resumed)} 个批次")
             specs.append(worker_spec())
-        specs.append(daily_spec())
+        if not no_daily:
+            specs.append(daily_spec())
         if dev:
             server = "开发服务器，代码修改后自动重新加载"
         else:
