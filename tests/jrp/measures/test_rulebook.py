@@ -332,3 +332,19 @@ def test_migrate_loads_the_list_only_into_a_database_without_one(departments, se
     assert Rulebook.objects.count() == 1
     settings.JRP_MEASURES_LOAD_ON_MIGRATE = False
     Rulebook.objects.update(status=RulebookStatus.SUPERSEDED)
+
+
+def test_a_renamed_department_is_named_anew_in_answers_without_a_publication(loaded, monkeypatch):
+    from xinyong.jrp.measures import rulebook as rulebook_module
+
+    monkeypatch.setattr(rulebook_module, "PUBLISHED_TTL_SECONDS", 0.0)  # re-read at once, as after 2 s
+    before = rulebook_compiled()
+    measure = next(m for m in before.measures if m.implementing_department_id is not None)
+    department = Department.objects.get(pk=measure.implementing_department_id)
+    assert measure.implementing_department == department.name
+    department.name = f"{department.name}（更名）"
+    department.save()
+    after = rulebook_compiled()
+    renamed = next(m for m in after.measures if m.code == measure.code)
+    assert renamed.implementing_department == department.name
+    assert rulebook_compiled() is after  # nothing else changed: the compiled rulebook is reused

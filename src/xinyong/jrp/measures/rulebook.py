@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
+from xinyong.accounts.models import Department
 from xinyong.jrp.measures.conditions import (
     CompiledCondition,
     ConditionContext,
@@ -153,10 +154,12 @@ def rulebook_cache_clear() -> None:
         _published[0], _published[1] = 0.0, None
 
 
-def _matters_stamp() -> tuple:
-    """Changes whenever the matter register does (compiled rulebooks carry the matters' stages and departments)."""
+def _register_stamp() -> tuple:
+    """Changes whenever the matter register or a department's name does (compiled rulebooks carry the
+    matters' stages and departments, and the implementing departments' names)."""
     stamp = Matter.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return (stamp["n"], stamp["last"])
+    names = hash(tuple(Department.objects.order_by("pk").values_list("pk", "name")))
+    return (stamp["n"], stamp["last"], names)
 
 
 def rulebook_compiled(*, number: int | None = None) -> CompiledRulebook | None:
@@ -177,7 +180,7 @@ def rulebook_compiled(*, number: int | None = None) -> CompiledRulebook | None:
                 .values_list("pk", "number", "published_at")
                 .first()
             )
-            key = (*row, _matters_stamp()) if row is not None else None
+            key = (*row, _register_stamp()) if row is not None else None
             with _lock:
                 _published[0], _published[1] = now + PUBLISHED_TTL_SECONDS, key
         if key is None:
@@ -192,7 +195,7 @@ def rulebook_compiled(*, number: int | None = None) -> CompiledRulebook | None:
             return None
         if row[3] == RulebookStatus.DRAFT:
             return rulebook_compile(Rulebook.objects.get(pk=row[0]))
-        key = (*row[:3], _matters_stamp())
+        key = (*row[:3], _register_stamp())
     cached = _compiled.get(key)
     if cached is not None:
         return cached
