@@ -101,6 +101,25 @@ def _fresh_rulebook_cache():
         clear()
 
 
+def continuing_measure(world: World, **extra) -> Measure:
+    """M-AFTER: mandatory at 甲市市场监督管理局, continues 12 months after the entry ended."""
+    fields = {
+        "rulebook": world.rulebook,
+        "code": "M-AFTER",
+        "kind": "punishment",
+        "family": "rights",
+        "content": "不予通过荣誉称号评选",
+        "legal_basis": "发改财金〔2015〕2045号",
+        "target": "严重违法失信主体",
+        "list_type_codes": [world.list_type.code],
+        "implementing_department": world.samr,
+        "application": "mandatory",
+        "condition": {"pred": "continues_after_removal", "op": "months", "value": 12},
+        **extra,
+    }
+    return Measure.objects.create(**fields)
+
+
 @pytest.fixture
 def world(db, catalog) -> World:  # noqa: F811
     samr = Department.objects.create(code="samr", name="甲市市场监督管理局")

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import record_ingest_row, subject_create
-from tests.jrp.check.conftest import CLEAN_USCC, LISTED_USCC, MATTER, RECEIVED
+from tests.jrp.check.conftest import CLEAN_USCC, LISTED_USCC, MATTER, RECEIVED, continuing_measure
 from tests.subjects.factories import ric, uscc
 from tests.support import make_user
 from xinyong.accounts.models import Role
@@ -23,7 +23,7 @@ from xinyong.jrp.check.log import answer_expanded
 from xinyong.jrp.check.services import check_many, check_run
 from xinyong.jrp.measures.preview import preview_replay
 from xinyong.jrp.measures.rulebook import rulebook_compiled
-from xinyong.jrp.models import CheckLog, MatterStage, Measure, MeasureFeedback
+from xinyong.jrp.models import CheckLog, MatterStage, MeasureFeedback
 from xinyong.lists.models import EntryState, ListEntry
 from xinyong.lists.services import list_entries_sync, list_entry_revoke
 from xinyong.records.services import record_change_status, record_mark_repaired
@@ -41,21 +41,7 @@ PURPOSE = "荣誉称号评选推荐审核"
 @pytest.fixture
 def after(world):
     """M-AFTER: continues 12 months after removal, extends to responsible persons (as MS-02 of the fixture)."""
-    return Measure.objects.create(
-        rulebook=world.rulebook,
-        code="M-AFTER",
-        kind="punishment",
-        family="rights",
-        content="不予通过荣誉称号评选",
-        legal_basis="发改财金〔2015〕2045号",
-        target="严重违法失信主体",
-        list_type_codes=[world.list_type.code],
-        implementing_department=world.samr,
-        stage=MatterStage.BEFORE,
-        application="mandatory",
-        condition={"pred": "continues_after_removal", "op": "months", "value": 12},
-        extends_to_responsible_persons=True,
-    )
+    return continuing_measure(world, stage=MatterStage.BEFORE, extends_to_responsible_persons=True)
 
 
 def mirrored(world, subject, number: str, **fields):

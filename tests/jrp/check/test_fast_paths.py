@@ -12,7 +12,15 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.jrp.check.conftest import AS_OF, CLEAN_USCC, LISTED_USCC, MATTER, entry_create, listed_record
+from tests.jrp.check.conftest import (
+    AS_OF,
+    CLEAN_USCC,
+    LISTED_USCC,
+    MATTER,
+    continuing_measure,
+    entry_create,
+    listed_record,
+)
 from tests.support import make_user
 from xinyong.accounts.models import Role
 from xinyong.jrp.check import selectors, services
@@ -20,7 +28,7 @@ from xinyong.jrp.check.log import answer_json_text
 from xinyong.jrp.check.services import check_run
 from xinyong.jrp.deadlines import feedback_due_on
 from xinyong.jrp.measures.rulebook import rulebook_compiled
-from xinyong.jrp.models import CheckLog, FeedbackState, Measure, MeasureFeedback
+from xinyong.jrp.models import CheckLog, FeedbackState, MeasureFeedback
 from xinyong.lists.models import EntryState, ListEntry
 from xinyong.workdays.models import CalendarDay, CalendarDayKind
 from xinyong.workdays.selectors import working_days_add
@@ -121,19 +129,7 @@ def test_one_statement_read_of_a_uscc_equals_the_separate_reads(world):
 
 def test_one_statement_read_with_ended_entries_equals_the_separate_reads(world):
     """Entries that ended are read in the same statement, after those in force, as ``hits_in_force`` does."""
-    Measure.objects.create(
-        rulebook=world.rulebook,
-        code="M-AFTER",
-        kind="punishment",
-        family="rights",
-        content="不予通过荣誉称号评选",
-        legal_basis="发改财金〔2015〕2045号",
-        target="严重违法失信主体",
-        list_type_codes=[world.list_type.code],
-        implementing_department=world.samr,
-        application="mandatory",
-        condition={"pred": "continues_after_removal", "op": "months", "value": 12},
-    )
+    continuing_measure(world)
     ended = {}
     for number, change in (
         ("E-1", {"state": EntryState.REMOVED, "ended_on": dt.date(2026, 5, 1)}),  # removed: continues
