@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.browser.test_console_pages import VIEWPORTS, menu_follow, sign_in
+from tests.browser.test_console_pages import VIEWPORTS, menu_follow, sign_in, watch_errors
 from tests.factories import record_ingest_row, subject_create
 from tests.subjects.factories import PASSWORD, item_version, received, uscc
 from xinyong.accounts.models import Department, Role, User
@@ -75,17 +75,7 @@ def data(settings):
 
 
 def test_archive_flow_on_desktop_and_phone(live_server, page, data, artifacts):
-    errors: list[str] = []
-    # The browser asks for /favicon.ico on its own; the console has none.
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "favicon" not in msg.location.get("url", "")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(page)
     base = live_server.url
     sign_in(page, base, "operator")
 

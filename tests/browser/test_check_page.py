@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_console_pages import VIEWPORTS, menu_follow, sign_in
+from tests.browser.test_console_pages import VIEWPORTS, menu_follow, sign_in, watch_errors
 from tests.jrp.check.conftest import (  # noqa: F401 - fixtures
     CLEAN_USCC,
     LISTED_USCC,
@@ -21,17 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_clerk_checks_a_listed_and_a_clean_company(live_server, page, world, clerk, artifacts):  # noqa: F811
-    errors: list[str] = []
-    # The browser asks for /favicon.ico on its own; the console has none.
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "favicon" not in msg.location.get("url", "")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(page)
     base = live_server.url
     sign_in(page, base, clerk.username)
     menu_follow(page, "信用核查")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_console_pages import menu_follow, sign_in
+from tests.browser.test_console_pages import menu_follow, sign_in, watch_errors
 from tests.dueprocess.commitments.conftest import (  # noqa: F401
     approval,
     catalog,
@@ -23,16 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_operator_records_a_commitment_and_marks_it_broken(
     live_server, page, operator, approval, company, templates, artifacts
 ):
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "favicon" not in msg.location.get("url", "")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(page)
     base = live_server.url
     sign_in(page, base, operator.username)
 

@@ -60,6 +60,24 @@ def data(settings, tmp_path):
     return {"done": done, "pending": pending}
 
 
+def watch_errors(page, errors: list[str] | None = None) -> list[str]:
+    """Collect the page's script errors and failed loads in ``errors`` (a new list by default).
+
+    The browser asks for /favicon.ico on its own; the console has none, so that one is not counted.
+    """
+    errors = [] if errors is None else errors
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "favicon" not in msg.location.get("url", "")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
 def sign_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/console/login/")
     page.get_by_label("用户名").fill(username)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_console_pages import VIEWPORTS, sign_in
+from tests.browser.test_console_pages import VIEWPORTS, sign_in, watch_errors
 from tests.dueprocess.subject_support import ACCOUNT_PASSWORD, company, records_for
 from tests.subjects.factories import PASSWORD
 from xinyong.accounts.models import Role, User
@@ -22,21 +22,9 @@ def data(settings):
     return {"subject": subject}
 
 
-def _watch(page, errors: list[str]) -> None:
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "favicon" not in msg.location.get("url", "")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-
 def test_register_link_and_read_the_archive(live_server, browser, page, data, artifacts):
     errors: list[str] = []
-    _watch(page, errors)
+    watch_errors(page, errors)
     base = live_server.url
     subject = data["subject"]
 
@@ -53,7 +41,7 @@ def test_register_link_and_read_the_archive(live_server, browser, page, data, ar
     context = browser.new_context(locale="zh-CN", viewport=VIEWPORTS["desktop"])
     mine = context.new_page()
     mine.set_default_timeout(15_000)
-    _watch(mine, errors)
+    watch_errors(mine, errors)
     mine.goto(f"{base}/")
     mine.get_by_role("link", name="我的信用").click()
     mine.get_by_role("heading", name="登录我的信用").wait_for()
@@ -100,7 +88,7 @@ def test_withdraw_an_authorisation_change_the_password_and_unlink(live_server, p
     from xinyong.dueprocess.subject_accounts.services import subject_authorisation_grant
 
     errors: list[str] = []
-    _watch(page, errors)
+    watch_errors(page, errors)
     base = live_server.url
     subject = data["subject"]
     account = linked_account(subject)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tests.browser.test_console_pages import VIEWPORTS
+from tests.browser.test_console_pages import VIEWPORTS, watch_errors
 from tests.reports.conftest import (  # noqa: F401 - fixtures
     catalog,
     company,
@@ -83,17 +83,7 @@ def test_operator_issues_an_authorised_report_in_the_console(
     make_authorisation(
         company, valid_from=today, valid_until=today + timezone.timedelta(days=30), actor=operator
     )
-    errors: list[str] = []
-    # The browser asks for /favicon.ico on its own; the console has none.
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "favicon" not in msg.location.get("url", "")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(page)
     base = live_server.url
     sign_in(page, base, "operator")
     menu_follow(page, "信用报告")

@@ -68,7 +68,7 @@ def _prepared_cursor_class(*, logged: bool) -> type:
 def prepared_cursor() -> Iterator:
     """A cursor of the default connection whose statements are prepared (PostgreSQL), else a plain one.
 
-    Statements use ``%s`` placeholders as usual; they go through Django's cursor wrapper, so they are
+    Statements mark their parameters with ``%s`` as usual; they go through Django's cursor wrapper, so they are
     logged and counted like any other.
     """
     # The connection of this thread, looked up once: each attribute read through the ``connection`` proxy

@@ -46,7 +46,7 @@ class LinkVerifier(Protocol):
 
 
 def link_code_normalise(value: str) -> str:
-    """A typed code without spaces and dashes, upper case (codes are shown as XXXX-XXXX-XXXX-XXXX)."""
+    """A typed code without spaces and dashes, upper case (codes are shown as four groups of four characters)."""
     return "".join(ch for ch in (value or "").upper() if ch.isalnum())
 
 
@@ -56,7 +56,7 @@ def link_code_hash(value: str) -> str:
 
 
 def link_code_generate() -> str:
-    """A new random code, grouped for reading: XXXX-XXXX-XXXX-XXXX."""
+    """A new random code, grouped for reading: four groups of four characters joined by dashes."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 

@@ -170,7 +170,7 @@ def _template(params, **marks) -> list:
             found[mark] = name
     template = [found.get(p, p) if isinstance(p, str | int | dt.date) else p for p in params]
     if not set(marks) <= set(template):  # pragma: no cover - the query changed shape
-        raise RuntimeError("the hits query lost its placeholders")
+        raise RuntimeError("the hits query lost its parameter markers")
     return template
 
 
